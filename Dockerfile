@@ -1,0 +1,25 @@
+# The image that runs web, worker and beat (see docker-compose.yml).
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    DJANGO_ENV=production
+
+WORKDIR /app
+RUN groupadd --system instaply && useradd --system --gid instaply --home /app instaply
+
+COPY pyproject.toml constraints.txt ./
+COPY instaply ./instaply
+COPY tenants ./tenants
+COPY conversations ./conversations
+COPY channels_sms ./channels_sms
+COPY privacy ./privacy
+COPY audit ./audit
+COPY web ./web
+COPY manage.py ./
+RUN pip install -c constraints.txt . && mkdir -p /app/var && chown instaply:instaply /app/var
+
+USER instaply
+EXPOSE 8000
+CMD ["gunicorn", "instaply.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "2", "--threads", "8", "--worker-class", "gthread", "--timeout", "60"]

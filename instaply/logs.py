@@ -1,0 +1,25 @@
+"""Log records carry the request id and never let a value forge a new line."""
+
+import contextvars
+import logging
+
+request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+
+
+def neutralise(value: object) -> str:
+    """Escapes CR and LF so a user-supplied value cannot start a forged log line."""
+    return str(value).replace("\\", "\\\\").replace("\r", "\\r").replace("\n", "\\n")
+
+
+class RequestIdFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = request_id_var.get()
+        return True
+
+
+class SingleLineFormatter(logging.Formatter):
+    """Formats the message, then escapes line breaks (tracebacks stay multi-line)."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 (logging API)
+        record.message = neutralise(record.message)
+        return super().formatMessage(record)

@@ -1,0 +1,57 @@
+"""Middleware shared by every app."""
+
+import re
+import uuid
+
+from django.conf import settings
+
+from instaply.api.errors import error_response
+from instaply.logs import request_id_var
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+class RequestIdMiddleware:
+    """Gives every request an id (kept from a trusted X-Request-ID when well-formed).
+
+    The id is echoed in the response, attached to log lines and audit events.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.headers.get("X-Request-ID", "")
+        request.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        token = request_id_var.set(request.request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            request_id_var.reset(token)
+        response["X-Request-ID"] = request.request_id
+        return response
+
+
+class RequestBodyLimitMiddleware:
+    """Refuses bodies over MAX_REQUEST_BODY_BYTES with 413 before anything reads them.
+
+    Django's own limit only fires when the body is read, and answers 400; a
+    client that sends too much deserves to be told so plainly.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return error_response(400, "invalid_content_length", "Content-Length is not a number.")
+        limit = settings.MAX_REQUEST_BODY_BYTES
+        if length > limit:
+            return error_response(
+                413,
+                "payload_too_large",
+                f"The request body is {length} bytes; the limit is {limit} bytes.",
+            )
+        return self.get_response(request)

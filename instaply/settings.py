@@ -1,0 +1,298 @@
+"""Instaply settings, read from the environment.
+
+With no DATABASE_URL and no REDIS_URL the platform runs on its embedded default:
+SQLite files under var/, Celery tasks in-process, a local-memory cache. With
+DJANGO_ENV=production it refuses to start unless real services and keys are set.
+See docs/configuration.md for every variable.
+"""
+
+import secrets
+from pathlib import Path
+
+import dj_database_url
+
+from instaply import env
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+ENVIRONMENT = env.current_environment()
+PRODUCTION = ENVIRONMENT == "production"
+VAR_DIR = Path(env.text("INSTAPLY_VAR_DIR") or BASE_DIR / "var")
+
+production = env.ProductionRequirements()
+
+
+def _development_secret(name: str) -> str:
+    """A secret generated once per checkout under var/, never committed."""
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    path = VAR_DIR / name
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _valid_key_ring(value: str) -> bool:
+    from privacy.keys import KeyRingError, parse_master_key_ring
+
+    try:
+        return bool(parse_master_key_ring(value))
+    except KeyRingError:
+        return False
+
+
+SECRET_KEY = env.text("SECRET_KEY")
+production.require(len(SECRET_KEY) >= 50, "SECRET_KEY (at least 50 random characters)")
+if not SECRET_KEY and not PRODUCTION:
+    SECRET_KEY = _development_secret("secret_key")
+
+DEBUG = env.boolean("DEBUG", ENVIRONMENT == "development")
+production.require(not DEBUG, "DEBUG must be off")
+
+PUBLIC_BASE_URL = env.text("PUBLIC_BASE_URL").rstrip("/")
+production.require(
+    PUBLIC_BASE_URL.startswith("https://"), "PUBLIC_BASE_URL (the https:// address users reach)"
+)
+if not PUBLIC_BASE_URL:
+    PUBLIC_BASE_URL = "http://127.0.0.1:8000"
+
+ALLOWED_HOSTS = env.listing(
+    "ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
+)
+production.require(bool(ALLOWED_HOSTS), "ALLOWED_HOSTS")
+CSRF_TRUSTED_ORIGINS = env.listing("CSRF_TRUSTED_ORIGINS", [PUBLIC_BASE_URL])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "instaply",
+    "tenants",
+    "conversations",
+    "channels_sms",
+    "privacy",
+    "audit",
+    "web",
+]
+
+MIDDLEWARE = [
+    "instaply.middleware.RequestIdMiddleware",
+    "instaply.middleware.RequestBodyLimitMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "instaply.urls"
+WSGI_APPLICATION = "instaply.wsgi.application"
+ASGI_APPLICATION = "instaply.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    }
+]
+
+# Database: PostgreSQL through psycopg 3 and Django's native pool, or SQLite under var/.
+DATABASE_URL = env.text("DATABASE_URL")
+production.require(
+    DATABASE_URL.startswith(("postgres://", "postgresql://")), "DATABASE_URL (a PostgreSQL URL)"
+)
+if DATABASE_URL:
+    _default_db = dj_database_url.parse(DATABASE_URL, conn_max_age=0)
+    if _default_db["ENGINE"] == "django.db.backends.postgresql":
+        _default_db["OPTIONS"] = {
+            "pool": {
+                "min_size": env.integer("DATABASE_POOL_MIN", 2),
+                "max_size": env.integer("DATABASE_POOL_MAX", 20),
+                "timeout": 10,
+            }
+        }
+else:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    _default_db = {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": VAR_DIR / "instaply.sqlite3",
+        "OPTIONS": {"transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"},
+    }
+DATABASES = {"default": _default_db}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Redis is the cache (and rate-limit store) and the Celery broker when configured.
+REDIS_URL = env.text("REDIS_URL")
+production.require(REDIS_URL.startswith(("redis://", "rediss://")), "REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env.text("CACHE_KEY_PREFIX", "instaply"),
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+CELERY_BROKER_URL = env.text("CELERY_BROKER_URL") or REDIS_URL or "memory://"
+CELERY_TASK_ALWAYS_EAGER = not (env.text("CELERY_BROKER_URL") or REDIS_URL)
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE: dict = {}
+
+# Master key ring (issue 3 builds the key hierarchy on it).
+INSTAPLY_MASTER_KEYS = env.text("INSTAPLY_MASTER_KEYS")
+production.require(
+    _valid_key_ring(INSTAPLY_MASTER_KEYS), "INSTAPLY_MASTER_KEYS (a valid master key ring)"
+)
+
+# Authentication.
+AUTH_USER_MODEL = "tenants.User"
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:home"
+LOGOUT_REDIRECT_URL = "web:login"
+INVITATION_TTL_HOURS = env.integer("INVITATION_TTL_HOURS", 72)
+API_TOKEN_TOUCH_SECONDS = 60  # last_used_at is written at most this often per token
+
+# Sessions and cookies.
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = env.integer("SESSION_COOKIE_AGE", 12 * 3600)
+SESSION_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_HTTPONLY = True
+SECURE_SSL_REDIRECT = PRODUCTION and env.boolean("SECURE_SSL_REDIRECT", True)
+SECURE_HSTS_SECONDS = 63072000 if PRODUCTION else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
+SECURE_HSTS_PRELOAD = PRODUCTION
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PRODUCTION else None
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+X_FRAME_OPTIONS = "DENY"
+
+# Requests: 1 MiB bodies at most (413 beyond, see instaply.middleware).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+MAX_REQUEST_BODY_BYTES = 1024 * 1024
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "tenants.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
+    + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
+    "EXCEPTION_HANDLER": "instaply.api.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Instaply API",
+    "DESCRIPTION": "Inbox, channels and privacy API of the Instaply platform.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_DIST": "SIDECAR",
+}
+
+# Internationalisation: English and French, UTC storage.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("fr", "Français")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = not PRODUCTION
+if not PRODUCTION:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+
+EMAIL_BACKEND = env.text("EMAIL_BACKEND") or (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if PRODUCTION
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_HOST = env.text("EMAIL_HOST", "localhost")
+EMAIL_PORT = env.integer("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env.text("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env.text("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env.boolean("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env.text("DEFAULT_FROM_EMAIL", "Instaply <no-reply@instaply.localhost>")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "instaply.logs.RequestIdFilter"}},
+    "formatters": {
+        "plain": {
+            "()": "instaply.logs.SingleLineFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
+        }
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["request_id"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": env.text("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}
+
+if PRODUCTION:
+    production.enforce()

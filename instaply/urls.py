@@ -1,0 +1,27 @@
+from django.contrib import admin
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
+
+from instaply import health
+from instaply.api.errors import api_not_found
+
+api_v1 = [
+    path("", include("tenants.api.urls")),
+]
+
+urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("api/v1/", include((api_v1, "api"), namespace="api")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularRedocView.as_view(url_name="schema"), name="api-docs"),
+    # Anything else under /api/ is a JSON 404, even with DEBUG on.
+    re_path(r"^api/", api_not_found),
+    path("admin/", admin.site.urls),
+    path("", include("web.urls")),
+]
+
+handler400 = "instaply.api.errors.bad_request"
+handler403 = "instaply.api.errors.permission_denied"
+handler404 = "instaply.api.errors.not_found"
+handler500 = "instaply.api.errors.server_error"

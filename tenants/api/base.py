@@ -1,0 +1,49 @@
+"""The base every tenant API view inherits: tenant, membership and permission
+are resolved once, before the handler runs."""
+
+from rest_framework import exceptions
+from rest_framework.views import APIView
+
+from instaply.errors import Forbidden, NotFound
+from tenants.access import membership_for_request
+from tenants.permissions import Capability, denial_message
+
+
+class TenantAPIView(APIView):
+    """Subclasses declare ``capabilities = {"GET": Capability..., "POST": ...}``.
+
+    A method without a declared capability is not allowed at all. After
+    ``initial`` the view has ``self.membership`` and ``self.tenant``.
+    """
+
+    capabilities: dict[str, Capability] = {}
+    http_method_names = ["get", "post", "put", "patch", "delete", "head"]
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        method = "GET" if request.method == "HEAD" else request.method
+        capability = self.capabilities.get(method)
+        if capability is None:
+            raise exceptions.MethodNotAllowed(request.method)
+        membership = membership_for_request(request)
+        if membership is None:
+            # A non-member learns nothing about the tenant or its objects.
+            raise NotFound("Not found.")
+        if not membership.can(capability):
+            raise Forbidden(denial_message(membership.role, capability))
+        self.membership = membership
+        self.tenant = membership.tenant
+        request.membership = membership
+        request.tenant = membership.tenant
+
+    def get_allowed_methods(self):
+        return list(self.capabilities) + (["HEAD"] if "GET" in self.capabilities else [])
+
+    @property
+    def allowed_methods(self):
+        return self.get_allowed_methods()
+
+    def validated(self, serializer_class, data) -> dict:
+        serializer = serializer_class(data=data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data

@@ -1,0 +1,52 @@
+import json
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from tenants.demo import demo_tenant_ensure, demo_tokens_refresh
+
+DEFAULT_TENANT = "Demo Bakery"
+
+
+class Command(BaseCommand):
+    help = "Creates the demo tenant (idempotent): a shop and one member per role."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--tenant", default=DEFAULT_TENANT, help="Tenant name to seed.")
+        parser.add_argument(
+            "--json", action="store_true", help="Print slug, logins and fresh API tokens as JSON."
+        )
+
+    def handle(self, *args, tenant: str, json: bool, **options):
+        if settings.PRODUCTION:
+            raise CommandError("seed_demo creates known logins; it never runs in production.")
+        seeded = demo_tenant_ensure(name=tenant)
+        if json:
+            tokens = demo_tokens_refresh(people=seeded["people"])
+            self.stdout.write(_as_json(seeded, tokens))
+            return
+        self.stdout.write(f"Demo tenant {seeded['tenant'].name!r} ready.")
+        self.stdout.write(f"Open {settings.PUBLIC_BASE_URL}/ and sign in as:")
+        for role, person in seeded["people"].items():
+            self.stdout.write(f"  {role:8} {person['email']:38} {person['password']}")
+
+
+def _as_json(seeded: dict, tokens: dict) -> str:
+    return json.dumps(
+        {
+            "tenant": seeded["tenant"].slug,
+            "tenant_name": seeded["tenant"].name,
+            "shop": str(seeded["shop"].id),
+            "base_url": settings.PUBLIC_BASE_URL,
+            "logins": {
+                role: {
+                    "email": person["email"],
+                    "password": person["password"],
+                    "token": tokens[role],
+                    "member_id": str(person["membership"].id),
+                }
+                for role, person in seeded["people"].items()
+            },
+        },
+        indent=2,
+    )

@@ -1,0 +1,16 @@
+from tenants.models.access import ApiToken, Invitation
+from tenants.models.base import TenantQuerySet, TenantScopedModel
+from tenants.models.tenancy import Membership, Role, Shop, Tenant
+from tenants.models.users import User
+
+__all__ = [
+    "ApiToken",
+    "Invitation",
+    "Membership",
+    "Role",
+    "Shop",
+    "Tenant",
+    "TenantQuerySet",
+    "TenantScopedModel",
+    "User",
+]

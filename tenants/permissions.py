@@ -1,0 +1,67 @@
+"""The role matrix of DESIGN.md, in one place.
+
+Every endpoint and page declares the capability it needs; nothing else in the
+code base compares role names.
+"""
+
+from enum import StrEnum
+
+from tenants.models.tenancy import Role
+
+
+class Capability(StrEnum):
+    # Any active member: their own profile and API tokens.
+    SELF = "self"
+    MEMBERS_READ = "members.read"
+    CONVERSATIONS_READ = "conversations.read"
+    CONVERSATIONS_WRITE = "conversations.write"
+    STAFF_MANAGE = "staff.manage"
+    CHANNELS_MANAGE = "channels.manage"
+    PRIVACY_REQUESTS = "privacy.requests"
+    AUDIT_EXPORT = "audit.export"
+    MAINTENANCE_GRANT = "maintenance.grant"
+
+
+DESCRIPTIONS = {
+    Capability.SELF: "manage their own profile and tokens",
+    Capability.MEMBERS_READ: "see the tenant's members",
+    Capability.CONVERSATIONS_READ: "read conversations",
+    Capability.CONVERSATIONS_WRITE: "reply, assign, close, note or label conversations",
+    Capability.STAFF_MANAGE: "manage staff, roles and revocation",
+    Capability.CHANNELS_MANAGE: "manage shops, channels and the widget",
+    Capability.PRIVACY_REQUESTS: "file or download data-subject requests",
+    Capability.AUDIT_EXPORT: "export audit records or read breach notices",
+    Capability.MAINTENANCE_GRANT: "grant platform maintenance access",
+}
+
+_ALL = set(Capability)
+_READER = {Capability.SELF, Capability.MEMBERS_READ, Capability.CONVERSATIONS_READ}
+
+ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
+    Role.OWNER: frozenset(_ALL),
+    Role.ADMIN: frozenset(_ALL - {Capability.PRIVACY_REQUESTS}),
+    Role.AGENT: frozenset(_READER | {Capability.CONVERSATIONS_WRITE}),
+    Role.VIEWER: frozenset(_READER),
+    Role.PRIVACY: frozenset(
+        {
+            Capability.SELF,
+            Capability.MEMBERS_READ,
+            Capability.PRIVACY_REQUESTS,
+            Capability.AUDIT_EXPORT,
+        }
+    ),
+}
+
+# Roles an admin may hand out or take away; owners are managed by owners only.
+ROLES_MANAGED_BY = {
+    Role.OWNER: frozenset(Role),
+    Role.ADMIN: frozenset(set(Role) - {Role.OWNER}),
+}
+
+
+def role_can(role: str, capability: Capability) -> bool:
+    return capability in ROLE_CAPABILITIES.get(role, frozenset())
+
+
+def denial_message(role: str, capability: Capability) -> str:
+    return f"The {Role(role).label.lower()} role cannot {DESCRIPTIONS[capability]}."

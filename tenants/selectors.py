@@ -1,0 +1,59 @@
+"""Reads of tenant data. Every function takes the tenant and looks ids up inside it:
+another tenant's object is the same 404 as a missing one."""
+
+from django.db.models import QuerySet
+
+from instaply.errors import NotFound
+from tenants.models import ApiToken, Invitation, Membership, Shop, Tenant
+
+
+def _get(queryset: QuerySet, *, tenant: Tenant, id, what: str):
+    try:
+        return queryset.for_tenant(tenant).get(pk=id)
+    except (queryset.model.DoesNotExist, ValueError):
+        raise NotFound(f"No {what} with this id.") from None
+
+
+def membership_list(*, tenant: Tenant) -> QuerySet[Membership]:
+    # Index: membership_one_per_tenant (tenant_id, user_id).
+    return Membership.objects.for_tenant(tenant).select_related("user").order_by("created_at", "id")
+
+
+def membership_get(*, tenant: Tenant, id) -> Membership:
+    return _get(
+        Membership.objects.select_related("user", "tenant"), tenant=tenant, id=id, what="member"
+    )
+
+
+def invitation_list(*, tenant: Tenant) -> QuerySet[Invitation]:
+    return (
+        Invitation.objects.for_tenant(tenant)
+        .filter(accepted_at__isnull=True, revoked_at__isnull=True)
+        .order_by("-created_at")
+    )
+
+
+def invitation_get(*, tenant: Tenant, id) -> Invitation:
+    return _get(Invitation.objects, tenant=tenant, id=id, what="invitation")
+
+
+def api_token_list(*, tenant: Tenant, membership: Membership | None) -> QuerySet[ApiToken]:
+    """Tokens of one member, or of the whole tenant when membership is None."""
+    tokens = ApiToken.objects.for_tenant(tenant).select_related("membership__user")
+    if membership is not None:
+        tokens = tokens.filter(membership=membership)
+    return tokens.order_by("-created_at")
+
+
+def api_token_get(*, tenant: Tenant, id, membership: Membership | None) -> ApiToken:
+    return _get(
+        api_token_list(tenant=tenant, membership=membership), tenant=tenant, id=id, what="token"
+    )
+
+
+def shop_list(*, tenant: Tenant) -> QuerySet[Shop]:
+    return Shop.objects.for_tenant(tenant).order_by("name", "id")
+
+
+def shop_get(*, tenant: Tenant, id) -> Shop:
+    return _get(Shop.objects, tenant=tenant, id=id, what="shop")

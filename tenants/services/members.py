@@ -1,0 +1,179 @@
+"""Inviting, promoting and revoking staff.
+
+Owners manage everyone; admins manage everyone but owners. A tenant always
+keeps at least one active owner.
+"""
+
+import datetime as dt
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from instaply.errors import Conflict, Forbidden, Invalid, NotFound
+from tenants import credentials
+from tenants.models import ApiToken, Invitation, Membership, Role, Tenant, User
+from tenants.permissions import ROLES_MANAGED_BY
+
+
+def _check_may_manage(actor: Membership, role: str) -> None:
+    if role not in ROLES_MANAGED_BY.get(actor.role, frozenset()):
+        raise Forbidden(f"The {Role(actor.role).label.lower()} role cannot manage {role} members.")
+
+
+def _check_keeps_an_owner(membership: Membership) -> None:
+    if membership.role != Role.OWNER:
+        return
+    others = (
+        Membership.objects.for_tenant(membership.tenant_id)
+        .filter(role=Role.OWNER, revoked_at__isnull=True, user__is_active=True)
+        .exclude(pk=membership.pk)
+    )
+    if not others.exists():
+        raise Conflict("A tenant must keep at least one active owner.", code="last_owner")
+
+
+@transaction.atomic
+def invitation_create(*, actor: Membership, email: str, role: str) -> Invitation:
+    if role not in Role.values:
+        raise Invalid(
+            "Unknown role.", fields={"role": [f"Choose one of {', '.join(Role.values)}."]}
+        )
+    _check_may_manage(actor, role)
+    email = email.strip().lower()
+    tenant = actor.tenant
+    if (
+        Membership.objects.for_tenant(tenant)
+        .filter(user__email__iexact=email, revoked_at__isnull=True)
+        .exists()
+    ):
+        raise Conflict("This person is already a member.", code="already_member")
+    invitation = Invitation.objects.create(
+        tenant=tenant,
+        email=email,
+        role=role,
+        invited_by=actor,
+        expires_at=timezone.now() + dt.timedelta(hours=settings.INVITATION_TTL_HOURS),
+    )
+
+    from tenants.tasks import invitation_send
+
+    # The token is made by the task, so no secret travels through the broker.
+    transaction.on_commit(lambda: invitation_send.delay(str(invitation.pk)))
+    return invitation
+
+
+@transaction.atomic
+def invitation_issue_token(*, invitation_id) -> tuple[Invitation, str] | None:
+    """Makes the single-use token of a pending invitation; None when already sent."""
+    invitation = (
+        Invitation.objects.select_for_update()
+        .select_related("tenant")
+        .filter(pk=invitation_id)
+        .first()
+    )
+    if invitation is None or invitation.sent_at or not invitation.is_usable(timezone.now()):
+        return None
+    raw, digest = credentials.new_secret(credentials.INVITATION_PREFIX)
+    invitation.token_hash = digest
+    invitation.sent_at = timezone.now()
+    invitation.save(update_fields=["token_hash", "sent_at"])
+    return invitation, raw
+
+
+@transaction.atomic
+def invitation_revoke(*, actor: Membership, invitation: Invitation) -> Invitation:
+    _check_may_manage(actor, invitation.role)
+    if invitation.accepted_at:
+        raise Conflict("This invitation was already accepted.", code="invitation_used")
+    if invitation.revoked_at is None:
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(
+    *, tenant_slug: str, token: str, password: str, full_name: str = ""
+) -> Membership:
+    """Joins the invitation's tenant. The token is looked up inside the named
+    tenant, so a token of one tenant can never open another."""
+    now = timezone.now()
+    invitation = (
+        Invitation.objects.select_for_update()
+        .filter(tenant__slug=tenant_slug, token_hash=credentials.digest(token))
+        .select_related("tenant")
+        .first()
+    )
+    if invitation is None or not invitation.is_usable(now):
+        raise NotFound(
+            "This invitation link is invalid, used or expired.", code="invitation_invalid"
+        )
+
+    user = User.objects.filter(email__iexact=invitation.email).first()
+    if user is None:
+        try:
+            validate_password(password, User(email=invitation.email, full_name=full_name))
+        except ValidationError as exc:
+            raise Invalid(
+                "Choose a stronger password.", fields={"password": exc.messages}
+            ) from None
+        user = User.objects.create_user(invitation.email, password, full_name=full_name)
+    elif not user.check_password(password):
+        # An existing account joins with its own password, not a new one.
+        raise Forbidden("Enter the password of your existing account.", code="wrong_password")
+
+    membership, created = Membership.objects.get_or_create(
+        tenant=invitation.tenant, user=user, defaults={"role": invitation.role}
+    )
+    if not created:
+        membership.role = invitation.role
+        membership.revoked_at = None
+        membership.save(update_fields=["role", "revoked_at"])
+    invitation.accepted_at = now
+    invitation.save(update_fields=["accepted_at"])
+    return membership
+
+
+@transaction.atomic
+def membership_change_role(*, actor: Membership, membership: Membership, role: str) -> Membership:
+    if role not in Role.values:
+        raise Invalid(
+            "Unknown role.", fields={"role": [f"Choose one of {', '.join(Role.values)}."]}
+        )
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    _check_may_manage(actor, membership.role)
+    _check_may_manage(actor, role)
+    if membership.revoked_at:
+        raise Conflict("This membership is revoked.", code="membership_revoked")
+    if role != Role.OWNER:
+        _check_keeps_an_owner(membership)
+    membership.role = role
+    membership.save(update_fields=["role"])
+    return membership
+
+
+@transaction.atomic
+def membership_revoke(*, actor: Membership, membership: Membership) -> Membership:
+    """Takes effect on the member's very next request: sessions and tokens both
+    resolve the membership on every request."""
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    _check_may_manage(actor, membership.role)
+    _check_keeps_an_owner(membership)
+    now = timezone.now()
+    if membership.revoked_at is None:
+        membership.revoked_at = now
+        membership.save(update_fields=["revoked_at"])
+    ApiToken.objects.for_tenant(membership.tenant_id).filter(
+        membership=membership, revoked_at__isnull=True
+    ).update(revoked_at=now)
+    return membership
+
+
+def membership_for_new_tenant(*, tenant: Tenant, user: User, role: str) -> Membership:
+    membership, _ = Membership.objects.get_or_create(
+        tenant=tenant, user=user, defaults={"role": role}
+    )
+    return membership

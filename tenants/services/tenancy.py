@@ -1,0 +1,104 @@
+"""Creating tenants and their shops."""
+
+import datetime as dt
+import re
+import zoneinfo
+
+from django.db import transaction
+from django.utils.text import slugify
+
+from instaply.errors import Invalid
+from tenants.models import Membership, Role, Shop, Tenant, User
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+@transaction.atomic
+def tenant_create(*, name: str, owner: User, slug: str = "", data_region: str = "eu") -> Tenant:
+    slug = slug or _free_slug(name)
+    tenant = Tenant.objects.create(name=name, slug=slug, data_region=data_region)
+    Membership.objects.create(tenant=tenant, user=owner, role=Role.OWNER)
+    return tenant
+
+
+def _free_slug(name: str) -> str:
+    base = slugify(name)[:50] or "tenant"
+    slug, n = base, 1
+    while Tenant.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def validate_time_zone(name: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise Invalid(
+            "Unknown time zone.", fields={"time_zone": [f"{name!r} is not an IANA time zone."]}
+        ) from None
+    return name
+
+
+def validate_business_hours(hours: dict) -> dict:
+    """Accepts {"mon": [["09:00", "12:30"], ["14:00", "19:00"]], ...}; a missing day is closed."""
+    problems = []
+    if not isinstance(hours, dict):
+        raise Invalid("Business hours must be an object keyed by weekday.")
+    for day, intervals in hours.items():
+        if day not in WEEKDAYS:
+            problems.append(f"{day!r} is not one of {', '.join(WEEKDAYS)}.")
+            continue
+        if not isinstance(intervals, list):
+            problems.append(f"{day}: expected a list of [open, close] pairs.")
+            continue
+        previous_close = None
+        for interval in intervals:
+            if (
+                not isinstance(interval, list | tuple)
+                or len(interval) != 2
+                or not all(isinstance(t, str) and _HHMM.match(t) for t in interval)
+            ):
+                problems.append(f"{day}: {interval!r} is not a pair of HH:MM times.")
+                continue
+            opens, closes = (dt.time.fromisoformat(t) for t in interval)
+            if opens >= closes:
+                problems.append(f"{day}: {interval[0]} must be before {interval[1]}.")
+            if previous_close and opens < previous_close:
+                problems.append(f"{day}: intervals overlap or are out of order.")
+            previous_close = closes
+    if problems:
+        raise Invalid("Business hours are invalid.", fields={"business_hours": problems})
+    return hours
+
+
+@transaction.atomic
+def shop_create(
+    *,
+    tenant: Tenant,
+    name: str,
+    time_zone: str = "Europe/Paris",
+    business_hours: dict | None = None,
+) -> Shop:
+    shop = Shop(
+        tenant=tenant,
+        name=name,
+        time_zone=validate_time_zone(time_zone),
+        business_hours=validate_business_hours(business_hours or {}),
+    )
+    shop.save(force_insert=True)
+    return shop
+
+
+@transaction.atomic
+def shop_update(*, shop: Shop, **changes) -> Shop:
+    if "time_zone" in changes:
+        validate_time_zone(changes["time_zone"])
+    if "business_hours" in changes:
+        validate_business_hours(changes["business_hours"])
+    for field, value in changes.items():
+        setattr(shop, field, value)
+    if changes:
+        shop.save(update_fields=list(changes))
+    return shop

@@ -1,0 +1,32 @@
+"""API tokens: shown once, stored as digests, revocable."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from instaply.errors import Forbidden
+from tenants import credentials
+from tenants.models import ApiToken, Membership
+from tenants.permissions import Capability
+
+
+@transaction.atomic
+def api_token_create(*, membership: Membership, name: str) -> tuple[ApiToken, str]:
+    raw, digest = credentials.new_secret(credentials.API_TOKEN_PREFIX)
+    token = ApiToken.objects.create(
+        tenant_id=membership.tenant_id,
+        membership=membership,
+        name=name,
+        prefix=raw[: len(credentials.API_TOKEN_PREFIX) + 4],
+        token_hash=digest,
+    )
+    return token, raw
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: Membership, token: ApiToken) -> ApiToken:
+    if token.membership_id != actor.pk and not actor.can(Capability.STAFF_MANAGE):
+        raise Forbidden("You can only revoke your own tokens.")
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token

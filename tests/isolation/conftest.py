@@ -1,0 +1,32 @@
+import pytest
+
+from tenants.models import Invitation, Role
+from tenants.services.tokens import api_token_create
+
+
+@pytest.fixture
+def foreign(tenant_b):
+    """Objects of tenant B, by the URL parameter name that addresses them."""
+    token, _ = api_token_create(membership=tenant_b.members[Role.AGENT], name="b's token")
+    invitation = Invitation.objects.create(
+        tenant=tenant_b.tenant,
+        email="someone@b.example",
+        role=Role.AGENT,
+        expires_at="2099-01-01T00:00:00Z",
+    )
+    ids = {
+        "member_id": tenant_b.members[Role.AGENT].id,
+        "invitation_id": invitation.id,
+        "token_id": token.id,
+        "shop_id": tenant_b.shop.id,
+    }
+    return {name: (lambda value=value: str(value)) for name, value in ids.items()}
+
+
+@pytest.fixture
+def foreign_values(tenant_b, foreign):
+    return (
+        [getter() for getter in foreign.values()]
+        + [str(m.id) for m in tenant_b.members.values()]
+        + [tenant_b.tenant.slug]
+    )

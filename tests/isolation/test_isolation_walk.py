@@ -1,0 +1,52 @@
+"""Tenant A's owner, the most privileged member, walks every API endpoint with
+tenant B's object ids: every one must be a 404, and no list may show B's data."""
+
+import pytest
+
+from tests.isolation.walker import api_endpoints, walk_api
+
+pytestmark = pytest.mark.django_db
+
+# Endpoints that are not tenant views, with the reason they are safe.
+PUBLIC = {
+    "api:invitation-accept": "the token is looked up inside the tenant named in the body",
+}
+
+
+def test_every_api_endpoint_is_scoped_to_the_caller_tenant(tenant_a, foreign, foreign_values):
+    walk = walk_api(
+        client=tenant_a.client(), foreign_ids=foreign, foreign_values=foreign_values, public=PUBLIC
+    )
+    assert walk.failures == []
+    # Every endpoint was reached with every method it declares.
+    declared = sum(len(e.methods()) for e in api_endpoints() if e.name not in PUBLIC)
+    assert len(walk.exercised) == declared > 10
+
+
+def test_the_walk_catches_a_deliberately_unscoped_endpoint(
+    tenant_a, foreign, foreign_values, settings
+):
+    settings.ROOT_URLCONF = "tests.isolation.leaky_urls"
+    walk = walk_api(
+        client=tenant_a.client(), foreign_ids=foreign, foreign_values=foreign_values, public=PUBLIC
+    )
+    assert walk.failures == [
+        "GET api/v1/leaky/shops/<uuid:shop_id>: expected 404, got 200",
+        f"GET api/v1/leaky/shops: answer contains the other tenant's [{foreign['shop_id']()!r}]",
+    ]
+
+
+def test_the_walk_fails_for_an_endpoint_it_cannot_address(
+    tenant_a, foreign, foreign_values, settings
+):
+    settings.ROOT_URLCONF = "tests.isolation.leaky_urls"
+    del foreign["shop_id"]
+    walk = walk_api(
+        client=tenant_a.client(), foreign_ids=foreign, foreign_values=foreign_values, public=PUBLIC
+    )
+    assert any("no foreign object for ['shop_id']" in f for f in walk.failures)
+
+
+def test_public_endpoints_are_still_there():
+    names = {e.name for e in api_endpoints()}
+    assert set(PUBLIC) <= names
