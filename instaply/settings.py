@@ -171,6 +171,11 @@ INSTAPLY_MASTER_KEYS = env.text("INSTAPLY_MASTER_KEYS")
 production.require(
     _valid_key_ring(INSTAPLY_MASTER_KEYS), "INSTAPLY_MASTER_KEYS (a valid master key ring)"
 )
+INSTAPLY_KEY_SOURCE = env.text("INSTAPLY_KEY_SOURCE", "privacy.keys.EnvironmentKeyRing")
+# Unwrapped keys stay in process memory this long: bounds how long another
+# process can still read a contact erased elsewhere.
+ENCRYPTION_KEY_CACHE_SECONDS = env.integer("ENCRYPTION_KEY_CACHE_SECONDS", 300)
+ENCRYPTION_KEY_CACHE_SIZE = env.integer("ENCRYPTION_KEY_CACHE_SIZE", 20000)
 
 # Authentication.
 AUTH_USER_MODEL = "tenants.User"

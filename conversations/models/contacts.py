@@ -1,0 +1,61 @@
+"""End-users of a tenant. Everything that identifies them is encrypted under the
+contact's own data key (its id), so erasing the contact destroys one key."""
+
+from django.db import models
+from django.utils import timezone
+
+from privacy.fields import EncryptedJSONField, EncryptedTextField
+from tenants.models import TenantScopedModel
+
+
+class AgeStatus(models.TextChoices):
+    UNKNOWN = "unknown", "Unknown"
+    ADULT = "adult", "Adult"
+    MINOR_AUTHORISED = "minor_authorised", "15–17, parental authorisation"
+    MINOR_UNAUTHORISED = "minor_unauthorised", "15–17, no parental authorisation"
+    UNDER_15 = "under_15", "Under 15"
+
+
+class Contact(TenantScopedModel):
+    name = EncryptedTextField(subject="id")
+    email = EncryptedTextField(subject="id")
+    phone = EncryptedTextField(subject="id")
+    social_ids = EncryptedJSONField(subject="id")
+    locale = models.CharField(max_length=16, blank=True)
+    age_status = models.CharField(
+        max_length=24, choices=AgeStatus.choices, default=AgeStatus.UNKNOWN
+    )
+    # Channels this contact opted out of, e.g. ["sms"]: one consent state per tenant.
+    opted_out_channels = models.JSONField(default=list, blank=True)
+    processing_restricted = models.BooleanField(default=False)
+    privacy_policy_version = models.CharField(max_length=32, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    erased_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "-created_at"], name="contact_tenant_created")]
+
+    def has_opted_out(self, channel: str) -> bool:
+        return channel in self.opted_out_channels
+
+
+class ContactIdentifier(TenantScopedModel):
+    """A blind index of one way to reach a contact (phone, email, social id,
+    widget visitor): exact-match lookup without a plaintext column."""
+
+    class Kind(models.TextChoices):
+        PHONE = "phone"
+        EMAIL = "email"
+        SOCIAL = "social"
+        VISITOR = "visitor"
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="identifiers")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    blind_index = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "kind", "blind_index"], name="identifier_unique_per_tenant"
+            )
+        ]

@@ -1,0 +1,67 @@
+"""AES-256-GCM for stored values: the one place values are sealed and opened.
+
+A stored value is ``format (1 byte) | key version (2 bytes) | nonce (12 bytes) |
+ciphertext and tag``. The header is part of the associated data, and so is the
+value's context (tenant, model, field, row), so a value moved to another row,
+column or tenant, or given another header, does not open.
+"""
+
+import os
+import struct
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+FORMAT_VERSION = 1
+HEADER = struct.Struct(">BH")
+NONCE_BYTES = 12
+TAG_BYTES = 16
+MINIMUM_LENGTH = HEADER.size + NONCE_BYTES + TAG_BYTES
+
+
+class DecryptionError(Exception):
+    """A stored value did not open. Never answered with ciphertext or a placeholder."""
+
+
+class Erased(str):
+    """What reading a value gives once its subject's key was destroyed."""
+
+    __slots__ = ()
+
+
+ERASED = Erased("[erased]")
+
+
+def is_erased(value) -> bool:
+    return isinstance(value, Erased)
+
+
+def seal(cipher: AESGCM, plaintext: bytes, context: bytes, key_version: int = 1) -> bytes:
+    header = HEADER.pack(FORMAT_VERSION, key_version)
+    nonce = os.urandom(NONCE_BYTES)  # 96 random bits from the OS for every value
+    return header + nonce + cipher.encrypt(nonce, plaintext, header + context)
+
+
+def key_version_of(blob: bytes) -> int:
+    _check_shape(blob)
+    return HEADER.unpack_from(blob)[1]
+
+
+def open_sealed(cipher: AESGCM, blob: bytes, context: bytes) -> bytes:
+    _check_shape(blob)
+    header = blob[: HEADER.size]
+    nonce = blob[HEADER.size : HEADER.size + NONCE_BYTES]
+    try:
+        return cipher.decrypt(nonce, blob[HEADER.size + NONCE_BYTES :], header + context)
+    except InvalidTag:
+        raise DecryptionError(
+            "authentication failed: wrong key, altered bytes, or a value moved from "
+            "another row, column or tenant"
+        ) from None
+
+
+def _check_shape(blob: bytes) -> None:
+    if len(blob) < MINIMUM_LENGTH:
+        raise DecryptionError(f"value is truncated ({len(blob)} bytes)")
+    if blob[0] != FORMAT_VERSION:
+        raise DecryptionError(f"unknown value format {blob[0]}")

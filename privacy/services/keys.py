@@ -1,0 +1,84 @@
+"""Key rotation and crypto-shredding.
+
+Rotations re-wrap keys and never re-encrypt values: a message body stays sealed
+under its contact's data key, only the wrapping of that key changes. Both walk
+in small batches, each in its own transaction, so an interrupted run resumes
+where it stopped.
+"""
+
+from collections.abc import Callable
+
+from django.db import transaction
+from django.db.models import ProtectedError
+
+from privacy import keyring
+from privacy.keys import master_key_source
+from privacy.models import DataKey, TenantKey
+
+Progress = Callable[[int, int], None]
+BATCH = 200
+
+
+def _silent(done: int, total: int) -> None:
+    pass
+
+
+def master_key_rotate(*, progress: Progress = _silent) -> int:
+    """Re-wraps every tenant key under the active master key. Returns how many moved."""
+    active = master_key_source().active_version
+    pending = TenantKey.objects.exclude(master_version=active)
+    total, done = pending.count(), 0
+    while True:
+        with transaction.atomic():
+            batch = list(pending.select_for_update(skip_locked=True).order_by("pk")[:BATCH])
+            for row in batch:
+                keyring.rewrap_tenant_key(row)
+        if not batch:
+            break
+        done += len(batch)
+        progress(done, total)
+    return done
+
+
+def tenant_key_rotate(*, tenant_id, progress: Progress = _silent) -> tuple[int, int]:
+    """Adds a tenant key version (unless a previous run is unfinished), moves every
+    data key under it, then destroys the older versions. Returns (version, moved)."""
+    current = keyring.current_tenant_key(tenant_id)
+    unfinished = DataKey.objects.for_tenant(tenant_id).exclude(tenant_key=current).exists()
+    if not unfinished:
+        with transaction.atomic():
+            current = keyring.tenant_key_create(
+                tenant_id=tenant_id, purpose=TenantKey.Purpose.DATA, version=current.version + 1
+            )
+    pending = DataKey.objects.for_tenant(tenant_id).exclude(tenant_key=current)
+    total, moved = pending.count(), 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                pending.select_for_update(skip_locked=True).select_related("tenant_key")[:BATCH]
+            )
+            for row in batch:
+                keyring.rewrap_data_key(row, current)
+        if not batch:
+            break
+        moved += len(batch)
+        progress(moved, total)
+    _destroy_older_versions(tenant_id, current)
+    return current.version, moved
+
+
+def _destroy_older_versions(tenant_id, current: TenantKey) -> None:
+    older = TenantKey.objects.for_tenant(tenant_id).filter(
+        purpose=TenantKey.Purpose.DATA, version__lt=current.version
+    )
+    for row in older:
+        try:
+            with transaction.atomic():
+                row.delete()  # PROTECT refuses while any data key still needs it
+        except ProtectedError:
+            continue
+        keyring.cache.evict(("tenant", row.pk))
+
+
+def data_key_destroy(*, tenant_id, subject_id) -> bool:
+    return keyring.data_key_destroy(tenant_id=tenant_id, subject_id=subject_id)
