@@ -17,6 +17,7 @@ HEADER = struct.Struct(">BH")
 NONCE_BYTES = 12
 TAG_BYTES = 16
 MINIMUM_LENGTH = HEADER.size + NONCE_BYTES + TAG_BYTES
+assert HEADER.size == 3 and NONCE_BYTES == 12  # open_sealed slices by these offsets
 
 
 class DecryptionError(Exception):
@@ -36,8 +37,11 @@ def is_erased(value) -> bool:
     return isinstance(value, Erased)
 
 
+_HEADER_V1 = HEADER.pack(FORMAT_VERSION, 1)
+
+
 def seal(cipher: AESGCM, plaintext: bytes, context: bytes, key_version: int = 1) -> bytes:
-    header = HEADER.pack(FORMAT_VERSION, key_version)
+    header = _HEADER_V1 if key_version == 1 else HEADER.pack(FORMAT_VERSION, key_version)
     nonce = os.urandom(NONCE_BYTES)  # 96 random bits from the OS for every value
     return header + nonce + cipher.encrypt(nonce, plaintext, header + context)
 
@@ -48,11 +52,10 @@ def key_version_of(blob: bytes) -> int:
 
 
 def open_sealed(cipher: AESGCM, blob: bytes, context: bytes) -> bytes:
-    _check_shape(blob)
-    header = blob[: HEADER.size]
-    nonce = blob[HEADER.size : HEADER.size + NONCE_BYTES]
+    if len(blob) < MINIMUM_LENGTH or blob[0] != FORMAT_VERSION:
+        _check_shape(blob)
     try:
-        return cipher.decrypt(nonce, blob[HEADER.size + NONCE_BYTES :], header + context)
+        return cipher.decrypt(blob[3:15], blob[15:], blob[:3] + context)
     except InvalidTag:
         raise DecryptionError(
             "authentication failed: wrong key, altered bytes, or a value moved from "

@@ -2,38 +2,36 @@
 
 Bounded so a process reading many contacts does not keep every key forever;
 time-limited so a key destroyed by another process stops working here too.
+Reads take no lock (a dict lookup is atomic in CPython) because they sit on the
+path of every encrypted value; eviction is oldest-inserted first.
 """
 
 import threading
 import time
-from collections import OrderedDict
 
 
 class KeyCache:
     def __init__(self, *, max_entries: int, ttl_seconds: float):
         self.max_entries = max_entries
         self.ttl = ttl_seconds
-        self._entries: OrderedDict = OrderedDict()
+        self._entries: dict = {}
         self._lock = threading.Lock()
 
     def get(self, key):
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is None:
-                return None
-            value, expires = entry
-            if expires < time.monotonic():
-                del self._entries[key]
-                return None
-            self._entries.move_to_end(key)
-            return value
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        if entry[1] < time.monotonic():
+            self.evict(key)
+            return None
+        return entry[0]
 
     def put(self, key, value) -> None:
         with self._lock:
+            self._entries.pop(key, None)
             self._entries[key] = (value, time.monotonic() + self.ttl)
-            self._entries.move_to_end(key)
             while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
+                del self._entries[next(iter(self._entries))]
 
     def evict(self, key) -> None:
         with self._lock:

@@ -127,7 +127,7 @@ def _unwrap_data_key(row: DataKey) -> bytes:
 
 def _remember(row: DataKey):
     cipher = ERASED if row.wrapped_key is None else AESGCM(_unwrap_data_key(row))
-    cache.put(("data", row.pk), cipher)
+    cache.put(row.pk, cipher)
     return cipher
 
 
@@ -136,7 +136,7 @@ def data_cipher(tenant_id, subject_id, *, create: bool = False):
 
     ``create`` makes the key when the subject has none yet (first write).
     """
-    cipher = cache.get(("data", subject_id))
+    cipher = cache.get(subject_id)
     if cipher is not None:
         return cipher
     row = (
@@ -154,7 +154,7 @@ def data_cipher(tenant_id, subject_id, *, create: bool = False):
 
 def warm(tenant_id, subject_ids) -> None:
     """Loads the data keys a page will need in one query (none when all cached)."""
-    missing = {s for s in subject_ids if s is not None and cache.get(("data", s)) is None}
+    missing = {s for s in subject_ids if s is not None and cache.get(s) is None}
     if not missing:
         return
     rows = DataKey.objects.for_tenant(tenant_id).select_related("tenant_key").filter(pk__in=missing)
@@ -165,7 +165,7 @@ def warm(tenant_id, subject_ids) -> None:
 def data_key_create(*, tenant_id, subject_id) -> DataKey:
     # A key made inside a transaction that rolls back must not survive in the
     # cache under an id that could be used again.
-    cache.evict(("data", subject_id))
+    cache.evict(subject_id)
     tenant_key = current_tenant_key(tenant_id)
     return DataKey.objects.create(
         id=subject_id,
@@ -182,7 +182,7 @@ def data_key_destroy(*, tenant_id, subject_id) -> bool:
         .filter(pk=subject_id, wrapped_key__isnull=False)
         .update(wrapped_key=None, destroyed_at=timezone.now())
     )
-    cache.evict(("data", subject_id))
+    cache.evict(subject_id)
     return bool(updated)
 
 
@@ -192,4 +192,4 @@ def rewrap_data_key(row: DataKey, tenant_key: TenantKey) -> None:
         row.wrapped_key = _wrap_data_key(tenant_key, row.pk, _unwrap_data_key(row))
     row.tenant_key = tenant_key
     row.save(update_fields=["wrapped_key", "tenant_key"])
-    cache.evict(("data", row.pk))
+    cache.evict(row.pk)

@@ -146,7 +146,7 @@ def test_crypto_shredding_makes_copied_rows_unreadable_by_every_key(tenant_a):
     assert str(restored.body) == "[erased]"
     # Not one key the system holds opens the restored ciphertext.
     blob = bytes(Message.objects.values_list("body", flat=True).get(pk=message.pk))
-    context = f"{tenant_a.tenant.id}|conversations.message|body|{message.pk}".encode()
+    context = Message._meta.get_field("body").context(restored)
     candidates = [keyring.tenant_key_material(row) for row in TenantKey.objects.all()]
     for row in DataKey.objects.filter(wrapped_key__isnull=False).select_related("tenant_key"):
         candidates.append(keyring._unwrap_data_key(row))
