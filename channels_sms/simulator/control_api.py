@@ -5,6 +5,8 @@ Each operation is a plain function over a `Simulator` so the in-process Python
 API (`SimulatorServer`) and the HTTP routes behave identically.
 """
 
+from datetime import UTC, datetime
+
 from channels_sms.simulator import twilio_api, vonage_api
 from channels_sms.simulator.core import Simulator, SimulatorError
 from channels_sms.simulator.phones import e164
@@ -81,6 +83,8 @@ def add_fault(sim: Simulator, payload: dict) -> Fault:
         raise SimulatorError("count >= 1; status 200 (Vonage refusal in the body) or 4xx/5xx")
     if provider not in (None, *PROVIDERS):
         raise SimulatorError(f"provider must be one of {', '.join(PROVIDERS)}")
+    if status == 200 and provider != "vonage":
+        raise SimulatorError("status 200 is a Vonage refusal: give provider vonage and a code")
     fault = Fault(remaining=count, status=status, code=code, provider=provider)
     sim.state.add_fault(fault)
     return fault
@@ -147,8 +151,23 @@ def _wait(sim: Simulator, request: Request, fetch):
     return fetch()
 
 
-def _since(request: Request) -> int | None:
-    return _integer(request, "since", None)
+def _since(request: Request) -> int | datetime | None:
+    """A seq (`last_seq` of a previous answer) or an ISO 8601 time."""
+    value = first(request.query, "since")
+    if value in (None, ""):
+        return None
+    if value.isdigit():
+        return int(value)
+    try:
+        moment = datetime.fromisoformat(value.replace(" ", "+"))
+    except ValueError:
+        raise SimulatorError("since is a seq or an ISO 8601 time") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _seq(request: Request) -> int:
+    since = _since(request)
+    return since if isinstance(since, int) else 0
 
 
 def _number_filter(request: Request, name: str) -> str | None:
@@ -190,7 +209,7 @@ def routes(router, sim: Simulator):
             )
 
         found = _wait(sim, request, fetch)
-        last_seq = found[-1].seq if found else _since(request) or 0
+        last_seq = found[-1].seq if found else _seq(request)
         return json_response(200, {"messages": [r.as_json() for r in found], "last_seq": last_seq})
 
     def message_detail(request, sid):
@@ -265,7 +284,7 @@ def routes(router, sim: Simulator):
                 "phone": phone,
                 "messages": conversation,
                 "opted_out_of": sim.state.opt_outs_of(phone),
-                "last_seq": found[-1].seq if found else _since(request) or 0,
+                "last_seq": found[-1].seq if found else _seq(request),
             },
         )
 

@@ -54,11 +54,20 @@ class _Handler(BaseHTTPRequestHandler):
         self._write(Response(204))
 
     def _dispatch(self):
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY:
+        length = self.headers.get("Content-Length") or "0"
+        refusal = None
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            refusal = json_response(411, {"error": "send a Content-Length, not chunks"})
+        elif not length.isdigit():
+            refusal = json_response(400, {"error": "invalid Content-Length"})
+        elif int(length) > MAX_BODY:
+            refusal = json_response(413, {"error": "request body too large"})
+        if refusal is not None:
+            # The body was not read, so this connection cannot carry another request.
             self.close_connection = True
-            self._write(json_response(413, {"error": "request body too large"}))
+            self._write(refusal)
             return
+        length = int(length)
         body = self.rfile.read(length) if length else b""
         parts = urlsplit(self.path)
         request = Request(
@@ -76,6 +85,8 @@ class _Handler(BaseHTTPRequestHandler):
         if response.body or response.status not in (204, 304):
             headers["Content-Type"] = response.content_type
         headers["Content-Length"] = str(len(response.body))
+        if self.close_connection:
+            headers["Connection"] = "close"
         for name, value in headers.items():
             self.send_header(name, value)
         self.end_headers()

@@ -21,6 +21,12 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def _after(item, since: "int | datetime") -> bool:
+    if isinstance(since, datetime):
+        return item.created_at > since
+    return item.seq > since
+
+
 @dataclass
 class Account:
     """A provider account our platform holds credentials for.
@@ -211,9 +217,12 @@ class SimulatorState:
             self.changed.notify_all()
             return record
 
-    def update_message(self, sid: str, **changes) -> SmsRecord:
+    def update_message(self, sid: str, **changes) -> SmsRecord | None:
+        """The updated record, or None when a reset forgot it in the meantime."""
         with self.changed:
-            record = self._by_sid[sid]
+            record = self._by_sid.get(sid)
+            if record is None:
+                return None
             for name, value in changes.items():
                 setattr(record, name, value)
             record.updated_at = utcnow()
@@ -226,13 +235,13 @@ class SimulatorState:
 
     def messages(self, **filters) -> list[SmsRecord]:
         """Records in arrival order. Filters: provider, account_sid, direction,
-        from_, to, phone, shop (exact), since (a seq: strictly after)."""
+        from_, to, phone, shop (exact), since (strictly after a seq or a datetime)."""
         since = filters.pop("since", None)
         with self.changed:
             return [
                 record
                 for record in self._messages
-                if (since is None or record.seq > since)
+                if (since is None or _after(record, since))
                 and all(
                     value is None or getattr(record, name) == value
                     for name, value in filters.items()

@@ -201,6 +201,8 @@ def _status_step(sim, account: Account, sid: str, steps: list):
     if status == "sent":
         changes["sent_at"] = utcnow()
     record = sim.state.update_message(sid, **changes)
+    if record is None:
+        return
     if record.status_callback:
         webhook = status_webhook(account, record)
         sim.deliver(kind="status", provider="twilio", message_sid=sid, webhook=webhook)

@@ -148,6 +148,8 @@ def _accepted(record: SmsRecord) -> dict:
 def _receipt_step(sim, account: Account, sid: str, part_ids: list[str]):
     """One DLR per part, like the carrier's; the record takes the last one's status."""
     record = sim.state.message(sid)
+    if record is None:
+        return
     rule = sim.state.destination(record.to)
     status, err_code = DLR_FAILURES.get(rule.outcome, ("delivered", "0"))
     status, err_code = rule.vonage_status or status, rule.vonage_err_code or err_code

@@ -1,6 +1,8 @@
 """The SMS simulator speaks Twilio to the real twilio SDK, calls webhooks signed
 as Twilio signs them, and obeys its control API. Vonage: test_simulator_vonage.py."""
 
+import http.client
+import logging
 import re
 import subprocess
 import sys
@@ -350,12 +352,42 @@ def test_a_long_poll_returns_as_soon_as_a_message_arrives(simulator, client):
     assert time.monotonic() - started < 5
 
 
+def test_messages_can_be_listed_since_a_seq_or_a_time(simulator, client):
+    client.messages.create(to=PHONE, from_=SHOP, body="before")
+    _, listed = call(simulator.url, "GET", "/_sim/messages")
+    cursor, moment = listed["last_seq"], listed["messages"][0]["created_at"]
+    client.messages.create(to=PHONE, from_=SHOP, body="after")
+
+    for since in (cursor, moment):
+        _, later = call(simulator.url, "GET", f"/_sim/messages?since={since}")
+        assert [m["body"] for m in later["messages"]] == ["after"]
+
+
+def test_a_reset_drops_callbacks_still_pending(simulator, client, receiver, caplog):
+    simulator.status_delay = 0.2
+    client.messages.create(to=PHONE, from_=SHOP, body="hi", status_callback=receiver.url("/s"))
+    simulator.reset()
+    time.sleep(0.6)
+    assert receiver.requests == []
+    assert simulator.deliveries() == []
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+def test_a_chunked_request_is_refused_without_hanging(simulator):
+    connection = http.client.HTTPConnection("127.0.0.1", int(simulator.url.rsplit(":", 1)[1]))
+    connection.request("POST", "/_sim/inbound", body=iter([b"{}"]), encode_chunked=True)
+    response = connection.getresponse()
+    assert (response.status, response.getheader("Connection")) == (411, "close")
+
+
 @pytest.mark.parametrize(
     ("method", "path", "payload", "status"),
     [
         ("POST", "/_sim/accounts", {"provider": "sms-r-us"}, 400),
         ("POST", "/_sim/accounts", {"numbers": ["not a number"]}, 400),
         ("POST", "/_sim/faults", {"count": 0}, 400),
+        ("POST", "/_sim/faults", {"status": 200, "code": 1}, 400),  # a Vonage-only answer
+        ("GET", "/_sim/messages?since=yesterday", None, 400),
         ("PUT", f"/_sim/destinations/{PHONE}", {"outcome": "lost"}, 400),
         ("POST", "/_sim/inbound", {"from": PHONE, "to": SHOP, "body": "x"}, 404),
         ("POST", "/_sim/inbound", {"from": "nobody", "to": SHOP, "body": "x"}, 400),
