@@ -44,6 +44,8 @@ class TwilioSimulatorHttpClient(TwilioHttpClient):
         if self.session is not None:
             # Plain HTTP gets the same pooled, retrying adapter the SDK mounted for HTTPS.
             self.session.mount("http://", self.session.get_adapter("https://api.twilio.com"))
+            # The simulator is local: an HTTP(S)_PROXY of the machine must not catch it.
+            self.session.trust_env = False
 
     def request(self, method, url, *args, **kwargs):
         host = urlsplit(url).hostname or ""
@@ -80,6 +82,8 @@ class _SimulatorAdapter(HTTPAdapter):
 
     def send(self, request, *args, **kwargs):
         request.url = _rebase(request.url, self.simulator_url)
+        # Proxies were chosen for the provider's host; the simulator is local.
+        kwargs["proxies"] = {}
         return super().send(request, *args, **kwargs)
 
 

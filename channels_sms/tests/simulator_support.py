@@ -56,6 +56,9 @@ def documented_vonage_signature(params: dict, secret: str, method: str) -> str:
     return hmac.new(secret.encode(), data.encode(), getattr(hashlib, method)).hexdigest()
 
 
+_no_proxy = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
 def call(base_url: str, method: str, path: str, payload=None) -> tuple[int, dict | None]:
     """A JSON request to the control API: (status, decoded body or None)."""
     data = json.dumps(payload).encode() if payload is not None else None
@@ -63,7 +66,7 @@ def call(base_url: str, method: str, path: str, payload=None) -> tuple[int, dict
         base_url + path, data=data, method=method, headers={"Content-Type": "application/json"}
     )
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:
+        with _no_proxy.open(request, timeout=10) as response:
             status, raw = response.status, response.read()
     except urllib.error.HTTPError as error:
         status, raw = error.code, error.read()

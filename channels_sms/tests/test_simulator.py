@@ -416,6 +416,15 @@ def test_the_client_rewrites_every_twilio_host_and_nothing_else(simulator, accou
         http_client.request("GET", "http://127.0.0.1:9/" + path, auth=auth, timeout=1)
 
 
+def test_a_proxy_configured_on_the_machine_is_bypassed(simulator, account, receiver, monkeypatch):
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")  # nothing listens there
+    client = twilio_client_for(simulator.url, account.sid, account.secret)
+    client.messages.create(to=PHONE, from_=SHOP, body="hi", status_callback=receiver.url("/s"))
+    assert simulator.inject_inbound(from_=PHONE, to=SHOP, body="hi")["status"] == 200
+    assert len(receiver.wait_for(2, path="/s")) == 2
+
+
 def test_twilio_signature_matches_the_documented_algorithm():
     url, params = "https://shop.example/sms?x=1", {"Body": "Hi & bye", "From": PHONE, "To": SHOP}
     expected = documented_twilio_signature("token", url, params)

@@ -143,6 +143,13 @@ def test_faults_reach_the_sdk_then_service_resumes(simulator, client):
     assert client.sms.send(text()).messages[0].status == "0"
 
 
+def test_a_proxy_configured_on_the_machine_is_bypassed(simulator, account, monkeypatch):
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")  # nothing listens there
+    client = vonage_client_for(simulator.url, account.sid, account.secret)
+    assert client.sms.send(text()).messages[0].status == "0"
+
+
 def test_a_twilio_fault_leaves_vonage_alone(simulator, client):
     simulator.add_fault(status=500, provider="twilio")
     assert client.sms.send(text()).messages[0].status == "0"
