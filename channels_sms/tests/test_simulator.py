@@ -72,6 +72,14 @@ def test_the_twilio_sdk_sends_through_the_simulator(simulator, client, account):
     assert (recorded["sid"], recorded["body"]) == (message.sid, "Your shoes are ready")
 
 
+def test_media_urls_make_an_mms(simulator, client):
+    urls = ["https://example.com/a.jpg", "https://example.com/b.png"]
+    message = client.messages.create(to=PHONE, from_=SHOP, media_url=urls)
+
+    assert (message.sid[:2], message.num_media, message.body) == ("MM", "2", "")
+    assert [m["url"] for m in simulator.messages()[0]["media"]] == urls
+
+
 def test_the_sdk_fetches_and_lists_messages(simulator, client):
     first = client.messages.create(to=PHONE, from_=SHOP, body="one")
     second = client.messages.create(to="+33699999999", from_=SHOP, body="two")
