@@ -1,5 +1,7 @@
 """Fixtures shared by every app's tests: two tenants with one member per role."""
 
+import uuid
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -39,6 +41,15 @@ def celery_eager():
     app.conf.task_always_eager = True
     yield app
     app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def rate_limits_per_test(settings):
+    """Rate-limit counters live in the shared cache (Redis under CI): a key prefix
+    per test keeps one test's requests from counting against another's, even
+    across xdist workers, without flushing anything. Lockout counts (django-axes)
+    are database rows and roll back with each test."""
+    settings.RATE_LIMIT_KEY_PREFIX = f"ratelimit-test-{uuid.uuid4().hex}"
 
 
 @pytest.fixture

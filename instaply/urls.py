@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
 from instaply import health
 from instaply.api.errors import api_not_found
+from instaply.security_headers import csp_extend
 
 api_v1 = [
     path("", include("tenants.api.urls")),
@@ -14,7 +15,14 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularRedocView.as_view(url_name="schema"), name="api-docs"),
+    # Redoc injects its styles at run time and searches in a blob: worker; only this page may.
+    path(
+        "api/docs/",
+        csp_extend(style_src=["'unsafe-inline'"], worker_src=["blob:"])(
+            SpectacularRedocView.as_view(url_name="schema")
+        ),
+        name="api-docs",
+    ),
     # Anything else under /api/ is a JSON 404, even with DEBUG on.
     re_path(r"^api/", api_not_found),
     path("admin/", admin.site.urls),

@@ -26,3 +26,12 @@ def page_not_found(request, exception=None):
 
 def page_server_error(request):
     return _page(request, 500, "Something went wrong", "We have been told and will look into it.")
+
+
+def page_too_many_requests(request, retry_after: int):
+    return _page(
+        request,
+        429,
+        "Too many attempts",
+        f"Please wait {retry_after} seconds before trying again.",
+    )

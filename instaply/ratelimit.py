@@ -1,0 +1,202 @@
+"""Rate limits for public and credential endpoints: one counter, two front doors.
+
+Each limit is a named *scope* whose rate comes from ``settings.RATE_LIMITS``
+(``"10/m"``, ``"30/h"``, ``"5/15m"``: count per period of s, m, h or d). A
+fixed-window counter per scope and key lives in Django's cache: Redis in
+production, so every web process counts together; local memory otherwise.
+
+Plain Django views::
+
+    @rate_limit("login", key=by_ip)                      # POSTs only, by default
+    def view(request): ...
+
+DRF views::
+
+    class InvitationAcceptThrottle(RateLimitThrottle):
+        scope = "invitation_accept"                      # key: the client IP
+
+    class SomeApi(APIView):
+        throttle_classes = [InvitationAcceptThrottle]
+
+Both answer 429 with ``Retry-After`` (the API in the project's JSON error
+shape). Keys are hashed before they reach the cache, so an email used as a key
+is never stored in clear.
+"""
+
+import logging
+import math
+import re
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils.crypto import salted_hmac
+from rest_framework.throttling import BaseThrottle
+
+from instaply.client_ip import client_ip
+from instaply.errors import RateLimited
+
+logger = logging.getLogger(__name__)
+
+_RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])\s*$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+KeyFunction = Callable[..., str | None]
+
+
+@dataclass(frozen=True)
+class Rate:
+    count: int
+    seconds: int
+
+    @classmethod
+    def parse(cls, text: str) -> "Rate":
+        match = _RATE.match(text or "")
+        if not match:
+            raise ValueError(f"A rate looks like '10/m' or '5/15m'; got {text!r}")
+        count, periods, unit = match.groups()
+        return cls(count=int(count), seconds=int(periods or 1) * _UNIT_SECONDS[unit])
+
+
+@dataclass(frozen=True)
+class Verdict:
+    allowed: bool
+    count: int
+    limit: int
+    retry_after: int  # whole seconds until the window resets
+
+
+def rate_for(scope: str) -> Rate:
+    try:
+        return Rate.parse(settings.RATE_LIMITS[scope])
+    except KeyError:
+        raise KeyError(f"No rate for {scope!r} in settings.RATE_LIMITS") from None
+
+
+def hit(scope: str, key: str, *, rate: str | None = None) -> Verdict:
+    """Counts one request of ``key`` in ``scope`` and says whether it is within the rate."""
+    limit = Rate.parse(rate) if rate else rate_for(scope)
+    now = time.time()
+    window = int(now // limit.seconds)
+    cache_key = f"{settings.RATE_LIMIT_KEY_PREFIX}:{scope}:{_digest(key)}:{window}"
+    # add() then incr() is atomic on Redis (SET NX, INCR) and keeps the expiry.
+    if cache.add(cache_key, 1, timeout=limit.seconds + 1):
+        count = 1
+    else:
+        try:
+            count = cache.incr(cache_key)
+        except ValueError:  # expired between add() and incr()
+            cache.set(cache_key, 1, timeout=limit.seconds + 1)
+            count = 1
+    retry_after = max(1, math.ceil((window + 1) * limit.seconds - now))
+    verdict = Verdict(count <= limit.count, count, limit.count, retry_after)
+    if not verdict.allowed and count == limit.count + 1:
+        logger.warning("Rate limit %s reached (%s/%ss)", scope, limit.count, limit.seconds)
+    return verdict
+
+
+def _digest(key: str) -> str:
+    # Keyed, so a cache dump does not let anyone test guesses of emails or IPs.
+    return salted_hmac("instaply.ratelimit", key, algorithm="sha256").hexdigest()[:40]
+
+
+# Key functions: what is counted. None means "do not count this request here".
+
+
+def by_ip(request) -> str:
+    # Requests without a usable address share one bucket rather than escape counting.
+    return client_ip(request) or "unknown"
+
+
+def by_user_or_ip(request) -> str:
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return f"user:{user.pk}"
+    return f"ip:{by_ip(request)}"
+
+
+def by_post_field(name: str) -> KeyFunction:
+    """The value of a form field, trimmed and case-folded (e.g. the email typed at login)."""
+
+    def key(request) -> str | None:
+        value = request.POST.get(name, "").strip().casefold()
+        return f"{name}:{value}" if value else None
+
+    return key
+
+
+def too_many_requests(request, retry_after: int):
+    """The 429 answer of a plain view: JSON under /api/, the site's error page elsewhere."""
+    message = f"Too many requests. Try again in {retry_after} seconds."
+    if request.path.startswith(("/api/", "/webhooks/")):  # as instaply.api.errors does
+        from instaply.api.errors import error_response
+
+        response = error_response(429, "rate_limited", message)
+    else:
+        from web.errors import page_too_many_requests
+
+        response = page_too_many_requests(request, retry_after)
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+def rate_limit(
+    scope: str,
+    *,
+    key: KeyFunction = by_ip,
+    rate: str | None = None,
+    methods: Iterable[str] = ("POST",),
+):
+    """Limits a plain Django view; stack it to count by several keys (IP, account).
+
+    For a class-based view: ``method_decorator(rate_limit(...), name="dispatch")``.
+    """
+    counted = frozenset(m.upper() for m in methods)
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if request.method in counted:
+                ident = key(request)
+                if ident:
+                    verdict = hit(scope, ident, rate=rate)
+                    if not verdict.allowed:
+                        return too_many_requests(request, verdict.retry_after)
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+class RateLimitThrottle(BaseThrottle):
+    """DRF front door of the same counter. Subclasses set ``scope``; they may set
+    ``methods`` (default: every method) and ``key`` (default: the person, else the IP)::
+
+        class TokenCreateThrottle(RateLimitThrottle):
+            scope = "token_create"
+            methods = frozenset({"POST"})
+            key = staticmethod(by_user_or_ip)
+    """
+
+    scope: str = ""
+    methods: frozenset[str] | None = None
+    key = staticmethod(by_user_or_ip)
+
+    def allow_request(self, request, view) -> bool:
+        if self.methods is not None and request.method not in self.methods:
+            return True
+        ident = self.key(request)
+        if not ident:
+            return True
+        verdict = hit(self.scope, ident)
+        if not verdict.allowed:
+            # Raised rather than returned so the answer carries our exact Retry-After.
+            raise RateLimited(
+                f"Too many requests. Try again in {verdict.retry_after} seconds.",
+                retry_after=verdict.retry_after,
+            )
+        return True

@@ -1,0 +1,50 @@
+"""Signs out a session left idle longer than SESSION_IDLE_TIMEOUT seconds.
+
+The last activity is stored in the session at most once a minute, so an
+active person does not cause a session write on every request. An idle page
+request is sent to the sign-in page; an idle API call answers 401.
+"""
+
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from instaply.api.errors import error_response
+
+LAST_SEEN_KEY = "instaply_last_seen"
+WRITE_EVERY_SECONDS = 60
+
+
+class SessionIdleTimeoutMiddleware:
+    """Runs after AuthenticationMiddleware and MessageMiddleware."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            now = int(time.time())
+            last_seen = request.session.get(LAST_SEEN_KEY)
+            if last_seen is not None and now - last_seen > settings.SESSION_IDLE_TIMEOUT:
+                return self._expire(request)
+            if last_seen is None or now - last_seen >= WRITE_EVERY_SECONDS:
+                request.session[LAST_SEEN_KEY] = now
+        return self.get_response(request)
+
+    @staticmethod
+    def _expire(request):
+        request.logout_reason = "idle_timeout"  # read by the audit receiver of user_logged_out
+        logout(request)
+        if request.path.startswith("/api/"):
+            return error_response(
+                401, "session_expired", "Your session ended after a period of inactivity."
+            )
+        messages.info(request, _("You were signed out after a period of inactivity."))
+        query = urlencode({"next": request.get_full_path()})
+        return redirect(f"{reverse(settings.LOGIN_URL)}?{query}")
