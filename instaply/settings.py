@@ -6,6 +6,7 @@ DJANGO_ENV=production it refuses to start unless real services and keys are set.
 See docs/configuration.md for every variable.
 """
 
+import datetime as dt
 import secrets
 from pathlib import Path
 
@@ -72,6 +73,10 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "instaply",
     "tenants",
     "conversations",
@@ -85,14 +90,19 @@ MIDDLEWARE = [
     "instaply.middleware.RequestIdMiddleware",
     "instaply.middleware.RequestBodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "instaply.security_headers.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "instaply.session_idle.SessionIdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a flagged lockout into its answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "instaply.urls"
@@ -179,7 +189,11 @@ ENCRYPTION_KEY_CACHE_SIZE = env.integer("ENCRYPTION_KEY_CACHE_SIZE", 20000)
 
 # Authentication.
 AUTH_USER_MODEL = "tenants.User"
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+# Axes first: it refuses a locked-out account or IP before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -198,6 +212,39 @@ LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:login"
 INVITATION_TTL_HOURS = env.integer("INVITATION_TTL_HOURS", 72)
 API_TOKEN_TOUCH_SECONDS = 60  # last_used_at is written at most this often per token
+
+# Two-factor authentication (django-otp): TOTP apps plus single-use recovery codes,
+# required for owners, admins and privacy officers (see tenants.access).
+OTP_TOTP_ISSUER = "Instaply"
+
+# Lockouts (django-axes): failures counted per account and, separately, per client IP.
+AXES_FAILURE_LIMIT = env.integer("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env.integer("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "web.login_security.axes_username"  # a keyed hash, not the email
+AXES_CLIENT_IP_CALLABLE = "instaply.client_ip.client_ip"
+AXES_LOCKOUT_CALLABLE = "web.login_security.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_RESET_ON_SUCCESS = False  # a valid login from one IP must not clear another's failures
+AXES_DISABLE_ACCESS_LOG = True  # the audit log records every sign-in
+AXES_VERBOSE = False
+
+# Signed-in sessions end after this many seconds without a request.
+SESSION_IDLE_TIMEOUT = env.integer("SESSION_IDLE_TIMEOUT", 30 * 60)
+
+# Rate limits (instaply/ratelimit.py): scope -> "count/period", period s, m, h or d
+# ("5/15m" works). RATE_LIMITS="login=20/m,token_create=10/h" overrides some.
+RATE_LIMITS = {
+    "login": "20/m",  # sign-in POSTs per client IP
+    "login_account": "10/m",  # sign-in POSTs per typed email
+    "two_factor": "10/m",  # code entries per person
+    "token_create": "20/h",  # API tokens created per person
+    "invitation_accept": "10/m",  # invitation acceptances per client IP
+}
+for _scope, _, _rate in (item.partition("=") for item in env.listing("RATE_LIMITS", [])):
+    RATE_LIMITS[_scope.strip()] = _rate.strip()
+RATE_LIMIT_KEY_PREFIX = "ratelimit"
 
 # Sessions and cookies.
 SESSION_COOKIE_HTTPONLY = True
