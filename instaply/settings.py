@@ -266,6 +266,9 @@ X_FRAME_OPTIONS = "DENY"
 # Requests: 1 MiB bodies at most (413 beyond, see instaply.middleware).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 MAX_REQUEST_BODY_BYTES = 1024 * 1024
+# Reverse proxies of ours in front of Django (0: trust no X-Forwarded-For); see
+# instaply/client_ip.py, used by the audit log, lockouts and rate limits alike.
+TRUSTED_PROXY_COUNT = env.integer("TRUSTED_PROXY_COUNT", 0)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
