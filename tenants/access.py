@@ -4,10 +4,18 @@ Resolved from the database on every request, never cached in the session:
 that is what makes revocation, role changes and deactivation immediate.
 """
 
-from tenants.models import ApiToken, Membership
+from django.db.models import Q
+from django_otp import user_has_device
+
+from tenants.models import ApiToken, Membership, Role
 
 SESSION_TENANT_KEY = "instaply_tenant_id"
 TENANT_HEADER = "X-Tenant"
+
+# Roles that hold the keys to staff, privacy requests or audit exports.
+TWO_FACTOR_ROLES = (Role.OWNER, Role.ADMIN, Role.PRIVACY)
+TWO_FACTOR_VERIFY = "verify"  # has an authenticator: must enter a code
+TWO_FACTOR_ENROL = "enrol"  # must set one up first
 
 
 def active_memberships(user):
@@ -39,3 +47,33 @@ def membership_for_request(request) -> Membership | None:
 
 def choose_tenant(request, membership: Membership) -> None:
     request.session[SESSION_TENANT_KEY] = str(membership.tenant_id)
+
+
+def two_factor_required(user) -> bool:
+    """True when one of the person's active memberships demands a second factor."""
+    return (
+        active_memberships(user)
+        .filter(Q(role__in=TWO_FACTOR_ROLES) | Q(tenant__require_2fa_for_all=True))
+        .exists()
+    )
+
+
+def two_factor_pending(request) -> str | None:
+    """What stands between a session and acting as a member: None, VERIFY or ENROL.
+
+    An API token is its own credential and is never asked for a code. A person
+    with an authenticator always verifies, whether or not their role requires it.
+    """
+    if isinstance(getattr(request, "auth", None), ApiToken):
+        return None
+    user = request.user
+    if not user.is_authenticated:
+        return None
+    # is_verified() is installed by django_otp's OTPMiddleware; without it nobody is verified.
+    if getattr(user, "is_verified", lambda: False)():
+        return None
+    if user_has_device(user, confirmed=True):
+        return TWO_FACTOR_VERIFY
+    if two_factor_required(user):
+        return TWO_FACTOR_ENROL
+    return None

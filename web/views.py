@@ -2,30 +2,17 @@
 
 from django.contrib import messages
 from django.contrib.auth import login
-from django.contrib.auth.views import LoginView
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from instaply.errors import DomainError
+from instaply.ratelimit import by_ip, rate_limit
 from tenants.access import active_memberships, choose_tenant
 from tenants.permissions import ROLE_CAPABILITIES, Capability
 from tenants.services.members import invitation_accept
-from web.forms import AcceptInvitationForm, EmailAuthenticationForm
+from web.forms import AcceptInvitationForm
 from web.tenancy import member_required
-
-
-class SignInView(LoginView):
-    template_name = "web/login.html"
-    authentication_form = EmailAuthenticationForm
-    redirect_authenticated_user = True
-
-    def form_valid(self, form):
-        response = super().form_valid(form)  # login() rotates the session key
-        first = active_memberships(form.get_user()).first()
-        if first is not None:
-            choose_tenant(self.request, first)
-        return response
 
 
 @member_required(Capability.SELF)
@@ -53,6 +40,7 @@ def switch_tenant(request):
     return redirect("web:home")
 
 
+@rate_limit("invitation_accept", key=by_ip)
 def accept_invitation(request, tenant_slug: str, token: str):
     form = AcceptInvitationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -5,7 +5,7 @@ from rest_framework import exceptions
 from rest_framework.views import APIView
 
 from instaply.errors import Forbidden, NotFound
-from tenants.access import membership_for_request
+from tenants.access import membership_for_request, two_factor_pending
 from tenants.permissions import Capability, denial_message
 
 
@@ -25,6 +25,12 @@ class TenantAPIView(APIView):
         capability = self.capabilities.get(method)
         if capability is None:
             raise exceptions.MethodNotAllowed(request.method)
+        if two_factor_pending(request):
+            # A session past the password but not the second factor acts as nobody yet.
+            raise Forbidden(
+                "Confirm your sign-in with your authenticator code first.",
+                code="two_factor_required",
+            )
         membership = membership_for_request(request)
         if membership is None:
             # A non-member learns nothing about the tenant or its objects.

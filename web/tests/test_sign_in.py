@@ -14,10 +14,12 @@ def test_the_sign_in_page_renders(client):
 
 
 def test_a_member_signs_in_and_lands_on_their_workspace(tenant_a):
+    # An agent without an authenticator: the password is the whole sign-in
+    # (owners' second step is in test_two_factor.py).
     browser = Client(enforce_csrf_checks=False)
-    owner = tenant_a.owner
+    agent = tenant_a.members[Role.AGENT]
     response = browser.post(
-        "/login/", {"username": owner.user.email.upper(), "password": TEST_PASSWORD}
+        "/login/", {"username": agent.user.email.upper(), "password": TEST_PASSWORD}
     )
     assert response.status_code == 302
     page = browser.get("/")
