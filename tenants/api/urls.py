@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tenants.api import views
+from tenants.api import security, views
 
 urlpatterns = [
     path("me", views.MeApi.as_view(), name="me"),
@@ -18,4 +18,5 @@ urlpatterns = [
     path("tokens/<uuid:token_id>", views.TokenDetailApi.as_view(), name="token-detail"),
     path("shops", views.ShopListApi.as_view(), name="shop-list"),
     path("shops/<uuid:shop_id>", views.ShopDetailApi.as_view(), name="shop-detail"),
+    path("tenant/security", security.TenantSecurityApi.as_view(), name="tenant-security"),
 ]
