@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from instaply.api.serializers import NestedOutput, StrictInput
+from instaply.ratelimit import RateLimitThrottle, by_ip
 from tenants import selectors
 from tenants.api.base import TenantAPIView
 from tenants.models import Role
@@ -128,11 +129,17 @@ class InvitationDetailApi(TenantAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class InvitationAcceptThrottle(RateLimitThrottle):
+    scope = "invitation_accept"
+    key = staticmethod(by_ip)
+
+
 class InvitationAcceptApi(APIView):
     """Public: the invitation token is the credential, looked up inside the named tenant."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    throttle_classes = [InvitationAcceptThrottle]
 
     class Input(StrictInput):
         tenant = serializers.SlugField()
@@ -169,8 +176,14 @@ def _token_scope(view):
     return None if view.membership.can(Capability.STAFF_MANAGE) else view.membership
 
 
+class TokenCreateThrottle(RateLimitThrottle):
+    scope = "token_create"
+    methods = frozenset({"POST"})
+
+
 class TokenListApi(TenantAPIView):
     capabilities = {"GET": Capability.SELF, "POST": Capability.SELF}
+    throttle_classes = [TokenCreateThrottle]
 
     class Input(StrictInput):
         name = serializers.CharField(max_length=80)
