@@ -101,7 +101,11 @@ def walk_api(
                 if response.status_code != 404:
                     result.failures.append(f"{label}: expected 404, got {response.status_code}")
             else:
-                content = response.content.decode(errors="replace")
+                # Exports stream their body; read it whole to look for leaks.
+                body = (
+                    b"".join(response.streaming_content) if response.streaming else response.content
+                )
+                content = body.decode(errors="replace")
                 leaked = [v for v in foreign_values if v in content]
                 if leaked:
                     result.failures.append(f"{label}: answer contains the other tenant's {leaked}")
