@@ -1,7 +1,9 @@
 import json
+from base64 import b32decode
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django_otp.oath import totp
 
 from tenants.demo import demo_tenant_ensure, demo_tokens_refresh
 
@@ -29,6 +31,13 @@ class Command(BaseCommand):
         self.stdout.write(f"Open {settings.PUBLIC_BASE_URL}/ and sign in as:")
         for role, person in seeded["people"].items():
             self.stdout.write(f"  {role:8} {person['email']:38} {person['password']}")
+        two_factor = {r: p for r, p in seeded["people"].items() if p.get("totp_secret")}
+        if two_factor:
+            self.stdout.write("Then a code: add a secret to an authenticator app, or run")
+            self.stdout.write("`oathtool --totp -b SECRET`. Codes valid right now:")
+            for role, person in two_factor.items():
+                now = _current_code(person["totp_secret"])
+                self.stdout.write(f"  {role:8} secret {person['totp_secret']}  code now {now}")
 
 
 def _as_json(seeded: dict, tokens: dict) -> str:
@@ -44,9 +53,15 @@ def _as_json(seeded: dict, tokens: dict) -> str:
                     "password": person["password"],
                     "token": tokens[role],
                     "member_id": str(person["membership"].id),
+                    # base32 TOTP secret when the role signs in with a second step
+                    "totp_secret": person.get("totp_secret"),
                 }
                 for role, person in seeded["people"].items()
             },
         },
         indent=2,
     )
+
+
+def _current_code(secret: str) -> str:
+    return f"{totp(b32decode(secret)):06d}"
