@@ -11,6 +11,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from instaply import env
 
@@ -73,6 +74,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "pgtrigger",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -327,6 +329,44 @@ EMAIL_HOST_USER = env.text("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env.text("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env.boolean("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env.text("DEFAULT_FROM_EMAIL", "Instaply <no-reply@instaply.localhost>")
+
+# Audit log and security alerts (docs/audit-log.md).
+AUDIT_RETENTION_DAYS = env.integer("AUDIT_RETENTION_DAYS", 396)  # about 13 months
+AUDIT_SEAL_INTERVAL_SECONDS = env.integer("AUDIT_SEAL_INTERVAL_SECONDS", 60)
+# Longest time an event may wait between record() and its transaction's commit
+# (long transactions, clock skew between hosts); sealing looks back this far.
+AUDIT_SEAL_LOOKBACK_SECONDS = env.integer("AUDIT_SEAL_LOOKBACK_SECONDS", 3600)
+AUDIT_SEAL_BATCH_SIZE = 1000
+AUDIT_METADATA_MAX_BYTES = 4096
+
+
+def _alert_threshold(name: str, default: tuple[int, int]) -> tuple[int, int]:
+    """A rule threshold, "count/seconds" in the environment: (events, window)."""
+    raw = env.text(name)
+    if not raw:
+        return default
+    count, _, seconds = raw.partition("/")
+    try:
+        threshold = int(count), int(seconds)
+    except ValueError:
+        threshold = (0, 0)
+    if min(threshold) < 1:
+        raise ImproperlyConfigured(f"{name} must be 'count/seconds', e.g. '10/300'; got {raw!r}")
+    return threshold
+
+
+SECURITY_ALERT_FAILED_LOGINS = _alert_threshold("SECURITY_ALERT_FAILED_LOGINS", (10, 300))
+SECURITY_ALERT_ACCESS_DENIALS = _alert_threshold("SECURITY_ALERT_ACCESS_DENIALS", (20, 300))
+SECURITY_ALERT_EXPORTS = _alert_threshold("SECURITY_ALERT_EXPORTS", (5, 3600))
+SECURITY_ALERT_NEW_LOGIN_IP_WINDOW = env.integer("SECURITY_ALERT_NEW_LOGIN_IP_WINDOW", 86400)
+CELERY_BEAT_SCHEDULE["audit.seal_events"] = {
+    "task": "audit.seal_events",
+    "schedule": AUDIT_SEAL_INTERVAL_SECONDS,
+}
+CELERY_BEAT_SCHEDULE["audit.enforce_retention"] = {
+    "task": "audit.enforce_retention",
+    "schedule": 24 * 3600,
+}
 
 LOGGING = {
     "version": 1,

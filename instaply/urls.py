@@ -8,6 +8,7 @@ from instaply.security_headers import csp_extend
 
 api_v1 = [
     path("", include("tenants.api.urls")),
+    path("", include("audit.api.urls")),
 ]
 
 urlpatterns = [

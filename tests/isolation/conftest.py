@@ -1,5 +1,6 @@
 import pytest
 
+from audit.tests.factories import SecurityAlertFactory
 from tenants.models import Invitation, Role
 from tenants.services.tokens import api_token_create
 
@@ -19,6 +20,7 @@ def foreign(tenant_b):
         "invitation_id": invitation.id,
         "token_id": token.id,
         "shop_id": tenant_b.shop.id,
+        "alert_id": SecurityAlertFactory(tenant=tenant_b.tenant).id,
     }
     return {name: (lambda value=value: str(value)) for name, value in ids.items()}
 

@@ -1,0 +1,34 @@
+"""Action names of the audit log, in one place: dotted, lowercase, stable.
+
+``record`` accepts any well-formed dotted name; these are the ones the alert
+rules and the documentation rely on (docs/audit-log.md lists what each means).
+"""
+
+AUTH_LOGIN_SUCCEEDED = "auth.login.succeeded"
+AUTH_LOGIN_FAILED = "auth.login.failed"
+AUTH_2FA_FAILED = "auth.2fa.failed"
+AUTH_LOGOUT = "auth.logout"
+TOKEN_CREATED = "token.created"
+TOKEN_REVOKED = "token.revoked"
+MEMBER_INVITED = "member.invited"
+MEMBER_ROLE_CHANGED = "member.role_changed"
+MEMBER_REVOKED = "member.revoked"
+PERSONAL_DATA_READ = "personal_data.read"
+PERSONAL_DATA_EXPORTED = "personal_data.exported"
+ACCESS_DENIED = "access.denied"
+KEY_ROTATED = "key.rotated"
+PLATFORM_ACCESS = "platform.access"
+AUDIT_EXPORTED = "audit.exported"
+SECURITY_ALERT_ACKNOWLEDGED = "security_alert.acknowledged"
+
+# The rules of audit.rules read these; record() queues their evaluation.
+LOGIN_FAILURES = frozenset({AUTH_LOGIN_FAILED, AUTH_2FA_FAILED})
+EXPORT_SUFFIX = ".exported"
+
+
+def is_watched(action: str) -> bool:
+    return (
+        action in LOGIN_FAILURES
+        or action in (AUTH_LOGIN_SUCCEEDED, ACCESS_DENIED)
+        or action.endswith(EXPORT_SUFFIX)
+    )

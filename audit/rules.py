@@ -1,0 +1,202 @@
+"""Rules over the event stream. Each reads the events around one new event and
+may raise a SecurityAlert.
+
+Windows are anchored at the event's own time, and counts come from the table,
+so evaluating an event twice gives the same answer: the task that runs these
+can be retried safely. Thresholds are settings (docs/audit-log.md).
+"""
+
+import datetime as dt
+
+from django.conf import settings
+
+from audit import actions
+from audit.alerts import raise_alert
+from audit.models import AuditEvent, SecurityAlert
+
+Rule = SecurityAlert.Rule
+Severity = SecurityAlert.Severity
+
+
+def evaluate(event: AuditEvent) -> list[SecurityAlert]:
+    """Every alert this event raised or extended."""
+    alerts = []
+    if event.action in actions.LOGIN_FAILURES:
+        alerts += failed_logins(event)
+    elif event.action == actions.ACCESS_DENIED:
+        alerts += access_denials(event)
+    elif event.action == actions.AUTH_LOGIN_SUCCEEDED:
+        alerts += new_login_ip(event)
+    elif event.action.endswith(actions.EXPORT_SUFFIX):
+        alerts += export_volume(event)
+    return alerts
+
+
+def _window(event: AuditEvent, seconds: int):
+    """Events of the window that ends with this one."""
+    start = event.created_at - dt.timedelta(seconds=seconds)
+    return AuditEvent.objects.filter(created_at__gt=start, created_at__lte=event.created_at)
+
+
+def _duration(seconds: int) -> str:
+    if seconds % 3600 == 0:
+        hours = seconds // 3600
+        return "1 hour" if hours == 1 else f"{hours} hours"
+    if seconds % 60 == 0:
+        minutes = seconds // 60
+        return "1 minute" if minutes == 1 else f"{minutes} minutes"
+    return f"{seconds} seconds"
+
+
+def failed_logins(event: AuditEvent) -> list[SecurityAlert]:
+    """Too many failed sign-ins (password or second factor) from one IP address,
+    across every tenant, or against one account."""
+    threshold, seconds = settings.SECURITY_ALERT_FAILED_LOGINS
+    failures = _window(event, seconds).filter(action__in=actions.LOGIN_FAILURES)
+    alerts = []
+    if event.ip:
+        # Index: audit_login_fail_ip (ip, created_at), partial on login failures.
+        count = failures.filter(ip=event.ip).count()
+        if count >= threshold:
+            alerts.append(
+                raise_alert(
+                    rule=Rule.FAILED_LOGINS,
+                    severity=Severity.HIGH,
+                    tenant_id=None,
+                    subject=("ip", event.ip),
+                    ip=event.ip,
+                    summary=f"{count} failed sign-ins from one IP address within "
+                    f"{_duration(seconds)}.",
+                    count=count,
+                    window=seconds,
+                    event=event,
+                )
+            )
+    if event.target_kind == "user" and event.target_id:
+        # Index: audit_login_fail_target (target_id, created_at).
+        count = failures.filter(target_kind="user", target_id=event.target_id).count()
+        if count >= threshold:
+            alerts.append(
+                raise_alert(
+                    rule=Rule.FAILED_LOGINS,
+                    severity=Severity.HIGH,
+                    tenant_id=event.tenant_id,
+                    subject=("user", event.target_id),
+                    ip=event.ip,
+                    summary=f"{count} failed sign-ins against one account within "
+                    f"{_duration(seconds)}.",
+                    count=count,
+                    window=seconds,
+                    event=event,
+                )
+            )
+    return alerts
+
+
+def access_denials(event: AuditEvent) -> list[SecurityAlert]:
+    """A member refused again and again: guessing ids or probing for privileges."""
+    if event.tenant_id is None or event.actor_member_id is None:
+        return []
+    threshold, seconds = settings.SECURITY_ALERT_ACCESS_DENIALS
+    # Index: audit_denied_member (tenant, actor_member_id, created_at), partial.
+    count = (
+        _window(event, seconds)
+        .filter(
+            tenant_id=event.tenant_id,
+            action=actions.ACCESS_DENIED,
+            actor_member_id=event.actor_member_id,
+        )
+        .count()
+    )
+    if count < threshold:
+        return []
+    return [
+        raise_alert(
+            rule=Rule.ACCESS_DENIALS,
+            severity=Severity.HIGH,
+            tenant_id=event.tenant_id,
+            subject=("member", str(event.actor_member_id)),
+            ip=event.ip,
+            summary=f"A member was refused access {count} times within {_duration(seconds)}.",
+            count=count,
+            window=seconds,
+            event=event,
+        )
+    ]
+
+
+def export_volume(event: AuditEvent) -> list[SecurityAlert]:
+    """More exports from one tenant than it usually makes: data leaving in bulk."""
+    if event.tenant_id is None:
+        return []
+    threshold, seconds = settings.SECURITY_ALERT_EXPORTS
+    # Index: audit_tenant_time (tenant, created_at, id).
+    count = (
+        _window(event, seconds)
+        .filter(tenant_id=event.tenant_id, action__endswith=actions.EXPORT_SUFFIX)
+        .count()
+    )
+    if count < threshold:
+        return []
+    return [
+        raise_alert(
+            rule=Rule.EXPORT_VOLUME,
+            severity=Severity.HIGH,
+            tenant_id=event.tenant_id,
+            subject=("tenant", str(event.tenant_id)),
+            ip=event.ip,
+            summary=f"{count} exports within {_duration(seconds)}.",
+            count=count,
+            window=seconds,
+            event=event,
+        )
+    ]
+
+
+def new_login_ip(event: AuditEvent) -> list[SecurityAlert]:
+    """An owner or admin signed in from an address never seen for them.
+
+    Their very first sign-in sets the baseline and raises nothing.
+    """
+    from tenants.models import Membership, Role
+
+    if event.outcome != AuditEvent.Outcome.SUCCESS or not event.ip:
+        return []
+    if event.actor_kind not in ("user", "platform_staff") or not event.actor_id:
+        return []
+    tenant_ids = list(
+        Membership.objects.filter(
+            user_id=event.actor_id,
+            role__in=(Role.OWNER, Role.ADMIN),
+            revoked_at__isnull=True,
+            user__is_active=True,
+        ).values_list("tenant_id", flat=True)
+    )
+    if not tenant_ids:
+        return []
+    # Index: audit_login_ok_actor (actor_id, ip), partial on successful sign-ins.
+    earlier = AuditEvent.objects.filter(
+        action=actions.AUTH_LOGIN_SUCCEEDED,
+        outcome=AuditEvent.Outcome.SUCCESS,
+        actor_kind=event.actor_kind,
+        actor_id=event.actor_id,
+        created_at__lte=event.created_at,
+    ).exclude(pk=event.pk)
+    if not earlier.exists() or earlier.filter(ip=event.ip).exists():
+        return []
+    seconds = settings.SECURITY_ALERT_NEW_LOGIN_IP_WINDOW
+    return [
+        raise_alert(
+            rule=Rule.NEW_LOGIN_IP,
+            severity=Severity.MEDIUM,
+            tenant_id=tenant_id,
+            subject=("user", event.actor_id),
+            ip=event.ip,
+            summary="An owner or admin signed in from an IP address never seen for them.",
+            count=1,
+            per_ip=True,
+            window=seconds,
+            event=event,
+        )
+        for tenant_id in sorted(tenant_ids, key=str)
+    ]
