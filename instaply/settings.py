@@ -243,6 +243,9 @@ RATE_LIMITS = {
     "two_factor": "10/m",  # code entries per person
     "token_create": "20/h",  # API tokens created per person
     "invitation_accept": "10/m",  # invitation acceptances per client IP
+    "widget_ip": "120/m",  # widget API requests per client IP
+    "widget_session": "10/m",  # widget chats started per client IP
+    "widget_visitor": "30/m",  # widget API requests per visitor
 }
 for _scope, _, _rate in (item.partition("=") for item in env.listing("RATE_LIMITS", [])):
     RATE_LIMITS[_scope.strip()] = _rate.strip()

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
+from conversations.widget.views import widget_script
 from instaply import health
 from instaply.api.errors import api_not_found
 from instaply.security_headers import csp_extend
@@ -9,12 +10,15 @@ from instaply.security_headers import csp_extend
 api_v1 = [
     path("", include("tenants.api.urls")),
     path("", include("audit.api.urls")),
+    path("", include("conversations.api.urls")),
 ]
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
+    path("api/widget/v1/", include("conversations.widget.urls")),
+    path("widget/<str:widget_key>.js", widget_script, name="widget-script"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # Redoc injects its styles at run time and searches in a blob: worker; only this page may.
     path(

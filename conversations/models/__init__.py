@@ -6,7 +6,9 @@ from conversations.models.conversations import (
     ConversationRead,
     Label,
 )
+from conversations.models.events import Event
 from conversations.models.messages import Message, Note
+from conversations.models.widgets import Widget, WidgetVisitor
 
 __all__ = [
     "AgeStatus",
@@ -16,7 +18,10 @@ __all__ = [
     "Conversation",
     "ConversationLabel",
     "ConversationRead",
+    "Event",
     "Label",
     "Message",
     "Note",
+    "Widget",
+    "WidgetVisitor",
 ]

@@ -40,6 +40,10 @@ class Shop(TenantScopedModel):
     name = models.CharField(max_length=120)
     time_zone = models.CharField(max_length=64, default="Europe/Paris")
     business_hours = models.JSONField(default=dict, blank=True)
+    # Sent once per closed period to whoever writes outside business hours.
+    auto_reply_text = models.CharField(max_length=600, blank=True)
+    # The answer to HELP / INFO over SMS.
+    help_text = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -5,6 +5,22 @@ from tenants.models import Invitation, Role
 from tenants.services.tokens import api_token_create
 
 
+def _conversation_objects(world) -> dict:
+    from conversations.models import CannedResponse, Label, Widget
+    from conversations.tests.factories import MessageFactory
+
+    message = MessageFactory(conversation__tenant=world.tenant, conversation__shop=world.shop)
+    return {
+        "conversation_id": message.conversation_id,
+        "contact_id": message.contact_id,
+        "label_id": Label.objects.create(tenant=world.tenant, name="vip").id,
+        "canned_id": CannedResponse.objects.create(
+            tenant=world.tenant, shortcut="hi", text="Hi"
+        ).id,
+        "widget_id": Widget.objects.create(tenant=world.tenant, shop=world.shop).id,
+    }
+
+
 @pytest.fixture
 def foreign(tenant_b):
     """Objects of tenant B, by the URL parameter name that addresses them."""
@@ -21,6 +37,7 @@ def foreign(tenant_b):
         "token_id": token.id,
         "shop_id": tenant_b.shop.id,
         "alert_id": SecurityAlertFactory(tenant=tenant_b.tenant).id,
+        **_conversation_objects(tenant_b),
     }
     return {name: (lambda value=value: str(value)) for name, value in ids.items()}
 

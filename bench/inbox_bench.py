@@ -1,0 +1,223 @@
+"""Inbox and thread pages: cost independent of volume, and throughput through gunicorn.
+
+    DATABASE_URL=postgres://... .venv/bin/python bench/inbox_bench.py
+        [--conversations 20000] [--messages-per-conversation 10] [--small 200]
+
+Defaults seed 2 tenants (a large one of 20,000 conversations / 200,000 messages
+and a small one) once, and reuse them on later runs. For 1,000,000 messages:
+``--conversations 100000``. Prints, measured in one run on PostgreSQL:
+
+* median and p95 latency of the first inbox page (25 items) and of a 50-message
+  thread page, in the small and the large tenant, and large/small (target <= 1.2);
+* a deep inbox page (near the end of the large tenant) against the first (<= 1.2);
+* requests per second of the inbox and thread pages through gunicorn, as a ratio
+  of the bare authenticated GET /api/v1/me in the same run (target >= 0.35);
+* SQL queries per request.
+"""
+
+import argparse
+import datetime as dt
+import os
+import sys
+import time
+
+from _django import setup, stats
+
+setup()
+
+from _http import Gunicorn, latencies, throughput  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from conversations.models import Contact, Conversation, Message  # noqa: E402
+from instaply.api import cursors  # noqa: E402
+from tenants.models import Membership, Role, Shop, Tenant, User  # noqa: E402
+from tenants.services.tokens import api_token_create  # noqa: E402
+
+THREAD_LENGTH = 60
+BATCH = 500
+
+
+def seed(slug: str, conversations: int, per_conversation: int) -> Tenant:
+    tenant = Tenant.objects.filter(slug=slug).first()
+    if tenant is not None:
+        return tenant
+    volume = f"{conversations:,} conversations, ~{conversations * per_conversation:,} messages"
+    print(f"seeding {slug}: {volume}", flush=True)
+    started = time.monotonic()
+    with transaction.atomic():
+        tenant = Tenant.objects.create(name=slug, slug=slug)
+        shop = Shop.objects.create(tenant=tenant, name=f"{slug} shop")
+        user = User.objects.create_user(f"agent@{slug}.bench", "bench password 123")
+        Membership.objects.create(tenant=tenant, user=user, role=Role.AGENT)
+    base = timezone.now() - dt.timedelta(days=365)
+    for start in range(0, conversations, BATCH):
+        with transaction.atomic():
+            count = min(BATCH, conversations - start)
+            contacts = Contact.objects.bulk_create(
+                [
+                    Contact(
+                        tenant=tenant, name=f"Customer {start + i}", phone=f"+3361{start + i:08d}"
+                    )
+                    for i in range(count)
+                ]
+            )
+            rows, messages = [], []
+            for i, contact in enumerate(contacts):
+                n = start + i
+                # The newest conversation gets a long thread for the thread-page figures.
+                length = THREAD_LENGTH if n == conversations - 1 else per_conversation
+                rows.append(
+                    Conversation(
+                        tenant=tenant,
+                        shop=shop,
+                        contact=contact,
+                        channel="widget",
+                        endpoint_id=shop.id,
+                        last_activity_at=base + dt.timedelta(minutes=n),
+                        last_message_preview=f"message {length - 1} of conversation {n}",
+                        inbound_count=length // 2,
+                    )
+                )
+                messages += [_message(rows[-1], m) for m in range(length)]
+            Conversation.objects.bulk_create(rows)
+            Message.objects.bulk_create(messages, batch_size=2000)
+        if (start // BATCH) % 10 == 0:
+            print(f"  {start + count:,} conversations", flush=True)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    print(f"  seeded in {time.monotonic() - started:.0f} s", flush=True)
+    return tenant
+
+
+def _message(conversation: Conversation, m: int) -> Message:
+    inbound = m % 2 == 0
+    return Message(
+        tenant_id=conversation.tenant_id,
+        conversation=conversation,
+        contact=conversation.contact,
+        direction="inbound" if inbound else "outbound",
+        sender_kind="contact" if inbound else "member",
+        body=f"Message {m}: is the order for Saturday ready? " * 2,
+        status="received" if inbound else "delivered",
+    )
+
+
+def token_for(tenant: Tenant) -> str:
+    membership = Membership.objects.for_tenant(tenant).get(role=Role.AGENT)
+    return api_token_create(membership=membership, name="bench")[1]
+
+
+def busiest_conversation(tenant: Tenant) -> Conversation:
+    # The newest conversation got THREAD_LENGTH messages when seeded.
+    return Conversation.objects.for_tenant(tenant).order_by("-last_activity_at", "-id").first()
+
+
+def deep_cursor(tenant: Tenant) -> str:
+    count = Conversation.objects.for_tenant(tenant).count()  # bench-only; the API never counts
+    near_end = (
+        Conversation.objects.for_tenant(tenant)
+        .order_by("-last_activity_at", "-id")
+        .values_list("last_activity_at", "id")[max(0, count - 30)]
+    )
+    return cursors.encode(*near_end)
+
+
+def queries_per_request(token: str, path: str) -> int:
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+    client.get(path)  # warm the key cache and the token's last-used time
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(path).status_code == 200
+    return len(captured)
+
+
+def line(label: str, samples: list[float]) -> tuple[float, float]:
+    median, p95 = stats(samples)
+    print(f"  {label:<34} median {median * 1000:7.2f} ms   p95 {p95 * 1000:7.2f} ms")
+    return median, p95
+
+
+def ratio(label: str, measured: tuple[float, float], baseline: tuple[float, float]) -> None:
+    median, p95 = measured[0] / baseline[0], measured[1] / baseline[1]
+    print(f"  ratio {label:<28} {median:.2f} (median)  {p95:.2f} (p95)   target <= 1.2")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--conversations", type=int, default=20000)
+    parser.add_argument("--messages-per-conversation", type=int, default=10)
+    parser.add_argument("--small", type=int, default=200, help="conversations of the small tenant")
+    parser.add_argument(
+        "--requests", type=int, default=200, help="sequential requests per latency figure"
+    )
+    parser.add_argument(
+        "--seconds", type=float, default=5.0, help="duration of each throughput run"
+    )
+    parser.add_argument("--concurrency", type=int, default=8)
+    args = parser.parse_args()
+    if connection.vendor != "postgresql":
+        sys.exit("inbox_bench measures PostgreSQL: set DATABASE_URL=postgres://...")
+
+    per = args.messages_per_conversation
+    large = seed(f"bench-large-{args.conversations}-{per}", args.conversations, per)
+    small = seed(f"bench-small-{args.small}-{per}", args.small, per)
+    tokens = {large: token_for(large), small: token_for(small)}
+    threads = {t: busiest_conversation(t).id for t in (large, small)}
+    inbox = "/api/v1/conversations?limit=25"
+    thread = "/api/v1/conversations/{}/messages?limit=50"
+
+    print(
+        f"\nqueries per request (in-process): inbox {queries_per_request(tokens[large], inbox)}, "
+        f"thread {queries_per_request(tokens[large], thread.format(threads[large]))}, "
+        f"bare /api/v1/me {queries_per_request(tokens[large], '/api/v1/me')}"
+    )
+
+    with Gunicorn() as server:
+        headers = {t: {"Authorization": f"Bearer {tokens[t]}"} for t in tokens}
+        for t in (large, small):  # warm every worker's key cache
+            latencies(server.port, inbox, headers[t], 20)
+            latencies(server.port, thread.format(threads[t]), headers[t], 20)
+        n = args.requests
+        print(f"\nlatency, {n} sequential requests each (gunicorn, 2 workers x 8 threads)")
+        inbox_small = line(
+            "first inbox page, small tenant", latencies(server.port, inbox, headers[small], n)
+        )
+        inbox_large = line(
+            "first inbox page, large tenant", latencies(server.port, inbox, headers[large], n)
+        )
+        deep = line(
+            "deep inbox page, large tenant",
+            latencies(server.port, f"{inbox}&cursor={deep_cursor(large)}", headers[large], n),
+        )
+        thread_small = line(
+            "thread page (50), small tenant",
+            latencies(server.port, thread.format(threads[small]), headers[small], n),
+        )
+        thread_large = line(
+            "thread page (50), large tenant",
+            latencies(server.port, thread.format(threads[large]), headers[large], n),
+        )
+        ratio("inbox large/small", inbox_large, inbox_small)
+        ratio("thread large/small", thread_large, thread_small)
+        ratio("deep/first inbox page", deep, inbox_large)
+
+        c, s = args.concurrency, args.seconds
+        print(f"\nthroughput, {c} concurrent keep-alive clients, {s:.0f} s each, large tenant")
+        bare = throughput(server.port, "/api/v1/me", headers[large], concurrency=c, seconds=s)
+        inbox_rps = throughput(server.port, inbox, headers[large], concurrency=c, seconds=s)
+        thread_rps = throughput(
+            server.port, thread.format(threads[large]), headers[large], concurrency=c, seconds=s
+        )
+        print(f"  bare authenticated GET /api/v1/me {bare:8.0f} req/s")
+        for label, rps in (("inbox page", inbox_rps), ("thread page", thread_rps)):
+            print(f"  {label:<33} {rps:8.0f} req/s   ratio {rps / bare:.2f}   target >= 0.35")
+    version = connection.pg_version // 10000
+    print(
+        f"\nPostgreSQL {version}, {os.cpu_count()} CPUs; the load generator runs in this process."
+    )
+
+
+if __name__ == "__main__":
+    main()

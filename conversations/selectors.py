@@ -1,0 +1,233 @@
+"""Reads of the inbox. Every function takes the tenant; ids from outside are
+looked up inside it, so another tenant's object is the same 404 as a missing one."""
+
+import datetime as dt
+import uuid
+
+from django.db.models import OuterRef, Q, QuerySet, Subquery
+
+from conversations.models import (
+    CannedResponse,
+    Contact,
+    Conversation,
+    ConversationLabel,
+    ConversationRead,
+    Label,
+    Message,
+    Note,
+    Widget,
+)
+from instaply.api import cursors
+from instaply.errors import Invalid, NotFound
+from privacy import keyring
+from privacy.blind_index import NORMALISERS, blind_index
+from tenants.models import Membership, Tenant
+
+
+def _get(queryset: QuerySet, *, tenant: Tenant, id, what: str):
+    try:
+        return queryset.for_tenant(tenant).get(pk=id)
+    except (queryset.model.DoesNotExist, ValueError, TypeError):
+        raise NotFound(f"No {what} with this id.") from None
+
+
+def conversation_get(*, tenant: Tenant, id) -> Conversation:
+    return _get(
+        Conversation.objects.select_related("contact", "shop", "assignee__user"),
+        tenant=tenant,
+        id=id,
+        what="conversation",
+    )
+
+
+def conversation_list(
+    *,
+    tenant: Tenant,
+    member: Membership,
+    status: str | None = None,
+    assignee: str | None = None,
+    shop_id=None,
+    label_id=None,
+    contact_lookup: tuple[str, str] | None = None,
+    cursor: str | None = None,
+    limit: int = 25,
+) -> tuple[list[Conversation], str | None]:
+    """A page of the inbox, newest activity first, with the caller's unread counts.
+
+    One query for the page (contact, assignee and read position joined), one for
+    the labels, at most one for data keys not cached yet. No COUNT(*).
+    """
+    # Index: conv_tenant_activity / conv_tenant_status / conv_tenant_assignee.
+    rows = Conversation.objects.for_tenant(tenant)
+    if status:
+        if status not in Conversation.Status.values:
+            raise Invalid(
+                "Unknown status.",
+                fields={"status": [f"One of {', '.join(Conversation.Status.values)}."]},
+            )
+        rows = rows.filter(status=status)
+    if assignee == "me":
+        rows = rows.filter(assignee=member)
+    elif assignee == "unassigned":
+        rows = rows.filter(assignee__isnull=True)
+    elif assignee:
+        rows = rows.filter(assignee_id=_uuid(assignee, "assignee"))
+    if shop_id:
+        rows = rows.filter(shop_id=_uuid(shop_id, "shop"))
+    if label_id:
+        rows = rows.filter(labels=_uuid(label_id, "label"))
+    if contact_lookup:
+        kind, value = contact_lookup
+        index = blind_index(tenant.id, kind, NORMALISERS[kind](value))
+        rows = rows.filter(contact__identifiers__kind=kind, contact__identifiers__blind_index=index)
+    if cursor:
+        at, last_id = cursors.decode(cursor, dt.datetime, uuid.UUID)
+        rows = rows.filter(Q(last_activity_at__lt=at) | Q(last_activity_at=at, id__lt=last_id))
+    seen = ConversationRead.objects.filter(conversation=OuterRef("pk"), membership=member).values(
+        "inbound_count_seen"
+    )[:1]
+    page = list(
+        rows.select_related("contact", "assignee__user")
+        .only(*_LIST_COLUMNS)
+        .annotate(seen=Subquery(seen))
+        .order_by("-last_activity_at", "-id")[: limit + 1]
+    )
+    more = len(page) > limit
+    page = page[:limit]
+    _attach_labels(tenant, page)
+    keyring.warm(tenant.id, {c.contact_id for c in page})
+    for conversation in page:
+        conversation.unread_count = max(0, conversation.inbound_count - (conversation.seen or 0))
+    next_cursor = cursors.encode(page[-1].last_activity_at, page[-1].id) if more and page else None
+    return page, next_cursor
+
+
+_LIST_COLUMNS = (
+    "id", "tenant_id", "shop_id", "contact_id", "channel", "status", "snoozed_until",
+    "assignee_id", "last_activity_at", "last_message_preview", "inbound_count",
+    "contact__id", "contact__tenant_id", "contact__name", "contact__email", "contact__phone",
+    "contact__age_status", "contact__opted_out_channels", "contact__processing_restricted",
+    "assignee__id", "assignee__role", "assignee__user__id", "assignee__user__full_name",
+    "assignee__user__email",
+)  # fmt: skip
+
+
+def _attach_labels(tenant: Tenant, page: list[Conversation]) -> None:
+    """Each conversation's labels, for the whole page in one light query."""
+    by_conversation = {c.id: [] for c in page}
+    if not page:
+        return
+    rows = (
+        ConversationLabel.objects.for_tenant(tenant)
+        .filter(conversation_id__in=by_conversation)
+        .order_by("label__name")
+        .values_list("conversation_id", "label_id", "label__name", "label__colour")
+    )
+    for conversation_id, label_id, name, colour in rows:
+        by_conversation[conversation_id].append(
+            {"id": str(label_id), "name": name, "colour": colour}
+        )
+    for conversation in page:
+        conversation.label_list = by_conversation[conversation.id]
+
+
+def _uuid(value, field: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise Invalid(f"{field} is not a valid id.", fields={field: ["Not a valid id."]}) from None
+
+
+def message_list(
+    *, conversation: Conversation, cursor: str | None = None, limit: int = 50
+) -> tuple[list[Message], str | None]:
+    """A thread page, newest first (UUIDv7 ids are time-ordered)."""
+    # Index: message_tenant_thread (tenant_id, conversation_id, id DESC).
+    rows = Message.objects.for_tenant(conversation.tenant_id).filter(conversation=conversation)
+    if cursor:
+        (before,) = cursors.decode(cursor, uuid.UUID)
+        rows = rows.filter(id__lt=before)
+    page = list(rows.select_related("sender__user").order_by("-id")[: limit + 1])
+    more = len(page) > limit
+    page = page[:limit]
+    return page, cursors.encode(page[-1].id) if more and page else None
+
+
+def message_get(*, conversation: Conversation, id) -> Message:
+    return _get(
+        Message.objects.filter(conversation=conversation),
+        tenant=conversation.tenant_id,
+        id=id,
+        what="message",
+    )
+
+
+def note_list(*, conversation: Conversation) -> list[Note]:
+    return list(
+        Note.objects.for_tenant(conversation.tenant_id)
+        .filter(conversation=conversation)
+        .select_related("author__user")
+        .order_by("-id")[:200]
+    )
+
+
+def contact_get(*, tenant: Tenant, id) -> Contact:
+    return _get(Contact.objects, tenant=tenant, id=id, what="contact")
+
+
+def contact_list(*, tenant: Tenant, cursor: str | None = None, limit: int = 25):
+    rows = Contact.objects.for_tenant(tenant).filter(erased_at__isnull=True)
+    if cursor:
+        (before,) = cursors.decode(cursor, uuid.UUID)
+        rows = rows.filter(id__lt=before)
+    page = list(rows.order_by("-id")[: limit + 1])
+    more = len(page) > limit
+    page = page[:limit]
+    keyring.warm(tenant.id, {c.id for c in page})
+    return page, cursors.encode(page[-1].id) if more and page else None
+
+
+def label_list(*, tenant: Tenant) -> QuerySet[Label]:
+    return Label.objects.for_tenant(tenant).order_by("name")
+
+
+def label_get(*, tenant: Tenant, id) -> Label:
+    return _get(Label.objects, tenant=tenant, id=id, what="label")
+
+
+def canned_response_list(*, tenant: Tenant) -> QuerySet[CannedResponse]:
+    return CannedResponse.objects.for_tenant(tenant).order_by("shortcut")
+
+
+def canned_response_get(*, tenant: Tenant, id) -> CannedResponse:
+    return _get(CannedResponse.objects, tenant=tenant, id=id, what="canned response")
+
+
+def widget_list(*, tenant: Tenant) -> QuerySet[Widget]:
+    return Widget.objects.for_tenant(tenant).select_related("shop").order_by("created_at")
+
+
+def widget_get(*, tenant: Tenant, id) -> Widget:
+    return _get(Widget.objects.select_related("shop"), tenant=tenant, id=id, what="widget")
+
+
+def event_list(*, tenant: Tenant, after: int, limit: int = 100, settle_seconds: float = 1.0):
+    """Feed entries after ``after``, only those at least ``settle_seconds`` old, so
+    an entry still committing with a smaller sequence number is never skipped."""
+    from django.db.models.functions import Now
+
+    from conversations.models import Event
+
+    # Index: event_tenant_seq (tenant_id, seq).
+    return list(
+        Event.objects.for_tenant(tenant)
+        .filter(seq__gt=after, created_at__lte=Now() - dt.timedelta(seconds=settle_seconds))
+        .order_by("seq")[:limit]
+    )
+
+
+def event_latest_seq(*, tenant: Tenant) -> int:
+    from conversations.models import Event
+
+    latest = Event.objects.for_tenant(tenant).order_by("-seq").values_list("seq", flat=True).first()
+    return latest or 0

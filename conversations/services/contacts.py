@@ -1,0 +1,116 @@
+"""Contacts: found by blind index, created on first contact, updated by staff."""
+
+from django.db import IntegrityError, transaction
+
+from audit.recorder import Actor, record
+from conversations.models import Contact, ContactIdentifier
+from instaply.errors import Invalid
+from privacy.blind_index import NORMALISERS, blind_index
+from tenants.models import Membership
+
+
+def contact_find(*, tenant_id, kind: str, value: str) -> Contact | None:
+    """Exact match on a normalised phone, email or social id, through the blind index."""
+    index = blind_index(tenant_id, kind, NORMALISERS[kind](value) if kind in NORMALISERS else value)
+    identifier = (
+        ContactIdentifier.objects.for_tenant(tenant_id)
+        .filter(kind=kind, blind_index=index)
+        .select_related("contact")
+        .first()
+    )
+    return identifier.contact if identifier else None
+
+
+def _identify(contact: Contact, kind: str, normalised: str) -> None:
+    ContactIdentifier.objects.create(
+        tenant_id=contact.tenant_id,
+        contact=contact,
+        kind=kind,
+        blind_index=blind_index(contact.tenant_id, kind, normalised),
+    )
+
+
+def contact_get_or_create(
+    *, tenant_id, kind: str, value: str, defaults: dict | None = None
+) -> tuple[Contact, bool]:
+    """The contact reachable at ``value``, created with ``defaults`` when new.
+
+    Safe under concurrency: the identifier's unique index decides who created it.
+    """
+    normalised = NORMALISERS[kind](value) if kind in NORMALISERS else value
+    existing = contact_find(tenant_id=tenant_id, kind=kind, value=normalised)
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            contact = Contact(tenant_id=tenant_id, **(defaults or {}))
+            if kind == "phone":
+                contact.phone = normalised
+            elif kind == "email":
+                contact.email = normalised
+            contact.save(force_insert=True)
+            _identify(contact, kind, normalised)
+            return contact, True
+    except IntegrityError:
+        return contact_find(tenant_id=tenant_id, kind=kind, value=normalised), False
+
+
+EDITABLE = ("name", "email", "phone", "locale", "age_status", "processing_restricted")
+
+
+@transaction.atomic
+def contact_update(*, actor: Membership, contact: Contact, **changes) -> Contact:
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise Invalid(
+            "These fields cannot be changed.", fields={f: ["Unknown field."] for f in unknown}
+        )
+    for kind in ("phone", "email"):
+        if kind in changes and changes[kind]:
+            changes[kind] = NORMALISERS[kind](changes[kind])
+            if contact_find(tenant_id=contact.tenant_id, kind=kind, value=changes[kind]) not in (
+                None,
+                contact,
+            ):
+                raise Invalid(
+                    f"Another contact already has this {kind}.", fields={kind: ["Already in use."]}
+                )
+    for field, value in changes.items():
+        setattr(contact, field, value)
+    contact.save(update_fields=list(changes))
+    for kind in ("phone", "email"):
+        if kind in changes:
+            ContactIdentifier.objects.for_tenant(contact.tenant_id).filter(
+                contact=contact, kind=kind
+            ).delete()
+            if changes[kind]:
+                _identify(contact, kind, changes[kind])
+    record(
+        "contact.updated",
+        tenant=contact.tenant_id,
+        actor=Actor.member(actor),
+        target=("contact", contact.pk),
+        metadata={"fields": sorted(changes)},
+    )
+    return contact
+
+
+@transaction.atomic
+def contact_set_opt_out(*, contact: Contact, channel: str, opted_out: bool, source: str) -> bool:
+    """One consent state per tenant and channel. Returns whether it changed."""
+    contact = Contact.objects.select_for_update().get(pk=contact.pk)
+    channels = set(contact.opted_out_channels)
+    before = channel in channels
+    if opted_out == before:
+        return False
+    (channels.add if opted_out else channels.discard)(channel)
+    contact.opted_out_channels = sorted(channels)
+    contact.save(update_fields=["opted_out_channels"])
+    record(
+        "contact.opted_out" if opted_out else "contact.opted_in",
+        tenant=contact.tenant_id,
+        actor=Actor.system(source),
+        target=("contact", contact.pk),
+        metadata={"channel": channel},
+    )
+    return True

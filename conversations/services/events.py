@@ -1,0 +1,25 @@
+"""Publishing to a tenant's live feed (conversations.Event)."""
+
+from django.db import transaction
+
+from conversations.models import Event
+
+
+def event_publish(*, tenant_id, kind: str, conversation_id, **payload) -> None:
+    """Adds an event once the current transaction commits (at once outside one).
+
+    The payload holds ids and states only: clients fetch content through the
+    API, where reads are authorised and audited.
+    """
+
+    def write():
+        Event.objects.create(
+            tenant_id=tenant_id,
+            kind=kind,
+            conversation_id=conversation_id,
+            payload={
+                key: str(value) if value is not None else None for key, value in payload.items()
+            },
+        )
+
+    transaction.on_commit(write, robust=True)

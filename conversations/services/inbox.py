@@ -1,0 +1,173 @@
+"""What staff do to a conversation: assign, close, snooze, read, label, note."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from audit.recorder import Actor, record
+from conversations.models import (
+    Conversation,
+    ConversationLabel,
+    ConversationRead,
+    Event,
+    Label,
+    Note,
+)
+from conversations.services.events import event_publish
+from instaply.errors import Invalid
+from tenants.models import Membership
+
+Status = Conversation.Status
+
+
+def _locked(conversation: Conversation) -> Conversation:
+    return Conversation.objects.select_for_update().get(pk=conversation.pk)
+
+
+def _audit(actor: Membership, action: str, conversation: Conversation, **metadata) -> None:
+    record(
+        action,
+        tenant=conversation.tenant_id,
+        actor=Actor.member(actor),
+        target=("conversation", conversation.pk),
+        metadata=metadata or None,
+    )
+
+
+def _changed(conversation: Conversation, kind=Event.Kind.CONVERSATION_UPDATED) -> None:
+    event_publish(
+        tenant_id=conversation.tenant_id,
+        kind=kind,
+        conversation_id=conversation.pk,
+        status=conversation.status,
+        assignee_id=conversation.assignee_id,
+    )
+
+
+@transaction.atomic
+def conversation_assign(
+    *, actor: Membership, conversation: Conversation, assignee: Membership | None
+) -> Conversation:
+    """Assigns to an active member who can write conversations (None unassigns)."""
+    from tenants.permissions import Capability
+
+    if assignee is not None and (
+        assignee.tenant_id != conversation.tenant_id
+        or not assignee.can(Capability.CONVERSATIONS_WRITE)
+    ):
+        raise Invalid(
+            "Conversations can only be assigned to active members who can reply.",
+            fields={"assignee": ["Not an active agent, admin or owner of this tenant."]},
+        )
+    conversation = _locked(conversation)
+    conversation.assignee = assignee
+    conversation.save(update_fields=["assignee"])
+    _audit(
+        actor,
+        "conversation.assigned" if assignee else "conversation.unassigned",
+        conversation,
+        assignee_id=assignee.pk if assignee else None,
+    )
+    _changed(conversation, Event.Kind.ASSIGNMENT_CHANGED)
+    return conversation
+
+
+@transaction.atomic
+def conversation_set_status(
+    *, actor: Membership, conversation: Conversation, status: str, snoozed_until=None
+) -> Conversation:
+    if status not in Status.values:
+        raise Invalid(
+            "Unknown status.", fields={"status": [f"Choose one of {', '.join(Status.values)}."]}
+        )
+    if status == Status.SNOOZED:
+        if snoozed_until is None or snoozed_until <= timezone.now():
+            raise Invalid(
+                "Snoozing needs a time in the future.",
+                fields={"snoozed_until": ["Give a future date and time."]},
+            )
+    else:
+        snoozed_until = None
+    conversation = _locked(conversation)
+    conversation.status, conversation.snoozed_until = status, snoozed_until
+    conversation.save(update_fields=["status", "snoozed_until"])
+    _audit(actor, f"conversation.{status}", conversation)
+    _changed(conversation)
+    return conversation
+
+
+@transaction.atomic
+def conversations_wake(*, now=None) -> int:
+    """Reopens snoozed conversations whose time has come (a periodic task)."""
+    now = now or timezone.now()
+    due = list(
+        Conversation.objects.select_for_update(skip_locked=True).filter(
+            status=Status.SNOOZED, snoozed_until__lte=now
+        )[:500]
+    )
+    for conversation in due:
+        conversation.status, conversation.snoozed_until = Status.OPEN, None
+        conversation.save(update_fields=["status", "snoozed_until"])
+        _changed(conversation)
+    return len(due)
+
+
+@transaction.atomic
+def conversation_mark_read(*, actor: Membership, conversation: Conversation) -> ConversationRead:
+    read, _ = ConversationRead.objects.get_or_create(
+        tenant_id=conversation.tenant_id, conversation=conversation, membership=actor
+    )
+    read.inbound_count_seen = conversation.inbound_count
+    read.read_at = timezone.now()
+    read.save(update_fields=["inbound_count_seen", "read_at"])
+    return read
+
+
+@transaction.atomic
+def conversation_label(
+    *, actor: Membership, conversation: Conversation, label: Label, present: bool
+) -> None:
+    links = ConversationLabel.objects.for_tenant(conversation.tenant_id).filter(
+        conversation=conversation, label=label
+    )
+    if present:
+        ConversationLabel.objects.get_or_create(
+            tenant_id=conversation.tenant_id, conversation=conversation, label=label
+        )
+    else:
+        links.delete()
+    _audit(
+        actor,
+        "conversation.labelled" if present else "conversation.unlabelled",
+        conversation,
+        label_id=label.pk,
+    )
+    _changed(conversation)
+
+
+@transaction.atomic
+def note_add(*, actor: Membership, conversation: Conversation, body: str) -> Note:
+    body = body.strip()
+    if not body:
+        raise Invalid("A note cannot be empty.", fields={"body": ["This field may not be blank."]})
+    note = Note(
+        tenant_id=conversation.tenant_id,
+        conversation=conversation,
+        contact_id=conversation.contact_id,
+        author=actor,
+        body=body,
+    )
+    note.save(force_insert=True)
+    record(
+        "note.created",
+        tenant=conversation.tenant_id,
+        actor=Actor.member(actor),
+        target=("note", note.pk),
+        metadata={"conversation_id": conversation.pk},
+    )
+    event_publish(
+        tenant_id=conversation.tenant_id,
+        kind=Event.Kind.NOTE_CREATED,
+        conversation_id=conversation.pk,
+        note_id=note.pk,
+    )
+    return note

@@ -1,0 +1,208 @@
+"""Messages in and out of a conversation."""
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from audit.recorder import Actor, record
+from conversations.channels import channel_for
+from conversations.models import Contact, Conversation, Event, Message
+from conversations.services.events import event_publish
+from conversations.services.hours import closed_period_start
+from instaply.errors import Conflict, Invalid
+from tenants.models import Membership, Shop
+
+PREVIEW_LENGTH = 120
+MAX_BODY_LENGTH = 4000
+
+
+def conversation_for_inbound(
+    *, shop: Shop, contact: Contact, channel: str, endpoint_id
+) -> Conversation:
+    """The contact's current conversation on this channel endpoint, or a new one.
+    A closed conversation stays closed; a new message starts a new one."""
+    conversation = (
+        Conversation.objects.for_tenant(shop.tenant_id)
+        .filter(contact=contact, channel=channel, endpoint_id=endpoint_id)
+        .exclude(status=Conversation.Status.CLOSED)
+        .order_by("-last_activity_at")
+        .first()
+    )
+    if conversation is None:
+        conversation = Conversation.objects.create(
+            tenant_id=shop.tenant_id,
+            shop=shop,
+            contact=contact,
+            channel=channel,
+            endpoint_id=endpoint_id,
+        )
+    return conversation
+
+
+def _append(conversation: Conversation, message: Message, *, inbound: bool) -> None:
+    message.save(force_insert=True)
+    conversation.last_message_preview = (message.body or "")[:PREVIEW_LENGTH]
+    conversation.last_activity_at = message.created_at
+    fields = ["last_message_preview", "last_activity_at"]
+    if inbound:
+        # F() so concurrent inbound messages never lose a count.
+        conversation.inbound_count = F("inbound_count") + 1
+        fields.append("inbound_count")
+        if conversation.status in (Conversation.Status.SNOOZED, Conversation.Status.PENDING):
+            conversation.status, conversation.snoozed_until = Conversation.Status.OPEN, None
+            fields += ["status", "snoozed_until"]
+    conversation.save(update_fields=fields)
+    if inbound:
+        conversation.refresh_from_db(fields=["inbound_count"])
+    event_publish(
+        tenant_id=conversation.tenant_id,
+        kind=Event.Kind.MESSAGE_CREATED,
+        conversation_id=conversation.pk,
+        message_id=message.pk,
+        direction=message.direction,
+        status=message.status,
+    )
+
+
+@transaction.atomic
+def message_receive(
+    *,
+    conversation: Conversation,
+    body: str,
+    attachments: list | None = None,
+    provider_message_id: str = "",
+    now=None,
+) -> Message:
+    """An end-user's message lands in the inbox (and may trigger the auto-reply)."""
+    now = now or timezone.now()
+    conversation = (
+        Conversation.objects.select_for_update().select_related("shop").get(pk=conversation.pk)
+    )
+    message = Message(
+        tenant_id=conversation.tenant_id,
+        conversation=conversation,
+        contact_id=conversation.contact_id,
+        direction=Message.Direction.INBOUND,
+        sender_kind=Message.SenderKind.CONTACT,
+        body=body,
+        attachments=attachments or None,
+        provider_message_id=provider_message_id,
+        status=Message.Status.RECEIVED,
+        created_at=now,
+        status_changed_at=now,
+    )
+    _append(conversation, message, inbound=True)
+    _auto_reply_if_closed(conversation, now)
+    return message
+
+
+def _auto_reply_if_closed(conversation: Conversation, now) -> None:
+    shop = conversation.shop
+    if not shop.auto_reply_text:
+        return
+    period = closed_period_start(hours=shop.business_hours, time_zone=shop.time_zone, now=now)
+    if period is None or conversation.auto_replied_for == period:
+        return
+    conversation.auto_replied_for = period
+    conversation.save(update_fields=["auto_replied_for"])
+    contact = Contact.objects.get(pk=conversation.contact_id)
+    refused = channel_for(conversation.channel).refusal(conversation=conversation, contact=contact)
+    if contact.processing_restricted or contact.has_opted_out(conversation.channel) or refused:
+        return
+    _send(conversation, body=shop.auto_reply_text, sender=None, now=now)
+
+
+def _send(conversation: Conversation, *, body: str, sender: Membership | None, now) -> Message:
+    message = Message(
+        tenant_id=conversation.tenant_id,
+        conversation=conversation,
+        contact_id=conversation.contact_id,
+        direction=Message.Direction.OUTBOUND,
+        sender_kind=Message.SenderKind.MEMBER if sender else Message.SenderKind.SYSTEM,
+        sender=sender,
+        body=body,
+        status=Message.Status.QUEUED,
+        created_at=now,
+        status_changed_at=now,
+    )
+    _append(conversation, message, inbound=False)
+    channel = channel_for(conversation.channel)
+    transaction.on_commit(lambda: channel.dispatch(message_id=message.pk))
+    return message
+
+
+@transaction.atomic
+def message_reply(*, actor: Membership, conversation: Conversation, body: str) -> Message:
+    """A staff reply: queued now, handed to the conversation's channel after commit."""
+    body = body.strip()
+    if not body:
+        raise Invalid("A reply cannot be empty.", fields={"body": ["This field may not be blank."]})
+    if len(body) > MAX_BODY_LENGTH:
+        raise Invalid(
+            f"A reply is at most {MAX_BODY_LENGTH} characters.",
+            fields={"body": [f"Ensure this field has no more than {MAX_BODY_LENGTH} characters."]},
+        )
+    conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    contact = Contact.objects.get(pk=conversation.contact_id)
+    if contact.processing_restricted:
+        raise Conflict(
+            "Processing of this contact's data is restricted: no message can be sent.",
+            code="processing_restricted",
+        )
+    if contact.has_opted_out(conversation.channel):
+        raise Conflict(
+            f"This contact opted out of {conversation.channel} messages; nothing was sent.",
+            code="opted_out",
+        )
+    channel = channel_for(conversation.channel)
+    refusal = channel.refusal(conversation=conversation, contact=contact)
+    if refusal:
+        raise Conflict(refusal, code="channel_refused")
+    channel.check_body(body=body)
+    message = _send(conversation, body=body, sender=actor, now=timezone.now())
+    record(
+        "message.sent",
+        tenant=conversation.tenant_id,
+        actor=Actor.member(actor),
+        target=("message", message.pk),
+        metadata={"conversation_id": conversation.pk, "channel": conversation.channel},
+    )
+    return message
+
+
+_FORWARD = {
+    Message.Status.QUEUED: 0,
+    Message.Status.SENT: 1,
+    Message.Status.UNDELIVERED: 2,
+    Message.Status.FAILED: 2,
+    Message.Status.DELIVERED: 3,
+}
+
+
+@transaction.atomic
+def message_status_update(
+    *, message_id, status: str, failure_code: str = "", failure_reason: str = ""
+) -> bool:
+    """Moves an outbound message forward (queued → sent → delivered/failed).
+
+    Callbacks arrive out of order; a status never moves backwards. Returns
+    whether anything changed.
+    """
+    message = Message.objects.select_for_update().filter(pk=message_id).first()
+    if message is None or message.direction != Message.Direction.OUTBOUND:
+        return False
+    if _FORWARD.get(status, -1) <= _FORWARD.get(message.status, -1):
+        return False
+    message.status = status
+    message.failure_code = failure_code[:32]
+    message.failure_reason = failure_reason[:200]
+    message.status_changed_at = timezone.now()
+    message.save(update_fields=["status", "failure_code", "failure_reason", "status_changed_at"])
+    event_publish(
+        tenant_id=message.tenant_id,
+        kind=Event.Kind.MESSAGE_STATUS,
+        conversation_id=message.conversation_id,
+        message_id=message.pk,
+        status=status,
+    )
+    return True

@@ -1,0 +1,189 @@
+/* Instaply chat widget. Served per widget key; no third-party code, no cookies:
+   the visitor token lives in this site's localStorage. */
+(function () {
+  "use strict";
+  var CONFIG = {{ config_json|safe }};
+  if (window["__instaply_" + CONFIG.key]) { return; }
+  window["__instaply_" + CONFIG.key] = true;
+
+  var API = CONFIG.api + "/api/widget/v1/" + encodeURIComponent(CONFIG.key);
+  var STORE = "instaply:" + CONFIG.key;
+  var state = { token: null, after: null, timer: null, settings: null, open: false };
+  try { state.token = window.localStorage.getItem(STORE); } catch (e) { state.token = null; }
+
+  function request(method, path, body) {
+    var headers = { "Content-Type": "application/json" };
+    if (state.token) { headers["X-Visitor-Token"] = state.token; }
+    return fetch(API + path, {
+      method: method, headers: headers, mode: "cors", credentials: "omit",
+      body: body ? JSON.stringify(body) : undefined
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (data) {
+        if (!response.ok) {
+          var error = new Error((data.error && data.error.message) || "Something went wrong.");
+          error.code = data.error && data.error.code; error.status = response.status;
+          throw error;
+        }
+        return data;
+      });
+    });
+  }
+
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (name) {
+      if (name === "text") { node.textContent = attrs[name]; }
+      else if (name.indexOf("on") === 0) { node.addEventListener(name.slice(2), attrs[name]); }
+      else { node.setAttribute(name, attrs[name]); }
+    });
+    (children || []).forEach(function (child) { node.appendChild(child); });
+    return node;
+  }
+
+  var host = el("div", { id: "instaply-widget-" + CONFIG.key });
+  var root = host.attachShadow ? host.attachShadow({ mode: "open" }) : host;
+  var style = el("style", { text: [
+    ":host{all:initial}",
+    ".bubble{position:fixed;right:20px;bottom:20px;width:58px;height:58px;border-radius:50%;border:0;cursor:pointer;font:600 24px system-ui;box-shadow:0 4px 14px rgba(0,0,0,.25);z-index:2147483000}",
+    ".panel{position:fixed;right:20px;bottom:90px;width:340px;max-width:calc(100vw - 40px);height:460px;max-height:calc(100vh - 120px);background:#fff;color:#1d2330;border-radius:12px;box-shadow:0 8px 30px rgba(0,0,0,.25);display:flex;flex-direction:column;font:15px/1.4 system-ui,sans-serif;z-index:2147483000;overflow:hidden}",
+    ".head{padding:12px 14px;font-weight:600}",
+    ".body{flex:1;overflow-y:auto;padding:12px;display:flex;flex-direction:column;gap:8px}",
+    ".msg{max-width:80%;padding:8px 10px;border-radius:10px;white-space:pre-wrap;word-wrap:break-word}",
+    ".in{align-self:flex-end;background:#e8eefb}.out{align-self:flex-start;background:#f1f2f4}",
+    ".form{display:flex;flex-direction:column;gap:8px;padding:12px}",
+    ".row{display:flex;gap:6px;padding:10px;border-top:1px solid #d5dae3}",
+    "textarea,input[type=text],input[type=email]{flex:1;font:inherit;padding:8px;border:1px solid #8a93a5;border-radius:8px}",
+    "button.send{border:0;border-radius:8px;padding:8px 12px;font:inherit;cursor:pointer}",
+    ".error{color:#a3262a}",
+    ":focus-visible{outline:3px solid #f0a500;outline-offset:2px}"
+  ].join("") });
+  root.appendChild(style);
+
+  var bubble = el("button", { "class": "bubble", type: "button", "aria-label": "Chat with us", text: "\u2709" });
+  var panel = el("section", { "class": "panel", role: "dialog", "aria-label": "Chat", hidden: "" });
+  var head = el("div", { "class": "head" });
+  var body = el("div", { "class": "body", "aria-live": "polite" });
+  panel.appendChild(head); panel.appendChild(body);
+  root.appendChild(bubble); root.appendChild(panel);
+
+  function colours(settings) {
+    bubble.style.background = settings.colour; bubble.style.color = settings.text_colour;
+    head.style.background = settings.colour; head.style.color = settings.text_colour;
+  }
+
+  function showError(target, error) {
+    var old = target.querySelector(".error"); if (old) { old.remove(); }
+    target.appendChild(el("p", { "class": "error", role: "alert", text: error.message }));
+  }
+
+  function addMessage(message) {
+    body.appendChild(el("div", {
+      "class": "msg " + (message.direction === "inbound" ? "in" : "out"),
+      "data-id": message.id, text: message.body === null ? "[erased]" : message.body
+    }));
+    body.scrollTop = body.scrollHeight;
+    state.after = message.id;
+  }
+
+  function poll() {
+    if (!state.token) { return; }
+    request("GET", "/messages" + (state.after ? "?after=" + encodeURIComponent(state.after) : ""))
+      .then(function (data) { data.results.forEach(addMessage); })
+      .catch(function (error) {
+        if (error.code === "visitor_token_invalid") { forget(); startForm(); }
+      });
+  }
+
+  function forget() {
+    state.token = null; state.after = null;
+    try { window.localStorage.removeItem(STORE); } catch (e) { /* private mode */ }
+  }
+
+  function chat() {
+    body.textContent = "";
+    var form = el("form", { "class": "row" });
+    var input = el("textarea", { rows: "2", maxlength: "4000", "aria-label": "Your message", required: "" });
+    var send = el("button", { "class": "send", type: "submit", text: "Send" });
+    send.style.background = state.settings.colour; send.style.color = state.settings.text_colour;
+    form.appendChild(input); form.appendChild(send);
+    input.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); form.requestSubmit(); }
+    });
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var text = input.value.trim();
+      if (!text) { return; }
+      send.disabled = true;
+      request("POST", "/messages", { body: text })
+        .then(function () { input.value = ""; poll(); })
+        .catch(function (error) { showError(body, error); })
+        .then(function () { send.disabled = false; input.focus(); });
+    });
+    panel.appendChild(form);
+    poll();
+    if (!state.timer) { state.timer = window.setInterval(function () { if (state.open) { poll(); } }, 3000); }
+    input.focus();
+  }
+
+  function startForm() {
+    body.textContent = "";
+    var existing = panel.querySelector("form.row"); if (existing) { existing.remove(); }
+    var settings = state.settings;
+    body.appendChild(el("p", { text: settings.greeting }));
+    var form = el("form", { "class": "form" });
+    var fields = {};
+    settings.pre_chat_fields.forEach(function (name) {
+      var input = el("input", { type: name === "email" ? "email" : "text", name: name, required: "", "aria-label": name === "email" ? "Your email" : "Your name", placeholder: name === "email" ? "Email" : "Name" });
+      fields[name] = input; form.appendChild(input);
+    });
+    var age = null, consent = null;
+    if (settings.age_gate) {
+      var group = el("fieldset", {}, [el("legend", { text: "Your age" })]);
+      [["adult", "18 or older"], ["15-17", "15 to 17"], ["under-15", "Under 15"]].forEach(function (pair) {
+        var id = "instaply-age-" + pair[0];
+        group.appendChild(el("div", {}, [
+          el("input", { type: "radio", name: "age", value: pair[0], id: id }),
+          el("label", { "for": id, text: " " + pair[1] })
+        ]));
+      });
+      consent = el("input", { type: "checkbox", id: "instaply-consent" });
+      group.appendChild(el("div", {}, [consent, el("label", { "for": "instaply-consent", text: " A parent or guardian authorises me (15 to 17)" })]));
+      form.appendChild(group);
+      age = group;
+    }
+    var start = el("button", { "class": "send", type: "submit", text: "Start chat" });
+    start.style.background = settings.colour; start.style.color = settings.text_colour;
+    form.appendChild(start);
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var payload = { locale: navigator.language || "" };
+      Object.keys(fields).forEach(function (name) { payload[name] = fields[name].value; });
+      if (age) {
+        var picked = age.querySelector("input[name=age]:checked");
+        if (picked) { payload.age = picked.value; }
+        payload.parental_authorisation = consent.checked;
+      }
+      request("POST", "/sessions", payload).then(function (data) {
+        state.token = data.visitor_token;
+        try { window.localStorage.setItem(STORE, state.token); } catch (e) { /* private mode */ }
+        chat();
+      }).catch(function (error) { showError(form, error); });
+    });
+    body.appendChild(form);
+  }
+
+  bubble.addEventListener("click", function () {
+    state.open = !state.open;
+    if (!state.open) { panel.setAttribute("hidden", ""); return; }
+    panel.removeAttribute("hidden");
+    var ready = state.settings ? Promise.resolve(state.settings) : request("GET", "/config");
+    ready.then(function (settings) {
+      state.settings = settings; colours(settings);
+      head.textContent = settings.shop;
+      if (!panel.dataset.ready) { panel.dataset.ready = "1"; if (state.token) { chat(); } else { startForm(); } }
+    }).catch(function (error) { showError(body, error); });
+  });
+
+  function mount() { document.body.appendChild(host); }
+  if (document.body) { mount(); } else { document.addEventListener("DOMContentLoaded", mount); }
+})();

@@ -1,0 +1,222 @@
+"""Reading a thread, replying, and what staff do to a conversation."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from audit.models import AuditEvent
+from conversations.models import Conversation, Message
+from conversations.services.contacts import contact_set_opt_out
+from conversations.tests.factories import MessageFactory
+from tenants.models import Role
+
+pytestmark = pytest.mark.django_db
+
+
+def test_thread_pages_newest_first_and_the_read_is_audited(tenant_a, conversation_a):
+    for i in range(5):
+        MessageFactory(conversation=conversation_a, body=f"line {i}")
+    client = tenant_a.client(Role.VIEWER)
+    first = client.get(f"/api/v1/conversations/{conversation_a.id}/messages?limit=4").json()
+    assert [m["body"] for m in first["results"]] == ["line 4", "line 3", "line 2", "line 1"]
+    rest = client.get(
+        f"/api/v1/conversations/{conversation_a.id}/messages?limit=4&cursor={first['next_cursor']}"
+    ).json()
+    assert [m["body"] for m in rest["results"]] == ["line 0", "Is my cake ready?"]
+    assert rest["next_cursor"] is None
+    read = AuditEvent.objects.filter(action="personal_data.read", target_id=str(conversation_a.id))
+    assert read.count() == 2 and read.first().metadata["fields"] == ["messages"]
+
+
+def test_an_agent_replies_and_the_widget_channel_takes_it(
+    tenant_a, conversation_a, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = tenant_a.client(Role.AGENT).post(
+            f"/api/v1/conversations/{conversation_a.id}/messages",
+            {"body": "Yes, it is!"},
+            format="json",
+        )
+    assert response.status_code == 201, response.json()
+    assert response.json()["status"] == "queued"
+    message = Message.objects.get(pk=response.json()["id"])
+    assert message.status == "sent" and message.sender == tenant_a.members[Role.AGENT]
+    conversation_a.refresh_from_db()
+    assert conversation_a.last_message_preview == "Yes, it is!"
+    assert AuditEvent.objects.filter(action="message.sent", target_id=str(message.id)).exists()
+
+
+def test_a_viewer_cannot_reply(tenant_a, conversation_a):
+    response = tenant_a.client(Role.VIEWER).post(
+        f"/api/v1/conversations/{conversation_a.id}/messages", {"body": "hi"}, format="json"
+    )
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "permission_denied"
+    assert not Message.objects.filter(direction="outbound").exists()
+
+
+def test_replies_to_an_opted_out_contact_are_refused_with_409(tenant_a, conversation_a):
+    contact_set_opt_out(
+        contact=conversation_a.contact, channel="widget", opted_out=True, source="test"
+    )
+    response = tenant_a.client(Role.AGENT).post(
+        f"/api/v1/conversations/{conversation_a.id}/messages", {"body": "hello?"}, format="json"
+    )
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "opted_out"
+    assert not Message.objects.filter(direction="outbound").exists()
+
+
+def test_replies_are_refused_when_processing_is_restricted(tenant_a, conversation_a):
+    contact = conversation_a.contact
+    contact.processing_restricted = True
+    contact.save(update_fields=["processing_restricted"])
+    response = tenant_a.client(Role.AGENT).post(
+        f"/api/v1/conversations/{conversation_a.id}/messages", {"body": "hello?"}, format="json"
+    )
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "processing_restricted"
+
+
+@pytest.mark.parametrize(("body", "problem"), [("   ", "blank"), ("x" * 4001, "4000")])
+def test_empty_and_oversized_replies_are_explained(tenant_a, conversation_a, body, problem):
+    response = tenant_a.client(Role.AGENT).post(
+        f"/api/v1/conversations/{conversation_a.id}/messages", {"body": body}, format="json"
+    )
+    assert response.status_code == 400
+    assert problem in " ".join(response.json()["error"]["fields"]["body"])
+
+
+def test_assign_close_reopen_snooze(tenant_a, conversation_a):
+    client = tenant_a.client(Role.AGENT)
+    base = f"/api/v1/conversations/{conversation_a.id}"
+    agent = tenant_a.members[Role.AGENT]
+    assert client.post(f"{base}/assign", {"assignee": str(agent.id)}, format="json").json()[
+        "assignee"
+    ]["id"] == str(agent.id)
+    assert (
+        client.post(f"{base}/assign", {"assignee": None}, format="json").json()["assignee"] is None
+    )
+    assert client.post(f"{base}/close").json()["status"] == "closed"
+    assert client.post(f"{base}/reopen").json()["status"] == "open"
+    assert client.post(f"{base}/pending").json()["status"] == "pending"
+    until = (timezone.now() + dt.timedelta(hours=2)).isoformat()
+    snoozed = client.post(f"{base}/snooze", {"until": until}, format="json").json()
+    assert snoozed["status"] == "snoozed" and snoozed["snoozed_until"]
+    past = (timezone.now() - dt.timedelta(hours=2)).isoformat()
+    assert client.post(f"{base}/snooze", {"until": past}, format="json").status_code == 400
+    actions = set(
+        AuditEvent.objects.filter(target_id=str(conversation_a.id)).values_list("action", flat=True)
+    )
+    assert {
+        "conversation.assigned",
+        "conversation.unassigned",
+        "conversation.closed",
+        "conversation.open",
+    } <= actions
+
+
+def test_snoozed_conversations_wake_up(tenant_a, conversation_a):
+    from conversations.services.inbox import conversation_set_status, conversations_wake
+
+    conversation_set_status(
+        actor=tenant_a.owner,
+        conversation=conversation_a,
+        status="snoozed",
+        snoozed_until=timezone.now() + dt.timedelta(minutes=5),
+    )
+    assert conversations_wake(now=timezone.now()) == 0
+    assert conversations_wake(now=timezone.now() + dt.timedelta(minutes=6)) == 1
+    conversation_a.refresh_from_db()
+    assert conversation_a.status == Conversation.Status.OPEN
+
+
+def test_assigning_to_a_viewer_or_another_tenant_is_refused(tenant_a, tenant_b, conversation_a):
+    client = tenant_a.client(Role.AGENT)
+    base = f"/api/v1/conversations/{conversation_a.id}/assign"
+    viewer = tenant_a.members[Role.VIEWER]
+    assert client.post(base, {"assignee": str(viewer.id)}, format="json").status_code == 400
+    foreign = tenant_b.members[Role.AGENT]
+    assert client.post(base, {"assignee": str(foreign.id)}, format="json").status_code == 404
+
+
+def test_labels_are_added_and_removed(tenant_a, conversation_a):
+    client = tenant_a.client(Role.AGENT)
+    label = client.post(
+        "/api/v1/labels", {"name": "vip", "colour": "#aa0000"}, format="json"
+    ).json()
+    path = f"/api/v1/conversations/{conversation_a.id}/labels/{label['id']}"
+    assert [item["name"] for item in client.put(path).json()["labels"]] == ["vip"]
+    assert client.put(path).status_code == 200  # idempotent
+    assert client.delete(path).json()["labels"] == []
+    assert client.post("/api/v1/labels", {"name": "vip"}, format="json").status_code == 409
+
+
+def test_notes_are_internal_and_encrypted(tenant_a, conversation_a):
+    client = tenant_a.client(Role.AGENT)
+    created = client.post(
+        f"/api/v1/conversations/{conversation_a.id}/notes",
+        {"body": "Regular, prefers rye."},
+        format="json",
+    )
+    assert created.status_code == 201
+    notes = client.get(f"/api/v1/conversations/{conversation_a.id}/notes").json()["results"]
+    assert notes[0]["body"] == "Regular, prefers rye." and notes[0]["author"]["role"] == "agent"
+    assert not Message.objects.filter(direction="outbound").exists()
+    assert (
+        tenant_a.client(Role.VIEWER)
+        .post(f"/api/v1/conversations/{conversation_a.id}/notes", {"body": "x"}, format="json")
+        .status_code
+        == 403
+    )
+
+
+def test_canned_responses_crud(tenant_a):
+    client = tenant_a.client(Role.AGENT)
+    created = client.post(
+        "/api/v1/canned-responses", {"shortcut": "hours", "text": "We open at 9."}, format="json"
+    )
+    assert created.status_code == 201
+    path = f"/api/v1/canned-responses/{created.json()['id']}"
+    assert (
+        client.patch(path, {"text": "We open at 8."}, format="json").json()["text"]
+        == "We open at 8."
+    )
+    assert [c["shortcut"] for c in client.get("/api/v1/canned-responses").json()["results"]] == [
+        "hours"
+    ]
+    assert tenant_a.client(Role.VIEWER).delete(path).status_code == 403
+    assert client.delete(path).status_code == 204
+    assert client.get(path).status_code == 404
+
+
+def test_contacts_are_listed_read_and_updated(tenant_a, conversation_a):
+    client = tenant_a.client(Role.AGENT)
+    contact_id = conversation_a.contact_id
+    listed = client.get("/api/v1/contacts").json()["results"]
+    assert [c["id"] for c in listed] == [str(contact_id)]
+    updated = client.patch(
+        f"/api/v1/contacts/{contact_id}",
+        {"name": "Claire", "phone": "06 12 34 56 78", "age_status": "adult"},
+        format="json",
+    )
+    assert updated.status_code == 400  # a French number without a country code is ambiguous
+    updated = client.patch(
+        f"/api/v1/contacts/{contact_id}",
+        {"name": "Claire", "phone": "+33 6 12 34 56 78"},
+        format="json",
+    )
+    assert updated.json()["phone"] == "+33612345678" and updated.json()["name"] == "Claire"
+    found = client.get("/api/v1/conversations?phone=%2B33612345678").json()["results"]
+    assert [c["id"] for c in found] == [str(conversation_a.id)]
+    assert (
+        tenant_a.client(Role.VIEWER)
+        .patch(f"/api/v1/contacts/{contact_id}", {"name": "x"}, format="json")
+        .status_code
+        == 403
+    )
+    assert (
+        client.patch(f"/api/v1/contacts/{contact_id}", {"shoe_size": 42}, format="json").status_code
+        == 400
+    )

@@ -1,0 +1,159 @@
+"""The widget's public API: /api/widget/v1/<key>/...
+
+No staff authentication: the widget key names the widget, the visitor token
+names the visitor. Only the widget's allowed origins get CORS answers; any
+other origin is refused. Rate limits count per visitor and per client IP.
+"""
+
+import uuid
+
+from django.http import HttpResponse
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from conversations.api.serializers import PersonalText
+from conversations.widget import services
+from instaply.api.serializers import StrictInput
+from instaply.errors import Forbidden, Invalid, RateLimited
+from instaply.ratelimit import by_ip, hit
+
+VISITOR_HEADER = "X-Visitor-Token"
+
+
+def _limit(scope: str, key: str) -> None:
+    verdict = hit(scope, key)
+    if not verdict.allowed:
+        raise RateLimited(
+            f"Too many requests. Try again in {verdict.retry_after} seconds.",
+            retry_after=verdict.retry_after,
+        )
+
+
+def _cors(response, origin: str):
+    response["Access-Control-Allow-Origin"] = origin
+    response["Access-Control-Allow-Headers"] = f"Content-Type, {VISITOR_HEADER}"
+    response["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+    response["Access-Control-Max-Age"] = "600"
+    response["Vary"] = "Origin"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+class WidgetApi(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    http_method_names = ["get", "post", "options"]
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        self.widget = services.widget_by_key(kwargs["widget_key"])
+        self.origin = request.headers.get("Origin", "")
+        if not services.origin_allowed(self.widget, self.origin):
+            raise Forbidden("This site may not use this chat widget.", code="origin_not_allowed")
+        _limit("widget_ip", by_ip(request))
+
+    def options(self, request, *args, **kwargs):
+        return HttpResponse(status=204)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        origin = getattr(self, "origin", "")
+        widget = getattr(self, "widget", None)
+        if widget is not None and services.origin_allowed(widget, origin):
+            _cors(response, origin)
+        return response
+
+    def visitor(self, request):
+        visitor = services.visitor_for(self.widget, request.headers.get(VISITOR_HEADER))
+        _limit("widget_visitor", str(visitor.pk))
+        return visitor
+
+
+class VisitorMessageOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    direction = serializers.CharField()
+    body = PersonalText(allow_null=True)
+    status = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class SessionOutput(serializers.Serializer):
+    visitor_token = serializers.CharField()
+    conversation_id = serializers.UUIDField()
+
+
+class WidgetSessionApi(WidgetApi):
+    class Input(StrictInput):
+        age = serializers.ChoiceField(choices=services.AgeAnswer.CHOICES, required=False)
+        parental_authorisation = serializers.BooleanField(required=False, default=False)
+        name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+        email = serializers.EmailField(required=False, allow_blank=True, default="")
+        locale = serializers.CharField(max_length=16, required=False, allow_blank=True, default="")
+        privacy_policy_version = serializers.CharField(
+            max_length=32, required=False, allow_blank=True, default=""
+        )
+
+    @extend_schema(request=Input, responses={201: SessionOutput})
+    def post(self, request, widget_key):
+        _limit("widget_session", by_ip(request))
+        serializer = self.Input(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        visitor, token = services.visitor_start(widget=self.widget, **serializer.validated_data)
+        return Response(
+            {"visitor_token": token, "conversation_id": str(visitor.conversation_id)},
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class WidgetMessagesApi(WidgetApi):
+    class Input(StrictInput):
+        body = serializers.CharField(trim_whitespace=False)
+
+    @extend_schema(responses=VisitorMessageOutput(many=True))
+    def get(self, request, widget_key):
+        visitor = self.visitor(request)
+        after_raw = request.query_params.get("after")
+        try:
+            after = uuid.UUID(after_raw) if after_raw else None
+        except ValueError:
+            raise Invalid(
+                "after must be a message id.", fields={"after": ["Not a valid id."]}
+            ) from None
+        messages = services.visitor_messages(visitor=visitor, after=after)
+        return Response({"results": VisitorMessageOutput(messages, many=True).data})
+
+    @extend_schema(request=Input, responses={201: VisitorMessageOutput})
+    def post(self, request, widget_key):
+        visitor = self.visitor(request)
+        serializer = self.Input(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        message = services.visitor_write(visitor=visitor, body=serializer.validated_data["body"])
+        return Response(VisitorMessageOutput(message).data, status=status.HTTP_201_CREATED)
+
+
+class WidgetConfigOutput(serializers.Serializer):
+    greeting = serializers.CharField()
+    colour = serializers.CharField()
+    text_colour = serializers.CharField()
+    pre_chat_fields = serializers.ListField(child=serializers.CharField())
+    age_gate = serializers.BooleanField()
+    shop = serializers.CharField()
+
+
+class WidgetConfigApi(WidgetApi):
+    @extend_schema(responses=WidgetConfigOutput)
+    def get(self, request, widget_key):
+        widget = self.widget
+        return Response(
+            {
+                "greeting": widget.greeting,
+                "colour": widget.colour,
+                "text_colour": widget.text_colour,
+                "pre_chat_fields": widget.pre_chat_fields,
+                "age_gate": widget.age_gate,
+                "shop": widget.shop.name,
+            }
+        )

@@ -1,0 +1,198 @@
+"""The website widget channel: visitors start chats, write, and read replies.
+
+A visitor is known by a random token held in the browser (sent back as a
+header, never a cookie). Only its digest is stored, and it is looked up
+together with the widget key, so a token of one widget is useless on another.
+"""
+
+import uuid
+
+from django.db import transaction
+from django.utils import timezone
+
+from audit.recorder import Actor, record
+from conversations.models import AgeStatus, Contact, Message, Widget, WidgetVisitor
+from conversations.services.messages import (
+    MAX_BODY_LENGTH,
+    conversation_for_inbound,
+    message_receive,
+    message_status_update,
+)
+from instaply.errors import Forbidden, Invalid, NotFound
+from tenants import credentials
+
+VISITOR_PREFIX = "vis_"
+CHANNEL = "widget"
+
+
+class AgeAnswer:
+    ADULT = "adult"
+    MINOR = "15-17"
+    CHILD = "under-15"
+    CHOICES = (ADULT, MINOR, CHILD)
+
+
+def widget_by_key(key: str) -> Widget:
+    widget = (
+        Widget.objects.select_related("shop", "tenant").filter(public_key=key, active=True).first()
+    )
+    if widget is None:
+        raise NotFound("No widget with this key.")
+    return widget
+
+
+def origin_allowed(widget: Widget, origin: str | None) -> bool:
+    return bool(origin) and origin.rstrip("/") in {o.rstrip("/") for o in widget.allowed_origins}
+
+
+def _age_status(widget: Widget, age: str | None, parental_authorisation: bool) -> str:
+    if not widget.age_gate:
+        return AgeStatus.UNKNOWN
+    if age not in AgeAnswer.CHOICES:
+        raise Invalid(
+            "Tell us your age group to start the chat.",
+            fields={"age": [f"One of {', '.join(AgeAnswer.CHOICES)}."]},
+        )
+    if age == AgeAnswer.CHILD:
+        # Under 15: refused, and nothing about the visitor is stored.
+        raise Forbidden("Sorry, this chat is not available to people under 15.", code="age_refused")
+    if age == AgeAnswer.MINOR:
+        if not parental_authorisation:
+            raise Forbidden(
+                "People aged 15 to 17 need the authorisation of a parent or guardian to chat. "
+                "Ask them, then confirm it.",
+                code="parental_authorisation_required",
+            )
+        return AgeStatus.MINOR_AUTHORISED
+    return AgeStatus.ADULT
+
+
+@transaction.atomic
+def visitor_start(
+    *,
+    widget: Widget,
+    age: str | None = None,
+    parental_authorisation: bool = False,
+    name: str = "",
+    email: str = "",
+    locale: str = "",
+    privacy_policy_version: str = "",
+) -> tuple[WidgetVisitor, str]:
+    """Starts a chat: a contact, its conversation and the visitor's token (shown once)."""
+    age_status = _age_status(widget, age, parental_authorisation)
+    missing = [f for f in widget.pre_chat_fields if not {"name": name, "email": email}.get(f)]
+    if missing:
+        raise Invalid(
+            "Please fill in the form.", fields={f: ["This field is required."] for f in missing}
+        )
+    contact = Contact(
+        tenant_id=widget.tenant_id,
+        name=name or None,
+        email=email.strip().lower() or None,
+        locale=locale[:16],
+        age_status=age_status,
+        privacy_policy_version=privacy_policy_version[:32],
+    )
+    contact.save(force_insert=True)
+    if email:
+        from conversations.services.contacts import _identify
+
+        _identify(contact, "email", email.strip().lower())
+    conversation = conversation_for_inbound(
+        shop=widget.shop, contact=contact, channel=CHANNEL, endpoint_id=widget.pk
+    )
+    raw, digest = credentials.new_secret(VISITOR_PREFIX)
+    visitor = WidgetVisitor.objects.create(
+        tenant_id=widget.tenant_id,
+        widget=widget,
+        token_hash=digest,
+        contact=contact,
+        conversation=conversation,
+    )
+    record(
+        "widget.session_started",
+        tenant=widget.tenant_id,
+        actor=Actor("visitor", str(visitor.pk)),
+        target=("conversation", conversation.pk),
+        metadata={"widget_id": widget.pk, "age_status": age_status},
+    )
+    return visitor, raw
+
+
+def visitor_for(widget: Widget, token: str | None) -> WidgetVisitor:
+    if not token or not token.startswith(VISITOR_PREFIX):
+        raise Forbidden("A visitor token is required.", code="visitor_token_required")
+    visitor = (
+        WidgetVisitor.objects.for_tenant(widget.tenant_id)
+        .select_related("conversation__shop", "contact")
+        .filter(widget=widget, token_hash=credentials.digest(token))
+        .first()
+    )
+    if visitor is None:
+        raise Forbidden(
+            "This visitor token is not valid for this widget.", code="visitor_token_invalid"
+        )
+    return visitor
+
+
+def visitor_write(*, visitor: WidgetVisitor, body: str) -> Message:
+    body = (body or "").strip()
+    if not body:
+        raise Invalid(
+            "A message cannot be empty.", fields={"body": ["This field may not be blank."]}
+        )
+    if len(body) > MAX_BODY_LENGTH:
+        raise Invalid(
+            f"A message is at most {MAX_BODY_LENGTH} characters.",
+            fields={"body": [f"Ensure this field has no more than {MAX_BODY_LENGTH} characters."]},
+        )
+    with transaction.atomic():
+        conversation = visitor.conversation
+        if conversation.status == conversation.Status.CLOSED:
+            # A closed chat reopens a new conversation, as a new SMS would.
+            conversation = conversation_for_inbound(
+                shop=conversation.shop,
+                contact=visitor.contact,
+                channel=CHANNEL,
+                endpoint_id=visitor.widget_id,
+            )
+            visitor.conversation = conversation
+        visitor.last_seen_at = timezone.now()
+        visitor.save(update_fields=["conversation", "last_seen_at"])
+        return message_receive(conversation=conversation, body=body)
+
+
+def visitor_messages(*, visitor: WidgetVisitor, after: uuid.UUID | None) -> list[Message]:
+    """The visitor's thread since ``after`` (oldest first); replies it receives
+    are marked delivered."""
+    rows = Message.objects.for_tenant(visitor.tenant_id).filter(contact=visitor.contact_id)
+    if after:
+        rows = rows.filter(id__gt=after)
+    page = list(rows.order_by("id")[:100])
+    for message in page:
+        if (
+            message.direction == Message.Direction.OUTBOUND
+            and message.status == Message.Status.SENT
+        ):
+            message_status_update(message_id=message.pk, status=Message.Status.DELIVERED)
+            message.status = Message.Status.DELIVERED
+    WidgetVisitor.objects.filter(pk=visitor.pk).update(last_seen_at=timezone.now())
+    return page
+
+
+class WidgetChannel:
+    """Replies wait for the visitor's next poll: 'sent' once committed,
+    'delivered' when the visitor's browser has fetched them."""
+
+    kind = CHANNEL
+
+    def dispatch(self, *, message_id) -> None:
+        message_status_update(message_id=message_id, status=Message.Status.SENT)
+
+    def refusal(self, *, conversation, contact) -> str | None:
+        if not Widget.objects.filter(pk=conversation.endpoint_id, active=True).exists():
+            return "This chat widget was switched off; the visitor cannot receive replies."
+        return None
+
+    def check_body(self, *, body: str) -> None:
+        return None

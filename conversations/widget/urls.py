@@ -1,0 +1,9 @@
+from django.urls import path
+
+from conversations.widget import api
+
+urlpatterns = [
+    path("<str:widget_key>/config", api.WidgetConfigApi.as_view(), name="widget-config"),
+    path("<str:widget_key>/sessions", api.WidgetSessionApi.as_view(), name="widget-sessions"),
+    path("<str:widget_key>/messages", api.WidgetMessagesApi.as_view(), name="widget-messages"),
+]

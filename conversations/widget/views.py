@@ -1,0 +1,25 @@
+"""Serves the widget's script for a shop's website."""
+
+import json
+
+from django.conf import settings
+from django.http import Http404, HttpResponse
+from django.template.loader import render_to_string
+from django.views.decorators.http import require_GET
+
+from conversations.models import Widget
+
+
+@require_GET
+def widget_script(request, widget_key: str):
+    if not Widget.objects.filter(public_key=widget_key, active=True).exists():
+        raise Http404("No widget with this key.")
+    config = {"key": widget_key, "api": settings.PUBLIC_BASE_URL}
+    script = render_to_string(
+        "conversations/widget.js", {"config_json": json.dumps(config).replace("<", "\\u003c")}
+    )
+    response = HttpResponse(script, content_type="application/javascript; charset=utf-8")
+    # Public and cacheable: it holds the widget key, which is public by design.
+    response["Cache-Control"] = "public, max-age=300"
+    response["Cross-Origin-Resource-Policy"] = "cross-origin"
+    return response
