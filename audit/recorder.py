@@ -23,7 +23,7 @@ from rest_framework.exceptions import APIException
 from audit import actions
 from audit.models import AuditEvent
 from instaply.client_ip import client_ip
-from instaply.logs import neutralise, request_id_var
+from instaply.logs import current_request_var, neutralise, request_id_var
 
 OUTCOMES = frozenset(AuditEvent.Outcome.values)
 _ACTION = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)+$")
@@ -98,6 +98,9 @@ def record(
     the tenant. Without a request, the request id still comes from the request
     being served, if any, and the actor defaults to an unattributed system actor.
     """
+    # A service called below a view passes no request: the one being served
+    # still gives the IP, user agent and request id (never the actor or tenant).
+    served = request if request is not None else current_request_var.get()
     if not isinstance(action, str) or not _ACTION.match(action) or len(action) > 64:
         raise ValueError(f"Audit action {action!r} is not a dotted lowercase name.")
     if outcome not in OUTCOMES:
@@ -117,9 +120,9 @@ def record(
         outcome=outcome,
         target_kind=clean_text(target_kind, 32),
         target_id=clean_text("" if target_id is None else target_id, 64),
-        ip=client_ip(request) if request is not None else None,
-        user_agent=_user_agent(request),
-        request_id=clean_text(_request_id(request), 64),
+        ip=client_ip(served) if served is not None else None,
+        user_agent=_user_agent(served),
+        request_id=clean_text(_request_id(served), 64),
         metadata=clean_metadata(metadata),
     )
     event.save()

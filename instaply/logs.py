@@ -4,6 +4,11 @@ import contextvars
 import logging
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+# The request being served, so that audit events written by services deep below
+# a view still carry its client IP and user agent.
+current_request_var: contextvars.ContextVar = contextvars.ContextVar(
+    "current_request", default=None
+)
 
 
 def neutralise(value: object) -> str:

@@ -6,7 +6,7 @@ import uuid
 from django.conf import settings
 
 from instaply.api.errors import error_response
-from instaply.logs import request_id_var
+from instaply.logs import current_request_var, request_id_var
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
@@ -24,9 +24,11 @@ class RequestIdMiddleware:
         incoming = request.headers.get("X-Request-ID", "")
         request.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
         token = request_id_var.set(request.request_id)
+        current = current_request_var.set(request)
         try:
             response = self.get_response(request)
         finally:
+            current_request_var.reset(current)
             request_id_var.reset(token)
         response["X-Request-ID"] = request.request_id
         return response

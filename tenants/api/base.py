@@ -42,6 +42,30 @@ class TenantAPIView(APIView):
         request.membership = membership
         request.tenant = membership.tenant
 
+    def handle_exception(self, exc):
+        response = super().handle_exception(exc)
+        if response.status_code in (403, 404):
+            # Every refusal by scoping or permission is an access attempt on record;
+            # a burst of them from one member raises an alert (audit.rules).
+            from audit.recorder import record
+
+            error = response.data.get("error", {}) if isinstance(response.data, dict) else {}
+            record(
+                "access.denied",
+                outcome="denied",
+                request=self.request,
+                target=("endpoint", type(self).__name__),
+                metadata={
+                    "status": response.status_code,
+                    "code": error.get("code", ""),
+                    "method": self.request.method,
+                    # The route, not the ids: ids sent by the caller are theirs to
+                    # guess, and another tenant's ids never enter this tenant's log.
+                    "route": getattr(self.request.resolver_match, "route", ""),
+                },
+            )
+        return response
+
     def get_allowed_methods(self):
         return list(self.capabilities) + (["HEAD"] if "GET" in self.capabilities else [])
 

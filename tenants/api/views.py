@@ -221,6 +221,8 @@ class ShopOutput(serializers.Serializer):
     name = serializers.CharField()
     time_zone = serializers.CharField()
     business_hours = serializers.JSONField()
+    auto_reply_text = serializers.CharField()
+    help_text = serializers.CharField()
     created_at = serializers.DateTimeField()
 
 
@@ -231,6 +233,8 @@ class ShopListApi(TenantAPIView):
         name = serializers.CharField(max_length=120)
         time_zone = serializers.CharField(max_length=64, required=False)
         business_hours = serializers.JSONField(required=False)
+        auto_reply_text = serializers.CharField(max_length=600, required=False, allow_blank=True)
+        help_text = serializers.CharField(max_length=300, required=False, allow_blank=True)
 
     @extend_schema(responses=ShopOutput(many=True))
     def get(self, request):
@@ -241,7 +245,7 @@ class ShopListApi(TenantAPIView):
     @extend_schema(request=Input, responses={201: ShopOutput})
     def post(self, request):
         data = self.validated(self.Input, request.data)
-        shop = tenancy_services.shop_create(tenant=self.tenant, **data)
+        shop = tenancy_services.shop_create(tenant=self.tenant, actor=self.membership, **data)
         return Response(ShopOutput(shop).data, status=status.HTTP_201_CREATED)
 
 
@@ -252,6 +256,8 @@ class ShopDetailApi(TenantAPIView):
         name = serializers.CharField(max_length=120, required=False)
         time_zone = serializers.CharField(max_length=64, required=False)
         business_hours = serializers.JSONField(required=False)
+        auto_reply_text = serializers.CharField(max_length=600, required=False, allow_blank=True)
+        help_text = serializers.CharField(max_length=300, required=False, allow_blank=True)
 
     @extend_schema(responses=ShopOutput)
     def get(self, request, shop_id):
@@ -261,5 +267,5 @@ class ShopDetailApi(TenantAPIView):
     def patch(self, request, shop_id):
         shop = selectors.shop_get(tenant=self.tenant, id=shop_id)
         data = self.validated(self.Input, request.data)
-        shop = tenancy_services.shop_update(shop=shop, **data)
+        shop = tenancy_services.shop_update(shop=shop, actor=self.membership, **data)
         return Response(ShopOutput(shop).data)

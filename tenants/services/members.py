@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from audit.recorder import Actor, record
 from instaply.errors import Conflict, Forbidden, Invalid, NotFound
 from tenants import credentials
 from tenants.models import ApiToken, Invitation, Membership, Role, Tenant, User
@@ -58,6 +59,13 @@ def invitation_create(*, actor: Membership, email: str, role: str) -> Invitation
         expires_at=timezone.now() + dt.timedelta(hours=settings.INVITATION_TTL_HOURS),
     )
 
+    record(
+        "member.invited",
+        tenant=tenant,
+        actor=Actor.member(actor),
+        target=("invitation", invitation.pk),
+        metadata={"role": role},
+    )
     from tenants.tasks import invitation_send
 
     # The token is made by the task, so no secret travels through the broker.
@@ -91,6 +99,12 @@ def invitation_revoke(*, actor: Membership, invitation: Invitation) -> Invitatio
     if invitation.revoked_at is None:
         invitation.revoked_at = timezone.now()
         invitation.save(update_fields=["revoked_at"])
+        record(
+            "invitation.revoked",
+            tenant=invitation.tenant_id,
+            actor=Actor.member(actor),
+            target=("invitation", invitation.pk),
+        )
     return invitation
 
 
@@ -134,6 +148,13 @@ def invitation_accept(
         membership.save(update_fields=["role", "revoked_at"])
     invitation.accepted_at = now
     invitation.save(update_fields=["accepted_at"])
+    record(
+        "member.joined",
+        tenant=invitation.tenant_id,
+        actor=Actor.member(membership),
+        target=("invitation", invitation.pk),
+        metadata={"role": membership.role},
+    )
     return membership
 
 
@@ -150,8 +171,16 @@ def membership_change_role(*, actor: Membership, membership: Membership, role: s
         raise Conflict("This membership is revoked.", code="membership_revoked")
     if role != Role.OWNER:
         _check_keeps_an_owner(membership)
+    previous = membership.role
     membership.role = role
     membership.save(update_fields=["role"])
+    record(
+        "member.role_changed",
+        tenant=membership.tenant_id,
+        actor=Actor.member(actor),
+        target=("membership", membership.pk),
+        metadata={"from_role": previous, "to_role": role},
+    )
     return membership
 
 
@@ -166,14 +195,16 @@ def membership_revoke(*, actor: Membership, membership: Membership) -> Membershi
     if membership.revoked_at is None:
         membership.revoked_at = now
         membership.save(update_fields=["revoked_at"])
-    ApiToken.objects.for_tenant(membership.tenant_id).filter(
-        membership=membership, revoked_at__isnull=True
-    ).update(revoked_at=now)
-    return membership
-
-
-def membership_for_new_tenant(*, tenant: Tenant, user: User, role: str) -> Membership:
-    membership, _ = Membership.objects.get_or_create(
-        tenant=tenant, user=user, defaults={"role": role}
+    tokens = (
+        ApiToken.objects.for_tenant(membership.tenant_id)
+        .filter(membership=membership, revoked_at__isnull=True)
+        .update(revoked_at=now)
+    )
+    record(
+        "member.revoked",
+        tenant=membership.tenant_id,
+        actor=Actor.member(actor),
+        target=("membership", membership.pk),
+        metadata={"role": membership.role, "tokens_revoked": tokens},
     )
     return membership

@@ -7,6 +7,7 @@ import zoneinfo
 from django.db import transaction
 from django.utils.text import slugify
 
+from audit.recorder import Actor, record
 from instaply.errors import Invalid
 from tenants.models import Membership, Role, Shop, Tenant, User
 
@@ -73,26 +74,42 @@ def validate_business_hours(hours: dict) -> dict:
     return hours
 
 
+def _audit_shop(action: str, shop: Shop, actor: Membership | None, fields) -> None:
+    record(
+        action,
+        tenant=shop.tenant_id,
+        actor=Actor.member(actor) if actor else Actor.system("setup"),
+        target=("shop", shop.pk),
+        metadata={"fields": sorted(fields)},
+    )
+
+
 @transaction.atomic
 def shop_create(
     *,
     tenant: Tenant,
     name: str,
+    actor: Membership | None = None,
     time_zone: str = "Europe/Paris",
     business_hours: dict | None = None,
+    auto_reply_text: str = "",
+    help_text: str = "",
 ) -> Shop:
     shop = Shop(
         tenant=tenant,
         name=name,
         time_zone=validate_time_zone(time_zone),
         business_hours=validate_business_hours(business_hours or {}),
+        auto_reply_text=auto_reply_text,
+        help_text=help_text,
     )
     shop.save(force_insert=True)
+    _audit_shop("shop.created", shop, actor, ["name"])
     return shop
 
 
 @transaction.atomic
-def shop_update(*, shop: Shop, **changes) -> Shop:
+def shop_update(*, shop: Shop, actor: Membership | None = None, **changes) -> Shop:
     if "time_zone" in changes:
         validate_time_zone(changes["time_zone"])
     if "business_hours" in changes:
@@ -101,4 +118,5 @@ def shop_update(*, shop: Shop, **changes) -> Shop:
         setattr(shop, field, value)
     if changes:
         shop.save(update_fields=list(changes))
+        _audit_shop("shop.updated", shop, actor, changes)
     return shop

@@ -3,6 +3,7 @@
 from django.db import transaction
 from django.utils import timezone
 
+from audit.recorder import Actor, record
 from instaply.errors import Forbidden
 from tenants import credentials
 from tenants.models import ApiToken, Membership
@@ -19,6 +20,12 @@ def api_token_create(*, membership: Membership, name: str) -> tuple[ApiToken, st
         prefix=raw[: len(credentials.API_TOKEN_PREFIX) + 4],
         token_hash=digest,
     )
+    record(
+        "token.created",
+        tenant=membership.tenant_id,
+        actor=Actor.member(membership),
+        target=("api_token", token.pk),
+    )
     return token, raw
 
 
@@ -29,4 +36,10 @@ def api_token_revoke(*, actor: Membership, token: ApiToken) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
+        record(
+            "token.revoked",
+            tenant=token.tenant_id,
+            actor=Actor.member(actor),
+            target=("api_token", token.pk),
+        )
     return token
