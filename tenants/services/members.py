@@ -15,7 +15,7 @@ from django.utils import timezone
 from audit.recorder import Actor, record
 from instaply.errors import Conflict, Forbidden, Invalid, NotFound
 from tenants import credentials
-from tenants.models import ApiToken, Invitation, Membership, Role, Tenant, User
+from tenants.models import ApiToken, Invitation, Membership, Role, User
 from tenants.permissions import ROLES_MANAGED_BY
 
 
