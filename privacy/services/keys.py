@@ -11,6 +11,7 @@ from collections.abc import Callable
 from django.db import transaction
 from django.db.models import ProtectedError
 
+from audit.recorder import Actor, record
 from privacy import keyring
 from privacy.keys import master_key_source
 from privacy.models import DataKey, TenantKey
@@ -37,6 +38,12 @@ def master_key_rotate(*, progress: Progress = _silent) -> int:
             break
         done += len(batch)
         progress(done, total)
+    record(
+        "key.rotated",
+        actor=Actor.system("rotate_master_key"),
+        target=("master_key", active),
+        metadata={"level": "master", "tenant_keys_rewrapped": done},
+    )
     return done
 
 
@@ -63,14 +70,22 @@ def tenant_key_rotate(*, tenant_id, progress: Progress = _silent) -> tuple[int, 
             break
         moved += len(batch)
         progress(moved, total)
-    _destroy_older_versions(tenant_id, current)
+    destroyed = _destroy_older_versions(tenant_id, current)
+    record(
+        "key.rotated",
+        tenant=tenant_id,
+        actor=Actor.system("rotate_tenant_key"),
+        target=("tenant_key", current.version),
+        metadata={"level": "tenant", "data_keys_rewrapped": moved, "versions_destroyed": destroyed},
+    )
     return current.version, moved
 
 
-def _destroy_older_versions(tenant_id, current: TenantKey) -> None:
+def _destroy_older_versions(tenant_id, current: TenantKey) -> int:
     older = TenantKey.objects.for_tenant(tenant_id).filter(
         purpose=TenantKey.Purpose.DATA, version__lt=current.version
     )
+    destroyed = 0
     for row in older:
         try:
             with transaction.atomic():
@@ -78,7 +93,19 @@ def _destroy_older_versions(tenant_id, current: TenantKey) -> None:
         except ProtectedError:
             continue
         keyring.cache.evict(("tenant", row.pk))
+        destroyed += 1
+    return destroyed
 
 
-def data_key_destroy(*, tenant_id, subject_id) -> bool:
-    return keyring.data_key_destroy(tenant_id=tenant_id, subject_id=subject_id)
+def data_key_destroy(*, tenant_id, subject_id, actor: Actor) -> bool:
+    """Crypto-shredding of one subject, on record."""
+    destroyed = keyring.data_key_destroy(tenant_id=tenant_id, subject_id=subject_id)
+    if destroyed:
+        record(
+            "key.destroyed",
+            tenant=tenant_id,
+            actor=actor,
+            target=("data_key", subject_id),
+            metadata={"level": "subject"},
+        )
+    return destroyed

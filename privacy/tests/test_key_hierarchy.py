@@ -211,3 +211,27 @@ def test_master_key_ring_format_is_checked():
     ):
         with pytest.raises(KeyRingError):
             parse_master_key_ring(bad)
+
+
+def test_key_operations_are_audited(tenant_a, settings):
+    from audit.models import AuditEvent
+    from audit.recorder import Actor
+    from privacy.services.keys import data_key_destroy
+
+    message = MessageFactory(conversation__tenant=tenant_a.tenant)
+    tenant_key_rotate(tenant_id=tenant_a.tenant.id)
+    rotated = AuditEvent.objects.get(action="key.rotated", tenant=tenant_a.tenant)
+    assert rotated.metadata["level"] == "tenant" and rotated.metadata["data_keys_rewrapped"] >= 1
+    settings.INSTAPLY_MASTER_KEYS = _ring(_key(9), settings.INSTAPLY_MASTER_KEYS or _dev_ring())
+    master_key_rotate()
+    assert AuditEvent.objects.filter(action="key.rotated", tenant__isnull=True).exists()
+    assert data_key_destroy(
+        tenant_id=tenant_a.tenant.id, subject_id=message.contact_id, actor=Actor.system("test")
+    )
+    assert AuditEvent.objects.get(action="key.destroyed").target_id == str(message.contact_id)
+
+
+def _dev_ring():
+    from privacy.keys import _development_ring
+
+    return _development_ring()
