@@ -35,12 +35,13 @@ class TenantAPIView(APIView):
         if membership is None:
             # A non-member learns nothing about the tenant or its objects.
             raise NotFound("Not found.")
-        if not membership.can(capability):
-            raise Forbidden(denial_message(membership.role, capability))
+        # Set before the capability check, so a refusal is audited as this member's.
         self.membership = membership
         self.tenant = membership.tenant
         request.membership = membership
         request.tenant = membership.tenant
+        if not membership.can(capability):
+            raise Forbidden(denial_message(membership.role, capability))
 
     def handle_exception(self, exc):
         response = super().handle_exception(exc)

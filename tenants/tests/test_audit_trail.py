@@ -63,3 +63,13 @@ def test_a_burst_of_denials_raises_a_security_alert(
             client.get(f"/api/v1/shops/{tenant_b.shop.id}")
     alert = SecurityAlert.objects.get(tenant=tenant_a.tenant)
     assert alert.rule == "access_denials"
+
+
+def test_a_session_refusal_is_audited_as_the_member(tenant_a):
+    from web.tests.helpers import verified_client
+
+    viewer = tenant_a.members[Role.VIEWER]
+    browser = verified_client(viewer.user)
+    assert browser.post("/api/v1/shops", {"name": "x"}, content_type="application/json").status_code == 403
+    event = _last("access.denied")
+    assert event.actor_member_id == viewer.id and event.tenant_id == tenant_a.tenant.id
