@@ -1,5 +1,8 @@
 """How a text becomes SMS segments (3GPP TS 23.038 encoding, TS 23.040 concatenation).
 
+One module for the platform and its provider simulator (which imports it without
+Django), so what we tell an agent about a draft is what the simulated carrier does.
+
 Twilio reports `num_segments`; Vonage returns one message id per part and delivers
 long inbound texts as separate, concatenated parts. Both follow the same rule: a
 text that fits the GSM 7-bit alphabet travels in 160-character segments (153 once
@@ -50,3 +53,15 @@ def split_parts(text: str) -> list[str]:
 
 def segment_count(text: str) -> int:
     return len(split_parts(text)) if text else 1
+
+
+ENCODING_LABELS = {"gsm7": "GSM-7", "ucs2": "UCS-2"}
+
+
+def summary(text: str) -> dict:
+    """What a draft costs: encoding, segments and characters (code points)."""
+    return {
+        "encoding": ENCODING_LABELS[encoding(text)],
+        "segments": segment_count(text),
+        "characters": len(text),
+    }

@@ -5,12 +5,12 @@ import secrets
 import urllib.parse
 from email.utils import format_datetime
 
+from channels_sms.segments import segment_count
 from channels_sms.simulator.delivery import SignedWebhook
 from channels_sms.simulator.phones import country, e164, is_alphanumeric_sender
 from channels_sms.simulator.routing import Request, Response, first, json_response
 from channels_sms.simulator.signing import TWILIO_SIGNATURE_HEADER, twilio_signature
 from channels_sms.simulator.state import Account, SmsRecord, utcnow
-from channels_sms.simulator.texts import segment_count
 
 API_VERSION = "2010-04-01"
 BODY_LIMIT = 1600

@@ -9,12 +9,12 @@ import random
 import secrets
 import urllib.parse
 
+from channels_sms.segments import encoding, split_parts
 from channels_sms.simulator.delivery import SignedWebhook
 from channels_sms.simulator.phones import e164, is_alphanumeric_sender, vonage_form
 from channels_sms.simulator.routing import Request, Response, json_response
 from channels_sms.simulator.signing import vonage_sign, vonage_signature_valid
 from channels_sms.simulator.state import Account, SmsRecord, utcnow
-from channels_sms.simulator.texts import encoding, split_parts
 
 STATUS_TEXTS = {
     "1": "Throttled",

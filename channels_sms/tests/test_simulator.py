@@ -15,12 +15,12 @@ import requests
 from twilio.base.exceptions import TwilioRestException
 from twilio.request_validator import RequestValidator
 
+from channels_sms.segments import segment_count, split_parts
 from channels_sms.simulator import (
     TwilioSimulatorHttpClient,
     twilio_client_for,
     twilio_signature,
 )
-from channels_sms.simulator.texts import segment_count, split_parts
 from channels_sms.tests.simulator_support import (  # noqa: F401 - pytest fixtures
     OTHER_SHOP,
     PHONE,
