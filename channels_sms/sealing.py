@@ -1,0 +1,39 @@
+"""Sealing a webhook payload that no tenant owns yet (channels_sms.UnroutedEvent).
+
+Tenant data is sealed under tenant keys; a text to a platform number that no
+tenant holds has no tenant. It gets a fresh AES-256 key of its own, wrapped by
+the master key source (the same one that wraps tenant keys), bound to the row.
+Deleting the row destroys the only copy of its key.
+"""
+
+import json
+import os
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from privacy.crypto import open_sealed, seal
+from privacy.keys import KEY_BYTES, master_key_source
+
+_LABEL = "channels_sms.unroutedevent"
+
+
+def _contexts(row_id) -> tuple[bytes, bytes]:
+    return (
+        f"instaply/sms-unrouted-key/{row_id}".encode(),
+        f"{_LABEL}|payload|{row_id}".encode(),
+    )
+
+
+def seal_payload(*, row_id, payload: dict) -> tuple[int, bytes, bytes]:
+    """(master version, wrapped key, sealed payload) for a new row."""
+    key_context, value_context = _contexts(row_id)
+    key = os.urandom(KEY_BYTES)
+    master_version, wrapped = master_key_source().wrap(key, context=key_context)
+    data = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
+    return master_version, wrapped, seal(AESGCM(key), data, value_context)
+
+
+def open_payload(*, row_id, master_version: int, wrapped_key: bytes, sealed: bytes) -> dict:
+    key_context, value_context = _contexts(row_id)
+    key = master_key_source().unwrap(master_version, bytes(wrapped_key), context=key_context)
+    return json.loads(open_sealed(AESGCM(key), bytes(sealed), value_context))
