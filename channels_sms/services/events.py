@@ -1,0 +1,128 @@
+"""Storing provider webhooks: one INSERT each, deduplicated by the database.
+
+This is the request path of every SMS webhook, so it stays small: the route
+was resolved (one query) and the signature checked before it is called; here
+the event row is written with ``INSERT ... ON CONFLICT DO NOTHING RETURNING``
+(the second and last round trip) and its processing is queued once committed.
+"""
+
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+
+from channels_sms.models import InboundEvent, PhoneNumber, UnroutedEvent
+from channels_sms.providers import Credentials
+from channels_sms.sealing import seal_payload
+from instaply.ids import uuid7
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where a webhook belongs, by our own records."""
+
+    provider: str
+    credentials: Credentials
+    tenant_id: object = None  # None: a platform number no tenant holds
+    number: PhoneNumber | None = None
+
+    @property
+    def rate_key(self) -> str:
+        return (
+            f"{self.provider}:{self.number.number if self.number else self.credentials.account_ref}"
+        )
+
+
+def event_record(
+    *, route: Route, kind: str, provider_message_id: str, provider_status: str, payload: dict
+) -> None:
+    """Stores one webhook, once per provider id, and queues its processing."""
+    provider_message_id = provider_message_id[:64]
+    if route.tenant_id is None:
+        _unrouted_record(
+            route=route,
+            kind=kind,
+            provider_message_id=provider_message_id,
+            provider_status=provider_status,
+            payload=payload,
+        )
+        return
+    event = InboundEvent(
+        id=uuid7(),
+        tenant_id=route.tenant_id,
+        provider=route.provider,
+        kind=kind,
+        provider_message_id=provider_message_id,
+        provider_status=provider_status,
+        phone_number=route.number,
+        payload=payload,
+        state=InboundEvent.State.PENDING if route.number else InboundEvent.State.UNROUTED,
+        note="" if route.number else "No number of ours matches; kept for replay.",
+    )
+    if insert_or_skip(event):
+        if event.state == InboundEvent.State.PENDING:
+            event_queue(event.pk)
+        return
+    # A retry or replay of a stored event: nothing changes, and the provider gets
+    # its success answer. One still pending (its task lost?) is queued again;
+    # processing is idempotent.
+    pending = (
+        InboundEvent.objects.for_tenant(route.tenant_id)
+        .filter(
+            provider=route.provider,
+            kind=kind,
+            provider_message_id=provider_message_id,
+            provider_status=provider_status,
+            state=InboundEvent.State.PENDING,
+        )
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if pending:
+        event_queue(pending)
+
+
+def event_queue(event_id) -> None:
+    from channels_sms.tasks import process_event
+
+    # Not robust on purpose: if the broker is down the webhook fails, the
+    # provider retries, and the retry queues the stored event again.
+    transaction.on_commit(lambda: process_event.delay(str(event_id)))
+
+
+def _unrouted_record(*, route, kind, provider_message_id, provider_status, payload) -> None:
+    row_id = uuid7()
+    master_version, wrapped, sealed = seal_payload(row_id=row_id, payload=payload)
+    insert_or_skip(
+        UnroutedEvent(
+            id=row_id,
+            provider=route.provider,
+            kind=kind,
+            provider_message_id=provider_message_id,
+            provider_status=provider_status,
+            account_ref=route.credentials.account_ref[:64],
+            master_version=master_version,
+            wrapped_key=wrapped,
+            payload=sealed,
+        )
+    )
+
+
+def insert_or_skip(instance) -> bool:
+    """INSERT the new row unless a unique constraint already holds its twin.
+
+    One round trip, no savepoint, no exception. Values go through each field's
+    own ``pre_save`` and ``get_db_prep_save``, so encrypted fields seal exactly
+    as ``save()`` would. True when the row was inserted.
+    """
+    meta = instance._meta
+    fields = meta.concrete_fields
+    quote = connection.ops.quote_name
+    values = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
+    # Identifiers come from the model's own metadata; every value is a parameter.
+    table, columns = quote(meta.db_table), ", ".join(quote(f.column) for f in fields)
+    placeholders, key = ", ".join(["%s"] * len(fields)), quote(meta.pk.column)
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) ON CONFLICT DO NOTHING"  # noqa: S608
+    sql += f" RETURNING {key}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        return cursor.fetchone() is not None

@@ -1,0 +1,175 @@
+"""Processing stored webhooks: texts into the inbox, statuses onto messages.
+
+Runs in a task that takes the event id. The event row is locked and its state
+checked first, so a task delivered twice does the work once. Once processed,
+the raw parameters are cleared: the text lives on in the inbox, encrypted
+under the contact's own key (erasable), not under the tenant's.
+"""
+
+import datetime as dt
+import uuid
+
+from django.db import transaction
+from django.utils import timezone
+
+from channels_sms.keywords import Keyword, help_text, keyword_of
+from channels_sms.models import ConcatenatedParts, EventKind, InboundEvent
+from channels_sms.providers import provider_for
+from conversations.channels import channel_for
+from conversations.models import Contact, Message
+from conversations.services.contacts import contact_get_or_create, contact_set_opt_out
+from conversations.services.messages import (
+    conversation_for_inbound,
+    message_receive,
+    message_status_update,
+)
+from instaply.errors import DomainError, Invalid
+from privacy.blind_index import blind_index, normalise_phone
+
+CHANNEL = "sms"
+KEYWORD_SOURCE = "sms_keyword"
+# A status callback may overtake the commit of the send that it reports on.
+STATUS_WAIT = dt.timedelta(minutes=5)
+
+
+class NotYet(Exception):
+    """The event cannot be processed yet; the task tries again later."""
+
+
+class Unrouted(Exception):
+    pass
+
+
+def event_process(*, event_id) -> None:
+    with transaction.atomic():
+        event = (
+            InboundEvent.objects.select_for_update(of=("self",))
+            .select_related("phone_number__account", "phone_number__shop")
+            .filter(pk=event_id)
+            .first()
+        )
+        if event is None or event.state != InboundEvent.State.PENDING:
+            return
+        event.attempts += 1
+        fields = ["attempts", "state", "note", "payload", "message_id", "processed_at"]
+        try:
+            with transaction.atomic():
+                if event.kind == EventKind.MESSAGE:
+                    event.message_id, event.note = _receive(event)
+                else:
+                    event.message_id, event.note = _apply_status(event)
+        except Unrouted as reason:
+            event.state, event.note = InboundEvent.State.UNROUTED, str(reason)
+        except DomainError as error:
+            # Bad input (a sender that is not a number...): retrying cannot help.
+            event.state, event.note = InboundEvent.State.FAILED, error.message[:200]
+        except NotYet as reason:
+            if timezone.now() - event.received_at < STATUS_WAIT:
+                raise  # the task tries again later; nothing was written
+            event.state, event.note = InboundEvent.State.FAILED, str(reason)
+        else:
+            event.state = InboundEvent.State.PROCESSED
+            event.payload = None
+            event.processed_at = timezone.now()
+        event.save(update_fields=fields)
+
+
+def _receive(event: InboundEvent) -> tuple[object, str]:
+    number = event.phone_number
+    if number is None or not number.active:
+        raise Unrouted("The number is not active; kept for replay.")
+    sms = provider_for(event.provider).inbound(event.payload)
+    body, provider_message_id = sms.body, sms.provider_message_id
+    if sms.concatenation is not None:
+        assembled = _collect_part(event, sms)
+        if assembled is None:
+            part = sms.concatenation
+            return None, f"Part {part.part} of {part.total} kept until the others arrive."
+        body, provider_message_id = assembled
+    contact, _ = contact_get_or_create(tenant_id=event.tenant_id, kind="phone", value=sms.sender)
+    keyword = keyword_of(body)
+    if keyword in (Keyword.STOP, Keyword.START):
+        # Before the message lands, so a STOP never triggers the auto-reply.
+        contact_set_opt_out(
+            contact=contact,
+            channel=CHANNEL,
+            opted_out=keyword is Keyword.STOP,
+            source=KEYWORD_SOURCE,
+        )
+    conversation = conversation_for_inbound(
+        shop=number.shop, contact=contact, channel=CHANNEL, endpoint_id=number.pk
+    )
+    message = message_receive(
+        conversation=conversation,
+        body=body,
+        attachments=sms.media or None,
+        provider_message_id=provider_message_id,
+    )
+    if keyword is Keyword.HELP:
+        _answer_help(conversation, number.shop)
+    return message.pk, keyword.value if keyword else ""
+
+
+def _collect_part(event: InboundEvent, sms) -> tuple[str, str] | None:
+    """Keeps one part of a long text; with the last one, returns (text, id of part 1)."""
+    part = sms.concatenation
+    if not 1 <= part.part <= part.total <= 255 or not part.reference:
+        raise Invalid("The concatenation fields of this part are not valid.")
+    sender = blind_index(event.tenant_id, "phone", normalise_phone(sms.sender))
+    group, _ = ConcatenatedParts.objects.get_or_create(
+        tenant_id=event.tenant_id,
+        phone_number=event.phone_number,
+        sender_index=sender,
+        reference=part.reference,
+        total=part.total,
+        defaults={"parts": {}},
+    )
+    # Serialises the parts of one text: each sees the others' committed parts.
+    group = ConcatenatedParts.objects.select_for_update().get(pk=group.pk)
+    parts = dict(group.parts)
+    parts[str(part.part)] = {"text": sms.body, "message_id": sms.provider_message_id}
+    if len(parts) < part.total:
+        group.parts = parts
+        group.save(update_fields=["parts"])
+        return None
+    group.delete()
+    ordered = [parts[str(number)] for number in range(1, part.total + 1)]
+    return "".join(p["text"] for p in ordered), ordered[0]["message_id"]
+
+
+def _answer_help(conversation, shop) -> None:
+    # conversations has no public "system message" service yet; _send is the one
+    # the out-of-hours auto-reply uses (queued, dispatched after commit).
+    from conversations.services.messages import _send
+
+    contact = Contact.objects.get(pk=conversation.contact_id)
+    refused = channel_for(CHANNEL).refusal(conversation=conversation, contact=contact)
+    if contact.processing_restricted or contact.has_opted_out(CHANNEL) or refused:
+        return
+    _send(conversation, body=help_text(shop), sender=None, now=timezone.now())
+
+
+def _apply_status(event: InboundEvent) -> tuple[object, str]:
+    report = provider_for(event.provider).status(event.payload)
+    messages = Message.objects.for_tenant(event.tenant_id).filter(
+        direction=Message.Direction.OUTBOUND
+    )
+    message = None
+    if report.message_ref:
+        try:
+            message = messages.filter(pk=uuid.UUID(report.message_ref)).first()
+        except ValueError:
+            message = None  # a client-ref we did not write
+    if message is None and report.provider_message_id:
+        # Index: message_provider_id_once (tenant, provider_message_id).
+        message = messages.filter(provider_message_id=report.provider_message_id).first()
+    if message is None:
+        raise NotYet("No message of ours has this provider id.")
+    if report.status:
+        message_status_update(
+            message_id=message.pk,
+            status=report.status,
+            failure_code=report.error_code,
+            failure_reason=report.reason,
+        )
+    return message.pk, report.status

@@ -1,0 +1,166 @@
+"""Provider webhooks: inbound texts and delivery statuses from Twilio and Vonage.
+
+Each request: the signature is checked on the parameters exactly as received,
+against the public URL the provider called, with the secret of the account our
+records route it to; a missing or wrong one is a 403 and an audit event, and
+nothing is stored. A good one is stored once (a retry changes nothing), its
+processing queued after commit, and the provider answered at once.
+"""
+
+import json
+
+from django.conf import settings
+from django.http import HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+from twilio.twiml.messaging_response import MessagingResponse
+
+from audit.recorder import record
+from channels_sms.models import EventKind, Provider
+from channels_sms.providers import provider_for
+from channels_sms.services.events import event_record
+from channels_sms.webhooks.routing import twilio_route, vonage_route
+from instaply.api.errors import error_response
+from instaply.ratelimit import by_ip, hit, too_many_requests
+
+EMPTY_TWIML = str(MessagingResponse())
+TWILIO_SIGNATURE = "HTTP_X_TWILIO_SIGNATURE"
+
+
+def public_url(request) -> str:
+    """The URL the provider called: behind proxies, our public address, never
+    the Host header a client chose."""
+    return settings.PUBLIC_BASE_URL + request.get_full_path()
+
+
+def _refuse(request, *, provider: str, endpoint: str, reason: str, tenant_id=None):
+    verdict = hit("sms_webhook_denied", by_ip(request))
+    if not verdict.allowed:
+        # A flood of forged requests must not become a flood of audit rows.
+        return too_many_requests(request, verdict.retry_after)
+    record(
+        "sms.webhook_rejected",
+        outcome="denied",
+        request=request,
+        tenant=tenant_id,
+        metadata={"provider": provider, "endpoint": endpoint, "reason": reason},
+    )
+    return error_response(403, "invalid_signature", "The webhook signature is missing or wrong.")
+
+
+def _over_rate(request, route):
+    verdict = hit("sms_webhook", route.rate_key)
+    return None if verdict.allowed else too_many_requests(request, verdict.retry_after)
+
+
+def _no_message_id():
+    return error_response(400, "malformed_request", "The webhook names no message id.")
+
+
+def _twilio(request, *, kind: str):
+    endpoint = "sms" if kind == EventKind.MESSAGE else "status"
+    if request.method != "POST":
+        return error_response(405, "method_not_allowed", "Twilio webhooks are POST requests.")
+    signature = request.META.get(TWILIO_SIGNATURE, "")
+    if not signature:
+        return _refuse(request, provider="twilio", endpoint=endpoint, reason="missing_signature")
+    params = request.POST
+    route = twilio_route(params, own_number_field="To" if kind == EventKind.MESSAGE else "From")
+    if route is None:
+        return _refuse(request, provider="twilio", endpoint=endpoint, reason="unknown_account")
+    valid = provider_for(route.provider).signature_valid(
+        credentials=route.credentials, url=public_url(request), params=params, signature=signature
+    )
+    if not valid:
+        return _refuse(
+            request,
+            provider=route.provider,
+            endpoint=endpoint,
+            reason="invalid_signature",
+            tenant_id=route.tenant_id,
+        )
+    refused = _over_rate(request, route)
+    if refused:
+        return refused
+    message_id = params.get("MessageSid") or params.get("SmsSid", "")
+    if not message_id:
+        return _no_message_id()
+    event_record(
+        route=route,
+        kind=kind,
+        provider_message_id=message_id,
+        provider_status=params.get("MessageStatus", "") if kind == EventKind.STATUS else "",
+        payload=params.dict(),
+    )
+    return HttpResponse(EMPTY_TWIML, content_type="text/xml")
+
+
+def _vonage_params(request) -> dict | None:
+    if request.method == "GET":
+        return request.GET.dict()
+    if request.content_type == "application/json":
+        try:
+            data = json.loads(request.body or b"{}")
+        except ValueError:
+            return None
+        return {str(k): v for k, v in data.items()} if isinstance(data, dict) else None
+    return request.POST.dict()
+
+
+def _vonage(request, *, kind: str):
+    endpoint = "sms" if kind == EventKind.MESSAGE else "status"
+    if request.method not in ("GET", "POST"):
+        return error_response(405, "method_not_allowed", "Vonage webhooks are GET or POST.")
+    params = _vonage_params(request)
+    if params is None:
+        return error_response(400, "malformed_request", "The body is not a JSON object.")
+    signature = str(params.get("sig", ""))
+    if not signature:
+        return _refuse(request, provider="vonage", endpoint=endpoint, reason="missing_signature")
+    route = vonage_route(params, own_number_field="to")
+    if route is None:
+        return _refuse(request, provider="vonage", endpoint=endpoint, reason="unknown_account")
+    valid = provider_for(Provider.VONAGE).signature_valid(
+        credentials=route.credentials, url=public_url(request), params=params, signature=signature
+    )
+    if not valid:
+        return _refuse(
+            request,
+            provider="vonage",
+            endpoint=endpoint,
+            reason="invalid_signature",
+            tenant_id=route.tenant_id,
+        )
+    refused = _over_rate(request, route)
+    if refused:
+        return refused
+    message_id = str(params.get("messageId", ""))
+    if not message_id:
+        return _no_message_id()
+    event_record(
+        route=route,
+        kind=kind,
+        provider_message_id=message_id,
+        provider_status=str(params.get("status", ""))[:24] if kind == EventKind.STATUS else "",
+        payload=params,
+    )
+    return HttpResponse(status=204)
+
+
+@csrf_exempt
+def twilio_sms(request):
+    return _twilio(request, kind=EventKind.MESSAGE)
+
+
+@csrf_exempt
+def twilio_status(request):
+    return _twilio(request, kind=EventKind.STATUS)
+
+
+@csrf_exempt
+def vonage_sms(request):
+    return _vonage(request, kind=EventKind.MESSAGE)
+
+
+@csrf_exempt
+def vonage_status(request):
+    return _vonage(request, kind=EventKind.STATUS)
