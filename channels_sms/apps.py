@@ -4,3 +4,14 @@ from django.apps import AppConfig
 class ChannelsSmsConfig(AppConfig):
     name = "channels_sms"
     verbose_name = "SMS channels"
+    # Tables no single tenant owns (see tenants.checks).
+    global_models = {
+        "channels_sms.UnroutedEvent": "a text to a platform number no tenant holds yet: "
+        "no tenant to own it until an operator assigns the number and replays it",
+    }
+
+    def ready(self) -> None:
+        from channels_sms.channel import SmsChannel
+        from conversations.channels import register
+
+        register(SmsChannel())
