@@ -11,12 +11,14 @@ api_v1 = [
     path("", include("tenants.api.urls")),
     path("", include("audit.api.urls")),
     path("", include("conversations.api.urls")),
+    path("", include("channels_sms.api.urls")),
 ]
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
+    path("webhooks/", include("channels_sms.webhooks.urls")),
     path("api/widget/v1/", include("conversations.widget.urls")),
     path("widget/<str:widget_key>.js", widget_script, name="widget-script"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
