@@ -25,6 +25,7 @@ MARKERS = {
     "attachment": "https://media.example/MARKER-ATTACHMENT.jpg",
     "note": "MARKER-NOTE-vip-customer",
     "preview": "MARKER-PREVIEW-text",
+    "provider_secret": "MARKER-SECRET-provider-auth-token",
 }
 
 
@@ -54,6 +55,87 @@ def _seed(tenant):
     Note.objects.create(
         tenant=tenant, conversation=conversation, contact=contact, body=MARKERS["note"]
     )
+    _seed_sms(tenant)
+
+
+def _seed_sms(tenant):
+    """The SMS path: provider secrets, a processed inbound MMS, a webhook still
+    pending, one part of a long Vonage text, and a platform number's webhook."""
+    from channels_sms.models import (
+        ConcatenatedParts,
+        InboundEvent,
+        PhoneNumber,
+        ProviderAccount,
+        UnroutedEvent,
+    )
+    from channels_sms.providers.base import Credentials
+    from channels_sms.services.events import Route, event_record
+    from channels_sms.services.inbound import event_process
+    from conversations.models import Message
+    from tenants.models import Shop
+
+    shop = Shop.objects.for_tenant(tenant).first()
+    accounts, numbers = {}, {}
+    for provider, e164 in (("twilio", "+15017122621"), ("vonage", "+447700900621")):
+        accounts[provider] = ProviderAccount.objects.create(
+            tenant=tenant,
+            provider=provider,
+            account_ref="AC" + "8" * 32 if provider == "twilio" else "markerk1",
+            auth_token=MARKERS["provider_secret"],
+            signature_secret=MARKERS["provider_secret"],
+        )
+        numbers[provider] = PhoneNumber.objects.create(
+            tenant=tenant, shop=shop, account=accounts[provider], provider=provider, number=e164
+        )
+    twilio = Route("twilio", Credentials("AC" + "8" * 32, "t"), tenant.id, numbers["twilio"])
+    vonage = Route("vonage", Credentials("markerk1", "t"), tenant.id, numbers["vonage"])
+    mms = {
+        "From": MARKERS["phone"],
+        "To": "+15017122621",
+        "Body": MARKERS["body"],
+        "NumMedia": "1",
+        "MediaUrl0": MARKERS["attachment"],
+        "MediaContentType0": "image/jpeg",
+    }
+    for sid, processed in (("SM" + "1" * 32, True), ("SM" + "2" * 32, False)):
+        event_record(
+            route=twilio,
+            kind="message",
+            provider_message_id=sid,
+            provider_status="",
+            payload=mms | {"MessageSid": sid},
+        )
+        if processed:
+            event_process(event_id=InboundEvent.objects.get(provider_message_id=sid).pk)
+    part = {
+        "msisdn": MARKERS["phone"].lstrip("+"),
+        "to": "447700900621",
+        "messageId": "0A0000000000MARK",
+        "text": MARKERS["body"],
+        "concat": "true",
+        "concat-ref": "9",
+        "concat-total": "2",
+        "concat-part": "1",
+    }
+    event_record(
+        route=vonage,
+        kind="message",
+        provider_message_id="0A0000000000MARK",
+        provider_status="",
+        payload=part,
+    )
+    event_process(event_id=InboundEvent.objects.get(provider_message_id="0A0000000000MARK").pk)
+    event_record(
+        route=Route("twilio", Credentials("AC" + "9" * 32, "t")),
+        kind="message",
+        provider_message_id="SM" + "3" * 32,
+        provider_status="",
+        payload=mms,
+    )
+    # Each SMS table the search must cover holds a row.
+    assert Message.objects.filter(provider_message_id="SM" + "1" * 32).exists()
+    assert InboundEvent.objects.filter(state="pending").exists()
+    assert ConcatenatedParts.objects.exists() and UnroutedEvent.objects.exists()
 
 
 def _every_stored_value():

@@ -21,6 +21,22 @@ def _conversation_objects(world) -> dict:
     }
 
 
+def _sms_objects(world) -> dict:
+    from channels_sms.models import PhoneNumber, ProviderAccount
+
+    account = ProviderAccount.objects.create(
+        tenant=world.tenant, provider="twilio", account_ref="AC" + "b" * 32, auth_token="b-token"
+    )
+    number = PhoneNumber.objects.create(
+        tenant=world.tenant,
+        shop=world.shop,
+        account=account,
+        provider="twilio",
+        number="+15017122611",
+    )
+    return {"account_id": account.id, "number_id": number.id}
+
+
 @pytest.fixture
 def foreign(tenant_b):
     """Objects of tenant B, by the URL parameter name that addresses them."""
@@ -38,6 +54,7 @@ def foreign(tenant_b):
         "shop_id": tenant_b.shop.id,
         "alert_id": SecurityAlertFactory(tenant=tenant_b.tenant).id,
         **_conversation_objects(tenant_b),
+        **_sms_objects(tenant_b),
     }
     return {name: (lambda value=value: str(value)) for name, value in ids.items()}
 

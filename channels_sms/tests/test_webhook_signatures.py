@@ -1,0 +1,221 @@
+"""Webhook signatures: genuine ones (made by the SDKs' own code and by each
+provider's documented recipe) pass; forged, tampered and missing ones get a 403
+and an audit event, and nothing is stored."""
+
+import urllib.parse
+
+import pytest
+from django.conf import settings
+
+from audit.models import AuditEvent
+from channels_sms.models import InboundEvent, UnroutedEvent
+from channels_sms.simulator import twilio_signature, vonage_sign
+from channels_sms.tests.conftest import (
+    TWILIO_TOKEN,
+    VONAGE_SIGNATURE_SECRET,
+    fixture,
+    twilio_webhook,
+    vonage_webhook,
+)
+from channels_sms.tests.simulator_support import (
+    documented_twilio_signature,
+    documented_vonage_signature,
+)
+
+pytestmark = pytest.mark.django_db
+
+TWILIO_SMS, TWILIO_STATUS = "/webhooks/twilio/sms/", "/webhooks/twilio/status/"
+VONAGE_SMS, VONAGE_STATUS = "/webhooks/vonage/sms/", "/webhooks/vonage/status/"
+METHODS = ["md5hash", "md5", "sha1", "sha256", "sha512"]
+
+
+def _rejections():
+    return list(
+        AuditEvent.objects.filter(action="sms.webhook_rejected").values_list(
+            "tenant_id", "outcome", "metadata"
+        )
+    )
+
+
+def _refused(response, sms, *, reason: str, provider: str, endpoint: str = "sms", tenant=True):
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "invalid_signature"
+    assert InboundEvent.objects.count() == 0 and UnroutedEvent.objects.count() == 0
+    assert _rejections() == [
+        (
+            sms.tenant.id if tenant else None,
+            "denied",
+            {"provider": provider, "endpoint": endpoint, "reason": reason},
+        )
+    ]
+
+
+# Twilio
+
+
+def test_a_genuine_twilio_signature_is_accepted_and_answered_with_empty_twiml(client, sms):
+    response = twilio_webhook(client, TWILIO_SMS, fixture("twilio_inbound.json"))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/xml"
+    assert response.content.decode().endswith("<Response />")
+    assert InboundEvent.objects.get().provider_message_id == "SM0123456789abcdef0123456789abcdef"
+    assert _rejections() == []
+
+
+def test_a_signature_made_by_twilios_documented_recipe_is_accepted(client, sms):
+    params = fixture("twilio_inbound.json")
+    url = settings.PUBLIC_BASE_URL + TWILIO_SMS
+    signature = documented_twilio_signature(TWILIO_TOKEN, url, params)
+    assert signature == twilio_signature(TWILIO_TOKEN, url, params)
+    assert twilio_webhook(client, TWILIO_SMS, params, signature=signature).status_code == 200
+
+
+def test_a_forged_twilio_signature_is_refused_and_audited(client, sms):
+    response = twilio_webhook(
+        client, TWILIO_SMS, fixture("twilio_inbound.json"), token="not-the-auth-token"
+    )
+    _refused(response, sms, reason="invalid_signature", provider="twilio")
+
+
+def test_a_tampered_twilio_request_is_refused(client, sms):
+    params = fixture("twilio_inbound.json")
+    signature = twilio_signature(TWILIO_TOKEN, settings.PUBLIC_BASE_URL + TWILIO_SMS, params)
+    params["Body"] = "STOP"
+    response = twilio_webhook(client, TWILIO_SMS, params, signature=signature)
+    _refused(response, sms, reason="invalid_signature", provider="twilio")
+
+
+def test_a_parameter_added_after_signing_is_refused(client, sms):
+    params = fixture("twilio_inbound.json")
+    signature = twilio_signature(TWILIO_TOKEN, settings.PUBLIC_BASE_URL + TWILIO_SMS, params)
+    response = twilio_webhook(client, TWILIO_SMS, params | {"Extra": "1"}, signature=signature)
+    _refused(response, sms, reason="invalid_signature", provider="twilio")
+
+
+def test_a_missing_twilio_signature_is_refused_before_anything_else(
+    client, sms, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(1):  # the audit event, nothing else
+        response = twilio_webhook(client, TWILIO_SMS, fixture("twilio_inbound.json"), signature="")
+    assert response.status_code == 403
+    assert _rejections()[0][2]["reason"] == "missing_signature"
+    assert InboundEvent.objects.count() == 0
+
+
+def test_a_signature_over_another_url_is_refused(client, sms):
+    """Validation is against our public URL, not the Host header a caller sends."""
+    params = fixture("twilio_inbound.json")
+    signature = twilio_signature(TWILIO_TOKEN, "https://attacker.example" + TWILIO_SMS, params)
+    response = twilio_webhook(client, TWILIO_SMS, params, signature=signature)
+    _refused(response, sms, reason="invalid_signature", provider="twilio")
+
+
+def test_the_public_url_keeps_the_query_string_the_provider_called(client, sms):
+    params = fixture("twilio_inbound.json")
+    path = TWILIO_SMS + "?source=console"
+    signature = twilio_signature(TWILIO_TOKEN, settings.PUBLIC_BASE_URL + path, params)
+    response = client.post(
+        path,
+        data=urllib.parse.urlencode(params),
+        content_type="application/x-www-form-urlencoded",
+        headers={"X-Twilio-Signature": signature},
+    )
+    assert response.status_code == 200
+
+
+def test_a_request_for_an_account_we_do_not_know_cannot_be_checked(client, sms):
+    params = fixture("twilio_inbound.json") | {"AccountSid": "AC" + "9" * 32}
+    response = twilio_webhook(client, TWILIO_SMS, params)
+    _refused(response, sms, reason="unknown_account", provider="twilio", tenant=False)
+
+
+def test_twilio_status_callbacks_are_checked_too(client, sms):
+    params = fixture("twilio_status_delivered.json")
+    forged = twilio_webhook(client, TWILIO_STATUS, params, token="wrong")
+    _refused(forged, sms, reason="invalid_signature", provider="twilio", endpoint="status")
+    assert twilio_webhook(client, TWILIO_STATUS, params).status_code == 200
+
+
+def test_twilio_webhooks_are_post_only_with_a_json_error(client, sms):
+    response = client.get(TWILIO_SMS)
+    assert response.status_code == 405
+    assert response.json()["error"]["code"] == "method_not_allowed"
+
+
+def test_forged_requests_beyond_the_rate_are_refused_without_more_audit_rows(client, sms, settings):
+    settings.RATE_LIMITS = settings.RATE_LIMITS | {"sms_webhook_denied": "2/m"}
+    params = fixture("twilio_inbound.json")
+    statuses = [
+        twilio_webhook(client, TWILIO_SMS, params, token="wrong").status_code for _ in range(4)
+    ]
+    assert statuses == [403, 403, 429, 429]
+    assert len(_rejections()) == 2
+
+
+# Vonage
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_genuine_vonage_signatures_of_every_method_are_accepted(client, sms, method):
+    sms.vonage.signature_method = method
+    sms.vonage.save(update_fields=["signature_method"])
+    # Signed by the simulator: the vonage SDK's Auth.sign_params for the HMACs
+    # (upper-case hex, as Vonage sends them), the documented recipe for md5hash.
+    response = vonage_webhook(client, VONAGE_SMS, fixture("vonage_inbound.json"), method=method)
+    assert response.status_code == 204
+    assert InboundEvent.objects.get().provider_message_id == "0A0000001234ABCD"
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_vonage_signatures_by_the_documented_recipe_are_accepted(client, sms, method):
+    sms.vonage.signature_method = method
+    sms.vonage.save(update_fields=["signature_method"])
+    params = fixture("vonage_inbound.json") | {"timestamp": "1738232109", "nonce": "abc123"}
+    params["sig"] = documented_vonage_signature(params, VONAGE_SIGNATURE_SECRET, method)
+    assert params["sig"] == params["sig"].lower()  # case must not matter
+    response = vonage_webhook(client, VONAGE_SMS, params, sign=False)
+    assert response.status_code == 204
+
+
+@pytest.mark.parametrize("http_method", ["GET", "POST", "POST-JSON"])
+def test_vonage_webhooks_arrive_by_get_form_post_or_json(client, sms, http_method):
+    response = vonage_webhook(
+        client, VONAGE_SMS, fixture("vonage_inbound.json"), http_method=http_method
+    )
+    assert response.status_code == 204
+    assert InboundEvent.objects.count() == 1
+
+
+@pytest.mark.parametrize("method", ["md5hash", "sha256"])
+def test_a_forged_vonage_signature_is_refused_and_audited(client, sms, method):
+    sms.vonage.signature_method = method
+    sms.vonage.save(update_fields=["signature_method"])
+    response = vonage_webhook(
+        client, VONAGE_SMS, fixture("vonage_inbound.json"), secret="wrong", method=method
+    )
+    _refused(response, sms, reason="invalid_signature", provider="vonage")
+
+
+def test_a_tampered_vonage_request_is_refused(client, sms):
+    signed = vonage_sign(fixture("vonage_inbound.json"), VONAGE_SIGNATURE_SECRET, "sha256")
+    signed["text"] = "STOP"
+    response = vonage_webhook(client, VONAGE_SMS, signed, sign=False)
+    _refused(response, sms, reason="invalid_signature", provider="vonage")
+
+
+def test_a_signature_of_another_method_is_refused(client, sms):
+    response = vonage_webhook(client, VONAGE_SMS, fixture("vonage_inbound.json"), method="sha512")
+    _refused(response, sms, reason="invalid_signature", provider="vonage")
+
+
+def test_a_missing_vonage_signature_is_refused(client, sms):
+    response = vonage_webhook(client, VONAGE_SMS, fixture("vonage_inbound.json"), sign=False)
+    assert response.status_code == 403
+    assert _rejections()[0][2]["reason"] == "missing_signature"
+
+
+def test_vonage_delivery_receipts_are_checked_too(client, sms):
+    params = fixture("vonage_dlr_delivered.json")
+    forged = vonage_webhook(client, VONAGE_STATUS, params, secret="wrong")
+    _refused(forged, sms, reason="invalid_signature", provider="vonage", endpoint="status")
+    assert vonage_webhook(client, VONAGE_STATUS, params).status_code == 204
