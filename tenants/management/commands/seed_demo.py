@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django_otp.oath import totp
 
+from channels_sms.demo import demo_numbers_ensure
 from tenants.demo import demo_tenant_ensure, demo_tokens_refresh
 
 DEFAULT_TENANT = "Demo Bakery"
@@ -23,6 +24,7 @@ class Command(BaseCommand):
         if settings.PRODUCTION:
             raise CommandError("seed_demo creates known logins; it never runs in production.")
         seeded = demo_tenant_ensure(name=tenant)
+        seeded["phone_numbers"] = demo_numbers_ensure(tenant=seeded["tenant"], shop=seeded["shop"])
         if json:
             tokens = demo_tokens_refresh(people=seeded["people"])
             self.stdout.write(_as_json(seeded, tokens))
@@ -38,6 +40,9 @@ class Command(BaseCommand):
             for role, person in two_factor.items():
                 now = _current_code(person["totp_secret"])
                 self.stdout.write(f"  {role:8} secret {person['totp_secret']}  code now {now}")
+        self.stdout.write(f"SMS numbers of the shop (simulator: {settings.SMS_SIMULATOR_URL}):")
+        for number in seeded["phone_numbers"]:
+            self.stdout.write(f"  {number['provider']:9} {number['number']}")
 
 
 def _as_json(seeded: dict, tokens: dict) -> str:
@@ -46,6 +51,8 @@ def _as_json(seeded: dict, tokens: dict) -> str:
             "tenant": seeded["tenant"].slug,
             "tenant_name": seeded["tenant"].name,
             "shop": str(seeded["shop"].id),
+            # One number per provider, with the credentials to sign a webhook by hand.
+            "phone_numbers": seeded["phone_numbers"],
             "base_url": settings.PUBLIC_BASE_URL,
             "logins": {
                 role: {
