@@ -1,0 +1,554 @@
+"""Inbound SMS webhook throughput and latency, against a baseline in the same run.
+
+    DATABASE_URL=postgres://... REDIS_URL=redis://... .venv/bin/python bench/webhook_bench.py
+
+One gunicorn server on loopback (the deployment's shape: gthread workers)
+against PostgreSQL, and pre-signed requests, each with its own MessageSid, from
+a load generator on loopback (wrk when installed, else Python processes with
+keep-alive connections). Printed, with the targets:
+
+1. Twilio inbound webhooks per second (signature check, durable storage,
+   enqueue) as a ratio of a bare POST view answering empty TwiML through the
+   same middleware. Target: at least 0.4.
+2. Database round trips of one webhook, counted in-process. Target: at most 2,
+   with synchronous_commit on (no asynchronous commit).
+3. p50 / p99 latency of the webhook at the stated concurrency. Target: p99 < 50 ms.
+4. End to end: inbound messages per second through a Celery worker into the inbox.
+"""
+
+import argparse
+import http.client
+import json
+import multiprocessing
+import os
+import resource
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = Path(__file__).resolve().parent
+WEBHOOK, BARE = "/webhooks/twilio/sms/", "/bench/bare-twiml/"
+
+
+def require_services() -> None:
+    database, redis = os.environ.get("DATABASE_URL", ""), os.environ.get("REDIS_URL", "")
+    if not database.startswith(("postgres://", "postgresql://")) or not redis:
+        sys.exit(
+            "webhook_bench needs PostgreSQL and Redis: set DATABASE_URL=postgres://... and "
+            "REDIS_URL=redis://... (the figures are about durable storage and a real queue)."
+        )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# Set-up, in this process -------------------------------------------------------
+
+
+def setup_django(port: int, queue: str) -> None:
+    os.environ["DJANGO_SETTINGS_MODULE"] = "_webhook_settings"
+    os.environ["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{port}"
+    os.environ["BENCH_CELERY_QUEUE"] = queue
+    sys.path[:0] = [str(ROOT), str(BENCH)]
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+
+
+def bench_tenant():
+    from channels_sms.models import PhoneNumber, ProviderAccount
+    from tenants.models import Shop, Tenant
+
+    tag = uuid.uuid4().hex[:12]
+    tenant = Tenant.objects.create(name=f"Webhook bench {tag}", slug=f"webhook-bench-{tag}")
+    shop = Shop.objects.create(tenant=tenant, name="Bench shop")
+    account = ProviderAccount.objects.create(
+        tenant=tenant, provider="twilio", account_ref="AC" + uuid.uuid4().hex, auth_token=tag
+    )
+    number = PhoneNumber.objects.create(
+        tenant=tenant,
+        shop=shop,
+        account=account,
+        provider="twilio",
+        number=f"+1202555{int(tag[:6], 16) % 10000:04d}",
+    )
+    return tenant, account, number
+
+
+def signed_requests(account, number, base_url: str, count: int, senders: int) -> list:
+    """(body, headers) per request: a distinct MessageSid each, signed like Twilio."""
+    from channels_sms.simulator import twilio_api
+    from channels_sms.simulator.state import Account
+
+    sim_account = Account(
+        provider="twilio",
+        sid=account.account_ref,
+        secret=account.auth_token,
+        inbound_webhook_url=base_url + WEBHOOK,
+    )
+    requests = []
+    for n in range(count):
+        hook = twilio_api.inbound_webhook(
+            sim_account,
+            sid="SM" + uuid.uuid4().hex,
+            from_=f"+336{10000000 + n % senders:08d}",
+            to=number.number,
+            body=f"Hello, is order {n} ready for pickup?",
+        )
+        body = urllib.parse.urlencode(hook.params)
+        headers = hook.headers | {"Content-Type": "application/x-www-form-urlencoded"}
+        requests.append((body, headers))
+    return requests
+
+
+def round_trips(account, number, queue: str) -> tuple[int, list[str]]:
+    """Database queries of one webhook (after a warm-up one), counted in-process."""
+    from django.conf import settings
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from instaply.celery import app
+
+    app.conf.task_default_queue = queue
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    client = Client()
+    counted = []
+    for body, headers in signed_requests(account, number, settings.PUBLIC_BASE_URL, 2, 2):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post(
+                WEBHOOK,
+                data=body,
+                content_type=headers["Content-Type"],
+                headers={k: v for k, v in headers.items() if k != "Content-Type"},
+            )
+        assert response.status_code == 200, response.content
+        counted = [q["sql"].split()[0] for q in queries]
+    return len(counted), counted
+
+
+def step_costs(account, number, queue: str, rounds: int = 300) -> dict[str, float]:
+    """CPU time (µs) of each step of the webhook, and of whole requests through
+    Django's test client, measured in this process: where the ratio comes from."""
+    from django.conf import settings
+    from django.http import QueryDict
+    from django.test import Client
+
+    from channels_sms.models import InboundEvent
+    from channels_sms.providers import provider_for
+    from channels_sms.services.events import event_queue, insert_or_skip
+    from channels_sms.webhooks.routing import twilio_route
+    from instaply.ids import uuid7
+    from instaply.ratelimit import hit
+
+    url = settings.PUBLIC_BASE_URL + WEBHOOK
+    signed = signed_requests(account, number, settings.PUBLIC_BASE_URL, 2 * rounds, 2 * rounds)
+    forms = [QueryDict(body) for body, _ in signed]
+    route = twilio_route(forms[0], own_number_field="To")
+
+    def store(i):
+        form = forms[i]
+        insert_or_skip(
+            InboundEvent(
+                id=uuid7(),
+                tenant_id=route.tenant_id,
+                provider="twilio",
+                kind="message",
+                provider_message_id=form["MessageSid"],
+                provider_status="",
+                phone_number=route.number,
+                payload=form.dict(),
+            )
+        )
+
+    client = Client()
+
+    def request(path, offset):
+        def post(i):
+            body, headers = signed[offset + i]
+            extra = {k: v for k, v in headers.items() if k != "Content-Type"}
+            client.post(path, data=body, content_type=headers["Content-Type"], headers=extra)
+
+        return post
+
+    steps = {
+        "parse form": lambda i: QueryDict(signed[i][0]),
+        "route (SELECT)": lambda i: twilio_route(forms[i], own_number_field="To"),
+        "signature": lambda i: provider_for("twilio").signature_valid(
+            credentials=route.credentials,
+            url=url,
+            params=forms[i],
+            signature=signed[i][1]["X-Twilio-Signature"],
+        ),
+        "rate limit (Redis)": lambda i: hit("sms_webhook", route.rate_key, rate="1000000000/m"),
+        "store (INSERT)": store,
+        "enqueue (Celery)": lambda i: event_queue(uuid7()),
+        "bare request": request(BARE, 0),
+        "webhook request": request(WEBHOOK, rounds),
+    }
+    costs = {}
+    for name, step in steps.items():
+        step(0)
+        began = time.process_time()
+        for i in range(1, rounds):
+            step(i)
+        costs[name] = (time.process_time() - began) / (rounds - 1) * 1e6
+    purge(queue)
+    return costs
+
+
+def synchronous_commit() -> str:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        return cursor.fetchone()[0]
+
+
+# Servers -------------------------------------------------------------------
+
+
+def start_gunicorn(port: int, workers: int, threads: int, env: dict) -> subprocess.Popen:
+    command = [sys.executable, "-m", "gunicorn", "instaply.wsgi:application"]
+    command += ["--bind", f"127.0.0.1:{port}", "--workers", str(workers)]
+    command += ["--threads", str(threads), "--worker-class", "gthread"]
+    command += ["--pythonpath", str(BENCH), "--log-level", "warning"]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", "/healthz")
+            connection.getresponse().read()
+            return process
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("gunicorn did not start within 30 s")
+
+
+def start_worker(queue: str, concurrency: int, env: dict) -> subprocess.Popen:
+    command = [sys.executable, "-m", "celery", "-A", "instaply", "worker", "-Q", queue]
+    command += ["--concurrency", str(concurrency), "-l", "INFO"]
+    command += ["--without-heartbeat", "--without-gossip", "--without-mingle"]
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    for line in process.stdout:
+        if " ready." in line:
+            threading.Thread(target=process.stdout.read, daemon=True).start()  # drain
+            return process
+    raise SystemExit("the Celery worker did not start")
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+# Load generators -------------------------------------------------------------
+
+
+def _python_client(port, path, requests, start, step, deadline, wrap, results):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    latencies, errors, index = [], 0, start
+    while (wrap or index < len(requests)) and (deadline is None or time.perf_counter() < deadline):
+        body, headers = requests[index % len(requests)]
+        began = time.perf_counter()
+        connection.request("POST", path, body=body, headers=headers)
+        response = connection.getresponse()
+        response.read()
+        latencies.append(time.perf_counter() - began)
+        errors += response.status >= 300
+        index += step
+    connection.close()
+    results.append((latencies, errors))
+
+
+def _python_process(port, path, requests, offset, stride, threads, seconds, wrap, queue):
+    deadline = time.perf_counter() + seconds if seconds else None
+    results: list = []
+    workers = [
+        threading.Thread(
+            target=_python_client,
+            args=(
+                port,
+                path,
+                requests,
+                offset + t * stride,
+                stride * threads,
+                deadline,
+                wrap,
+                results,
+            ),
+        )
+        for t in range(threads)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    queue.put(([lat for lats, _ in results for lat in lats], sum(errors for _, errors in results)))
+
+
+def python_load(port, path, requests, concurrency, seconds, processes=2, distinct=True) -> dict:
+    """Keep-alive connections: `concurrency` in all, over a few processes (one
+    interpreter's lock would cap the rate); each takes its own requests."""
+    processes = min(processes, concurrency)
+    threads = concurrency // processes
+    queue = multiprocessing.get_context("fork").Queue()
+    began, cpu_before = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
+    children = [
+        multiprocessing.get_context("fork").Process(
+            target=_python_process,
+            args=(port, path, requests, p, processes, threads, seconds, not distinct, queue),
+        )
+        for p in range(processes)
+    ]
+    for child in children:
+        child.start()
+    gathered = [queue.get() for _ in children]
+    for child in children:
+        child.join()
+    elapsed = time.perf_counter() - began
+    cpu = _cpu_since(cpu_before)
+    latencies = sorted(lat for lats, _ in gathered for lat in lats)
+    return _summary(latencies, sum(e for _, e in gathered), elapsed, cpu)
+
+
+WRK_SCRIPT = """
+local requests, index = {}, 0
+function setup(thread)
+  thread:set("id", counter or 0)
+  counter = (counter or 0) + 1
+end
+function init(args)
+  local threads, n = tonumber(args[2]), 0
+  for line in io.lines(args[1]) do
+    if n % threads == id then
+      local signature, token, body = line:match("([^\\t]*)\\t([^\\t]*)\\t(.*)")
+      table.insert(requests, wrk.format("POST", args[3], {
+        ["Content-Type"] = "application/x-www-form-urlencoded",
+        ["X-Twilio-Signature"] = signature,
+        ["I-Twilio-Idempotency-Token"] = token,
+      }, body))
+    end
+    n = n + 1
+  end
+end
+function request()
+  index = index + 1
+  if index > #requests then index = 1 end
+  return requests[index]
+end
+function done(summary, latency, requests)
+  io.write(string.format('{"requests": %d, "seconds": %f, "errors": %d, "p50": %f, "p99": %f}\\n',
+    summary.requests, summary.duration / 1e6,
+    summary.errors.status + summary.errors.connect + summary.errors.read +
+    summary.errors.write + summary.errors.timeout,
+    latency:percentile(50) / 1e6, latency:percentile(99) / 1e6))
+end
+"""
+
+
+def wrk_load(port, path, requests, concurrency, seconds, threads=2, distinct=True) -> dict:
+    with tempfile.TemporaryDirectory() as directory:
+        lines, script = Path(directory) / "requests.tsv", Path(directory) / "bench.lua"
+        lines.write_text(
+            "".join(
+                f"{h['X-Twilio-Signature']}\t{h['I-Twilio-Idempotency-Token']}\t{body}\n"
+                for body, h in requests
+            )
+        )
+        script.write_text(WRK_SCRIPT)
+        cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        output = subprocess.run(
+            ["wrk", "-t", str(threads), "-c", str(concurrency), "-d", f"{seconds}s"]
+            + ["-s", str(script), f"http://127.0.0.1:{port}", "--", str(lines), str(threads), path],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    figures = json.loads(output.strip().splitlines()[-1])
+    if distinct and figures["requests"] > len(requests):
+        raise SystemExit("wrk ran out of distinct requests: raise --requests")
+    return {
+        "rate": figures["requests"] / figures["seconds"],
+        "count": figures["requests"],
+        "errors": figures["errors"],
+        "p50": figures["p50"],
+        "p99": figures["p99"],
+        "generator_cpu": _cpu_since(cpu_before) / figures["seconds"],
+    }
+
+
+def _cpu_since(before) -> float:
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def _summary(latencies, errors, elapsed, cpu) -> dict:
+    def percentile(p):
+        return latencies[min(len(latencies) - 1, int(len(latencies) * p))] if latencies else 0
+
+    return {
+        "rate": len(latencies) / elapsed,
+        "count": len(latencies),
+        "errors": errors,
+        "p50": percentile(0.50),
+        "p99": percentile(0.99),
+        "generator_cpu": cpu / elapsed,
+    }
+
+
+# The run ---------------------------------------------------------------------
+
+
+def end_to_end(args, port, number, tenant, env, queue) -> tuple[float, int]:
+    from conversations.models import Message
+
+    worker = start_worker(queue, args.worker_concurrency, env)
+    try:
+        requests = signed_requests(
+            number.account, number, f"http://127.0.0.1:{port}", args.e2e_messages, 200
+        )
+        began = time.perf_counter()
+        sent = python_load(port, WEBHOOK, requests, args.concurrency, None)
+        inbound = Message.objects.for_tenant(tenant).filter(direction="inbound")
+        deadline = time.monotonic() + 300
+        while inbound.count() < args.e2e_messages and time.monotonic() < deadline:
+            time.sleep(0.05)
+        elapsed = time.perf_counter() - began
+        return inbound.count() / elapsed, sent["errors"]
+    finally:
+        stop(worker)
+
+
+def purge(queue: str) -> None:
+    from instaply.celery import app
+
+    with app.connection_for_write() as connection:
+        connection.default_channel.queue_purge(queue)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=10, help="per measured phase")
+    parser.add_argument("--concurrency", type=int, default=16, help="open connections")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=8, help="threads per gunicorn worker")
+    parser.add_argument("--requests", type=int, default=60000, help="distinct signed requests")
+    parser.add_argument("--e2e-messages", type=int, default=2000)
+    parser.add_argument("--worker-concurrency", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--generator", choices=["auto", "wrk", "python"], default="auto")
+    args = parser.parse_args()
+    require_services()
+    generator = args.generator
+    if generator == "auto":
+        generator = "wrk" if shutil.which("wrk") else "python"
+    load = wrk_load if generator == "wrk" else python_load
+
+    port, queue = free_port(), f"webhook-bench-{uuid.uuid4().hex[:8]}"
+    setup_django(port, queue)
+    tenant, account, number = bench_tenant()
+    env = os.environ | {
+        "DEBUG": "false",
+        "LOG_LEVEL": "WARNING",
+        "PYTHONPATH": f"{BENCH}:{ROOT}",
+        # Every request is for one number: lift its per-number rate limit (the
+        # counter still runs, in Redis, on every request).
+        "RATE_LIMITS": "sms_webhook=100000000/m",
+    }
+    trips, verbs = round_trips(account, number, queue)
+    costs = step_costs(account, number, queue)
+    requests = signed_requests(
+        account, number, f"http://127.0.0.1:{port}", args.requests, args.requests
+    )
+    server = start_gunicorn(port, args.workers, args.threads, env)
+    try:
+        # Warm-up: connections, pools, key caches (repeats only hit the dedupe).
+        load(port, BARE, requests[:2000], args.concurrency, 2, distinct=False)
+        load(port, WEBHOOK, requests[-2000:], args.concurrency, 2, distinct=False)
+        # The baseline stores nothing: its requests may repeat.
+        bare = load(port, BARE, requests, args.concurrency, args.seconds, distinct=False)
+        hooks = load(port, WEBHOOK, requests[:-2000], args.concurrency, args.seconds)
+        purge(queue)
+        e2e_rate, e2e_errors = end_to_end(args, port, number, tenant, env, queue)
+    finally:
+        stop(server)
+        purge(queue)
+    commit = synchronous_commit()
+
+    print(
+        f"inbound Twilio webhook, gunicorn {args.workers} workers x {args.threads} threads "
+        f"(gthread), PostgreSQL, Redis; {os.cpu_count()} CPUs; load by {generator} on "
+        f"loopback, {args.concurrency} connections, {args.seconds} s per phase"
+    )
+    print(f"  bare POST view, empty TwiML      {bare['rate']:>9,.0f} req/s")
+    print(f"  webhook: verify, store, enqueue  {hooks['rate']:>9,.0f} req/s")
+    print(
+        f"  ratio webhook/bare               {hooks['rate'] / bare['rate']:>9.2f}   (target >= 0.4)"
+    )
+    print(f"  DB round trips per webhook       {trips:>9}   (target <= 2: {', '.join(verbs)})")
+    print(f"  synchronous_commit               {commit:>9}   (no asynchronous commit)")
+    print(
+        f"  webhook latency p50 / p99        {hooks['p50'] * 1000:>6.1f} / "
+        f"{hooks['p99'] * 1000:.1f} ms at {args.concurrency} connections   (target p99 < 50 ms)"
+    )
+    print(
+        f"  non-2xx answers                  {bare['errors'] + hooks['errors'] + e2e_errors:>9}"
+        f"   (of {bare['count'] + hooks['count'] + args.e2e_messages:,} requests)"
+    )
+    print(
+        f"  load generator CPU               {hooks['generator_cpu']:>9.2f}   "
+        "cores busy while the webhook was measured (of the machine's CPUs)"
+    )
+    print(
+        "  CPU per step, in-process (µs): " + ", ".join(f"{k} {v:,.0f}" for k, v in costs.items())
+    )
+    print(
+        f"  end to end, into the inbox       {e2e_rate:>9,.0f} messages/s   "
+        f"({args.e2e_messages} texts from 200 phones, worker concurrency "
+        f"{args.worker_concurrency})"
+    )
+    _cleanup(tenant)
+
+
+def _cleanup(tenant) -> None:
+    """Removes the bench tenant and everything it made (keys last: they are protected)."""
+    from channels_sms.models import InboundEvent, PhoneNumber, ProviderAccount
+    from conversations.models import Contact, Conversation, Event, Message
+    from privacy.models import DataKey, TenantKey
+
+    for model in (InboundEvent, Message, Event, Conversation, Contact, PhoneNumber):
+        model.objects.for_tenant(tenant).delete()
+    for model in (ProviderAccount, DataKey, TenantKey):
+        model.objects.for_tenant(tenant).delete()
+    tenant.delete()
+
+
+if __name__ == "__main__":
+    main()
