@@ -120,10 +120,9 @@ def _attach_labels(tenant: Tenant, page: list[Conversation]) -> None:
     rows = (
         ConversationLabel.objects.for_tenant(tenant)
         .filter(conversation_id__in=by_conversation)
-        .order_by("label__name")
         .values_list("conversation_id", "label_id", "label__name", "label__colour")
     )
-    for conversation_id, label_id, name, colour in rows:
+    for conversation_id, label_id, name, colour in sorted(rows, key=lambda row: row[2]):
         by_conversation[conversation_id].append(
             {"id": str(label_id), "name": name, "colour": colour}
         )
