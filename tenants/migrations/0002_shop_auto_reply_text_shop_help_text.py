@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tenants', '0001_initial'),
+        ("tenants", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='shop',
-            name='auto_reply_text',
+            model_name="shop",
+            name="auto_reply_text",
             field=models.CharField(blank=True, max_length=600),
         ),
         migrations.AddField(
-            model_name='shop',
-            name='help_text',
+            model_name="shop",
+            name="help_text",
             field=models.CharField(blank=True, max_length=300),
         ),
     ]
