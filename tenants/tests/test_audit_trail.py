@@ -70,6 +70,9 @@ def test_a_session_refusal_is_audited_as_the_member(tenant_a):
 
     viewer = tenant_a.members[Role.VIEWER]
     browser = verified_client(viewer.user)
-    assert browser.post("/api/v1/shops", {"name": "x"}, content_type="application/json").status_code == 403
+    assert (
+        browser.post("/api/v1/shops", {"name": "x"}, content_type="application/json").status_code
+        == 403
+    )
     event = _last("access.denied")
     assert event.actor_member_id == viewer.id and event.tenant_id == tenant_a.tenant.id

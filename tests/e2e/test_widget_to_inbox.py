@@ -22,24 +22,32 @@ def http():
 
 def test_widget_visitor_and_agent_talk_over_http(live_server, tenant_a, http, settings):
     settings.PUBLIC_BASE_URL = live_server.url
-    widget = Widget.objects.create(tenant=tenant_a.tenant, shop=tenant_a.shop, allowed_origins=[ORIGIN])
+    widget = Widget.objects.create(
+        tenant=tenant_a.tenant, shop=tenant_a.shop, allowed_origins=[ORIGIN]
+    )
     widget_api = f"{live_server.url}/api/widget/v1/{widget.public_key}"
     visitor = {"Origin": ORIGIN}
 
     script = http.get(f"{live_server.url}/widget/{widget.public_key}.js", timeout=10)
     assert script.status_code == 200 and widget.public_key in script.text
 
-    started = http.post(f"{widget_api}/sessions", json={"age": "adult", "name": "Marc"}, headers=visitor, timeout=10)
+    started = http.post(
+        f"{widget_api}/sessions", json={"age": "adult", "name": "Marc"}, headers=visitor, timeout=10
+    )
     assert started.status_code == 201, started.text
     visitor["X-Visitor-Token"] = started.json()["visitor_token"]
-    sent = http.post(f"{widget_api}/messages", json={"body": "Any croissants left?"}, headers=visitor, timeout=10)
+    sent = http.post(
+        f"{widget_api}/messages", json={"body": "Any croissants left?"}, headers=visitor, timeout=10
+    )
     assert sent.status_code == 201 and sent.headers["Access-Control-Allow-Origin"] == ORIGIN
 
     agent = {"Authorization": f"Bearer {_token(tenant_a, Role.AGENT)}"}
     inbox = http.get(f"{live_server.url}/api/v1/conversations", headers=agent, timeout=10).json()
     assert [c["contact"]["display_name"] for c in inbox["results"]] == ["Marc"]
     conversation = inbox["results"][0]["id"]
-    thread = http.get(f"{live_server.url}/api/v1/conversations/{conversation}/messages", headers=agent, timeout=10)
+    thread = http.get(
+        f"{live_server.url}/api/v1/conversations/{conversation}/messages", headers=agent, timeout=10
+    )
     assert [m["body"] for m in thread.json()["results"]] == ["Any croissants left?"]
     reply = http.post(
         f"{live_server.url}/api/v1/conversations/{conversation}/messages",
@@ -54,7 +62,9 @@ def test_widget_visitor_and_agent_talk_over_http(live_server, tenant_a, http, se
         ("inbound", "Any croissants left?"),
         ("outbound", "Three, kept aside for you."),
     ]
-    status = http.get(f"{live_server.url}/api/v1/conversations/{conversation}/messages", headers=agent, timeout=10)
+    status = http.get(
+        f"{live_server.url}/api/v1/conversations/{conversation}/messages", headers=agent, timeout=10
+    )
     assert status.json()["results"][0]["status"] == "delivered"
 
 
