@@ -374,6 +374,10 @@ CELERY_BEAT_SCHEDULE["audit.enforce_retention"] = {
     "task": "audit.enforce_retention",
     "schedule": 24 * 3600,
 }
+CELERY_BEAT_SCHEDULE["conversations.wake_snoozed"] = {
+    "task": "conversations.wake_snoozed",
+    "schedule": 60,
+}
 
 # SMS channels (channels_sms, docs/channels.md).
 # The provider simulator (docs/simulator.md): in development and tests every

@@ -220,3 +220,20 @@ def test_contacts_are_listed_read_and_updated(tenant_a, conversation_a):
         client.patch(f"/api/v1/contacts/{contact_id}", {"shoe_size": 42}, format="json").status_code
         == 400
     )
+
+
+def test_the_wake_up_task_is_scheduled_and_runs(tenant_a, conversation_a, settings):
+    from conversations.services.inbox import conversation_set_status
+    from conversations.tasks import wake_snoozed
+
+    assert settings.CELERY_BEAT_SCHEDULE["conversations.wake_snoozed"]["task"] == wake_snoozed.name
+    conversation_set_status(
+        actor=tenant_a.owner,
+        conversation=conversation_a,
+        status="snoozed",
+        snoozed_until=timezone.now() + dt.timedelta(seconds=1),
+    )
+    import time_machine
+
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=1)):
+        assert wake_snoozed.delay().get() == 1
