@@ -231,3 +231,18 @@ def test_a_reply_over_ten_segments_is_a_clear_400(sms_a, tenant_a, client, setti
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "too_many_segments"
     assert TWILIO_NUMBER == sms_a.twilio_number.number
+
+
+def test_the_admin_assigns_platform_numbers_only_within_one_tenant(sms_a, tenant_b):
+    from channels_sms.admin import PhoneNumberForm
+
+    platform = ProviderAccount.objects.create(
+        tenant=sms_a.tenant, provider="twilio", account_ref="AC" + "7" * 32, platform_owned=True
+    )
+    fields = {"account": platform.pk, "number": "+1 501 712 2690", "active": True}
+    mixed = PhoneNumberForm(data=fields | {"tenant": sms_a.tenant.pk, "shop": tenant_b.shop.pk})
+    assert not mixed.is_valid() and "shop" in mixed.errors
+    form = PhoneNumberForm(data=fields | {"tenant": sms_a.tenant.pk, "shop": sms_a.shop.pk})
+    assert form.is_valid(), form.errors
+    number = form.save()
+    assert (number.number, number.provider) == ("+15017122690", "twilio")

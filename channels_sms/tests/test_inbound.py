@@ -289,3 +289,34 @@ def test_a_vonage_text_lands_with_its_accents(sms, deliver):
     assert message.body == "Bonjour, le gâteau est prêt ?"
     assert message.conversation.endpoint_id == sms.vonage_number.pk
     assert contact_find(tenant_id=sms.tenant.id, kind="phone", value=UK_PHONE) is not None
+
+
+@pytest.mark.parametrize("keyword", ["HELP", "info"])
+def test_help_and_info_get_the_shops_help_text(sms, sms_simulator, deliver, keyword):
+    sms.shop.help_text = "Sms Shoes, 3 rue des Lilas. Reply STOP to opt out."
+    sms.shop.save(update_fields=["help_text"])
+    deliver(twilio_webhook, TWILIO_SMS, _inbound(sms, keyword))
+
+    [sent] = sms_simulator.wait_for_messages(to=PHONE, direction="outbound")
+    assert (sent["from"], sent["body"]) == (TWILIO_NUMBER, sms.shop.help_text)
+    inbound, reply = Message.objects.order_by("created_at", "direction")
+    assert (inbound.body, reply.body, reply.sender_kind) == (keyword, sms.shop.help_text, "system")
+    assert reply.status == "sent" and Contact.objects.get().opted_out_channels == []
+
+
+def test_help_from_an_opted_out_contact_gets_no_reply(sms, sms_simulator, deliver):
+    deliver(twilio_webhook, TWILIO_SMS, _inbound(sms, "STOP", sid="SM" + "d" * 32))
+    deliver(twilio_webhook, TWILIO_SMS, _inbound(sms, "HELP", sid="SM" + "e" * 32))
+    assert sms_simulator.messages(direction="outbound") == []
+    assert Message.objects.filter(direction="outbound").count() == 0
+
+
+def test_the_simulator_is_refused_in_production():
+    from instaply.tests.test_production_settings import _run, production_env
+
+    result = _run(
+        ["manage.py", "check"], **production_env(SMS_SIMULATOR_URL="http://127.0.0.1:8025")
+    )
+    assert result.returncode != 0
+    assert "SMS_SIMULATOR_URL" in result.stderr.split("missing or unsafe")[-1]
+    assert _run(["manage.py", "check"], **production_env()).returncode == 0
