@@ -61,7 +61,7 @@ def message_send(*, message_id) -> Outcome:
             tenant_id=message.tenant_id,
             message=message,
             phone_number=number,
-            number=_attempts_made(message) + 1,
+            number=_attempts_made(message)[0] + 1,
             outcome=SendAttempt.Outcome.SENT,
             provider_message_id=provider_id[:64],
             started_at=started,
@@ -106,19 +106,24 @@ def _hand_over(message: Message, conversation, number) -> str:
     )
 
 
-def _attempts_made(message: Message) -> int:
+def _attempts_made(message: Message) -> tuple[int, int]:
+    """(attempts ever, attempts since the message was last queued): a message
+    sent again after failing gets a fresh allowance of retries."""
     # Index: sms_attempt_tenant_message.
-    return SendAttempt.objects.for_tenant(message.tenant_id).filter(message=message).count()
+    attempts = SendAttempt.objects.for_tenant(message.tenant_id).filter(message=message)
+    started = list(attempts.values_list("started_at", flat=True))
+    return len(started), sum(1 for at in started if at >= message.status_changed_at)
 
 
 def _failed(message: Message, number, error: SendError, started) -> Outcome:
-    made = _attempts_made(message) + 1
+    ever, this_round = _attempts_made(message)
+    made = this_round + 1
     gives_up = not error.transient or made >= settings.SMS_SEND_MAX_ATTEMPTS
     SendAttempt.objects.create(
         tenant_id=message.tenant_id,
         message=message,
         phone_number=number,
-        number=made,
+        number=ever + 1,
         outcome=SendAttempt.Outcome.TRANSIENT if not gives_up else SendAttempt.Outcome.PERMANENT,
         error_code=error.code[:32],
         error_reason=error.reason[:200],

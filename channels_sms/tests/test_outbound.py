@@ -308,3 +308,24 @@ def test_in_a_worker_a_transient_failure_is_retried_later_with_backoff(
     assert _attempts(message) == [("transient", "20500")]
     message.refresh_from_db()
     assert message.status == "queued"
+
+
+def test_a_message_queued_again_after_failing_gets_a_fresh_allowance(
+    sms, sms_simulator, reply, settings
+):
+    settings.SMS_SEND_MAX_ATTEMPTS = 2
+    sms_simulator.add_fault(count=2, status=503, provider="twilio")
+    message = reply(_conversation(sms, sms.twilio_number))
+    assert message.status == "failed"
+    # As a staff retry does: queued anew, with the time it was queued.
+    from django.utils import timezone
+
+    Message.objects.filter(pk=message.pk).update(
+        status="queued", failure_code="", failure_reason="", status_changed_at=timezone.now()
+    )
+    sms_simulator.add_fault(count=1, status=503, provider="twilio")
+    send_message.delay(str(message.pk))
+    message.refresh_from_db()
+    assert message.status == "sent"
+    numbers = SendAttempt.objects.filter(message=message).order_by("number")
+    assert list(numbers.values_list("number", flat=True)) == [1, 2, 3, 4]
