@@ -4,7 +4,8 @@ looked up inside it, so another tenant's object is the same 404 as a missing one
 import datetime as dt
 import uuid
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.db.models.fields.tuple_lookups import Tuple, TupleLessThan
 
 from conversations.models import (
     CannedResponse,
@@ -82,7 +83,9 @@ def conversation_list(
         rows = rows.filter(contact__identifiers__kind=kind, contact__identifiers__blind_index=index)
     if cursor:
         at, last_id = cursors.decode(cursor, dt.datetime, uuid.UUID)
-        rows = rows.filter(Q(last_activity_at__lt=at) | Q(last_activity_at=at, id__lt=last_id))
+        # A row comparison, so PostgreSQL seeks into conv_tenant_activity instead of
+        # filtering every row before the cursor: a deep page costs a first page.
+        rows = rows.filter(TupleLessThan(Tuple(F("last_activity_at"), F("id")), (at, last_id)))
     seen = ConversationRead.objects.filter(conversation=OuterRef("pk"), membership=member).values(
         "inbound_count_seen"
     )[:1]
