@@ -206,3 +206,69 @@ def message_status_update(
         status=status,
     )
     return True
+
+
+RETRYABLE = (Message.Status.FAILED, Message.Status.UNDELIVERED)
+
+
+@transaction.atomic
+def message_retry(*, actor: Membership, message: Message) -> Message:
+    """Sends a failed outbound message again: the same message, queued anew and
+    handed to its channel after commit. Consent and the channel are checked
+    again, as for a new reply; the earlier attempts stay on record."""
+    message = Message.objects.select_for_update().select_related("conversation").get(pk=message.pk)
+    if message.direction != Message.Direction.OUTBOUND or message.status not in RETRYABLE:
+        raise Conflict("Only a failed outbound message can be sent again.", code="not_failed")
+    conversation = message.conversation
+    contact = Contact.objects.get(pk=message.contact_id)
+    if contact.processing_restricted:
+        raise Conflict(
+            "Processing of this contact's data is restricted: no message can be sent.",
+            code="processing_restricted",
+        )
+    if contact.has_opted_out(conversation.channel):
+        raise Conflict(
+            f"This contact opted out of {conversation.channel} messages; nothing was sent.",
+            code="opted_out",
+        )
+    channel = channel_for(conversation.channel)
+    refusal = channel.refusal(conversation=conversation, contact=contact)
+    if refusal:
+        raise Conflict(refusal, code="channel_refused")
+    previous = message.status
+    # A status only moves forward (message_status_update); a retry is the one
+    # place it starts over, so it is set here, with the provider's old id cleared
+    # so the send task does not take it for already sent.
+    message.status = Message.Status.QUEUED
+    message.provider_message_id = ""
+    message.failure_code = message.failure_reason = ""
+    message.status_changed_at = timezone.now()
+    message.save(
+        update_fields=[
+            "status",
+            "provider_message_id",
+            "failure_code",
+            "failure_reason",
+            "status_changed_at",
+        ]
+    )
+    record(
+        "message.retried",
+        tenant=message.tenant_id,
+        actor=Actor.member(actor),
+        target=("message", message.pk),
+        metadata={
+            "conversation_id": conversation.pk,
+            "channel": conversation.channel,
+            "previous_status": previous,
+        },
+    )
+    event_publish(
+        tenant_id=message.tenant_id,
+        kind=Event.Kind.MESSAGE_STATUS,
+        conversation_id=conversation.pk,
+        message_id=message.pk,
+        status=message.status,
+    )
+    transaction.on_commit(lambda: channel.dispatch(message_id=message.pk))
+    return message
