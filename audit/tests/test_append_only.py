@@ -66,10 +66,12 @@ def test_the_database_rejects_update_and_delete_even_in_raw_sql(table):
     assert AuditEvent.objects.count() == 2 and AuditSeal.objects.count() == 2
 
 
-def test_the_admin_shows_events_and_alerts_read_only(client):
+def test_the_admin_shows_events_and_alerts_read_only():
+    from web.tests.helpers import verified_client
+
     (event,) = make_events(1)
     admin = User.objects.create_superuser("root@platform.example", "a long admin password")
-    client.force_login(admin)
+    client = verified_client(admin)  # the admin asks for a second factor (OTPAdminSite)
     assert client.get("/admin/audit/auditevent/").status_code == 200
     detail = client.get(f"/admin/audit/auditevent/{event.pk}/change/")
     assert detail.status_code == 200
