@@ -6,8 +6,17 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 SMS_PORT ?= 8025
+# French translations: the catalogue is committed, its compiled .mo is not.
+MESSAGES := locale/fr/LC_MESSAGES/django.po
+COMPILED := $(MESSAGES:.po=.mo)
+# Debian packages are installed when missing: as root, or through passwordless sudo.
+APT := $(shell if [ "$$(id -u)" = 0 ]; then command -v apt-get; \
+	elif command -v apt-get >/dev/null && sudo -n true 2>/dev/null; then echo sudo -n apt-get; fi)
+apt_install = if [ -n "$(APT)" ]; then echo "make: installing Debian's $(1)"; \
+	$(APT) install -y -q $(1) >/dev/null 2>&1 || { $(APT) update -q >/dev/null && $(APT) install -y -q $(1) >/dev/null; }; \
+	else echo "make: $(1) is missing and cannot be installed here (no apt-get as root)"; fi
 
-.PHONY: install run test lint format lock worker clean
+.PHONY: install run test lint format lock worker clean browser
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -15,7 +24,15 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+$(COMPILED): $(MESSAGES)
+	@command -v msgfmt >/dev/null || { $(call apt_install,gettext); }
+	msgfmt --check-format -o $@ $<
+
+install: $(STAMP) $(COMPILED)
+
+## make browser: Debian's Chromium for the browser tests (tests/browser), never a browser download.
+browser:
+	@test -x /usr/bin/chromium || { $(call apt_install,chromium); }
 
 ## make run: the platform on the embedded default (SQLite, in-process tasks) with a demo tenant,
 ## and the SMS provider simulator on port $(SMS_PORT) knowing the demo shop's numbers.
@@ -33,7 +50,7 @@ run: install
 		$(BIN)/python manage.py runserver $(HOST):$(PORT)'
 
 ## make test: lint, then the whole suite (PostgreSQL and Redis when DATABASE_URL/REDIS_URL are set).
-test: install lint
+test: install lint browser
 	$(BIN)/python -m pytest -q
 
 lint: install

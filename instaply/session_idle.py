@@ -19,6 +19,9 @@ from instaply.api.errors import error_response
 
 LAST_SEEN_KEY = "instaply_last_seen"
 WRITE_EVERY_SECONDS = 60
+# Sent by the inbox's live feed (web/static/web/inbox.js): a page left open
+# polls forever, and that is not a person being active.
+BACKGROUND_HEADER = "X-Instaply-Background"
 
 
 class SessionIdleTimeoutMiddleware:
@@ -33,7 +36,8 @@ class SessionIdleTimeoutMiddleware:
             last_seen = request.session.get(LAST_SEEN_KEY)
             if last_seen is not None and now - last_seen > settings.SESSION_IDLE_TIMEOUT:
                 return self._expire(request)
-            if last_seen is None or now - last_seen >= WRITE_EVERY_SECONDS:
+            background = request.headers.get(BACKGROUND_HEADER) == "1"
+            if last_seen is None or (now - last_seen >= WRITE_EVERY_SECONDS and not background):
                 request.session[LAST_SEEN_KEY] = now
         return self.get_response(request)
 

@@ -100,6 +100,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # The person's own language and time zone, over the browser's.
+    "web.preferences.PreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "instaply.session_idle.SessionIdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -121,6 +123,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "web.context.frame",
             ],
         },
     }
@@ -213,6 +216,7 @@ LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:login"
 INVITATION_TTL_HOURS = env.integer("INVITATION_TTL_HOURS", 72)
+PASSWORD_RESET_TIMEOUT = env.integer("PASSWORD_RESET_TIMEOUT", 3600)  # seconds a reset link works
 API_TOKEN_TOUCH_SECONDS = 60  # last_used_at is written at most this often per token
 
 # Two-factor authentication (django-otp): TOTP apps plus single-use recovery codes,
@@ -243,6 +247,8 @@ RATE_LIMITS = {
     "two_factor": "10/m",  # code entries per person
     "token_create": "20/h",  # API tokens created per person
     "invitation_accept": "10/m",  # invitation acceptances per client IP
+    "password_reset": "10/h",  # password-reset requests per client IP
+    "password_reset_account": "3/h",  # password-reset requests per typed email
     "widget_ip": "120/m",  # widget API requests per client IP
     "widget_session": "10/m",  # widget chats started per client IP
     "widget_visitor": "30/m",  # widget API requests per visitor
@@ -271,6 +277,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PRODUCTION else None
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "web.errors.csrf_failure"
 
 # Requests: 1 MiB bodies at most (413 beyond, see instaply.middleware).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024

@@ -75,3 +75,195 @@ class AuthenticatorConfirmForm(forms.Form):
         super().__init__(*args, **kwargs)
         if not replacing:
             del self.fields["current_code"]
+
+
+def _time_zone_choices():
+    import zoneinfo
+
+    zones = sorted(
+        z for z in zoneinfo.available_timezones() if "/" in z and not z.startswith("SystemV")
+    )
+    return [("", _("This device's time zone")), *[(z, z.replace("_", " ")) for z in zones]]
+
+
+class PreferencesForm(forms.Form):
+    full_name = forms.CharField(label=_("Your name"), max_length=150, required=False)
+    language = forms.ChoiceField(label=_("Language"), required=False)
+    time_zone = forms.ChoiceField(label=_("Time zone"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        from django.conf import settings
+
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = [
+            ("", _("The browser's language")),
+            *settings.LANGUAGES,
+        ]
+        self.fields["time_zone"].choices = _time_zone_choices()
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(
+        label=_("Token name"),
+        max_length=80,
+        help_text=_("What it is for, e.g. “CRM sync”."),
+    )
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label=_("Email"))
+    role = forms.ChoiceField(label=_("Role"))
+
+    def __init__(self, *args, roles, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = roles
+        self.fields["role"].initial = "agent"
+
+
+class ShopForm(forms.Form):
+    """A shop's name, time zone, opening hours (two intervals a day) and texts."""
+
+    name = forms.CharField(label=_("Name"), max_length=120)
+    time_zone = forms.ChoiceField(label=_("Time zone"))
+    auto_reply_text = forms.CharField(
+        label=_("Automatic reply outside business hours"),
+        max_length=600,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Sent once per closed period to whoever writes. Leave empty for none."),
+    )
+    help_text = forms.CharField(
+        label=_("Answer to HELP over SMS"),
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    SLOTS = (1, 2)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = _time_zone_choices()[1:]
+        self.fields["time_zone"].initial = "Europe/Paris"
+        for day in self.DAYS:
+            for slot in self.SLOTS:
+                for edge in ("open", "close"):
+                    self.fields[f"{day}_{slot}_{edge}"] = forms.TimeField(
+                        required=False,
+                        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+                    )
+
+    @classmethod
+    def initial_for(cls, shop) -> dict:
+        initial = {
+            "name": shop.name,
+            "time_zone": shop.time_zone,
+            "auto_reply_text": shop.auto_reply_text,
+            "help_text": shop.help_text,
+        }
+        for day, intervals in (shop.business_hours or {}).items():
+            for slot, (opens, closes) in zip(cls.SLOTS, intervals, strict=False):
+                initial[f"{day}_{slot}_open"] = opens
+                initial[f"{day}_{slot}_close"] = closes
+        return initial
+
+    def rows(self):
+        """(day, [(open field, close field), ...]) for the hours table."""
+        return [
+            (day, [(self[f"{day}_{s}_open"], self[f"{day}_{s}_close"]) for s in self.SLOTS])
+            for day in self.DAYS
+        ]
+
+    def clean(self):
+        data = super().clean()
+        self.hours = {}
+        for day in self.DAYS:
+            intervals = []
+            for slot in self.SLOTS:
+                opens, closes = data.get(f"{day}_{slot}_open"), data.get(f"{day}_{slot}_close")
+                if opens and closes:
+                    intervals.append([opens.strftime("%H:%M"), closes.strftime("%H:%M")])
+                elif opens or closes:
+                    self.add_error(
+                        f"{day}_{slot}_open", _("Give both the opening and the closing time.")
+                    )
+            if intervals:
+                self.hours[day] = intervals
+        return data
+
+    def service_fields(self) -> dict:
+        return {
+            "name": self.cleaned_data["name"],
+            "time_zone": self.cleaned_data["time_zone"],
+            "auto_reply_text": self.cleaned_data["auto_reply_text"],
+            "help_text": self.cleaned_data["help_text"],
+            "business_hours": self.hours,
+        }
+
+
+class NumberForm(forms.Form):
+    number = forms.CharField(
+        label=_("Phone number"),
+        max_length=32,
+        help_text=_("International format, e.g. +33 1 23 45 67 89."),
+    )
+    shop = forms.ChoiceField(label=_("Shop"))
+    account = forms.ChoiceField(label=_("Provider account"))
+
+    def __init__(self, *args, shops, accounts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["shop"].choices = [(str(s.id), s.name) for s in shops]
+        self.fields["account"].choices = [
+            (str(a.id), f"{a.get_provider_display()} {a.name or a.account_ref}") for a in accounts
+        ]
+
+
+COLOUR_HELP = _("A colour like #1f5fbf.")
+
+
+class WidgetForm(forms.Form):
+    allowed_origins = forms.CharField(
+        label=_("Websites allowed to show the chat"),
+        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
+        required=False,
+        help_text=_("One origin a line, like https://www.my-shop.example"),
+    )
+    greeting = forms.CharField(label=_("Greeting"), max_length=300)
+    colour = forms.RegexField(
+        label=_("Colour"),
+        regex=r"^#[0-9a-fA-F]{6}$",
+        widget=forms.TextInput(attrs={"type": "color"}),
+    )
+    text_colour = forms.RegexField(
+        label=_("Text colour"),
+        regex=r"^#[0-9a-fA-F]{6}$",
+        widget=forms.TextInput(attrs={"type": "color"}),
+    )
+    pre_chat_fields = forms.MultipleChoiceField(
+        label=_("Ask before the chat starts"),
+        choices=[("name", _("Name")), ("email", _("Email"))],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    age_gate = forms.BooleanField(label=_("Ask visitors their age"), required=False)
+    active = forms.BooleanField(label=_("Chat switched on"), required=False)
+
+    @classmethod
+    def initial_for(cls, widget) -> dict:
+        return {
+            "allowed_origins": "\n".join(widget.allowed_origins),
+            "greeting": widget.greeting,
+            "colour": widget.colour,
+            "text_colour": widget.text_colour,
+            "pre_chat_fields": widget.pre_chat_fields,
+            "age_gate": widget.age_gate,
+            "active": widget.active,
+        }
+
+    def service_fields(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["allowed_origins"] = [
+            line.strip() for line in data["allowed_origins"].splitlines() if line.strip()
+        ]
+        return data

@@ -5,13 +5,18 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.core.exceptions import PermissionDenied
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from audit.recorder import record
+from instaply.errors import Forbidden, NotFound
 from tenants.access import TWO_FACTOR_ENROL, membership_for_request, two_factor_pending
 from tenants.permissions import Capability
+
+PRIVATE = "private, no-store"
 
 
 def member_required(capability: Capability):
@@ -21,13 +26,16 @@ def member_required(capability: Capability):
     and sent to the sign-in page on their very next request. A session that has
     not passed the second factor it needs is sent to the code step (or to set up
     an authenticator) and reaches no member page before.
+
+    Every member page names its person and tenant, so none may be cached by the
+    browser or a proxy. A refusal is an access attempt on record, as in the API.
     """
 
     def decorator(view):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
             if not request.user.is_authenticated:
-                return redirect(f"{_login_url()}?next={request.path}")
+                return _to_sign_in(request, f"{_login_url()}?{urlencode({'next': request.path})}")
             pending = two_factor_pending(request)
             if pending:
                 step = "web:two-factor-enrol" if pending == TWO_FACTOR_ENROL else "web:two-factor"
@@ -36,17 +44,53 @@ def member_required(capability: Capability):
             if membership is None:
                 logout(request)
                 messages.error(request, _("Your access to this workspace has ended."))
-                return redirect(_login_url())
-            if not membership.can(capability):
-                raise PermissionDenied
+                return _to_sign_in(request, _login_url())
             request.membership = membership
             request.tenant = membership.tenant
-            return view(request, *args, **kwargs)
+            if not membership.can(capability):
+                _denied(request, 403)
+                raise PermissionDenied
+            try:
+                response = view(request, *args, **kwargs)
+            except NotFound:
+                # Another tenant's id is the same 404 as a missing one.
+                _denied(request, 404)
+                raise Http404 from None
+            except Forbidden:
+                _denied(request, 403)
+                raise PermissionDenied from None
+            response["Cache-Control"] = PRIVATE
+            return response
 
         wrapper.required_capability = capability
         return wrapper
 
     return decorator
+
+
+def _to_sign_in(request, location: str):
+    """A page goes to the sign-in page. A script's request is told where to go
+    instead of following the redirect itself, which would consume the message
+    meant for the person on the sign-in page."""
+    if request.headers.get("X-Requested-With") == "fetch":
+        response = JsonResponse({"error": "signed_out", "location": location}, status=401)
+        response["Cache-Control"] = PRIVATE
+        return response
+    return redirect(location)
+
+
+def _denied(request, status: int) -> None:
+    record(
+        "access.denied",
+        outcome="denied",
+        request=request,
+        target=("page", getattr(request.resolver_match, "view_name", "") or ""),
+        metadata={
+            "status": status,
+            "method": request.method,
+            "route": getattr(request.resolver_match, "route", ""),
+        },
+    )
 
 
 def _login_url() -> str:

@@ -1,19 +1,99 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import path
 
-from web import auth_views, views
+from web import (
+    account,
+    auth_views,
+    conversation,
+    demo,
+    inbox,
+    password_reset,
+    settings_channels,
+    settings_members,
+    views,
+)
 
 app_name = "web"
 
+c = "c/<uuid:conversation_id>/"
+
 urlpatterns = [
     path("", views.home, name="home"),
+    # Signing in and out, invitations, forgotten passwords.
     path("login/", auth_views.SignInView.as_view(), name="login"),
     path("login/verify/", auth_views.two_factor_step, name="two-factor"),
     path("login/enrol/", auth_views.two_factor_enrol, name="two-factor-enrol"),
-    path("account/security/", auth_views.account_security, name="account-security"),
     path("logout/", LogoutView.as_view(), name="logout"),
-    path("switch-tenant/", views.switch_tenant, name="switch-tenant"),
     path(
         "invite/<slug:tenant_slug>/<str:token>/", views.accept_invitation, name="accept-invitation"
     ),
+    path("password-reset/", password_reset.ResetRequestView.as_view(), name="password-reset"),
+    path(
+        "password-reset/sent/", password_reset.ResetSentView.as_view(), name="password-reset-sent"
+    ),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        password_reset.ResetConfirmView.as_view(),
+        name="password-reset-confirm",
+    ),
+    path(
+        "password-reset/done/",
+        password_reset.ResetCompleteView.as_view(),
+        name="password-reset-complete",
+    ),
+    path("language/", account.language, name="language"),
+    # The person's own settings.
+    path("account/", account.account, name="account"),
+    path("account/security/", auth_views.account_security, name="account-security"),
+    path("switch-tenant/", views.switch_tenant, name="switch-tenant"),
+    # The inbox and its conversations.
+    path("inbox/", inbox.inbox, name="inbox"),
+    path("inbox/rows", inbox.inbox_rows, name="inbox-rows"),
+    path(c, conversation.conversation_page, name="conversation"),
+    path(c + "thread", conversation.thread_fragment, name="thread"),
+    path(c + "reply", conversation.reply, name="reply"),
+    path(c + "note", conversation.note, name="note"),
+    path(c + "assign", conversation.assign, name="assign"),
+    path(c + "status", conversation.change_status, name="status"),
+    path(c + "labels", conversation.set_labels, name="labels"),
+    path(c + "messages/<uuid:message_id>/retry", conversation.retry, name="retry"),
+    # Settings of the workspace.
+    path("settings/", settings_members.settings_home, name="settings"),
+    path("settings/members/", settings_members.members, name="members"),
+    path(
+        "settings/members/<uuid:member_id>/role", settings_members.member_role, name="member-role"
+    ),
+    path(
+        "settings/members/<uuid:member_id>/revoke",
+        settings_members.member_revoke,
+        name="member-revoke",
+    ),
+    path(
+        "settings/invitations/<uuid:invitation_id>/revoke",
+        settings_members.invitation_revoke,
+        name="invitation-revoke",
+    ),
+    path("settings/tokens/", account.tokens, name="tokens"),
+    path("settings/tokens/<uuid:token_id>/revoke", account.token_revoke, name="token-revoke"),
+    path("settings/shops/", settings_channels.shops, name="shops"),
+    path("settings/shops/<uuid:shop_id>/", settings_channels.shop_edit, name="shop"),
+    path("settings/numbers/", settings_channels.numbers, name="numbers"),
+    path(
+        "settings/numbers/<uuid:number_id>/active",
+        settings_channels.number_active,
+        name="number-active",
+    ),
+    path("settings/widget/", settings_channels.widgets, name="widgets"),
+    path("settings/widget/<uuid:widget_id>/", settings_channels.widget_edit, name="widget"),
+    path("settings/security/", settings_members.security, name="security"),
+    path(
+        "settings/security/alerts/<uuid:alert_id>/acknowledge",
+        settings_members.alert_acknowledge_view,
+        name="alert-acknowledge",
+    ),
+    # Development only: the demo.
+    path("demo/", demo.landing, name="demo"),
+    path("demo/phone", demo.phone, name="demo-phone"),
+    path("demo/phone/texts", demo.phone_messages, name="demo-phone-texts"),
+    path("demo/shop", demo.shop, name="demo-shop"),
 ]

@@ -1,5 +1,6 @@
 """Pages for signed-in staff."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.shortcuts import redirect, render
@@ -11,18 +12,31 @@ from instaply.ratelimit import by_ip, rate_limit
 from tenants.access import active_memberships, choose_tenant
 from tenants.permissions import ROLE_CAPABILITIES, Capability
 from tenants.services.members import invitation_accept
+from web import demo, inbox, labels
 from web.forms import AcceptInvitationForm
 from web.tenancy import member_required
 
 
-@member_required(Capability.SELF)
 def home(request):
+    """A member's inbox, or the workspace page for roles without one. A visitor
+    is sent to sign in, except on `make run` (development with DEBUG), where the
+    demo's landing page welcomes them."""
+    if not request.user.is_authenticated and demo.demo_enabled() and settings.DEBUG:
+        return demo.landing(request)
+    return _workspace(request)
+
+
+@member_required(Capability.SELF)
+def _workspace(request):
+    if request.membership.can(Capability.CONVERSATIONS_READ):
+        return inbox.inbox(request)
     return render(
         request,
         "web/home.html",
         {
-            "memberships": active_memberships(request.user),
-            "capabilities": sorted(ROLE_CAPABILITIES[request.membership.role]),
+            "capabilities": [
+                labels.CAPABILITIES[c] for c in sorted(ROLE_CAPABILITIES[request.membership.role])
+            ],
         },
     )
 

@@ -1,0 +1,100 @@
+"""Words the pages show for the codes the models store, in the reader's language.
+
+The models keep English choice labels for the API and the admin; pages look
+them up here, where they are marked for translation.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+ROLES = {
+    "owner": _("Owner"),
+    "admin": _("Admin"),
+    "agent": _("Agent"),
+    "viewer": _("Viewer"),
+    "privacy": _("Privacy officer"),
+}
+
+CONVERSATION_STATUSES = {
+    "open": _("Open"),
+    "pending": _("Pending"),
+    "snoozed": _("Snoozed"),
+    "closed": _("Closed"),
+}
+
+MESSAGE_STATUSES = {
+    "received": _("Received"),
+    "queued": _("Queued"),
+    "sent": _("Sent"),
+    "delivered": _("Delivered"),
+    "undelivered": _("Not delivered"),
+    "failed": _("Failed"),
+}
+
+CHANNELS = {"sms": _("SMS"), "widget": _("Website chat")}
+
+AGE_STATUSES = {
+    "unknown": _("Unknown"),
+    "adult": _("Adult"),
+    "minor_authorised": _("15–17, parental authorisation"),
+    "minor_unauthorised": _("15–17, no parental authorisation"),
+    "under_15": _("Under 15"),
+}
+
+PROVIDERS = {"twilio": "Twilio", "vonage": "Vonage", "simulator": _("Simulator")}
+
+ALERT_RULES = {
+    "failed_logins": _("Burst of failed sign-ins"),
+    "access_denials": _("Burst of access denials"),
+    "export_volume": _("Export volume spike"),
+    "new_login_ip": _("Owner or admin sign-in from a new IP address"),
+}
+
+CAPABILITIES = {
+    "self": _("manage your own profile and API tokens"),
+    "members.read": _("see the workspace's members"),
+    "conversations.read": _("read conversations"),
+    "conversations.write": _("reply, assign, close, note or label conversations"),
+    "staff.manage": _("manage staff, roles and revocation"),
+    "channels.manage": _("manage shops, channels and the chat widget"),
+    "privacy.requests": _("file or download data-subject requests"),
+    "audit.export": _("export audit records or read breach notices"),
+    "maintenance.grant": _("grant platform maintenance access"),
+}
+
+SEVERITIES = {"medium": _("Medium"), "high": _("High")}
+
+WEEKDAYS = {
+    "mon": _("Monday"),
+    "tue": _("Tuesday"),
+    "wed": _("Wednesday"),
+    "thu": _("Thursday"),
+    "fri": _("Friday"),
+    "sat": _("Saturday"),
+    "sun": _("Sunday"),
+}
+
+# Errors of the services, by code, as the pages say them. Anything else shows
+# the service's own (English) message.
+DOMAIN_ERRORS = {
+    "opted_out": _("This contact opted out of messages on this channel; nothing was sent."),
+    "processing_restricted": _(
+        "Processing of this contact's data is restricted: no message can be sent."
+    ),
+    "channel_refused": _("This channel cannot send a reply now."),
+    "too_many_segments": _("This text is too long for SMS. Shorten it."),
+    "last_owner": _("A workspace must keep at least one active owner."),
+    "already_member": _("This person is already a member."),
+    "membership_revoked": _("This membership is revoked."),
+    "number_taken": _("This number is already active on Instaply."),
+    "account_exists": _("This provider account is already connected."),
+    "not_failed": _("Only a failed message can be sent again."),
+}
+
+
+def label(mapping: dict, code) -> str:
+    return mapping.get(code, code or "")
+
+
+def domain_error_message(error) -> str:
+    """What a page says for an instaply.errors.DomainError."""
+    return str(DOMAIN_ERRORS.get(getattr(error, "code", ""), error.message))

@@ -1,0 +1,168 @@
+"""Settings for owners and admins: members and invitations, tenant security, alerts."""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from audit import selectors as audit_selectors
+from audit.alerts import alert_acknowledge
+from instaply.errors import DomainError
+from tenants import selectors
+from tenants.permissions import ROLES_MANAGED_BY, Capability
+from tenants.services import members as member_services
+from tenants.services.security import tenant_security_update
+from web import labels
+from web.forms import InviteForm
+from web.tenancy import member_required
+
+MANAGE = Capability.STAFF_MANAGE
+
+
+@member_required(Capability.SELF)
+def settings_home(request):
+    """The first settings page the person's role may see."""
+    if request.membership.can(MANAGE):
+        return redirect("web:members")
+    if request.membership.can(Capability.CHANNELS_MANAGE):
+        return redirect("web:shops")
+    return redirect("web:tokens")
+
+
+def _role_choices(membership) -> list[tuple[str, str]]:
+    allowed = ROLES_MANAGED_BY.get(membership.role, frozenset())
+    return [(code, str(name)) for code, name in labels.ROLES.items() if code in allowed]
+
+
+@member_required(MANAGE)
+def members(request):
+    roles = _role_choices(request.membership)
+    form = InviteForm(request.POST or None, roles=roles)
+    if request.method == "POST" and form.is_valid():
+        try:
+            member_services.invitation_create(actor=request.membership, **form.cleaned_data)
+        except DomainError as error:
+            form.add_error(None, labels.domain_error_message(error))
+        else:
+            messages.success(
+                request,
+                _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]},
+            )
+            return redirect("web:members")
+    people = list(selectors.membership_list(tenant=request.tenant))
+    # 2FA state of everyone in one query (people see whether a colleague set it up).
+    with_2fa = set(
+        TOTPDevice.objects.filter(user__in=[m.user_id for m in people], confirmed=True)
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+    managed = {code for code, _ in roles}
+    return render(
+        request,
+        "web/settings/members.html",
+        {
+            "form": form,
+            "people": [
+                {
+                    "membership": m,
+                    "two_factor": m.user_id in with_2fa,
+                    "manageable": m.is_active
+                    and m.role in managed
+                    and m.pk != request.membership.pk,
+                }
+                for m in people
+            ],
+            "invitations": selectors.invitation_list(tenant=request.tenant)[:100],
+            "roles": roles,
+            "section": "settings",
+            "tab": "members",
+        },
+    )
+
+
+def _member_action(request, member_id, action, done: str, **words):
+    member = selectors.membership_get(tenant=request.tenant, id=member_id)
+    try:
+        action(member)
+    except DomainError as error:
+        messages.error(request, labels.domain_error_message(error))
+    else:
+        messages.success(request, done % {"name": member.user.get_full_name(), **words})
+    return redirect("web:members")
+
+
+@require_POST
+@member_required(MANAGE)
+def member_role(request, member_id):
+    role = request.POST.get("role", "")
+    return _member_action(
+        request,
+        member_id,
+        lambda member: member_services.membership_change_role(
+            actor=request.membership, membership=member, role=role
+        ),
+        _("%(name)s now has the role %(role)s."),
+        role=labels.label(labels.ROLES, role),
+    )
+
+
+@require_POST
+@member_required(MANAGE)
+def member_revoke(request, member_id):
+    return _member_action(
+        request,
+        member_id,
+        lambda member: member_services.membership_revoke(
+            actor=request.membership, membership=member
+        ),
+        _("%(name)s no longer has access. Their sessions and tokens stopped working."),
+    )
+
+
+@require_POST
+@member_required(MANAGE)
+def invitation_revoke(request, invitation_id):
+    invitation = selectors.invitation_get(tenant=request.tenant, id=invitation_id)
+    try:
+        member_services.invitation_revoke(actor=request.membership, invitation=invitation)
+    except DomainError as error:
+        messages.error(request, labels.domain_error_message(error))
+    else:
+        messages.success(request, _("Invitation withdrawn."))
+    return redirect("web:members")
+
+
+@member_required(MANAGE)
+def security(request):
+    if request.method == "POST":
+        required = request.POST.get("require_2fa_for_all") == "on"
+        tenant_security_update(actor=request.membership, require_2fa_for_all=required)
+        messages.success(
+            request,
+            _("Every member must now use two-step verification.")
+            if required
+            else _("Two-step verification is required for owners, admins and privacy officers."),
+        )
+        return redirect("web:security")
+    show_all = request.GET.get("alerts") == "all"
+    alerts = audit_selectors.security_alert_list(tenant=request.tenant, open_only=not show_all)
+    return render(
+        request,
+        "web/settings/security.html",
+        {
+            "alerts": alerts[:100],
+            "show_all": show_all,
+            "section": "settings",
+            "tab": "security",
+        },
+    )
+
+
+@require_POST
+@member_required(MANAGE)
+def alert_acknowledge_view(request, alert_id):
+    alert = audit_selectors.security_alert_get(tenant=request.tenant, id=alert_id)
+    alert_acknowledge(alert=alert, request=request)
+    messages.success(request, _("Alert marked as handled."))
+    return redirect("web:security")
