@@ -7,12 +7,7 @@ the provider's SDK (a first try fails with a 500 and is retried); the simulator
 delivers it and its signed status callbacks mark it delivered.
 """
 
-import os
-import signal
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 import requests
@@ -23,7 +18,6 @@ from channels_sms.models import PhoneNumber, ProviderAccount, SendAttempt
 from channels_sms.simulator import SimulatorServer
 from tenants.models import Role
 
-ROOT = Path(__file__).resolve().parents[2]
 PHONE, UK_PHONE = "+33612345678", "+447700900123"
 TWILIO_NUMBER, VONAGE_NUMBER = "+15017122661", "+447700900001"
 TWILIO_SID, TWILIO_TOKEN = "AC" + "e" * 32, "e2e-auth-token"
@@ -62,41 +56,6 @@ def simulator(live_server, settings):
             status_callback_url=live_server.url + "/webhooks/vonage/status/",
         )
         yield server
-
-
-@pytest.fixture
-def worker(celery_eager, simulator, live_server):
-    """A worker process on the test database, a private queue, and our simulator."""
-    celery_eager.conf.task_always_eager = False
-    queue = f"test-sms-{os.getpid()}"
-    previous_queue = celery_eager.conf.task_default_queue
-    celery_eager.conf.task_default_queue = queue  # what the live server enqueues
-    db = connection.settings_dict
-    env = os.environ | {
-        "DATABASE_URL": (
-            f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-        ),
-        "PUBLIC_BASE_URL": live_server.url,
-        "SMS_SIMULATOR_URL": simulator.url,
-        "SMS_SEND_BACKOFF_SECONDS": "1",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "instaply", "worker", "-Q", queue]
-        + ["--pool", "solo", "--without-heartbeat", "--without-gossip", "--without-mingle"]
-        + ["-l", "WARNING"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    yield process
-    celery_eager.conf.task_default_queue = previous_queue
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
 
 
 @pytest.fixture

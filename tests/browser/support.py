@@ -1,0 +1,63 @@
+"""Helpers of the browser tests: the Chromium they drive, signing in, waiting."""
+
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from web.tests.helpers import authenticator_for, current_code
+
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+# Every browser test module: marked, and skipped only when Chromium is absent.
+browser_test = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="Debian's Chromium (/usr/bin/chromium) is not installed; `make test` and "
+        ".ci/run install it with apt-get (package chromium)",
+    ),
+]
+
+
+def sign_in(page, demo, role: str) -> None:
+    """Signs in through the real pages, the authenticator code included when asked."""
+    person = demo.login(role)
+    page.goto(demo.url + "/login/")
+    page.fill("input[name=username]", person["email"])
+    page.fill("input[name=password]", person["password"])
+    with page.expect_navigation():
+        page.click("form[action='/login/'] button[type=submit]")
+    if "/login/verify/" in page.url:
+        device = authenticator_for(person["membership"].user)
+        page.fill("input[name=code]", current_code(device))
+        with page.expect_navigation():
+            page.click("main form button[type=submit]")
+    assert "/login/" not in page.url, f"{role} could not sign in: {page.url}"
+
+
+def wait_live(page) -> None:
+    """Waits until the inbox script took over (its live feed and keyboard)."""
+    page.wait_for_selector(".inbox-layout[data-live=ready]", state="attached")
+
+
+def no_problems(page) -> None:
+    problems = [p for p in page.problems if "favicon" not in p]
+    assert problems == [], problems
+
+
+def worker_or_eager(request):
+    """A real worker on PostgreSQL with a broker; tasks in-process otherwise."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql" and settings.REDIS_URL:
+        return request.getfixturevalue("worker")
+    return None
