@@ -12,6 +12,9 @@ class ChannelsSmsConfig(AppConfig):
 
     def ready(self) -> None:
         from channels_sms.channel import SmsChannel
+        from channels_sms.sealing import rewrap_unrouted_keys
         from conversations.channels import register
+        from privacy.services.keys import register_master_wrapped
 
         register(SmsChannel())
+        register_master_wrapped(rewrap_unrouted_keys)

@@ -37,3 +37,26 @@ def open_payload(*, row_id, master_version: int, wrapped_key: bytes, sealed: byt
     key_context, value_context = _contexts(row_id)
     key = master_key_source().unwrap(master_version, bytes(wrapped_key), context=key_context)
     return json.loads(open_sealed(AESGCM(key), bytes(sealed), value_context))
+
+
+def rewrap_unrouted_keys() -> int:
+    """Moves every unrouted event's key under the active master key (called by
+    ``rotate_master_key``); the payloads themselves are not re-encrypted."""
+    from django.db import transaction
+
+    from channels_sms.models import UnroutedEvent
+
+    source = master_key_source()
+    moved = 0
+    pending = UnroutedEvent.objects.exclude(master_version=source.active_version)
+    while True:
+        with transaction.atomic():
+            batch = list(pending.select_for_update(skip_locked=True).order_by("pk")[:200])
+            for row in batch:
+                key_context, _ = _contexts(row.pk)
+                key = source.unwrap(row.master_version, bytes(row.wrapped_key), context=key_context)
+                row.master_version, row.wrapped_key = source.wrap(key, context=key_context)
+                row.save(update_fields=["master_version", "wrapped_key"])
+        if not batch:
+            return moved
+        moved += len(batch)

@@ -24,8 +24,20 @@ def _silent(done: int, total: int) -> None:
     pass
 
 
+# Other keys wrapped directly by the master key (e.g. channels_sms's sealed
+# payloads of unrouted webhooks) register a function that re-wraps theirs.
+_other_master_wrapped: list[Callable[[], int]] = []
+
+
+def register_master_wrapped(rewrap: Callable[[], int]) -> None:
+    """``rewrap()`` moves its keys under the active master key and returns how many."""
+    if rewrap not in _other_master_wrapped:
+        _other_master_wrapped.append(rewrap)
+
+
 def master_key_rotate(*, progress: Progress = _silent) -> int:
-    """Re-wraps every tenant key under the active master key. Returns how many moved."""
+    """Re-wraps every key the master key wraps (tenant keys, then the registered
+    others) under the active master key. Returns how many tenant keys moved."""
     active = master_key_source().active_version
     pending = TenantKey.objects.exclude(master_version=active)
     total, done = pending.count(), 0
@@ -38,11 +50,12 @@ def master_key_rotate(*, progress: Progress = _silent) -> int:
             break
         done += len(batch)
         progress(done, total)
+    others = sum(rewrap() for rewrap in _other_master_wrapped)
     record(
         "key.rotated",
         actor=Actor.system("rotate_master_key"),
         target=("master_key", active),
-        metadata={"level": "master", "tenant_keys_rewrapped": done},
+        metadata={"level": "master", "tenant_keys_rewrapped": done, "other_keys_rewrapped": others},
     )
     return done
 
