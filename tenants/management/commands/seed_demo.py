@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django_otp.oath import totp
 
 from channels_sms.demo import demo_numbers_ensure
+from conversations.demo import demo_inbox_ensure
 from tenants.demo import demo_tenant_ensure, demo_tokens_refresh
 
 DEFAULT_TENANT = "Demo Bakery"
@@ -25,6 +26,7 @@ class Command(BaseCommand):
             raise CommandError("seed_demo creates known logins; it never runs in production.")
         seeded = demo_tenant_ensure(name=tenant)
         seeded["phone_numbers"] = demo_numbers_ensure(tenant=seeded["tenant"], shop=seeded["shop"])
+        seeded["widget"] = demo_inbox_ensure(shop=seeded["shop"])
         if json:
             tokens = demo_tokens_refresh(people=seeded["people"])
             self.stdout.write(_as_json(seeded, tokens))
@@ -43,6 +45,7 @@ class Command(BaseCommand):
         self.stdout.write(f"SMS numbers of the shop (simulator: {settings.SMS_SIMULATOR_URL}):")
         for number in seeded["phone_numbers"]:
             self.stdout.write(f"  {number['provider']:9} {number['number']}")
+        self.stdout.write(f"Website chat widget key: {seeded['widget'].public_key}")
 
 
 def _as_json(seeded: dict, tokens: dict) -> str:
@@ -53,6 +56,7 @@ def _as_json(seeded: dict, tokens: dict) -> str:
             "shop": str(seeded["shop"].id),
             # One number per provider, with the credentials to sign a webhook by hand.
             "phone_numbers": seeded["phone_numbers"],
+            "widget_key": seeded["widget"].public_key,
             "base_url": settings.PUBLIC_BASE_URL,
             "logins": {
                 role: {
