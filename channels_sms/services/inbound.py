@@ -15,12 +15,12 @@ from django.utils import timezone
 from channels_sms.keywords import Keyword, help_text, keyword_of
 from channels_sms.models import ConcatenatedParts, EventKind, InboundEvent
 from channels_sms.providers import provider_for
-from conversations.channels import channel_for
-from conversations.models import Contact, Message
+from conversations.models import Message
 from conversations.services.contacts import contact_get_or_create, contact_set_opt_out
 from conversations.services.messages import (
     conversation_for_inbound,
     message_receive,
+    message_send_automatic,
     message_status_update,
 )
 from instaply.errors import DomainError, Invalid
@@ -138,15 +138,7 @@ def _collect_part(event: InboundEvent, sms) -> tuple[str, str] | None:
 
 
 def _answer_help(conversation, shop) -> None:
-    # conversations has no public "system message" service yet; _send is the one
-    # the out-of-hours auto-reply uses (queued, dispatched after commit).
-    from conversations.services.messages import _send
-
-    contact = Contact.objects.get(pk=conversation.contact_id)
-    refused = channel_for(CHANNEL).refusal(conversation=conversation, contact=contact)
-    if contact.processing_restricted or contact.has_opted_out(CHANNEL) or refused:
-        return
-    _send(conversation, body=help_text(shop), sender=None, now=timezone.now())
+    message_send_automatic(conversation=conversation, body=help_text(shop))
 
 
 def _apply_status(event: InboundEvent) -> tuple[object, str]:

@@ -105,11 +105,37 @@ def _auto_reply_if_closed(conversation: Conversation, now) -> None:
         return
     conversation.auto_replied_for = period
     conversation.save(update_fields=["auto_replied_for"])
+    message_send_automatic(conversation=conversation, body=shop.auto_reply_text, now=now)
+
+
+def send_refusal(conversation: Conversation, contact: Contact) -> Conflict | None:
+    """Why nothing may be sent to this contact on this conversation now, or None.
+
+    One rule for staff replies, retries and automatic messages alike: restricted
+    processing, an opt-out of the channel, or the channel's own reason.
+    """
+    if contact.processing_restricted:
+        return Conflict(
+            "Processing of this contact's data is restricted: no message can be sent.",
+            code="processing_restricted",
+        )
+    if contact.has_opted_out(conversation.channel):
+        return Conflict(
+            f"This contact opted out of {conversation.channel} messages; nothing was sent.",
+            code="opted_out",
+        )
+    refusal = channel_for(conversation.channel).refusal(conversation=conversation, contact=contact)
+    return Conflict(refusal, code="channel_refused") if refusal else None
+
+
+def message_send_automatic(*, conversation: Conversation, body: str, now=None) -> Message | None:
+    """A message the platform sends by itself (out-of-hours reply, SMS HELP
+    answer): sent only where a staff reply would be allowed, silently skipped
+    otherwise. Call inside the transaction that caused it."""
     contact = Contact.objects.get(pk=conversation.contact_id)
-    refused = channel_for(conversation.channel).refusal(conversation=conversation, contact=contact)
-    if contact.processing_restricted or contact.has_opted_out(conversation.channel) or refused:
-        return
-    _send(conversation, body=shop.auto_reply_text, sender=None, now=now)
+    if send_refusal(conversation, contact):
+        return None
+    return _send(conversation, body=body, sender=None, now=now or timezone.now())
 
 
 def _send(conversation: Conversation, *, body: str, sender: Membership | None, now) -> Message:
@@ -143,22 +169,10 @@ def message_reply(*, actor: Membership, conversation: Conversation, body: str) -
             fields={"body": [f"Ensure this field has no more than {MAX_BODY_LENGTH} characters."]},
         )
     conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
-    contact = Contact.objects.get(pk=conversation.contact_id)
-    if contact.processing_restricted:
-        raise Conflict(
-            "Processing of this contact's data is restricted: no message can be sent.",
-            code="processing_restricted",
-        )
-    if contact.has_opted_out(conversation.channel):
-        raise Conflict(
-            f"This contact opted out of {conversation.channel} messages; nothing was sent.",
-            code="opted_out",
-        )
-    channel = channel_for(conversation.channel)
-    refusal = channel.refusal(conversation=conversation, contact=contact)
+    refusal = send_refusal(conversation, Contact.objects.get(pk=conversation.contact_id))
     if refusal:
-        raise Conflict(refusal, code="channel_refused")
-    channel.check_body(body=body)
+        raise refusal
+    channel_for(conversation.channel).check_body(body=body)
     message = _send(conversation, body=body, sender=actor, now=timezone.now())
     record(
         "message.sent",
@@ -220,21 +234,10 @@ def message_retry(*, actor: Membership, message: Message) -> Message:
     if message.direction != Message.Direction.OUTBOUND or message.status not in RETRYABLE:
         raise Conflict("Only a failed outbound message can be sent again.", code="not_failed")
     conversation = message.conversation
-    contact = Contact.objects.get(pk=message.contact_id)
-    if contact.processing_restricted:
-        raise Conflict(
-            "Processing of this contact's data is restricted: no message can be sent.",
-            code="processing_restricted",
-        )
-    if contact.has_opted_out(conversation.channel):
-        raise Conflict(
-            f"This contact opted out of {conversation.channel} messages; nothing was sent.",
-            code="opted_out",
-        )
-    channel = channel_for(conversation.channel)
-    refusal = channel.refusal(conversation=conversation, contact=contact)
+    refusal = send_refusal(conversation, Contact.objects.get(pk=message.contact_id))
     if refusal:
-        raise Conflict(refusal, code="channel_refused")
+        raise refusal
+    channel = channel_for(conversation.channel)
     previous = message.status
     # A status only moves forward (message_status_update); a retry is the one
     # place it starts over, so it is set here, with the provider's old id cleared
