@@ -32,10 +32,11 @@ from dataclasses import dataclass
 from functools import wraps
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.utils.crypto import salted_hmac
 from rest_framework.throttling import BaseThrottle
 
+from instaply.cache import ReusingRedisCache
 from instaply.client_ip import client_ip
 from instaply.errors import RateLimited
 
@@ -82,20 +83,32 @@ def hit(scope: str, key: str, *, rate: str | None = None) -> Verdict:
     now = time.time()
     window = int(now // limit.seconds)
     cache_key = f"{settings.RATE_LIMIT_KEY_PREFIX}:{scope}:{_digest(key)}:{window}"
-    # add() then incr() is atomic on Redis (SET NX, INCR) and keeps the expiry.
-    if cache.add(cache_key, 1, timeout=limit.seconds + 1):
-        count = 1
-    else:
-        try:
-            count = cache.incr(cache_key)
-        except ValueError:  # expired between add() and incr()
-            cache.set(cache_key, 1, timeout=limit.seconds + 1)
-            count = 1
+    count = _count(cache_key, limit.seconds + 1)
     retry_after = max(1, math.ceil((window + 1) * limit.seconds - now))
     verdict = Verdict(count <= limit.count, count, limit.count, retry_after)
     if not verdict.allowed and count == limit.count + 1:
         logger.warning("Rate limit %s reached (%s/%ss)", scope, limit.count, limit.seconds)
     return verdict
+
+
+def _count(cache_key: str, timeout: int) -> int:
+    """Adds one to the window's counter and returns it."""
+    backend = caches["default"]
+    if isinstance(backend, ReusingRedisCache):
+        # One round trip on Redis: INCR, and set the expiry only on a new key.
+        key = backend.make_and_validate_key(cache_key)
+        pipe = backend._cache.get_client(write=True).pipeline(transaction=False)
+        pipe.incr(key)
+        pipe.expire(key, timeout, nx=True)
+        return pipe.execute()[0]
+    # Elsewhere (local memory): add() then incr(), with the race handled.
+    if cache.add(cache_key, 1, timeout=timeout):
+        return 1
+    try:
+        return cache.incr(cache_key)
+    except ValueError:  # expired between add() and incr()
+        cache.set(cache_key, 1, timeout=timeout)
+        return 1
 
 
 def _digest(key: str) -> str:

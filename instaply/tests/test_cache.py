@@ -1,0 +1,26 @@
+import pytest
+from django.conf import settings
+from django.core.cache import caches
+
+from instaply.cache import ReusingRedisCache
+from instaply.ratelimit import hit
+
+pytestmark = pytest.mark.skipif(not settings.REDIS_URL, reason="needs REDIS_URL: CI runs it on Redis")
+
+
+def test_the_redis_cache_keeps_one_client_per_pool():
+    backend = caches["default"]
+    assert isinstance(backend, ReusingRedisCache)
+    backend.set("reuse-probe", 1)
+    assert backend._cache.get_client(write=True) is backend._cache.get_client(write=True)
+    assert backend.get("reuse-probe") == 1
+
+
+def test_a_rate_limit_window_counts_and_expires_in_redis(settings):
+    backend = caches["default"]
+    first = hit("probe", "client-1", rate="2/m")
+    second = hit("probe", "client-1", rate="2/m")
+    third = hit("probe", "client-1", rate="2/m")
+    assert [first.allowed, second.allowed, third.allowed] == [True, True, False]
+    keys = backend._cache.get_client().keys(f"*{settings.RATE_LIMIT_KEY_PREFIX}:probe:*")
+    assert keys and all(0 < backend._cache.get_client().ttl(k) <= 61 for k in keys)
