@@ -22,4 +22,4 @@ RUN pip install -c constraints.txt . && mkdir -p /app/var && chown instaply:inst
 
 USER instaply
 EXPOSE 8000
-CMD ["gunicorn", "instaply.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "2", "--threads", "8", "--worker-class", "gthread", "--timeout", "60"]
+CMD ["gunicorn", "-c", "python:instaply.gunicorn_conf", "instaply.wsgi:application"]

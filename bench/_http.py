@@ -25,7 +25,8 @@ class Gunicorn:
     def __init__(self, *, workers: int = 2, threads: int = 8, extra_env: dict | None = None):
         self.port = free_port()
         self.args = [
-            sys.executable, "-m", "gunicorn", "instaply.wsgi:application",
+            sys.executable, "-m", "gunicorn", "-c", "python:instaply.gunicorn_conf",
+            "instaply.wsgi:application",
             "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers),
             "--threads", str(threads), "--worker-class", "gthread",
             "--log-level", "warning", "--timeout", "60",

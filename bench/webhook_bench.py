@@ -223,7 +223,8 @@ def synchronous_commit() -> str:
 
 
 def start_gunicorn(port: int, workers: int, threads: int, env: dict) -> subprocess.Popen:
-    command = [sys.executable, "-m", "gunicorn", "instaply.wsgi:application"]
+    command = [sys.executable, "-m", "gunicorn", "-c", "python:instaply.gunicorn_conf"]
+    command += ["instaply.wsgi:application"]
     command += ["--bind", f"127.0.0.1:{port}", "--workers", str(workers)]
     command += ["--threads", str(threads), "--worker-class", "gthread"]
     command += ["--pythonpath", str(BENCH), "--log-level", "warning"]

@@ -23,7 +23,7 @@ def _compose():
 def test_compose_has_every_service():
     services = _compose()["services"]
     assert {"postgres", "redis", "web", "worker", "beat"} <= set(services)
-    assert "gunicorn" in services["web"]["command"]
+    assert services["web"]["command"][:3] == ["gunicorn", "-c", "python:instaply.gunicorn_conf"]
     assert services["worker"]["command"][:3] == ["celery", "-A", "instaply"]
     assert "beat" in services["beat"]["command"]
 
