@@ -267,3 +267,26 @@ class WidgetForm(forms.Form):
             line.strip() for line in data["allowed_origins"].splitlines() if line.strip()
         ]
         return data
+
+
+class ProviderAccountForm(forms.Form):
+    """Connects a Twilio or Vonage account; its secrets go in and never come out."""
+
+    provider = forms.ChoiceField(
+        label=_("Provider"), choices=[("twilio", "Twilio"), ("vonage", "Vonage")]
+    )
+    name = forms.CharField(label=_("Name"), max_length=80, required=False)
+    account_ref = forms.CharField(
+        label=_("Account SID (Twilio) or API key (Vonage)"), max_length=64
+    )
+    auth_token = forms.CharField(
+        label=_("Auth token (Twilio) or API secret (Vonage)"),
+        max_length=200,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+    )
+    signature_secret = forms.CharField(
+        label=_("Signature secret (Vonage)"),
+        max_length=200,
+        required=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+    )

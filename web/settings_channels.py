@@ -7,6 +7,7 @@ from django.views.decorators.http import require_POST
 
 from channels_sms import selectors as sms_selectors
 from channels_sms.services import numbers as number_services
+from channels_sms.webhooks.addresses import webhook_urls
 from conversations import selectors as conversation_selectors
 from conversations.widget import admin_services as widget_services
 from instaply.errors import DomainError
@@ -14,7 +15,7 @@ from tenants import selectors
 from tenants.permissions import Capability
 from tenants.services import tenancy as shop_services
 from web import labels
-from web.forms import NumberForm, ShopForm, WidgetForm
+from web.forms import NumberForm, ProviderAccountForm, ShopForm, WidgetForm
 from web.tenancy import member_required
 
 MANAGE = Capability.CHANNELS_MANAGE
@@ -98,12 +99,41 @@ def numbers(request):
     rows = list(sms_selectors.phone_number_list(tenant=request.tenant)[:200])
     for row in rows:
         row.shop_name = shop_names.get(row.shop_id, "")
+    for account in accounts:
+        account.webhooks = webhook_urls(account.provider)
     return _page(
         request,
         "web/settings/numbers.html",
         "numbers",
-        {"numbers": rows, "accounts": accounts, "form": form},
+        {
+            "numbers": rows,
+            "accounts": accounts,
+            "form": form,
+            "account_form": ProviderAccountForm(),
+        },
     )
+
+
+@require_POST
+@member_required(MANAGE)
+def provider_account_add(request):
+    form = ProviderAccountForm(request.POST)
+    if form.is_valid():
+        try:
+            account = number_services.provider_account_create(
+                actor=request.membership, **form.cleaned_data
+            )
+        except DomainError as error:
+            messages.error(request, labels.domain_error_message(error))
+        else:
+            messages.success(
+                request,
+                _("%(provider)s account connected. Give it the webhook addresses below.")
+                % {"provider": account.get_provider_display()},
+            )
+    else:
+        messages.error(request, _("Fill in the account's identifier and secret."))
+    return redirect("web:numbers")
 
 
 @require_POST

@@ -79,6 +79,11 @@ urlpatterns = [
     path("settings/shops/<uuid:shop_id>/", settings_channels.shop_edit, name="shop"),
     path("settings/numbers/", settings_channels.numbers, name="numbers"),
     path(
+        "settings/numbers/accounts",
+        settings_channels.provider_account_add,
+        name="provider-account-add",
+    ),
+    path(
         "settings/numbers/<uuid:number_id>/active",
         settings_channels.number_active,
         name="number-active",

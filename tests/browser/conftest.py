@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from django.db import connection
 
 from channels_sms.demo import demo_numbers_ensure, simulator_accounts
 from channels_sms.simulator import SimulatorServer
@@ -126,6 +127,12 @@ def new_page(chromium, request):
     for context in contexts:
         context.close()
     time.sleep(LONG_POLL_SECONDS + 0.5)  # the last long-polls of the closed pages end
+    if connection.vendor == "postgresql":
+        # Connections the live server's threads gave back stay open in the shared
+        # pool; close them (this thread's first), or the test database cannot be
+        # dropped at the end of the session.
+        connection.close()
+        connection.close_pool()
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ def test_the_inbox_is_operable_by_keyboard(demo, new_page, shot):
     person = demo.login("agent")
 
     page.goto(demo.url + "/login/")  # the email field has the focus
+    shot(page, "00-sign-in", docs="sign-in")
     keys.type(person["email"])
     keys.press("Tab")
     keys.type(person["password"])
@@ -35,7 +36,7 @@ def test_the_inbox_is_operable_by_keyboard(demo, new_page, shot):
     expect(focused).to_contain_text("Nora")
     outline = focused.evaluate("a => getComputedStyle(a).outlineStyle")
     assert outline != "none", "the focused conversation shows no focus ring"
-    shot(page, "01-row-focused")
+    shot(page, "01-row-focused", docs="keyboard-focus")
     with page.expect_navigation():
         keys.press("Enter")
     wait_live(page)

@@ -26,7 +26,7 @@ def test_a_text_appears_live_and_the_reply_is_delivered(request, demo, simulator
     expect(agent).to_have_url(re.compile(r"/(inbox/)?$"))  # the inbox is the home page
     wait_live(agent)
     agent.evaluate("window.__sameDocument = true")  # gone if the page reloads
-    shot(agent, "01-inbox-before", docs="inbox-empty")
+    shot(agent, "01-inbox-before")
 
     phone = new_page(width=420, height=860)
     phone.goto(demo.url + "/demo/phone")

@@ -47,5 +47,12 @@ def test_a_website_visitor_and_an_agent_talk(demo, new_page, shot):
     answer = visitor.locator(".msg.out", has_text="buckwheat loaf")
     expect(answer).to_be_visible(timeout=LIVE_TIMEOUT)  # the widget polls every 3 s
     shot(visitor, "03-visitor-got-reply")
+
+    # On a phone's width the conversation fits the screen, one pane at a time.
+    agent.set_viewport_size({"width": 360, "height": 760})
+    expect(agent.locator(".list-pane")).to_be_hidden()
+    expect(agent.locator(".conv-head .back")).to_be_visible()
+    assert agent.evaluate("document.documentElement.scrollWidth") <= 360
+    shot(agent, "04-phone-width", docs="conversation-phone")
     no_problems(agent)
     no_problems(visitor)

@@ -119,11 +119,30 @@ def test_shops_with_business_hours_and_auto_reply(tenant_a, page_as):
     assert "sat" not in shop.business_hours
 
 
-def test_phone_numbers(tenant_a, page_as):
-    account = ProviderAccount.objects.create(
-        tenant=tenant_a.tenant, provider="twilio", account_ref="AC" + "a" * 32, auth_token="t"
-    )
+def test_phone_numbers(tenant_a, page_as, settings):
     browser = page_as(Role.ADMIN)
+    assert b"Connect a provider account first." in browser.get("/settings/numbers/").content
+    browser.post(
+        "/settings/numbers/accounts",
+        {
+            "provider": "twilio",
+            "name": "Main",
+            "account_ref": "AC" + "a" * 32,
+            "auth_token": "s3cr3t-token",
+        },
+    )
+    account = ProviderAccount.objects.get(tenant=tenant_a.tenant)
+    assert account.auth_token == "s3cr3t-token"
+    page = browser.get("/settings/numbers/").content.decode()
+    assert "s3cr3t-token" not in page  # secrets go in, never out
+    assert f"{settings.PUBLIC_BASE_URL}/webhooks/twilio/sms/" in page
+    vonage = browser.post(
+        "/settings/numbers/accounts",
+        {"provider": "vonage", "account_ref": "abcd1234", "auth_token": "x"},
+        follow=True,
+    )
+    assert b"signature secret" in vonage.content
+
     browser.post(
         "/settings/numbers/",
         {"number": "+1 202 555 0142", "shop": str(tenant_a.shop.id), "account": str(account.id)},
