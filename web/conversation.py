@@ -101,7 +101,7 @@ def conversation_page(request, conversation_id):
         listed=len(listing["conversations"]),
     )
     contact = conversation.contact
-    current_labels = {str(label.id) for label in conversation.labels.all()}
+    labelled = list(conversation.labels.all())
     can_write = request.membership.can(WRITE)
     canned = list(selectors.canned_response_list(tenant=request.tenant)) if can_write else []
     context = listing | {
@@ -110,7 +110,8 @@ def conversation_page(request, conversation_id):
         "items": items,
         "thread_cursor": next_cursor,
         "current_id": conversation.id,
-        "current_labels": current_labels,
+        "conversation_labels": labelled,
+        "current_labels": {str(label.id) for label in labelled},
         "sms_number": _sms_number(conversation),
         "opted_out": contact.has_opted_out(conversation.channel),
         "assignable": _assignable(request.tenant) if can_write else [],

@@ -5,6 +5,7 @@ number or email is personal data, so it is never put in a URL or the session:
 it is a POST, answered with the matching list.
 """
 
+import uuid
 from dataclasses import asdict, dataclass
 
 from django.conf import settings
@@ -62,8 +63,6 @@ class InboxFilters:
 
 
 def _uuid_or_blank(value: str) -> str:
-    import uuid
-
     try:
         return str(uuid.UUID(value)) if value else ""
     except ValueError:

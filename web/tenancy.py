@@ -4,7 +4,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import BadRequest, PermissionDenied
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -12,7 +12,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from audit.recorder import record
-from instaply.errors import Forbidden, NotFound
+from instaply.errors import Forbidden, Invalid, NotFound
 from tenants.access import TWO_FACTOR_ENROL, membership_for_request, two_factor_pending
 from tenants.permissions import Capability
 
@@ -59,6 +59,9 @@ def member_required(capability: Capability):
             except Forbidden:
                 _denied(request, 403)
                 raise PermissionDenied from None
+            except Invalid as error:
+                # A malformed id or cursor in the URL: the site's 400 page.
+                raise BadRequest(error.message) from None
             response["Cache-Control"] = PRIVATE
             return response
 

@@ -146,3 +146,12 @@ def test_background_polling_does_not_keep_a_session_alive(tenant_a, settings):
             browser.get("/api/v1/events?after=0&wait=0", HTTP_X_INSTAPLY_BACKGROUND="1").status_code
             == 401
         )
+
+
+def test_a_malformed_cursor_is_a_bad_request_page(page_as, conversation_a):
+    browser = page_as(Role.AGENT)
+    for path in ("/inbox/?cursor=nonsense", "/inbox/rows?cursor=nonsense",
+                 f"/c/{conversation_a.id}/thread?cursor=nonsense"):  # fmt: skip
+        answer = browser.get(path)
+        assert answer.status_code == 400, path
+        assert b"The request could not be understood." in answer.content
