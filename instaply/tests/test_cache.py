@@ -5,7 +5,9 @@ from django.core.cache import caches
 from instaply.cache import ReusingRedisCache
 from instaply.ratelimit import hit
 
-pytestmark = pytest.mark.skipif(not settings.REDIS_URL, reason="needs REDIS_URL: CI runs it on Redis")
+pytestmark = pytest.mark.skipif(
+    not settings.REDIS_URL, reason="needs REDIS_URL: CI runs it on Redis"
+)
 
 
 def test_the_redis_cache_keeps_one_client_per_pool():

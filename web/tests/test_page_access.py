@@ -155,3 +155,19 @@ def test_a_malformed_cursor_is_a_bad_request_page(page_as, conversation_a):
         answer = browser.get(path)
         assert answer.status_code == 400, path
         assert b"The request could not be understood." in answer.content
+
+
+def test_the_frame_names_the_person_and_switches_workspaces(tenant_a, tenant_b):
+    from tenants.tests.factories import MembershipFactory
+
+    person = tenant_a.members[Role.AGENT].user
+    MembershipFactory(tenant=tenant_b.tenant, user=person, role=Role.VIEWER)
+    browser = verified_client(person)
+    html = browser.get("/account/").content.decode()
+    assert person.get_full_name() in html and ">Agent<" in html
+    assert 'name="tenant"' in html and f"{tenant_b.tenant.name} (Viewer)" in html
+    browser.post("/switch-tenant/", {"tenant": tenant_b.tenant.slug})
+    after = browser.get("/account/").content.decode()
+    assert ">Viewer<" in after
+    alone = verified_client(tenant_a.members[Role.ADMIN].user).get("/account/").content.decode()
+    assert 'name="tenant"' not in alone and tenant_a.tenant.name in alone
