@@ -8,7 +8,7 @@
 
   var API = CONFIG.api + "/api/widget/v1/" + encodeURIComponent(CONFIG.key);
   var STORE = "instaply:" + CONFIG.key;
-  var state = { token: null, after: null, timer: null, settings: null, open: false };
+  var state = { token: null, after: null, timer: null, settings: null, open: false, polling: false, again: false };
   try { state.token = window.localStorage.getItem(STORE); } catch (e) { state.token = null; }
 
   function request(method, path, body) {
@@ -77,6 +77,8 @@
   }
 
   function addMessage(message) {
+    // Polls can overlap (after sending, and on the timer): show each message once.
+    if (body.querySelector("[data-id='" + message.id + "']")) { return; }
     body.appendChild(el("div", {
       "class": "msg " + (message.direction === "inbound" ? "in" : "out"),
       "data-id": message.id, text: message.body === null ? "[erased]" : message.body
@@ -87,10 +89,16 @@
 
   function poll() {
     if (!state.token) { return; }
+    if (state.polling) { state.again = true; return; }  // one poll at a time, then once more
+    state.polling = true;
     request("GET", "/messages" + (state.after ? "?after=" + encodeURIComponent(state.after) : ""))
       .then(function (data) { data.results.forEach(addMessage); })
       .catch(function (error) {
         if (error.code === "visitor_token_invalid") { forget(); startForm(); }
+      })
+      .then(function () {
+        state.polling = false;
+        if (state.again) { state.again = false; poll(); }
       });
   }
 
