@@ -150,6 +150,9 @@ else:
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": VAR_DIR / "instaply.sqlite3",
         "OPTIONS": {"transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"},
+        # Tests use a file too, not SQLite's shared in-memory database: the live
+        # server's threads and the browser then wait on locks instead of failing.
+        "TEST": {"NAME": VAR_DIR / "test_instaply.sqlite3"},
     }
 DATABASES = {"default": _default_db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -5,6 +5,7 @@ header, never a cookie). Only its digest is stored, and it is looked up
 together with the widget key, so a token of one widget is useless on another.
 """
 
+import datetime as dt
 import uuid
 
 from django.db import transaction
@@ -22,6 +23,7 @@ from instaply.errors import Forbidden, Invalid, NotFound
 from tenants import credentials
 
 VISITOR_PREFIX = "vis_"
+SEEN_RESOLUTION = dt.timedelta(minutes=1)
 CHANNEL = "widget"
 
 
@@ -176,7 +178,10 @@ def visitor_messages(*, visitor: WidgetVisitor, after: uuid.UUID | None) -> list
         ):
             message_status_update(message_id=message.pk, status=Message.Status.DELIVERED)
             message.status = Message.Status.DELIVERED
-    WidgetVisitor.objects.filter(pk=visitor.pk).update(last_seen_at=timezone.now())
+    now = timezone.now()
+    if now - visitor.last_seen_at > SEEN_RESOLUTION:
+        # Polls come every few seconds; the last-seen time needs no finer grain.
+        WidgetVisitor.objects.filter(pk=visitor.pk).update(last_seen_at=now)
     return page
 
 
