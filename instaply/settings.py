@@ -7,6 +7,7 @@ See docs/configuration.md for every variable.
 """
 
 import datetime as dt
+import os
 import secrets
 from pathlib import Path
 
@@ -152,7 +153,8 @@ else:
         "OPTIONS": {"transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"},
         # Tests use a file too, not SQLite's shared in-memory database: the live
         # server's threads and the browser then wait on locks instead of failing.
-        "TEST": {"NAME": VAR_DIR / "test_instaply.sqlite3"},
+        # One per test process, so two runs in one checkout never share it.
+        "TEST": {"NAME": VAR_DIR / f"test_instaply_{os.getpid()}.sqlite3"},
     }
 DATABASES = {"default": _default_db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
