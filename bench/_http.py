@@ -74,6 +74,22 @@ def latencies(port: int, path: str, headers: dict, n: int) -> list[float]:
     return samples
 
 
+def interleaved_latencies(port: int, requests: list[tuple[str, dict]], n: int) -> list[list[float]]:
+    """Like ``latencies`` for several requests at once, taken in turn, so a
+    drift in the machine's load (autovacuum, another process) hits them alike."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    samples: list[list[float]] = [[] for _ in requests]
+    for _ in range(n):
+        for i, (path, headers) in enumerate(requests):
+            start = time.perf_counter()
+            status, _ = get(port, path, headers, conn)
+            samples[i].append(time.perf_counter() - start)
+            if status != 200:
+                raise RuntimeError(f"{path} answered {status}")
+    conn.close()
+    return samples
+
+
 def throughput(port: int, path: str, headers: dict, *, concurrency: int, seconds: float) -> float:
     """Requests per second from ``concurrency`` keep-alive clients for ``seconds``."""
     done = [0] * concurrency

@@ -25,7 +25,7 @@ from _django import setup, stats
 
 setup()
 
-from _http import Gunicorn, latencies, throughput  # noqa: E402
+from _http import Gunicorn, interleaved_latencies, latencies, throughput  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
@@ -180,25 +180,24 @@ def main() -> None:
             latencies(server.port, inbox, headers[t], 20)
             latencies(server.port, thread.format(threads[t]), headers[t], 20)
         n = args.requests
-        print(f"\nlatency, {n} sequential requests each (gunicorn, 2 workers x 8 threads)")
-        inbox_small = line(
-            "first inbox page, small tenant", latencies(server.port, inbox, headers[small], n)
+        print(f"\nlatency, {n} sequential requests each, taken in turn (gunicorn, 2 x 8 threads)")
+        deep_path = f"{inbox}&cursor={deep_cursor(large)}"
+        samples = interleaved_latencies(
+            server.port,
+            [
+                (inbox, headers[small]),
+                (inbox, headers[large]),
+                (deep_path, headers[large]),
+                (thread.format(threads[small]), headers[small]),
+                (thread.format(threads[large]), headers[large]),
+            ],
+            n,
         )
-        inbox_large = line(
-            "first inbox page, large tenant", latencies(server.port, inbox, headers[large], n)
-        )
-        deep = line(
-            "deep inbox page, large tenant",
-            latencies(server.port, f"{inbox}&cursor={deep_cursor(large)}", headers[large], n),
-        )
-        thread_small = line(
-            "thread page (50), small tenant",
-            latencies(server.port, thread.format(threads[small]), headers[small], n),
-        )
-        thread_large = line(
-            "thread page (50), large tenant",
-            latencies(server.port, thread.format(threads[large]), headers[large], n),
-        )
+        inbox_small = line("first inbox page, small tenant", samples[0])
+        inbox_large = line("first inbox page, large tenant", samples[1])
+        deep = line("deep inbox page, large tenant", samples[2])
+        thread_small = line("thread page (50), small tenant", samples[3])
+        thread_large = line("thread page (50), large tenant", samples[4])
         ratio("inbox large/small", inbox_large, inbox_small)
         ratio("thread large/small", thread_large, thread_small)
         ratio("deep/first inbox page", deep, inbox_large)
