@@ -26,3 +26,14 @@ def test_a_rate_limit_window_counts_and_expires_in_redis(settings):
     assert [first.allowed, second.allowed, third.allowed] == [True, True, False]
     keys = backend._cache.get_client().keys(f"*{settings.RATE_LIMIT_KEY_PREFIX}:probe:*")
     assert keys and all(0 < backend._cache.get_client().ttl(k) <= 61 for k in keys)
+
+
+def test_celery_publishes_through_one_reused_redis_client():
+    from instaply.celery import app
+    from instaply.kombu_redis import Transport
+
+    with app.connection_for_write() as connection:
+        assert isinstance(connection.transport, Transport)
+        channel = connection.default_channel
+        with channel.conn_or_acquire() as first, channel.conn_or_acquire() as second:
+            assert first is second
