@@ -15,7 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from twilio.twiml.messaging_response import MessagingResponse
 
 from audit.recorder import record
-from channels_sms.models import EventKind, Provider
+from channels_sms.models import EventKind
 from channels_sms.providers import provider_for
 from channels_sms.services.events import event_record
 from channels_sms.webhooks.routing import twilio_route, vonage_route
@@ -56,17 +56,8 @@ def _no_message_id():
     return error_response(400, "malformed_request", "The webhook names no message id.")
 
 
-def _twilio(request, *, kind: str):
-    endpoint = "sms" if kind == EventKind.MESSAGE else "status"
-    if request.method != "POST":
-        return error_response(405, "method_not_allowed", "Twilio webhooks are POST requests.")
-    signature = request.META.get(TWILIO_SIGNATURE, "")
-    if not signature:
-        return _refuse(request, provider="twilio", endpoint=endpoint, reason="missing_signature")
-    params = request.POST
-    route = twilio_route(params, own_number_field="To" if kind == EventKind.MESSAGE else "From")
-    if route is None:
-        return _refuse(request, provider="twilio", endpoint=endpoint, reason="unknown_account")
+def _verify(request, route, *, endpoint: str, params, signature: str):
+    """The refusal to answer (403 on a bad signature, 429 over the rate), or None."""
     valid = provider_for(route.provider).signature_valid(
         credentials=route.credentials, url=public_url(request), params=params, signature=signature
     )
@@ -78,7 +69,21 @@ def _twilio(request, *, kind: str):
             reason="invalid_signature",
             tenant_id=route.tenant_id,
         )
-    refused = _over_rate(request, route)
+    return _over_rate(request, route)
+
+
+def _twilio(request, *, kind: str):
+    endpoint = "sms" if kind == EventKind.MESSAGE else "status"
+    if request.method != "POST":
+        return error_response(405, "method_not_allowed", "Twilio webhooks are POST requests.")
+    signature = request.META.get(TWILIO_SIGNATURE, "")
+    if not signature:
+        return _refuse(request, provider="twilio", endpoint=endpoint, reason="missing_signature")
+    params = request.POST
+    route = twilio_route(params, own_number_field="To" if kind == EventKind.MESSAGE else "From")
+    if route is None:
+        return _refuse(request, provider="twilio", endpoint=endpoint, reason="unknown_account")
+    refused = _verify(request, route, endpoint=endpoint, params=params, signature=signature)
     if refused:
         return refused
     message_id = params.get("MessageSid") or params.get("SmsSid", "")
@@ -119,18 +124,7 @@ def _vonage(request, *, kind: str):
     route = vonage_route(params, own_number_field="to")
     if route is None:
         return _refuse(request, provider="vonage", endpoint=endpoint, reason="unknown_account")
-    valid = provider_for(Provider.VONAGE).signature_valid(
-        credentials=route.credentials, url=public_url(request), params=params, signature=signature
-    )
-    if not valid:
-        return _refuse(
-            request,
-            provider="vonage",
-            endpoint=endpoint,
-            reason="invalid_signature",
-            tenant_id=route.tenant_id,
-        )
-    refused = _over_rate(request, route)
+    refused = _verify(request, route, endpoint=endpoint, params=params, signature=signature)
     if refused:
         return refused
     message_id = str(params.get("messageId", ""))
