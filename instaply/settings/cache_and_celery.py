@@ -1,0 +1,37 @@
+"""Redis is the cache (and rate-limit store) and the Celery broker when configured."""
+
+from instaply import env
+from instaply.settings.audit import AUDIT_SEAL_INTERVAL_SECONDS
+from instaply.settings.base import production
+
+REDIS_URL = env.text("REDIS_URL")
+production.require(REDIS_URL.startswith(("redis://", "rediss://")), "REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "instaply.cache.ReusingRedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env.text("CACHE_KEY_PREFIX", "instaply"),
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+CELERY_BROKER_URL = env.text("CELERY_BROKER_URL") or REDIS_URL or "memory://"
+CELERY_TASK_ALWAYS_EAGER = not (env.text("CELERY_BROKER_URL") or REDIS_URL)
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_TRANSPORT = "instaply.kombu_redis:Transport"
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE = {
+    "audit.seal_events": {"task": "audit.seal_events", "schedule": AUDIT_SEAL_INTERVAL_SECONDS},
+    "audit.enforce_retention": {"task": "audit.enforce_retention", "schedule": 24 * 3600},
+    "conversations.wake_snoozed": {"task": "conversations.wake_snoozed", "schedule": 60},
+}

@@ -1,0 +1,36 @@
+"""Database: PostgreSQL through psycopg 3 and Django's native pool, or SQLite under var/."""
+
+import os
+
+import dj_database_url
+
+from instaply import env
+from instaply.settings.base import VAR_DIR, production
+
+DATABASE_URL = env.text("DATABASE_URL")
+production.require(
+    DATABASE_URL.startswith(("postgres://", "postgresql://")), "DATABASE_URL (a PostgreSQL URL)"
+)
+if DATABASE_URL:
+    _default_db = dj_database_url.parse(DATABASE_URL, conn_max_age=0)
+    if _default_db["ENGINE"] == "django.db.backends.postgresql":
+        _default_db["OPTIONS"] = {
+            "pool": {
+                "min_size": env.integer("DATABASE_POOL_MIN", 2),
+                "max_size": env.integer("DATABASE_POOL_MAX", 20),
+                "timeout": 10,
+            }
+        }
+else:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    _default_db = {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": VAR_DIR / "instaply.sqlite3",
+        "OPTIONS": {"transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"},
+        # Tests use a file too, not SQLite's shared in-memory database: the live
+        # server's threads and the browser then wait on locks instead of failing.
+        # One per test process, so two runs in one checkout never share it.
+        "TEST": {"NAME": VAR_DIR / f"test_instaply_{os.getpid()}.sqlite3"},
+    }
+DATABASES = {"default": _default_db}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

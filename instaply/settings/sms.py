@@ -1,0 +1,32 @@
+"""SMS channels (channels_sms, docs/channels.md)."""
+
+from django.core.exceptions import ImproperlyConfigured
+
+from instaply import env
+from instaply.settings.base import PRODUCTION, production
+
+# The provider simulator (docs/simulator.md): in development and tests every
+# SMS number, twilio and vonage ones included, sends there. Never in production.
+SMS_SIMULATOR_URL = env.text("SMS_SIMULATOR_URL", "" if PRODUCTION else "http://127.0.0.1:8025")
+SMS_SIMULATOR_URL = SMS_SIMULATOR_URL.rstrip("/")
+production.require(not SMS_SIMULATOR_URL, "SMS_SIMULATOR_URL unset (no simulator in production)")
+# The platform's own provider accounts, for numbers Instaply holds on a tenant's
+# behalf. A tenant's own account keeps its secrets encrypted in the database.
+TWILIO_ACCOUNT_SID = env.text("TWILIO_ACCOUNT_SID")
+TWILIO_AUTH_TOKEN = env.text("TWILIO_AUTH_TOKEN")
+VONAGE_API_KEY = env.text("VONAGE_API_KEY")
+VONAGE_API_SECRET = env.text("VONAGE_API_SECRET")
+VONAGE_SIGNATURE_SECRET = env.text("VONAGE_SIGNATURE_SECRET")
+VONAGE_SIGNATURE_METHOD = env.text("VONAGE_SIGNATURE_METHOD", "sha256")
+if VONAGE_SIGNATURE_METHOD not in ("md5hash", "md5", "sha1", "sha256", "sha512"):
+    raise ImproperlyConfigured(
+        "VONAGE_SIGNATURE_METHOD must be md5hash, md5, sha1, sha256 or sha512; "
+        f"got {VONAGE_SIGNATURE_METHOD!r}"
+    )
+SMS_MAX_SEGMENTS = env.integer("SMS_MAX_SEGMENTS", 10)
+SMS_PROVIDER_TIMEOUT_SECONDS = env.integer("SMS_PROVIDER_TIMEOUT_SECONDS", 10)
+# Transient send failures (timeouts, 429, 5xx) are retried with exponential
+# backoff: base * 2^n seconds (with jitter), capped, up to this many attempts.
+SMS_SEND_MAX_ATTEMPTS = env.integer("SMS_SEND_MAX_ATTEMPTS", 6)
+SMS_SEND_BACKOFF_SECONDS = env.integer("SMS_SEND_BACKOFF_SECONDS", 10)
+SMS_SEND_BACKOFF_MAX_SECONDS = env.integer("SMS_SEND_BACKOFF_MAX_SECONDS", 600)
