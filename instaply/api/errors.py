@@ -9,6 +9,7 @@ import logging
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
@@ -103,6 +104,9 @@ def _is_api(request) -> bool:
     return request.path.startswith(("/api/", "/webhooks/"))
 
 
+# Exempt: nothing lives here to protect, and an API client (Bearer token, no
+# cookie) must learn that the address is wrong, not that a form has expired.
+@csrf_exempt
 def api_not_found(request, *args, **kwargs):
     return error_response(404, "not_found", "No API endpoint at this address.")
 
@@ -129,6 +133,20 @@ def permission_denied(request, exception=None):
     from web.errors import page_permission_denied
 
     return page_permission_denied(request, exception)
+
+
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW: JSON under the API, the site's own page elsewhere."""
+    if _is_api(request):
+        return error_response(
+            403,
+            "csrf_failed",
+            "This request came with a signed-in session but no valid CSRF token; "
+            "API clients authenticate with a Bearer token instead.",
+        )
+    from web.errors import csrf_failure as page_csrf_failure
+
+    return page_csrf_failure(request, reason)
 
 
 def bad_request(request, exception=None):

@@ -41,7 +41,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PRODUCTION else None
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 X_FRAME_OPTIONS = "DENY"
-CSRF_FAILURE_VIEW = "web.errors.csrf_failure"
+CSRF_FAILURE_VIEW = "instaply.api.errors.csrf_failure"  # JSON under /api/, a page elsewhere
 
 # Requests: 1 MiB bodies at most (413 beyond, see instaply.middleware).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
