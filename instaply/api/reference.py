@@ -1,0 +1,211 @@
+"""What the API reference (/api/docs/) says of each operation, for the people calling it.
+
+View docstrings are written for the people maintaining the code and stay out of
+the reference; tenants.api.schema.AutoSchema reads this table instead and adds
+the roles allowed to call each operation. A test fails when an operation has no
+entry here or an entry names an operation that no longer exists.
+"""
+
+from typing import NamedTuple
+
+
+class Operation(NamedTuple):
+    summary: str
+    description: str = ""
+
+
+PAGED = (
+    "Pages of results: pass the `next_cursor` of one answer as `cursor` to get the next; "
+    "`null` means there is no more."
+)
+
+OPERATIONS: dict[str, Operation] = {
+    # You and your team.
+    "GET /api/v1/me": Operation(
+        "Who you are",
+        "The person and membership behind the token: role, capabilities and tenant.",
+    ),
+    "GET /api/v1/members": Operation("List members", "Everyone in the tenant, revoked included."),
+    "GET /api/v1/members/{member_id}": Operation("Get a member"),
+    "PATCH /api/v1/members/{member_id}": Operation(
+        "Change a member's role", "Admins manage every role but owner; owners manage all."
+    ),
+    "POST /api/v1/members/{member_id}/revoke": Operation(
+        "Revoke a member",
+        "Takes effect at once: the member's sessions and API tokens stop working on their "
+        "next request. Their messages and notes stay.",
+    ),
+    "GET /api/v1/invitations": Operation("List pending invitations"),
+    "POST /api/v1/invitations": Operation(
+        "Invite someone",
+        "Emails an invitation link to join the tenant with the given role.",
+    ),
+    "DELETE /api/v1/invitations/{invitation_id}": Operation(
+        "Withdraw an invitation", "The link stops working."
+    ),
+    "POST /api/v1/invitations/accept": Operation(
+        "Accept an invitation",
+        "No API token needed: the invitation's own token, with the tenant it came from, is "
+        "the credential. Creates the person's account, or adds the membership to the account "
+        "they already have (then `password` is that account's), and answers the membership.",
+    ),
+    "GET /api/v1/tokens": Operation(
+        "List API tokens",
+        "Owners and admins see every token of the tenant; other members their own.",
+    ),
+    "POST /api/v1/tokens": Operation(
+        "Create an API token",
+        "The token is in the answer once and never again: store it now. Send it as "
+        "`Authorization: Bearer <token>`.",
+    ),
+    "DELETE /api/v1/tokens/{token_id}": Operation(
+        "Revoke an API token", "Requests with it are refused from now on."
+    ),
+    "GET /api/v1/tenant/security": Operation(
+        "Get the tenant's security settings",
+        "Whether every member must sign in with a second factor, and the roles that must "
+        "whatever the setting.",
+    ),
+    "PATCH /api/v1/tenant/security": Operation(
+        "Change the tenant's security settings",
+        "Require a second factor of every member, or only of the roles that always need one.",
+    ),
+    # Shops and channels.
+    "GET /api/v1/shops": Operation("List shops"),
+    "POST /api/v1/shops": Operation(
+        "Create a shop", "A shop has its own time zone, business hours and automatic reply."
+    ),
+    "GET /api/v1/shops/{shop_id}": Operation("Get a shop"),
+    "PATCH /api/v1/shops/{shop_id}": Operation("Change a shop", "Send only the fields to change."),
+    "GET /api/v1/sms-accounts": Operation(
+        "List SMS provider accounts", "Secrets are never shown, only whether they are set."
+    ),
+    "POST /api/v1/sms-accounts": Operation(
+        "Connect an SMS provider account",
+        "Your own Twilio or Vonage account; its secrets are stored encrypted.",
+    ),
+    "GET /api/v1/sms-accounts/{account_id}": Operation("Get an SMS provider account"),
+    "PATCH /api/v1/sms-accounts/{account_id}": Operation(
+        "Change an SMS provider account", "Send only the fields to change."
+    ),
+    "GET /api/v1/phone-numbers": Operation("List phone numbers"),
+    "POST /api/v1/phone-numbers": Operation(
+        "Add a phone number",
+        "A number of one of your provider accounts, answering for one shop. Give it in "
+        "international format (+33612345678).",
+    ),
+    "GET /api/v1/phone-numbers/{number_id}": Operation("Get a phone number"),
+    "PATCH /api/v1/phone-numbers/{number_id}": Operation(
+        "Change a phone number", "Move it to another shop, set its Messaging Service, or pause it."
+    ),
+    "DELETE /api/v1/phone-numbers/{number_id}": Operation(
+        "Deactivate a phone number",
+        "Texts to it are no longer received; the number and its conversations stay.",
+    ),
+    "POST /api/v1/sms/segments": Operation(
+        "Count the segments of a draft",
+        "What a reply will cost before it is sent: its encoding, segments and characters.",
+    ),
+    "GET /api/v1/widgets": Operation("List website chat widgets"),
+    "POST /api/v1/widgets": Operation(
+        "Create a website chat widget",
+        "The answer includes the line to paste into the shop's web pages.",
+    ),
+    "GET /api/v1/widgets/{widget_id}": Operation("Get a website chat widget"),
+    "PATCH /api/v1/widgets/{widget_id}": Operation(
+        "Change a website chat widget",
+        "Its look, greeting, pre-chat questions, age gate and the sites allowed to use it.",
+    ),
+    # The inbox.
+    "GET /api/v1/conversations": Operation(
+        "List conversations", "Newest activity first, filtered as you ask. " + PAGED
+    ),
+    "GET /api/v1/conversations/{conversation_id}": Operation("Get a conversation"),
+    "POST /api/v1/conversations/{conversation_id}/assign": Operation(
+        "Assign a conversation", "To a member of the tenant, or to nobody with `null`."
+    ),
+    "POST /api/v1/conversations/{conversation_id}/close": Operation(
+        "Close a conversation", "A new message from the contact starts a new conversation."
+    ),
+    "POST /api/v1/conversations/{conversation_id}/reopen": Operation("Reopen a conversation"),
+    "POST /api/v1/conversations/{conversation_id}/pending": Operation(
+        "Mark a conversation pending",
+        "Waiting on something other than the contact; a message from them opens it again.",
+    ),
+    "POST /api/v1/conversations/{conversation_id}/snooze": Operation(
+        "Snooze a conversation", "It opens again by itself at `until`, or when the contact writes."
+    ),
+    "POST /api/v1/conversations/{conversation_id}/read": Operation(
+        "Mark a conversation read", "For you only: each member keeps their own unread counts."
+    ),
+    "PUT /api/v1/conversations/{conversation_id}/labels/{label_id}": Operation(
+        "Add a label to a conversation", "Adding a label it already has changes nothing."
+    ),
+    "DELETE /api/v1/conversations/{conversation_id}/labels/{label_id}": Operation(
+        "Remove a label from a conversation"
+    ),
+    "GET /api/v1/conversations/{conversation_id}/messages": Operation(
+        "List a conversation's messages", "Oldest first. " + PAGED
+    ),
+    "POST /api/v1/conversations/{conversation_id}/messages": Operation(
+        "Reply",
+        "Sends the reply over the contact's channel (SMS or the website chat). The answer is "
+        "the queued message; its `status` follows delivery as the provider reports it.",
+    ),
+    "GET /api/v1/conversations/{conversation_id}/notes": Operation(
+        "List a conversation's notes", "Notes are seen by the team only, never by the contact."
+    ),
+    "POST /api/v1/conversations/{conversation_id}/notes": Operation(
+        "Add a note", "Seen by the team only, never by the contact."
+    ),
+    "GET /api/v1/events": Operation(
+        "Wait for what is new",
+        "The tenant's live feed, long-polled. Call it first without `after` to get the "
+        "current `cursor`; then pass the last cursor as `after`: the answer comes as soon "
+        "as something happens, or after `wait` seconds with no results.",
+    ),
+    "GET /api/v1/contacts": Operation("List contacts", PAGED),
+    "GET /api/v1/contacts/{contact_id}": Operation("Get a contact"),
+    "PATCH /api/v1/contacts/{contact_id}": Operation(
+        "Change a contact", "Send only the fields to change."
+    ),
+    "GET /api/v1/labels": Operation("List labels"),
+    "POST /api/v1/labels": Operation("Create a label"),
+    "DELETE /api/v1/labels/{label_id}": Operation(
+        "Delete a label", "It is removed from every conversation that has it."
+    ),
+    "GET /api/v1/canned-responses": Operation(
+        "List canned responses", "Ready-made replies the team can insert."
+    ),
+    "POST /api/v1/canned-responses": Operation("Create a canned response"),
+    "GET /api/v1/canned-responses/{canned_id}": Operation("Get a canned response"),
+    "PATCH /api/v1/canned-responses/{canned_id}": Operation(
+        "Change a canned response", "Send only the fields to change."
+    ),
+    "DELETE /api/v1/canned-responses/{canned_id}": Operation("Delete a canned response"),
+    # Audit and security.
+    "GET /api/v1/audit/events": Operation(
+        "Export the audit log",
+        "Every recorded access and change of the tenant, as JSON lines or CSV, each event "
+        "with its place in the tamper-evident chain. The export is itself recorded.",
+    ),
+    "GET /api/v1/security/alerts": Operation(
+        "List security alerts",
+        "Bursts of failed sign-ins or refusals, unusual exports, sign-ins from new places.",
+    ),
+    "POST /api/v1/security/alerts/{alert_id}/acknowledge": Operation(
+        "Acknowledge a security alert", "Marks it handled; acknowledging it again changes nothing."
+    ),
+    # The website chat widget, called by the widget's script on the shop's site.
+    "GET /api/widget/v1/{widget_key}/config": Operation(
+        "Widget settings", "What the chat shows: greeting, colours and pre-chat questions."
+    ),
+    "POST /api/widget/v1/{widget_key}/sessions": Operation(
+        "Start a chat",
+        "Answers the visitor token to send as `X-Visitor-Token` with the visitor's next requests.",
+    ),
+    "GET /api/widget/v1/{widget_key}/messages": Operation(
+        "The visitor's messages", "Pass the last message id as `after` to get only newer ones."
+    ),
+    "POST /api/widget/v1/{widget_key}/messages": Operation("Write to the shop"),
+}
