@@ -11,11 +11,10 @@ from django.db import transaction
 from channels_sms.models import TWILIO_PROTOCOL, EventKind, InboundEvent, UnroutedEvent
 from channels_sms.sealing import open_payload
 from channels_sms.services.events import event_queue, event_record
+from channels_sms.services.routing import twilio_route, vonage_route
 
 
 def _route(provider: str, kind: str, payload: dict):
-    from channels_sms.webhooks.routing import twilio_route, vonage_route
-
     if provider in TWILIO_PROTOCOL:
         own = "To" if kind == EventKind.MESSAGE else "From"
         return twilio_route(payload, own_number_field=own)

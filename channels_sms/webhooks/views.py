@@ -18,7 +18,7 @@ from audit.recorder import record
 from channels_sms.models import EventKind
 from channels_sms.providers import provider_for
 from channels_sms.services.events import event_record
-from channels_sms.webhooks.routing import twilio_route, vonage_route
+from channels_sms.services.routing import twilio_route, vonage_route
 from instaply.api.errors import error_response
 from instaply.ratelimit import by_ip, hit, too_many_requests
 
