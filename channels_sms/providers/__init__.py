@@ -1,23 +1,32 @@
-"""The SMS providers, behind one small interface (providers/base.py)."""
+"""The SMS providers, behind one small interface (providers/base.py).
+
+settings.SMS_PROVIDERS names the provider class of each kind by dotted path:
+production registers Twilio and Vonage; development and tests register the
+stand-ins of a development tool there instead, without this package knowing
+them. A kind not registered is unavailable: its sends fail for good and its
+webhooks are refused.
+"""
+
+import functools
 
 from django.conf import settings
+from django.utils.module_loading import import_string
 
 from channels_sms.models import Provider, ProviderAccount
-from channels_sms.providers.base import Credentials, SendError
-from channels_sms.providers.twilio import SimulatorProvider, TwilioProvider
-from channels_sms.providers.vonage import VonageProvider
-
-_PROVIDERS = {
-    Provider.TWILIO: TwilioProvider(),
-    Provider.VONAGE: VonageProvider(),
-    Provider.SIMULATOR: SimulatorProvider(),
-}
+from channels_sms.providers.base import Credentials, SendError, UnavailableProvider
 
 __all__ = ["Credentials", "SendError", "credentials_of", "platform_credentials", "provider_for"]
 
 
+@functools.cache
+def _provider(path: str):
+    return import_string(path)()
+
+
 def provider_for(kind: str):
-    return _PROVIDERS[kind]
+    # Looked up on each call, so a test that changes the setting is obeyed.
+    path = settings.SMS_PROVIDERS.get(kind)
+    return _provider(path) if path else UnavailableProvider(kind)
 
 
 def platform_credentials(provider: str) -> Credentials | None:

@@ -9,6 +9,8 @@ checks a webhook's signature and reads the webhook's parameters into
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from instaply.errors import Invalid
+
 
 @dataclass(frozen=True)
 class Credentials:
@@ -85,3 +87,31 @@ class Provider(Protocol):
     def inbound(self, params: dict) -> InboundSms: ...
 
     def status(self, params: dict) -> StatusReport: ...
+
+
+class UnavailableProvider:
+    """A kind this deployment does not register (settings.SMS_PROVIDERS): nothing is
+    sent through it and no webhook of it is trusted."""
+
+    def __init__(self, kind: str):
+        self.kind = kind
+
+    def send(self, **kwargs) -> str:
+        raise SendError(
+            transient=False,
+            code="provider_unavailable",
+            reason="This number's SMS provider is not available on this platform.",
+        )
+
+    def signature_valid(self, **kwargs) -> bool:
+        return False
+
+    def inbound(self, params: dict) -> InboundSms:
+        raise self._unavailable()
+
+    def status(self, params: dict) -> StatusReport:
+        raise self._unavailable()
+
+    def _unavailable(self) -> Invalid:
+        # Kept as failed, for replay once the provider is available again.
+        return Invalid(f"The SMS provider {self.kind!r} is not available on this platform.")

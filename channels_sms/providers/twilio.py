@@ -1,4 +1,4 @@
-"""Twilio (and our simulator, which speaks Twilio's protocol) through the official SDK."""
+"""Twilio through the official SDK."""
 
 import functools
 
@@ -10,7 +10,6 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from channels_sms.providers.base import Credentials, InboundSms, SendError, StatusReport
-from channels_sms.simulator.clients import TwilioSimulatorHttpClient
 
 # Twilio error codes -> what the inbox says. https://www.twilio.com/docs/api/errors
 REASONS = {
@@ -57,30 +56,34 @@ def reason_for(code: str) -> str:
 
 
 @functools.lru_cache(maxsize=128)
-def _client(account_sid: str, auth_token: str, simulator_url: str, timeout: float) -> Client:
-    # One client (and its pooled HTTP session) per account and process.
-    http_client = (
-        TwilioSimulatorHttpClient(simulator_url, timeout=timeout)
-        if simulator_url
-        else TwilioHttpClient(timeout=timeout)
-    )
+def _client(provider, account_sid: str, auth_token: str, transport: str, timeout: float) -> Client:
+    # One client (and its pooled HTTP session) per account, transport and process.
     return Client(
-        account_sid, auth_token, account_sid=account_sid, http_client=http_client, environment={}
+        account_sid,
+        auth_token,
+        account_sid=account_sid,
+        http_client=provider.http_client(transport, timeout),
+        environment={},
     )
 
 
 class TwilioProvider:
     kind = "twilio"
 
-    def simulator_url(self) -> str:
-        # Development and tests only: settings refuse SMS_SIMULATOR_URL in production.
-        return settings.SMS_SIMULATOR_URL
+    def transport(self) -> str:
+        """Where the SDK's requests go: "" for Twilio itself. The one seam a stand-in
+        registered for development (settings.SMS_PROVIDERS) overrides."""
+        return ""
+
+    def http_client(self, transport: str, timeout: float) -> TwilioHttpClient:
+        return TwilioHttpClient(timeout=timeout)
 
     def client(self, credentials: Credentials) -> Client:
         return _client(
+            self,
             credentials.account_ref,
             credentials.secret,
-            self.simulator_url(),
+            self.transport(),
             float(settings.SMS_PROVIDER_TIMEOUT_SECONDS),
         )
 
@@ -142,19 +145,6 @@ class TwilioProvider:
             error_code=code if failed else "",
             reason=reason_for(code) if failed and code else "",
         )
-
-
-class SimulatorProvider(TwilioProvider):
-    """Our provider simulator: Twilio's protocol at SMS_SIMULATOR_URL, nowhere else."""
-
-    kind = "simulator"
-
-    def send(self, **kwargs) -> str:
-        if not self.simulator_url():
-            raise SendError(
-                transient=False, code="simulator_off", reason="The SMS simulator is not configured."
-            )
-        return super().send(**kwargs)
 
 
 def _count(value) -> int:

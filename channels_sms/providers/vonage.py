@@ -2,9 +2,10 @@
 
 Sends authenticate with the API key and secret, never with the signature
 secret: vonage 4.9's ``Sms.send`` signs fields it then does not send, so a
-signed send is refused (docs/simulator.md). The signature secret only checks
-webhooks, with the account's method: the SDK's own HMAC check, or Vonage's
-documented MD5-hash recipe, which the SDK does not implement.
+signed send is refused (test_sms_send_signs_fields_it_never_sends pins it). The
+signature secret only checks webhooks, with the account's method: the SDK's own
+HMAC check, or Vonage's documented MD5-hash recipe, which the SDK does not
+implement.
 """
 
 import functools
@@ -32,7 +33,6 @@ from channels_sms.providers.base import (
     StatusReport,
 )
 from channels_sms.segments import encoding
-from channels_sms.simulator.clients import point_vonage_at_simulator
 
 # SMS API send statuses -> (transient?, reason). https://developer.vonage.com/en/messaging/sms/guides/troubleshooting-sms
 SEND_STATUSES = {
@@ -92,21 +92,31 @@ def e164(digits: str) -> str:
 
 
 @functools.lru_cache(maxsize=128)
-def _client(api_key: str, api_secret: str, simulator_url: str, timeout: int) -> Vonage:
+def _client(provider, api_key: str, api_secret: str, transport: str, timeout: int) -> Vonage:
+    # One client (and its pooled HTTP session) per account, transport and process.
     client = Vonage(
         Auth(api_key=api_key, api_secret=api_secret), HttpClientOptions(timeout=timeout)
     )
-    return point_vonage_at_simulator(client, simulator_url) if simulator_url else client
+    return provider.connected(client, transport)
 
 
 class VonageProvider:
     kind = "vonage"
 
+    def transport(self) -> str:
+        """Where the SDK's requests go: "" for Vonage itself. The one seam a stand-in
+        registered for development (settings.SMS_PROVIDERS) overrides."""
+        return ""
+
+    def connected(self, client: Vonage, transport: str) -> Vonage:
+        return client
+
     def client(self, credentials: Credentials) -> Vonage:
         return _client(
+            self,
             credentials.account_ref,
             credentials.secret,
-            settings.SMS_SIMULATOR_URL,  # development and tests only
+            self.transport(),
             int(settings.SMS_PROVIDER_TIMEOUT_SECONDS),
         )
 

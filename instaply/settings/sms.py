@@ -10,6 +10,19 @@ from instaply.settings.base import PRODUCTION, production
 SMS_SIMULATOR_URL = env.text("SMS_SIMULATOR_URL", "" if PRODUCTION else "http://127.0.0.1:8025")
 SMS_SIMULATOR_URL = SMS_SIMULATOR_URL.rstrip("/")
 production.require(not SMS_SIMULATOR_URL, "SMS_SIMULATOR_URL unset (no simulator in production)")
+# The provider class of each kind (channels_sms.providers.provider_for). Outside
+# production the simulator's stand-ins take their place: they send to
+# SMS_SIMULATOR_URL while it is set, and add the "simulator" kind.
+SMS_PROVIDERS = {
+    "twilio": "channels_sms.providers.twilio.TwilioProvider",
+    "vonage": "channels_sms.providers.vonage.VonageProvider",
+}
+if not PRODUCTION:
+    SMS_PROVIDERS = {
+        "twilio": "channels_sms.simulator.providers.SimulatedTwilioProvider",
+        "vonage": "channels_sms.simulator.providers.SimulatedVonageProvider",
+        "simulator": "channels_sms.simulator.providers.SimulatorProvider",
+    }
 # The platform's own provider accounts, for numbers Instaply holds on a tenant's
 # behalf. A tenant's own account keeps its secrets encrypted in the database.
 TWILIO_ACCOUNT_SID = env.text("TWILIO_ACCOUNT_SID")
