@@ -12,3 +12,16 @@ class AuditConfig(AppConfig):
         "audit.ChainHead": "the heads of the global, platform and per-tenant chains",
         "audit.SecurityAlert": "platform-wide alerts (e.g. one IP failing across tenants)",
     }
+
+    def ready(self) -> None:
+        from audit.recorder import listen
+
+        listen(_alert_rules)
+
+
+def _alert_rules(event) -> None:
+    # The rules sit above the recorder (they raise alerts, which are audited):
+    # imported at the first event, so importing the recorder never loads them.
+    from audit.rules import event_recorded
+
+    event_recorded(event)

@@ -4,23 +4,24 @@
 ``transaction.atomic`` the event commits or rolls back with the change it
 describes; outside one it commits at once. It takes no lock and buffers
 nothing, so an event exists before the response that it describes is sent.
-Alert rules are evaluated by a task queued after commit, and only for the few
-actions they watch.
+
+Every app records through this module, so it depends on nothing above it: what
+watches the log (the alert rules, see audit.apps) registers a listener with
+``listen`` and hears of each event as it is written.
 """
 
 import datetime as dt
 import json
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
 
 from django.conf import settings
-from django.db import transaction
 from rest_framework.exceptions import APIException
 
-from audit import actions
 from audit.models import AuditEvent
 from instaply.client_ip import client_ip
 from instaply.logs import current_request_var, neutralise, request_id_var
@@ -46,6 +47,15 @@ _PHONE = re.compile(r"^\+\d{7,15}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
 # A leading character that makes a spreadsheet evaluate a cell.
 _FORMULA = ("=", "+", "-", "@")
+
+# Called with each event just written, inside the caller's transaction.
+_listeners: list[Callable[[AuditEvent], None]] = []
+
+
+def listen(listener: Callable[[AuditEvent], None]) -> None:
+    """Registers ``listener(event)`` for every event recorded from now on (once)."""
+    if listener not in _listeners:
+        _listeners.append(listener)
 
 
 @dataclass(frozen=True)
@@ -126,12 +136,8 @@ def record(
         metadata=clean_metadata(metadata),
     )
     event.save()
-    if actions.is_watched(action):
-        from audit.tasks import evaluate_event
-
-        # Robust: a broker outage must not fail a request whose change committed;
-        # the event is in the table and can be evaluated again.
-        transaction.on_commit(lambda: evaluate_event.delay(str(event.pk)), robust=True)
+    for listener in _listeners:
+        listener(event)
     return event
 
 

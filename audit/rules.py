@@ -9,13 +9,24 @@ can be retried safely. Thresholds are settings (docs/audit-log.md).
 import datetime as dt
 
 from django.conf import settings
+from django.db import transaction
 
 from audit import actions
 from audit.alerts import raise_alert
 from audit.models import AuditEvent, SecurityAlert
+from audit.tasks import evaluate_event
 
 Rule = SecurityAlert.Rule
 Severity = SecurityAlert.Severity
+
+
+def event_recorded(event: AuditEvent) -> None:
+    """Listens to audit.recorder (see audit.apps): queues the rules after commit,
+    for the few actions they watch."""
+    if actions.is_watched(event.action):
+        # Robust: a broker outage must not fail a request whose change committed;
+        # the event is in the table and can be evaluated again.
+        transaction.on_commit(lambda: evaluate_event.delay(str(event.pk)), robust=True)
 
 
 def evaluate(event: AuditEvent) -> list[SecurityAlert]:
