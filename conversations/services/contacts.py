@@ -30,12 +30,32 @@ def _identify(contact: Contact, kind: str, normalised: str) -> None:
     )
 
 
+# What a channel may say about a new contact besides the way to reach it.
+CREATABLE = ("name", "locale", "age_status", "privacy_policy_version")
+
+
+def _new_contact(tenant_id, details: dict) -> Contact:
+    unknown = set(details) - set(CREATABLE)
+    if unknown:
+        raise TypeError(f"a new contact cannot be given {sorted(unknown)}")
+    return Contact(tenant_id=tenant_id, **details)
+
+
+@transaction.atomic
+def contact_create(*, tenant_id, **details) -> Contact:
+    """A contact with no known way to reach it (a widget visitor who gave no email)."""
+    contact = _new_contact(tenant_id, details)
+    contact.save(force_insert=True)
+    return contact
+
+
 def contact_get_or_create(
     *, tenant_id, kind: str, value: str, defaults: dict | None = None
 ) -> tuple[Contact, bool]:
     """The contact reachable at ``value``, created with ``defaults`` when new.
 
-    Safe under concurrency: the identifier's unique index decides who created it.
+    Safe under concurrency: the identifier's unique index decides who created it
+    (a second creator waits for the first to commit, then finds its contact).
     """
     normalised = NORMALISERS[kind](value) if kind in NORMALISERS else value
     existing = contact_find(tenant_id=tenant_id, kind=kind, value=normalised)
@@ -43,7 +63,7 @@ def contact_get_or_create(
         return existing, False
     try:
         with transaction.atomic():
-            contact = Contact(tenant_id=tenant_id, **(defaults or {}))
+            contact = _new_contact(tenant_id, defaults or {})
             if kind == "phone":
                 contact.phone = normalised
             elif kind == "email":
