@@ -1,6 +1,7 @@
 """Contacts: found by blind index, created on first contact, updated by staff."""
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from audit.recorder import Actor, record
 from conversations.models import Contact, ContactIdentifier
@@ -85,6 +86,15 @@ def contact_update(*, actor: Membership, contact: Contact, **changes) -> Contact
         raise Invalid(
             "These fields cannot be changed.", fields={f: ["Unknown field."] for f in unknown}
         )
+    if changes.get("phone"):
+        try:
+            changes["phone"] = NORMALISERS["phone"](changes["phone"])
+        except Invalid:
+            message = _(
+                "Enter the number in international format, starting with + and the country "
+                "code, e.g. +33 6 12 34 56 78."
+            )
+            raise Invalid(message, fields={"phone": [message]}) from None
     for kind in ("phone", "email"):
         if kind in changes and changes[kind]:
             changes[kind] = NORMALISERS[kind](changes[kind])
