@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from audit.recorder import Actor, record
 from conversations.models import AgeStatus, Message, Widget, WidgetVisitor
+from conversations.services import integrity
 from conversations.services.contacts import contact_create, contact_get_or_create
 from conversations.services.messages import (
     MAX_BODY_LENGTH,
@@ -178,6 +179,7 @@ def visitor_messages(*, visitor: WidgetVisitor, after: uuid.UUID | None) -> list
     if after:
         rows = rows.filter(id__gt=after)
     page = list(rows.order_by("id")[:100])
+    integrity.messages_open(messages=page)
     for message in page:
         if (
             message.direction == Message.Direction.OUTBOUND
