@@ -76,6 +76,18 @@ def contact_get_or_create(
         return contact_find(tenant_id=tenant_id, kind=kind, value=normalised), False
 
 
+def _normalised(kind: str, value: str) -> str:
+    try:
+        return NORMALISERS[kind](value)
+    except Invalid:
+        # Only a phone number can be refused; the library's reason is for developers.
+        message = _(
+            "Enter the number in international format, starting with + and the country "
+            "code, e.g. +33 6 12 34 56 78."
+        )
+        raise Invalid(message, fields={kind: [message]}) from None
+
+
 EDITABLE = ("name", "email", "phone", "locale", "age_status", "processing_restricted")
 
 
@@ -86,18 +98,9 @@ def contact_update(*, actor: Membership, contact: Contact, **changes) -> Contact
         raise Invalid(
             "These fields cannot be changed.", fields={f: ["Unknown field."] for f in unknown}
         )
-    if changes.get("phone"):
-        try:
-            changes["phone"] = NORMALISERS["phone"](changes["phone"])
-        except Invalid:
-            message = _(
-                "Enter the number in international format, starting with + and the country "
-                "code, e.g. +33 6 12 34 56 78."
-            )
-            raise Invalid(message, fields={"phone": [message]}) from None
     for kind in ("phone", "email"):
         if kind in changes and changes[kind]:
-            changes[kind] = NORMALISERS[kind](changes[kind])
+            changes[kind] = _normalised(kind, changes[kind])
             if contact_find(tenant_id=contact.tenant_id, kind=kind, value=changes[kind]) not in (
                 None,
                 contact,
