@@ -15,6 +15,8 @@ MEMBER_ROLE_CHANGED = "member.role_changed"
 MEMBER_REVOKED = "member.revoked"
 PERSONAL_DATA_READ = "personal_data.read"
 PERSONAL_DATA_EXPORTED = "personal_data.exported"
+# A stored value read did not decrypt: altered bytes, or copied from another row.
+PERSONAL_DATA_UNREADABLE = "personal_data.unreadable"
 ACCESS_DENIED = "access.denied"
 KEY_ROTATED = "key.rotated"
 PLATFORM_ACCESS = "platform.access"
@@ -29,6 +31,6 @@ EXPORT_SUFFIX = ".exported"
 def is_watched(action: str) -> bool:
     return (
         action in LOGIN_FAILURES
-        or action in (AUTH_LOGIN_SUCCEEDED, ACCESS_DENIED)
+        or action in (AUTH_LOGIN_SUCCEEDED, ACCESS_DENIED, PERSONAL_DATA_UNREADABLE)
         or action.endswith(EXPORT_SUFFIX)
     )

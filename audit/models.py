@@ -200,6 +200,7 @@ class SecurityAlert(models.Model):
         ACCESS_DENIALS = "access_denials", "Burst of access denials"
         EXPORT_VOLUME = "export_volume", "Export volume spike"
         NEW_LOGIN_IP = "new_login_ip", "Owner or admin sign-in from a new IP address"
+        UNREADABLE_DATA = "unreadable_data", "Stored data that does not decrypt"
 
     class Severity(models.TextChoices):
         MEDIUM = "medium", "Medium"

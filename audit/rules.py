@@ -40,6 +40,8 @@ def evaluate(event: AuditEvent) -> list[SecurityAlert]:
         alerts += new_login_ip(event)
     elif event.action.endswith(actions.EXPORT_SUFFIX):
         alerts += export_volume(event)
+    elif event.action == actions.PERSONAL_DATA_UNREADABLE:
+        alerts += unreadable_data(event)
     return alerts
 
 
@@ -210,4 +212,36 @@ def new_login_ip(event: AuditEvent) -> list[SecurityAlert]:
             event=event,
         )
         for tenant_id in sorted(tenant_ids, key=str)
+    ]
+
+
+UNREADABLE_WINDOW = 24 * 3600
+
+
+def unreadable_data(event: AuditEvent) -> list[SecurityAlert]:
+    """A stored value that does not decrypt: its bytes were altered, or it was
+    copied from another row. One alert per row, however often it is read again."""
+    if event.tenant_id is None or not event.target_id:
+        return []
+    earlier = SecurityAlert.objects.filter(
+        rule=Rule.UNREADABLE_DATA,
+        tenant_id=event.tenant_id,
+        subject_kind=event.target_kind,
+        subject_id=event.target_id,
+    ).first()
+    if earlier is not None:
+        return [earlier]
+    return [
+        raise_alert(
+            rule=Rule.UNREADABLE_DATA,
+            severity=Severity.HIGH,
+            tenant_id=event.tenant_id,
+            subject=(event.target_kind, event.target_id),
+            ip=event.ip,
+            summary=f"A stored {event.target_kind} does not decrypt: its bytes were altered "
+            "or copied from another row. It is shown as unreadable.",
+            count=1,
+            window=UNREADABLE_WINDOW,
+            event=event,
+        )
     ]

@@ -9,7 +9,9 @@
 contact id, or ``tenant_id`` for the tenant's own secrets). Values are sealed in
 ``pre_save``, when the row's id and tenant are known, and opened lazily on first
 read. A value that does not open raises ``DecryptionError``; once the subject's
-key is destroyed, reads give ``ERASED``.
+key is destroyed, reads give ``ERASED``. A reader that must go on past a value
+that does not open (a thread with one altered message) calls ``open_or_mark``:
+that value then reads as ``UNREADABLE``, the reader reports it, the rest works.
 
 The attribute holds the stored bytes (or None, or ``_PENDING`` while a new
 plaintext waits for ``pre_save``); the plaintext sits beside it in the instance.
@@ -30,6 +32,34 @@ logger = logging.getLogger(__name__)
 
 _PENDING = object()  # a new plaintext, not sealed yet
 _cached_key = keyring.cache.get
+
+
+class Unreadable(str):
+    """What a value that did not open reads as, once ``open_or_mark`` marked it.
+    Not ``ERASED``: erasure is a decision, this is damage or tampering."""
+
+    __slots__ = ()
+
+
+UNREADABLE = Unreadable("[unreadable]")
+
+
+def is_unreadable(value) -> bool:
+    return isinstance(value, Unreadable)
+
+
+def open_or_mark(instance, *names: str) -> list[str]:
+    """Opens the named encrypted fields of ``instance``; each one that does not
+    open reads as ``UNREADABLE`` from then on. Returns the names that did not."""
+    failed = []
+    for name in names:
+        field = instance._meta.get_field(name)
+        try:
+            getattr(instance, field.attname)
+        except DecryptionError:
+            instance.__dict__[field.plain_key] = UNREADABLE
+            failed.append(name)
+    return failed
 
 
 def _uuid_int(value) -> int:
@@ -68,8 +98,8 @@ class _EncryptedAttribute:
         elif isinstance(value, memoryview | bytearray):
             state[self.attname] = bytes(value)
             state.pop(self.plain_key, None)
-        elif isinstance(value, Erased):
-            raise ValueError("the erased marker cannot be stored")
+        elif isinstance(value, Erased | Unreadable):
+            raise ValueError(f"the {value} marker cannot be stored")
         else:
             state[self.plain_key] = value if type(value) is str else self.field.check_plain(value)
             state[self.attname] = _PENDING

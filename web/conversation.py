@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from conversations import selectors
 from conversations.api.reads import record_personal_read
 from conversations.services import inbox as inbox_services
+from conversations.services import integrity
 from conversations.services import messages as message_services
 from instaply.api import cursors
 from instaply.errors import DomainError, Invalid
@@ -35,15 +36,17 @@ THREAD_PAGE = 50
 SNOOZE_PRESETS = ("1h", "3h", "tomorrow", "monday")
 
 
-def thread_items(conversation, *, cursor: str | None = None):
+def thread_items(conversation, *, request, cursor: str | None = None):
     """Messages and notes, oldest first, for one page of the thread.
 
     Messages come a page at a time (newest page first); notes are few and are
-    placed in the page whose time span holds them.
+    placed in the page whose time span holds them. A message whose stored bytes
+    do not decrypt is shown as unreadable (and reported), not a failed page.
     """
     page, next_cursor = selectors.message_list(
         conversation=conversation, cursor=cursor, limit=THREAD_PAGE
     )
+    integrity.messages_open(messages=page, request=request)
     oldest = page[-1].created_at if next_cursor and page else None
     newest = None
     if cursor:
@@ -90,7 +93,7 @@ def _assignable(tenant) -> list:
 def conversation_page(request, conversation_id):
     conversation = selectors.conversation_get(tenant=request.tenant, id=conversation_id)
     inbox_services.conversation_mark_read(actor=request.membership, conversation=conversation)
-    items, next_cursor, n_messages, n_notes = thread_items(conversation)
+    items, next_cursor, n_messages, n_notes = thread_items(conversation, request=request)
     filters = inbox.remembered_filters(request)
     listing = inbox.list_context(request, filters)
     _record_thread_read(
@@ -133,7 +136,9 @@ def thread_fragment(request, conversation_id):
     cursor = request.GET.get("cursor") or None
     if cursor is None:
         inbox_services.conversation_mark_read(actor=request.membership, conversation=conversation)
-    items, next_cursor, n_messages, n_notes = thread_items(conversation, cursor=cursor)
+    items, next_cursor, n_messages, n_notes = thread_items(
+        conversation, request=request, cursor=cursor
+    )
     _record_thread_read(request, conversation, messages=n_messages, notes=n_notes)
     return render(
         request,

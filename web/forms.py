@@ -190,6 +190,13 @@ class ShopForm(forms.Form):
                     )
             if intervals:
                 self.hours[day] = intervals
+        from conversations.services.hours import business_hours_problems
+
+        # Said beside the day's opening it is about, in the reader's words.
+        for problem in business_hours_problems(self.hours):
+            slot = (problem.opening or 0) + 1
+            field = f"{problem.day}_{slot}_open" if problem.day else None
+            self.add_error(field if field in self.fields else None, problem.message)
         return data
 
     def service_fields(self) -> dict:

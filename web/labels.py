@@ -47,6 +47,7 @@ ALERT_RULES = {
     "access_denials": _("Burst of access denials"),
     "export_volume": _("Export volume spike"),
     "new_login_ip": _("Owner or admin sign-in from a new IP address"),
+    "unreadable_data": _("Stored data that does not decrypt"),
 }
 
 CAPABILITIES = {

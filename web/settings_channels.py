@@ -26,10 +26,17 @@ def _page(request, template: str, tab: str, context: dict):
 
 
 def _form_error(form, error: DomainError) -> None:
-    form.add_error(None, labels.domain_error_message(error))
-    for field, problems in (error.fields or {}).items():
+    """Each problem said once: beside its field when the form has it, otherwise
+    on top, after the error's own message."""
+    beside = {f: p for f, p in (error.fields or {}).items() if f in form.fields}
+    elsewhere = [p for f, ps in (error.fields or {}).items() if f not in beside for p in ps]
+    for field, problems in beside.items():
         for problem in problems:
-            form.add_error(field if field in form.fields else None, problem)
+            form.add_error(field, problem)
+    if elsewhere or not beside:
+        form.add_error(None, labels.domain_error_message(error))
+    for problem in elsewhere:
+        form.add_error(None, problem)
 
 
 @member_required(MANAGE)

@@ -8,6 +8,7 @@ tenant could claim a number the platform holds for another.
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from audit.recorder import Actor, record
 from channels_sms.models import PhoneNumber, Provider, ProviderAccount, SignatureMethod
@@ -93,8 +94,13 @@ def provider_account_update(
 def _normalised(number: str) -> str:
     try:
         return normalise_phone(number)
-    except Invalid as error:
-        raise Invalid(error.message, fields={"number": [error.message]}) from None
+    except Invalid:
+        # The phonenumbers library's reason is for developers; people get what to type.
+        message = _(
+            "Enter the number in international format, starting with + and the country code, "
+            "e.g. +33 6 12 34 56 78."
+        )
+        raise Invalid(message, fields={"number": [message]}) from None
 
 
 def _check_service(account: ProviderAccount, sid: str) -> None:

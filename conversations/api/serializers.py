@@ -3,13 +3,15 @@
 from rest_framework import serializers
 
 from privacy.crypto import is_erased
+from privacy.fields import is_unreadable
 
 
 class PersonalText(serializers.CharField):
-    """A decrypted personal value; an erased one is shown as null plus a flag."""
+    """A decrypted personal value; an erased or unreadable one is shown as null
+    (plus a flag saying which, where the output has one)."""
 
     def to_representation(self, value):
-        return None if is_erased(value) else value
+        return _personal(value)
 
 
 class MemberRef(serializers.Serializer):
@@ -40,7 +42,7 @@ def _time(value) -> str | None:
 
 
 def _personal(value):
-    return None if is_erased(value) else value
+    return None if is_erased(value) or is_unreadable(value) else value
 
 
 class LabelOutput(serializers.Serializer):
@@ -136,10 +138,13 @@ class MessageOutput(serializers.Serializer):
     failure_reason = serializers.CharField()
     created_at = serializers.DateTimeField()
     status_changed_at = serializers.DateTimeField()
+    # True when the stored message does not decrypt (altered, or copied from
+    # another row): body is null, and the security team was alerted.
+    unreadable = serializers.BooleanField()
 
     def get_attachments(self, message) -> list:
         value = message.attachments
-        return [] if value is None or is_erased(value) else value
+        return [] if value is None or is_erased(value) or is_unreadable(value) else value
 
     def to_representation(self, message):
         # Hand-built for the same reason as ConversationOutput.
@@ -156,6 +161,7 @@ class MessageOutput(serializers.Serializer):
             "failure_reason": message.failure_reason,
             "created_at": _time(message.created_at),
             "status_changed_at": _time(message.status_changed_at),
+            "unreadable": is_unreadable(message.body) or is_unreadable(message.attachments),
         }
 
 

@@ -73,6 +73,15 @@ class Conversation(TenantScopedModel):
             ),
             models.Index(fields=["tenant", "contact"], name="conv_tenant_contact"),
         ]
+        constraints = [
+            # One conversation in progress per contact and channel endpoint: a new
+            # text joins it, whichever worker processes it (closed ones are history).
+            models.UniqueConstraint(
+                fields=["tenant", "contact", "channel", "endpoint_id"],
+                condition=~models.Q(status="closed"),
+                name="conv_one_open_per_endpoint",
+            )
+        ]
 
 
 class ConversationLabel(TenantScopedModel):

@@ -1,6 +1,7 @@
 """Contacts: found by blind index, created on first contact, updated by staff."""
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from audit.recorder import Actor, record
 from conversations.models import Contact, ContactIdentifier
@@ -30,12 +31,32 @@ def _identify(contact: Contact, kind: str, normalised: str) -> None:
     )
 
 
+# What a channel may say about a new contact besides the way to reach it.
+CREATABLE = ("name", "locale", "age_status", "privacy_policy_version")
+
+
+def _new_contact(tenant_id, details: dict) -> Contact:
+    unknown = set(details) - set(CREATABLE)
+    if unknown:
+        raise TypeError(f"a new contact cannot be given {sorted(unknown)}")
+    return Contact(tenant_id=tenant_id, **details)
+
+
+@transaction.atomic
+def contact_create(*, tenant_id, **details) -> Contact:
+    """A contact with no known way to reach it (a widget visitor who gave no email)."""
+    contact = _new_contact(tenant_id, details)
+    contact.save(force_insert=True)
+    return contact
+
+
 def contact_get_or_create(
     *, tenant_id, kind: str, value: str, defaults: dict | None = None
 ) -> tuple[Contact, bool]:
     """The contact reachable at ``value``, created with ``defaults`` when new.
 
-    Safe under concurrency: the identifier's unique index decides who created it.
+    Safe under concurrency: the identifier's unique index decides who created it
+    (a second creator waits for the first to commit, then finds its contact).
     """
     normalised = NORMALISERS[kind](value) if kind in NORMALISERS else value
     existing = contact_find(tenant_id=tenant_id, kind=kind, value=normalised)
@@ -43,7 +64,7 @@ def contact_get_or_create(
         return existing, False
     try:
         with transaction.atomic():
-            contact = Contact(tenant_id=tenant_id, **(defaults or {}))
+            contact = _new_contact(tenant_id, defaults or {})
             if kind == "phone":
                 contact.phone = normalised
             elif kind == "email":
@@ -53,6 +74,18 @@ def contact_get_or_create(
             return contact, True
     except IntegrityError:
         return contact_find(tenant_id=tenant_id, kind=kind, value=normalised), False
+
+
+def _normalised(kind: str, value: str) -> str:
+    try:
+        return NORMALISERS[kind](value)
+    except Invalid:
+        # Only a phone number can be refused; the library's reason is for developers.
+        message = _(
+            "Enter the number in international format, starting with + and the country "
+            "code, e.g. +33 6 12 34 56 78."
+        )
+        raise Invalid(message, fields={kind: [message]}) from None
 
 
 EDITABLE = ("name", "email", "phone", "locale", "age_status", "processing_restricted")
@@ -67,7 +100,7 @@ def contact_update(*, actor: Membership, contact: Contact, **changes) -> Contact
         )
     for kind in ("phone", "email"):
         if kind in changes and changes[kind]:
-            changes[kind] = NORMALISERS[kind](changes[kind])
+            changes[kind] = _normalised(kind, changes[kind])
             if contact_find(tenant_id=contact.tenant_id, kind=kind, value=changes[kind]) not in (
                 None,
                 contact,

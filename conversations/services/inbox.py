@@ -1,7 +1,8 @@
 """What staff do to a conversation: assign, close, snooze, read, label, note."""
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from audit.recorder import Actor, record
 from conversations.models import (
@@ -13,7 +14,7 @@ from conversations.models import (
     Note,
 )
 from conversations.services.events import event_publish
-from instaply.errors import Invalid
+from instaply.errors import Conflict, Invalid
 from tenants.models import Membership
 
 Status = Conversation.Status
@@ -89,7 +90,19 @@ def conversation_set_status(
         snoozed_until = None
     conversation = _locked(conversation)
     conversation.status, conversation.snoozed_until = status, snoozed_until
-    conversation.save(update_fields=["status", "snoozed_until"])
+    try:
+        with transaction.atomic():
+            conversation.save(update_fields=["status", "snoozed_until"])
+    except IntegrityError:
+        # conv_one_open_per_endpoint: the contact wrote again after this one was
+        # closed, and that newer conversation is the one in progress.
+        raise Conflict(
+            _(
+                "This contact has a newer conversation in progress on the same channel. "
+                "Continue there, or close it before reopening this one."
+            ),
+            code="newer_conversation_in_progress",
+        ) from None
     _audit(actor, f"conversation.{status}", conversation)
     _changed(conversation)
     return conversation

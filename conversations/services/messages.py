@@ -1,6 +1,6 @@
 """Messages in and out of a conversation."""
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -20,23 +20,31 @@ def conversation_for_inbound(
     *, shop: Shop, contact: Contact, channel: str, endpoint_id
 ) -> Conversation:
     """The contact's current conversation on this channel endpoint, or a new one.
-    A closed conversation stays closed; a new message starts a new one."""
-    conversation = (
+    A closed conversation stays closed; a new message starts a new one.
+
+    Two first messages processed at once (two workers) cannot open two: the
+    constraint conv_one_open_per_endpoint makes the second insert wait for the
+    first to commit and fail, and the second then takes the first's conversation.
+    """
+    current = (
         Conversation.objects.for_tenant(shop.tenant_id)
         .filter(contact=contact, channel=channel, endpoint_id=endpoint_id)
         .exclude(status=Conversation.Status.CLOSED)
-        .order_by("-last_activity_at")
-        .first()
     )
-    if conversation is None:
-        conversation = Conversation.objects.create(
-            tenant_id=shop.tenant_id,
-            shop=shop,
-            contact=contact,
-            channel=channel,
-            endpoint_id=endpoint_id,
-        )
-    return conversation
+    conversation = current.first()
+    if conversation is not None:
+        return conversation
+    try:
+        with transaction.atomic():
+            return Conversation.objects.create(
+                tenant_id=shop.tenant_id,
+                shop=shop,
+                contact=contact,
+                channel=channel,
+                endpoint_id=endpoint_id,
+            )
+    except IntegrityError:
+        return current.get()
 
 
 def _append(conversation: Conversation, message: Message, *, inbound: bool) -> None:

@@ -237,3 +237,24 @@ def test_the_wake_up_task_is_scheduled_and_runs(tenant_a, conversation_a, settin
 
     with time_machine.travel(timezone.now() + dt.timedelta(minutes=1)):
         assert wake_snoozed.delay().get() == 1
+
+
+def test_a_closed_conversation_is_not_reopened_beside_the_newer_one(tenant_a, conversation_a):
+    from conversations.services.messages import conversation_for_inbound
+
+    client = tenant_a.client(Role.AGENT)
+    base = f"/api/v1/conversations/{conversation_a.id}"
+    assert client.post(f"{base}/close").json()["status"] == "closed"
+    newer = conversation_for_inbound(
+        shop=conversation_a.shop,
+        contact=conversation_a.contact,
+        channel=conversation_a.channel,
+        endpoint_id=conversation_a.endpoint_id,
+    )
+    assert newer.pk != conversation_a.pk
+    refused = client.post(f"{base}/reopen", HTTP_ACCEPT_LANGUAGE="fr")
+    assert refused.status_code == 409
+    assert refused.json()["error"]["code"] == "newer_conversation_in_progress"
+    assert "plus récente" in refused.json()["error"]["message"]
+    conversation_a.refresh_from_db()
+    assert conversation_a.status == "closed"

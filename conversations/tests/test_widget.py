@@ -188,3 +188,21 @@ def test_a_widget_for_another_tenants_shop_is_refused(tenant_a, tenant_b):
         "/api/v1/widgets", {"shop": str(tenant_b.shop.id)}, format="json"
     )
     assert response.status_code == 404
+
+
+def test_a_returning_visitor_with_the_same_email_continues_as_the_same_contact(
+    client, tenant_a, widget_a
+):
+    first = _start(client, widget_a, name="Léa", email="lea@example.org")
+    assert _api(client, widget_a, "messages", token=first, body="My order?").status_code == 201
+    second = _start(client, widget_a, name="Léa", email=" Lea@Example.org ")
+    written = _api(client, widget_a, "messages", token=second, body="Me again.")
+    assert written.status_code == 201, written.content
+    # One contact, one thread for the shop's staff...
+    assert Contact.objects.count() == 1
+    assert WidgetVisitor.objects.filter(contact=Contact.objects.get()).count() == 2
+    staff = tenant_a.client(Role.AGENT).get("/api/v1/conversations").json()["results"]
+    assert len(staff) == 1
+    # ...but a typed email proves nothing: the new browser sees only its own chat.
+    thread = _api(client, widget_a, "messages", method="get", token=second).json()["results"]
+    assert [m["body"] for m in thread] == ["Me again."]

@@ -12,7 +12,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.recorder import Actor, record
-from conversations.models import AgeStatus, Contact, Message, Widget, WidgetVisitor
+from conversations.models import AgeStatus, Message, Widget, WidgetVisitor
+from conversations.services import integrity
+from conversations.services.contacts import contact_create, contact_get_or_create
 from conversations.services.messages import (
     MAX_BODY_LENGTH,
     conversation_for_inbound,
@@ -87,19 +89,19 @@ def visitor_start(
         raise Invalid(
             "Please fill in the form.", fields={f: ["This field is required."] for f in missing}
         )
-    contact = Contact(
-        tenant_id=widget.tenant_id,
-        name=name or None,
-        email=email.strip().lower() or None,
-        locale=locale[:16],
-        age_status=age_status,
-        privacy_policy_version=privacy_policy_version[:32],
-    )
-    contact.save(force_insert=True)
+    details = {
+        "name": name or None,
+        "locale": locale[:16],
+        "age_status": age_status,
+        "privacy_policy_version": privacy_policy_version[:32],
+    }
     if email:
-        from conversations.services.contacts import _identify
-
-        _identify(contact, "email", email.strip().lower())
+        # A returning visitor is the same contact: one thread for the shop's staff.
+        contact, _ = contact_get_or_create(
+            tenant_id=widget.tenant_id, kind="email", value=email, defaults=details
+        )
+    else:
+        contact = contact_create(tenant_id=widget.tenant_id, **details)
     conversation = conversation_for_inbound(
         shop=widget.shop, contact=contact, channel=CHANNEL, endpoint_id=widget.pk
     )
@@ -166,11 +168,18 @@ def visitor_write(*, visitor: WidgetVisitor, body: str) -> Message:
 
 def visitor_messages(*, visitor: WidgetVisitor, after: uuid.UUID | None) -> list[Message]:
     """The visitor's thread since ``after`` (oldest first); replies it receives
-    are marked delivered."""
-    rows = Message.objects.for_tenant(visitor.tenant_id).filter(contact=visitor.contact_id)
+    are marked delivered.
+
+    Only messages since this visitor's chat began: an email typed in the pre-chat
+    form proves nothing, so a returning contact's earlier messages stay private.
+    """
+    rows = Message.objects.for_tenant(visitor.tenant_id).filter(
+        contact=visitor.contact_id, created_at__gte=visitor.created_at
+    )
     if after:
         rows = rows.filter(id__gt=after)
     page = list(rows.order_by("id")[:100])
+    integrity.messages_open(messages=page)
     for message in page:
         if (
             message.direction == Message.Direction.OUTBOUND

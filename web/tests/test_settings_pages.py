@@ -111,7 +111,7 @@ def test_shops_with_business_hours_and_auto_reply(tenant_a, page_as):
     assert 'value="14:00"' in page and "Closed now, back at 9." in page
 
     wrong = browser.post(f"/settings/shops/{shop.id}/", form | {"mon_1_close": "08:00"})
-    assert wrong.status_code == 200 and b"must be before" in wrong.content
+    assert wrong.status_code == 200 and b"must be after the opening time" in wrong.content
     half = browser.post(f"/settings/shops/{shop.id}/", form | {"tue_1_open": "09:00"})
     assert b"Give both the opening and the closing time." in half.content
     browser.post(f"/settings/shops/{shop.id}/", form | {"sat_1_open": "", "sat_1_close": ""})

@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from conversations import selectors
 from conversations.api.reads import record_personal_read
 from conversations.api.serializers import ConversationOutput, MessageOutput, NoteOutput
-from conversations.services import inbox, messages
+from conversations.services import inbox, integrity, messages
 from instaply.api import cursors
 from instaply.api.serializers import StrictInput
 from instaply.errors import Invalid
@@ -100,6 +100,7 @@ class MessageListApi(TenantAPIView):
             cursor=request.query_params.get("cursor"),
             limit=cursors.page_size(request.query_params.get("limit"), default=50),
         )
+        integrity.messages_open(messages=page, request=request)
         record_personal_read(
             request, target=("conversation", conversation.pk), fields=["messages"], count=len(page)
         )

@@ -44,6 +44,8 @@
   var root = host.attachShadow ? host.attachShadow({ mode: "open" }) : host;
   var style = el("style", { text: [
     ":host{all:initial}",
+    // The hidden attribute must win over the display rules below (.panel is flex).
+    "[hidden]{display:none !important}",
     ".bubble{position:fixed;right:20px;bottom:20px;width:58px;height:58px;border-radius:50%;border:0;cursor:pointer;font:600 24px system-ui;box-shadow:0 4px 14px rgba(0,0,0,.25);z-index:2147483000}",
     ".panel{position:fixed;right:20px;bottom:90px;width:340px;max-width:calc(100vw - 40px);height:460px;max-height:calc(100vh - 120px);background:#fff;color:#1d2330;border-radius:12px;box-shadow:0 8px 30px rgba(0,0,0,.25);display:flex;flex-direction:column;font:15px/1.4 system-ui,sans-serif;z-index:2147483000;overflow:hidden}",
     ".head{padding:12px 14px;font-weight:600}",
