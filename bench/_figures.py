@@ -79,7 +79,7 @@ def require_distinct(*, available: int, used: int, ran_out: bool) -> None:
     if ran_out or used > available:
         raise OutOfRequests(
             f"the load generator ran out of distinct requests ({available:,} prepared, "
-            f"{used:,} needed before the phase ended): raise --requests or shorten --seconds"
+            f"{used:,} sent, and the phase was not over): raise --requests or shorten --seconds"
         )
 
 
