@@ -190,11 +190,7 @@ def clean_metadata(metadata: dict | None) -> dict:
         raise ValueError(f"Audit metadata has more than {MAX_KEYS} keys.")
     cleaned = {}
     for key, value in metadata.items():
-        if not isinstance(key, str) or not _KEY.match(key):
-            raise ValueError(f"Audit metadata key {key!r} is not a short snake_case name.")
-        words = key.split("_")
-        if _PERSONAL_WORDS.intersection(words) or words[-1] in _PERSONAL_LAST_WORDS:
-            raise ValueError(f"Audit metadata key {key!r} suggests personal content.")
+        _check_key(key)
         if isinstance(value, list | tuple):
             items = [_scalar(item) for item in value[:MAX_LIST_ITEMS]]
             if len(value) > MAX_LIST_ITEMS:
@@ -203,6 +199,17 @@ def clean_metadata(metadata: dict | None) -> dict:
         else:
             cleaned[key] = _scalar(value)
     return _within_cap(cleaned)
+
+
+@functools.lru_cache(maxsize=1024)
+def _check_key(key) -> None:
+    """Raises for a key that is malformed or announces personal content. Keys
+    are the code's own few names, so each is checked once (a refusal is not cached)."""
+    if not isinstance(key, str) or not _KEY.match(key):
+        raise ValueError(f"Audit metadata key {key!r} is not a short snake_case name.")
+    words = key.split("_")
+    if _PERSONAL_WORDS.intersection(words) or words[-1] in _PERSONAL_LAST_WORDS:
+        raise ValueError(f"Audit metadata key {key!r} suggests personal content.")
 
 
 def _scalar(value):
