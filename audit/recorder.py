@@ -8,7 +8,7 @@ buffers nothing. Alert rules are evaluated by a task queued after commit, and
 only for the few actions they watch.
 
 Every API read of personal data records an event, so the write is kept lean:
-one statement prepared once per database vendor, values prepared by each
+the INSERT statement is built once per database, the values go through each
 field's own ``get_db_prep_save`` (bench/audit_bench.py measures what it costs).
 """
 
