@@ -10,6 +10,8 @@ ROOT = Path(__file__).resolve().parents[1]
 def setup() -> None:
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "instaply.settings")
+    # As deployed: with DEBUG on, Django keeps every query in memory.
+    os.environ.setdefault("DEBUG", "false")
     import django
     from django.core.management import call_command
 

@@ -10,6 +10,8 @@ import threading
 import time
 from pathlib import Path
 
+from _figures import Tally, describe_errors
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -31,7 +33,9 @@ class Gunicorn:
             "--threads", str(threads), "--worker-class", "gthread",
             "--log-level", "warning", "--timeout", "60",
         ]  # fmt: skip
-        self.env = os.environ | {"DJANGO_SETTINGS_MODULE": "instaply.settings"} | (extra_env or {})
+        # As deployed: DEBUG off (with it on, Django keeps every query in memory).
+        defaults = {"DJANGO_SETTINGS_MODULE": "instaply.settings", "DEBUG": "false"}
+        self.env = os.environ | defaults | {"LOG_LEVEL": "WARNING"} | (extra_env or {})
 
     def __enter__(self):
         self.process = subprocess.Popen(self.args, cwd=ROOT, env=self.env)
@@ -90,28 +94,74 @@ def interleaved_latencies(port: int, requests: list[tuple[str, dict]], n: int) -
     return samples
 
 
-def throughput(port: int, path: str, headers: dict, *, concurrency: int, seconds: float) -> float:
-    """Requests per second from ``concurrency`` keep-alive clients for ``seconds``."""
-    done = [0] * concurrency
-    errors = []
+def load(port: int, path: str, headers: dict, *, concurrency: int, seconds: float) -> dict:
+    """``concurrency`` keep-alive clients for ``seconds``: rate and percentiles of
+    2xx answers only. The first other answer stops every client and the run."""
+    tallies = [Tally() for _ in range(concurrency)]
+    failed = threading.Event()
     stop = time.monotonic() + seconds
 
-    def client(i):
+    def client(tally):
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        while time.monotonic() < stop:
-            status, _ = get(port, path, headers, conn)
-            if status != 200:
-                errors.append(status)
-                return
-            done[i] += 1
+        while time.monotonic() < stop and not failed.is_set():
+            began = time.perf_counter()
+            try:
+                status, _ = get(port, path, headers, conn)
+            except OSError:
+                status = 0
+            if not tally.add(status, time.perf_counter() - began):
+                failed.set()
         conn.close()
 
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(concurrency)]
+    threads = [threading.Thread(target=client, args=(t,)) for t in tallies]
     start = time.monotonic()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    if errors:
-        raise RuntimeError(f"{path} answered {errors[0]}")
-    return sum(done) / (time.monotonic() - start)
+    elapsed = time.monotonic() - start
+    total = Tally()
+    for tally in tallies:
+        total.merge(tally)
+    if total.error_count:
+        raise RuntimeError(f"{path} answered {describe_errors(total.errors)}: no figure kept")
+    return total.summary(elapsed)
+
+
+def throughput(port: int, path: str, headers: dict, *, concurrency: int, seconds: float) -> float:
+    """2xx answers per second from ``concurrency`` keep-alive clients for ``seconds``."""
+    return load(port, path, headers, concurrency=concurrency, seconds=seconds)["rate"]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used (Linux /proc); 0 once it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        found += [int(child) for child in task.read_text().split()]
+    return found
+
+
+class ServerCpu:
+    """CPU used by the gunicorn workers and by the PostgreSQL backends serving
+    them: unlike a rate, it hardly moves when other processes load the machine."""
+
+    def __init__(self, server: Gunicorn, backends):
+        self.server, self.backends = server, backends  # backends(): the current pids
+
+    def snapshot(self) -> dict[int, float]:
+        pids = children(self.server.process.pid) + list(self.backends())
+        return {pid: cpu_seconds(pid) for pid in pids}
+
+    @staticmethod
+    def used(before: dict[int, float], after: dict[int, float]) -> float:
+        # A process that appeared meanwhile counts from zero; one that left, not at all.
+        return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())

@@ -4,7 +4,9 @@
         [--conversations 20000] [--messages-per-conversation 10] [--small 200]
 
 Defaults seed 2 tenants (a large one of 20,000 conversations / 200,000 messages
-and a small one) once, and reuse them on later runs. For 1,000,000 messages:
+and a small one) once, and reuse them on later runs after counting their
+conversations and messages: a tenant left half-seeded by an interrupted run is
+refused (``--reseed`` deletes it and seeds it anew). For 1,000,000 messages:
 ``--conversations 100000``. Prints, measured in one run on PostgreSQL:
 
 * median and p95 latency of the first inbox page (25 items) and of a 50-message
@@ -22,6 +24,7 @@ import sys
 import time
 
 from _django import setup, stats
+from _figures import SeedSize, expected_seed, seed_mismatch
 
 setup()
 
@@ -40,10 +43,22 @@ THREAD_LENGTH = 60
 BATCH = 500
 
 
-def seed(slug: str, conversations: int, per_conversation: int) -> Tenant:
+def seed(slug: str, conversations: int, per_conversation: int, *, reseed: bool) -> Tenant:
+    """The seeded tenant: reused when complete, else refused (or seeded anew with --reseed).
+
+    Seeding commits batch by batch, so an interrupted one leaves a tenant with
+    part of its conversations; reused, it would make the large tenant small.
+    """
     tenant = Tenant.objects.filter(slug=slug).first()
     if tenant is not None:
-        return tenant
+        expected = expected_seed(conversations, per_conversation, THREAD_LENGTH)
+        problem = seed_mismatch(expected=expected, found=seed_size(tenant))
+        if problem is None:
+            return tenant
+        if not reseed:
+            sys.exit(f"{slug} {problem}: run again with --reseed to delete it and seed it anew")
+        print(f"{slug} {problem}: deleting it", flush=True)
+        drop_tenant(tenant)
     volume = f"{conversations:,} conversations, ~{conversations * per_conversation:,} messages"
     print(f"seeding {slug}: {volume}", flush=True)
     started = time.monotonic()
@@ -90,6 +105,25 @@ def seed(slug: str, conversations: int, per_conversation: int) -> Tenant:
         cursor.execute("ANALYZE")
     print(f"  seeded in {time.monotonic() - started:.0f} s", flush=True)
     return tenant
+
+
+def seed_size(tenant: Tenant) -> SeedSize:
+    return SeedSize(
+        conversations=Conversation.objects.for_tenant(tenant).count(),
+        messages=Message.objects.for_tenant(tenant).count(),
+    )
+
+
+def drop_tenant(tenant: Tenant) -> None:
+    """Deletes a bench tenant and what it holds (keys last: the data keys protect them)."""
+    from privacy.models import DataKey, TenantKey
+
+    with transaction.atomic():
+        for model in (Message, Conversation, Contact, DataKey, TenantKey):
+            model.objects.for_tenant(tenant).delete()
+        users = [m.user_id for m in Membership.objects.for_tenant(tenant)]
+        tenant.delete()
+        User.objects.filter(pk__in=users).delete()
 
 
 def _message(conversation: Conversation, m: int) -> Message:
@@ -156,13 +190,18 @@ def main() -> None:
         "--seconds", type=float, default=5.0, help="duration of each throughput run"
     )
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument(
+        "--reseed", action="store_true", help="delete and seed again a tenant of the wrong size"
+    )
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("inbox_bench measures PostgreSQL: set DATABASE_URL=postgres://...")
 
     per = args.messages_per_conversation
-    large = seed(f"bench-large-{args.conversations}-{per}", args.conversations, per)
-    small = seed(f"bench-small-{args.small}-{per}", args.small, per)
+    large = seed(
+        f"bench-large-{args.conversations}-{per}", args.conversations, per, reseed=args.reseed
+    )
+    small = seed(f"bench-small-{args.small}-{per}", args.small, per, reseed=args.reseed)
     tokens = {large: token_for(large), small: token_for(small)}
     threads = {t: busiest_conversation(t).id for t in (large, small)}
     inbox = "/api/v1/conversations?limit=25"
