@@ -52,18 +52,23 @@ def require_same_tenant(tenant, *objects) -> None:
             raise TenantMismatch("Not found.")
 
 
-def apply_changes(obj: models.Model, changes: dict, *, allowed: set[str] | frozenset[str]):
-    """Sets validated ``changes`` on ``obj`` and saves just those columns.
-
-    A field outside ``allowed`` (``tenant_id``, ``id``...) is refused before
-    anything is written. Returns the names of the fields that were saved.
-    """
+def refuse_other_fields(changes: dict, *, allowed) -> None:
+    """Invalid (a 400 naming each field) when ``changes`` touch a field outside ``allowed``."""
     refused = sorted(set(changes) - set(allowed))
     if refused:
         raise Invalid(
             "These fields cannot be changed here.",
             fields={name: ["Cannot be changed here."] for name in refused},
         )
+
+
+def apply_changes(obj: models.Model, changes: dict, *, allowed: set[str] | frozenset[str]):
+    """Sets validated ``changes`` on ``obj`` and saves just those columns.
+
+    A field outside ``allowed`` (``tenant_id``, ``id``...) is refused before
+    anything is written. Returns the names of the fields that were saved.
+    """
+    refuse_other_fields(changes, allowed=allowed)
     for name, value in changes.items():
         setattr(obj, name, value)
     if changes:
