@@ -3,7 +3,7 @@ tenant B's object ids: every one must be a 404, and no list may show B's data.""
 
 import pytest
 
-from tests.isolation.walker import api_endpoints, walk_api
+from tests.isolation.walker import api_endpoints, walk_api, walk_bodies
 
 pytestmark = pytest.mark.django_db
 
@@ -50,3 +50,42 @@ def test_the_walk_fails_for_an_endpoint_it_cannot_address(
 def test_public_endpoints_are_still_there():
     names = {e.name for e in api_endpoints()}
     assert set(PUBLIC) <= names
+
+
+def test_ids_in_request_bodies_are_resolved_inside_the_caller_tenant(
+    tenant_a, tenant_b, own, foreign
+):
+    walk = walk_bodies(
+        client=tenant_a.client(),
+        own=own,
+        foreign=foreign,
+        foreign_tenant=tenant_b.tenant,
+        public=PUBLIC,
+    )
+    assert walk.failures == []
+    # Shops, accounts and assignees are all sent from the other tenant.
+    assert {
+        "POST api/v1/phone-numbers body shop",
+        "POST api/v1/phone-numbers body account",
+        "PATCH api/v1/phone-numbers/<uuid:number_id> body shop",
+        "POST api/v1/widgets body shop",
+        "POST api/v1/conversations/<uuid:conversation_id>/assign body assignee",
+    } <= set(walk.exercised)
+
+
+def test_the_body_walk_catches_a_body_id_looked_up_without_the_tenant(
+    tenant_a, tenant_b, own, foreign, settings
+):
+    settings.ROOT_URLCONF = "tests.isolation.leaky_urls"
+    walk = walk_bodies(
+        client=tenant_a.client(),
+        own=own,
+        foreign=foreign,
+        foreign_tenant=tenant_b.tenant,
+        public=PUBLIC,
+    )
+    assert walk.failures == [
+        "POST api/v1/leaky/numbers/<uuid:number_id>/move body shop: expected 400 or 404, got 200",
+        "POST api/v1/leaky/numbers/<uuid:number_id>/move body shop: "
+        "rows span two tenants: PhoneNumber.shop",
+    ]

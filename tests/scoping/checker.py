@@ -24,8 +24,8 @@ from django.core.exceptions import FieldDoesNotExist
 ROOT = Path(__file__).resolve().parents[2]
 SCOPED = frozenset({"for_tenant", "dangerously_unscoped"})
 WAY_OUT = "dangerously_unscoped"
-# Functions that take a model or queryset and bind the tenant themselves.
-SCOPING_FUNCTIONS = frozenset({"tenant_get"})
+# Callables that take a model or queryset and bind the tenant themselves.
+SCOPING_FUNCTIONS = frozenset({"tenant_get", "TenantPrimaryKeyRelatedField"})
 # Inserts carry their tenant in their values and read nothing back.
 INSERTS = frozenset({"create", "bulk_create"})
 # What a relation manager is asked when it is queried.
@@ -182,11 +182,9 @@ def _judge(calls: list[ast.Call], outer: ast.AST, parents) -> str | None:
     if methods and methods[0] in INSERTS:
         return None
     holder = parents.get(outer)
-    if (
-        isinstance(holder, ast.Call)
-        and outer in holder.args
-        and _called_name(holder) in SCOPING_FUNCTIONS
-    ):
+    if isinstance(holder, ast.keyword):
+        holder = parents.get(holder)
+    if isinstance(holder, ast.Call) and _called_name(holder) in SCOPING_FUNCTIONS:
         return None
     shown = ".".join(methods) or "manager"
     return f'query ({shown}) without .for_tenant(...) or .dangerously_unscoped(reason="...")'
