@@ -51,6 +51,7 @@ def _objects(world, number: str) -> dict:
         "invitation_id": invitation.id,
         "token_id": token.id,
         "shop_id": world.shop.id,
+        "tenant_slug": world.tenant.slug,
         "alert_id": SecurityAlertFactory(tenant=world.tenant).id,
         **_conversation_objects(world),
         **_sms_objects(world, number),

@@ -1,5 +1,6 @@
 """The real URLs plus two endpoints that forget the tenant, to prove the walk notices."""
 
+from django.http import HttpResponse
 from django.urls import include, path
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -9,6 +10,7 @@ from instaply.urls import urlpatterns as real_urlpatterns
 from tenants.api.base import TenantAPIView
 from tenants.models import Shop
 from tenants.permissions import Capability
+from web.tenancy import member_required
 
 
 class UnscopedShopDetail(TenantAPIView):
@@ -51,3 +53,29 @@ leaky = [
 ]
 
 urlpatterns = [path("api/v1/", include((leaky, "leaky"), namespace="leaky")), *real_urlpatterns]
+
+
+@member_required(Capability.CONVERSATIONS_READ)
+def unscoped_conversation_page(request, conversation_id):
+    from conversations.models import Conversation
+
+    conversation = Conversation.objects.get(pk=conversation_id)  # the bug: no tenant bound
+    return HttpResponse(f"<h1>Conversation with the shop {conversation.shop_id}</h1>")
+
+
+@member_required(Capability.CONVERSATIONS_WRITE)
+def unscoped_label_form(request, conversation_id):
+    from conversations.models import ConversationLabel, Label
+    from conversations.selectors import conversation_get
+
+    conversation = conversation_get(tenant=request.tenant, id=conversation_id)
+    label = Label.objects.get(pk=request.POST["label"])  # the bug: no tenant bound
+    ConversationLabel.objects.create(tenant=request.tenant, conversation=conversation, label=label)
+    return HttpResponse("Labels saved.")
+
+
+leaky_pages = [
+    path("leaky/c/<uuid:conversation_id>/", unscoped_conversation_page, name="conversation"),
+    path("leaky/c/<uuid:conversation_id>/labels", unscoped_label_form, name="labels"),
+]
+urlpatterns = [path("", include((leaky_pages, "leaky-web"), namespace="leaky-web")), *urlpatterns]

@@ -3,7 +3,7 @@ tenant B's object ids: every one must be a 404, and no list may show B's data.""
 
 import pytest
 
-from tests.isolation.walker import api_endpoints, walk_api, walk_bodies
+from tests.isolation.walker import api_endpoints, walk_api, walk_bodies, walk_pages
 
 pytestmark = pytest.mark.django_db
 
@@ -88,4 +88,70 @@ def test_the_body_walk_catches_a_body_id_looked_up_without_the_tenant(
         "POST api/v1/leaky/numbers/<uuid:number_id>/move body shop: expected 400 or 404, got 200",
         "POST api/v1/leaky/numbers/<uuid:number_id>/move body shop: "
         "rows span two tenants: PhoneNumber.shop",
+    ]
+
+
+# Pages that name no tenant's object, with the reason they are safe.
+PUBLIC_PAGES = {
+    "web:accept-invitation": "the token is looked up inside the tenant the link names",
+    "web:password-reset-confirm": "a person's own reset link; it names no tenant's object",
+}
+
+
+def _staff_browser(world):
+    from web.tests.helpers import verified_client
+
+    return verified_client(world.owner.user)
+
+
+def test_every_page_and_form_is_scoped_to_the_caller_tenant(
+    tenant_a, tenant_b, own, foreign, foreign_values
+):
+    walk = walk_pages(
+        client=_staff_browser(tenant_a),
+        own=own,
+        foreign=foreign,
+        foreign_values=foreign_values,
+        foreign_tenant=tenant_b.tenant,
+        public=PUBLIC_PAGES,
+    )
+    assert walk.failures == []
+    assert {
+        "GET c/<uuid:conversation_id>/",
+        "POST c/<uuid:conversation_id>/assign",
+        "POST c/<uuid:conversation_id>/assign form assignee",
+        "POST c/<uuid:conversation_id>/labels form label",
+        "POST settings/numbers/ form shop",
+        "POST settings/numbers/ form account",
+        "POST settings/widget/ form shop",
+        "POST switch-tenant/ form tenant",
+        "GET settings/shops/<uuid:shop_id>/",
+        "GET inbox/",
+    } <= set(walk.exercised)
+
+
+def test_the_page_walk_catches_a_deliberately_unscoped_page_and_form(
+    tenant_a, tenant_b, own, foreign, foreign_values, settings
+):
+    from tests.isolation.walker import PAGE_FORMS
+
+    settings.ROOT_URLCONF = "tests.isolation.leaky_urls"
+    walk = walk_pages(
+        client=_staff_browser(tenant_a),
+        own=own,
+        foreign=foreign,
+        foreign_values=foreign_values,
+        foreign_tenant=tenant_b.tenant,
+        public=PUBLIC_PAGES,
+        namespaces=("leaky-web",),
+        forms=PAGE_FORMS | {"leaky-web:labels": {"label": "label_id"}},
+    )
+    shop = foreign["shop_id"]()
+    assert walk.failures == [
+        "GET leaky/c/<uuid:conversation_id>/: expected (404, 405), got 200",
+        f"GET leaky/c/<uuid:conversation_id>/: answer contains the other tenant's [{shop!r}]",
+        "POST leaky/c/<uuid:conversation_id>/: expected (404, 405), got 200",
+        f"POST leaky/c/<uuid:conversation_id>/: answer contains the other tenant's [{shop!r}]",
+        "POST leaky/c/<uuid:conversation_id>/labels form label: "
+        "rows span two tenants: ConversationLabel.label",
     ]

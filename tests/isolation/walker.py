@@ -269,3 +269,113 @@ def walk_bodies(
     if changed:
         result.failures.append(f"the other tenant's data changed: {changed}")
     return result
+
+
+# Web pages -----------------------------------------------------------------------
+
+# Forms of the pages that carry ids in their body: field -> the object it names
+# (a key of the ids fixture) or a plain value that makes the rest valid.
+PAGE_FORMS = {
+    "web:assign": {"assignee": "member_id"},
+    "web:labels": {"label": "label_id"},
+    "web:numbers": {"shop": "shop_id", "account": "account_id", "number": "+15017122644"},
+    "web:widgets": {"shop": "shop_id"},
+    "web:switch-tenant": {"tenant": "tenant_slug"},
+}
+
+
+@dataclass(frozen=True)
+class Page:
+    route: str
+    name: str
+
+    @property
+    def params(self) -> list[str]:
+        return [m["name"] for m in _PARAM.finditer(self.route)]
+
+    def path(self, ids: dict[str, str]) -> str:
+        return "/" + _PARAM.sub(lambda m: str(ids[m["name"]]), self.route)
+
+
+def web_pages(urlconf: str | None = None, namespaces=("web",)) -> Iterator[Page]:
+    def walk(patterns, prefix, namespace):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                ns = ":".join(filter(None, [namespace, pattern.namespace]))
+                yield from walk(pattern.url_patterns, prefix + str(pattern.pattern), ns)
+            elif isinstance(pattern, URLPattern) and namespace in namespaces:
+                yield Page(prefix + str(pattern.pattern), f"{namespace}:{pattern.name}")
+
+    yield from walk(get_resolver(urlconf).url_patterns, "", "")
+
+
+def _body(response) -> str:
+    data = b"".join(response.streaming_content) if response.streaming else response.content
+    return data.decode(errors="replace")
+
+
+def walk_pages(
+    *,
+    client,
+    own: dict[str, Callable[[], str]],
+    foreign: dict[str, Callable[[], str]],
+    foreign_values: list[str],
+    foreign_tenant,
+    public: dict[str, str],
+    urlconf: str | None = None,
+    namespaces=("web",),
+    forms: dict | None = None,
+) -> Walk:
+    """GETs and POSTs every page with the other tenant's ids: in the address they
+    are a 404 (or 405 for a method the page does not take); in a form's body they
+    are refused. No answer shows the other tenant's values, none of its rows
+    changes, and no row comes to span the two tenants."""
+    result = Walk(exercised=[], failures=[])
+    before = fingerprint(foreign_tenant)
+    forms = PAGE_FORMS if forms is None else forms
+    spans: set[str] = set()
+
+    def check(label, response, expected=None, sent=()):
+        result.exercised.append(label)
+        if expected is not None and response.status_code not in expected:
+            result.failures.append(f"{label}: expected {expected}, got {response.status_code}")
+        # An error page may repeat what the caller sent; anything else of B's is a leak.
+        leaked = [v for v in foreign_values if v in _body(response) and v not in sent]
+        if leaked:
+            result.failures.append(f"{label}: answer contains the other tenant's {leaked}")
+        for span in sorted(set(cross_tenant_references()) - spans):
+            spans.add(span)  # named once, by the request that made it
+            result.failures.append(f"{label}: rows span two tenants: {span}")
+
+    for page in web_pages(urlconf, namespaces):
+        if page.name in public:
+            continue
+        unknown = [p for p in page.params if p not in foreign]
+        if unknown:
+            result.failures.append(
+                f"{page.route}: no foreign object for {unknown}; extend the isolation walk"
+            )
+            continue
+        if page.params:
+            sent = [foreign[p]() for p in page.params]
+            path = page.path({p: foreign[p]() for p in page.params})
+            check(f"GET {page.route}", client.get(path), (404, 405), sent)
+            check(f"POST {page.route}", client.post(path), (404, 405), sent)
+        elif page.name not in forms:
+            check(f"GET {page.route}", client.get(page.path({})))
+        form = forms.get(page.name)
+        if form:
+            path = page.path({p: own[p]() for p in page.params})
+            for name, value in form.items():
+                if value not in foreign:
+                    continue
+                body = {f: (own[v]() if v in own else v) for f, v in form.items()}
+                body[name] = foreign[value]()
+                # Not a 2xx showing B's content (the check above), nor a change below.
+                check(f"POST {page.route} form {name}", client.post(path, body), sent=[body[name]])
+    changed = [
+        name for name, digest in fingerprint(foreign_tenant).items() if before[name] != digest
+    ]
+    if changed:
+        result.failures.append(f"the other tenant's data changed: {changed}")
+    return result
