@@ -179,8 +179,8 @@ def tenant_models() -> list[type]:
 def cross_tenant_references() -> list[str]:
     """Rows whose foreign key points at another tenant's row (a label of B on a
     conversation of A, a number of A in B's shop): none may exist, ever."""
-    found = []
-    for model in tenant_models():
+    found, models = [], tenant_models()
+    for model in models:
         rows = model._default_manager.dangerously_unscoped(
             reason="the walk looks for rows that span two tenants"
         )
@@ -188,7 +188,7 @@ def cross_tenant_references() -> list[str]:
             target = field.related_model
             if not field.is_relation or target is None or field.name == "tenant":
                 continue
-            if target not in tenant_models():
+            if target not in models:
                 continue
             spanning = rows.filter(**{f"{field.name}__isnull": False}).exclude(
                 **{f"{field.name}__tenant": F("tenant")}
