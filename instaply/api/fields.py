@@ -40,6 +40,14 @@ class TenantPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
             )
         return tenant
 
+    def get_queryset(self):
+        # What DRF offers as choices (the browsable API's forms): the tenant's own, or none.
+        queryset = self.base
+        if isinstance(queryset, type):
+            queryset = queryset._default_manager.all()
+        tenant = self.context.get("tenant")
+        return queryset.for_tenant(tenant) if tenant is not None else queryset.none()
+
     def to_internal_value(self, data):
         try:
             pk = self.pk_field.to_internal_value(data)

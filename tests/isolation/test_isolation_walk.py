@@ -1,5 +1,7 @@
-"""Tenant A's owner, the most privileged member, walks every API endpoint with
-tenant B's object ids: every one must be a 404, and no list may show B's data."""
+"""Tenant A's owner, the most privileged member, walks every API endpoint and
+every page with tenant B's object ids: in the address every one must be a 404,
+no list may show B's data, and ids of B's objects in request bodies and page
+forms are refused without changing anything of B's or linking A's rows to B's."""
 
 import pytest
 

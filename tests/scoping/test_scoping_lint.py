@@ -142,6 +142,11 @@ SCOPED = {
         def conversation(tenant, id):
             return tenant_get(Conversation.objects.select_related("shop"), tenant=tenant, id=id)
     """,
+    "narrowed for the body-id field, which adds the tenant": """
+        from instaply.api.fields import TenantPrimaryKeyRelatedField
+        from tenants.models import Membership
+        assignee = TenantPrimaryKeyRelatedField(queryset=Membership.objects.filter(revoked_at=None))
+    """,
     "an insert carries its tenant": """
         from conversations.models import Label
         def label(tenant):
