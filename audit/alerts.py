@@ -43,7 +43,10 @@ def raise_alert(
         subject_key += f"|{ip}"
     with transaction.atomic():
         recent = (
-            SecurityAlert.objects.select_for_update()
+            SecurityAlert.objects.dangerously_unscoped(
+                reason="platform alerts have no tenant; subject_key names the tenant"
+            )
+            .select_for_update()
             .filter(
                 subject_key=subject_key,
                 acknowledged_at__isnull=True,
@@ -61,7 +64,9 @@ def raise_alert(
             return recent
         # The bucket makes concurrent evaluations of one burst agree on one row.
         bucket = int(event.created_at.timestamp()) // window
-        alert, created = SecurityAlert.objects.get_or_create(
+        alert, created = SecurityAlert.objects.dangerously_unscoped(
+            reason="dedup_key names the tenant (or the platform)"
+        ).get_or_create(
             dedup_key=f"{subject_key}|{bucket}",
             acknowledged_at=None,
             defaults={
@@ -124,7 +129,12 @@ def alert_recipients(alert: SecurityAlert) -> list[str]:
 def alert_notify(*, alert_id) -> bool:
     """Emails the alert once; False when already sent (or gone)."""
     with transaction.atomic():
-        alert = SecurityAlert.objects.select_for_update().filter(pk=alert_id).first()
+        alert = (
+            SecurityAlert.objects.dangerously_unscoped(reason="task by id of an alert we raised")
+            .select_for_update()
+            .filter(pk=alert_id)
+            .first()
+        )
         if alert is None or alert.notified_at is not None:
             return False
         subject = f"Instaply security alert: {alert.get_rule_display()}"
@@ -148,7 +158,7 @@ def alert_notify(*, alert_id) -> bool:
 @transaction.atomic
 def alert_acknowledge(*, alert: SecurityAlert, request) -> SecurityAlert:
     """Marks the alert handled; acknowledging again changes nothing."""
-    alert = SecurityAlert.objects.select_for_update().get(pk=alert.pk)
+    alert = SecurityAlert.objects.for_tenant(alert.tenant_id).select_for_update().get(pk=alert.pk)
     if alert.acknowledged_at is None:
         alert.acknowledged_at = timezone.now()
         alert.acknowledged_by = request.user

@@ -14,13 +14,14 @@ from django.utils import timezone
 
 from audit import actions
 from instaply.ids import uuid7
+from tenants.models.base import TenantQuerySet
 
 
 class AppendOnlyError(Exception):
     """An attempt to change or delete audit evidence through the ORM."""
 
 
-class AppendOnlyQuerySet(models.QuerySet):
+class AppendOnlyQuerySet(TenantQuerySet):
     def update(self, **kwargs):
         raise AppendOnlyError(f"{self.model._meta.label} rows are append-only.")
 
@@ -238,6 +239,8 @@ class SecurityAlert(models.Model):
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+
+    objects = TenantQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

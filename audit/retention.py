@@ -83,5 +83,7 @@ def _prune_one_batch(*, cutoff: dt.datetime, now: dt.datetime) -> int | None:
         appender.save()
         with pgtrigger.ignore(*IGNORE_TRIGGERS):
             doomed.dangerously_prune()
-            AuditEvent.objects.filter(pk__in=event_ids).dangerously_prune()
+            AuditEvent.objects.dangerously_unscoped(
+                reason="retention prunes every tenant's expired events"
+            ).filter(pk__in=event_ids).dangerously_prune()
         return len(event_ids)

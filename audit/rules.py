@@ -48,7 +48,9 @@ def evaluate(event: AuditEvent) -> list[SecurityAlert]:
 def _window(event: AuditEvent, seconds: int):
     """Events of the window that ends with this one."""
     start = event.created_at - dt.timedelta(seconds=seconds)
-    return AuditEvent.objects.filter(created_at__gt=start, created_at__lte=event.created_at)
+    return AuditEvent.objects.dangerously_unscoped(
+        reason="alert rules count sign-in failures across tenants (one IP, many accounts)"
+    ).filter(created_at__gt=start, created_at__lte=event.created_at)
 
 
 def _duration(seconds: int) -> str:
@@ -178,23 +180,31 @@ def new_login_ip(event: AuditEvent) -> list[SecurityAlert]:
     if event.actor_kind not in ("user", "platform_staff") or not event.actor_id:
         return []
     tenant_ids = list(
-        Membership.objects.filter(
+        Membership.objects.dangerously_unscoped(reason="every workspace this person owns or runs")
+        .filter(
             user_id=event.actor_id,
             role__in=(Role.OWNER, Role.ADMIN),
             revoked_at__isnull=True,
             user__is_active=True,
-        ).values_list("tenant_id", flat=True)
+        )
+        .values_list("tenant_id", flat=True)
     )
     if not tenant_ids:
         return []
     # Index: audit_login_ok_actor (actor_id, ip), partial on successful sign-ins.
-    earlier = AuditEvent.objects.filter(
-        action=actions.AUTH_LOGIN_SUCCEEDED,
-        outcome=AuditEvent.Outcome.SUCCESS,
-        actor_kind=event.actor_kind,
-        actor_id=event.actor_id,
-        created_at__lte=event.created_at,
-    ).exclude(pk=event.pk)
+    earlier = (
+        AuditEvent.objects.dangerously_unscoped(
+            reason="a person's sign-ins are platform events, not one tenant's"
+        )
+        .filter(
+            action=actions.AUTH_LOGIN_SUCCEEDED,
+            outcome=AuditEvent.Outcome.SUCCESS,
+            actor_kind=event.actor_kind,
+            actor_id=event.actor_id,
+            created_at__lte=event.created_at,
+        )
+        .exclude(pk=event.pk)
+    )
     if not earlier.exists() or earlier.filter(ip=event.ip).exists():
         return []
     seconds = settings.SECURITY_ALERT_NEW_LOGIN_IP_WINDOW

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 
 from audit.models import AuditEvent, AuditSeal, SecurityAlert
-from instaply.errors import Invalid, NotFound
+from instaply.errors import Invalid
+from tenants.scoping import tenant_get
 
 EXPORT_PAGE = 1000
 _ACTION_FILTER = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)*(\.\*)?$")
@@ -27,7 +28,7 @@ class ExportFilters:
 
 def audit_event_filter(*, tenant, filters: ExportFilters) -> QuerySet[AuditEvent]:
     """The tenant's events matching the filters; raises Invalid for a malformed one."""
-    events = AuditEvent.objects.filter(tenant=tenant)
+    events = AuditEvent.objects.for_tenant(tenant)
     if filters.since and filters.until and filters.since > filters.until:
         raise Invalid("since must be before until.", fields={"since": ["After until."]})
     if filters.since:
@@ -118,14 +119,11 @@ def seal_of(event: AuditEvent) -> AuditSeal | None:
 
 def security_alert_list(*, tenant, open_only: bool = False) -> QuerySet[SecurityAlert]:
     # Index: alert_tenant_created (tenant, -created_at).
-    alerts = SecurityAlert.objects.filter(tenant=tenant)
+    alerts = SecurityAlert.objects.for_tenant(tenant)
     if open_only:
         alerts = alerts.filter(acknowledged_at__isnull=True)
     return alerts.order_by("-created_at", "-id")
 
 
 def security_alert_get(*, tenant, id) -> SecurityAlert:
-    alert = SecurityAlert.objects.filter(tenant=tenant, pk=id).first()
-    if alert is None:
-        raise NotFound("No security alert with this id.")
-    return alert
+    return tenant_get(SecurityAlert, tenant=tenant, id=id, what="security alert")

@@ -29,7 +29,11 @@ def evaluate_event(event_id: str) -> int:
     from audit.models import AuditEvent
     from audit.rules import evaluate
 
-    event = AuditEvent.objects.filter(pk=event_id).first()
+    event = (
+        AuditEvent.objects.dangerously_unscoped(reason="task by id of an event just recorded")
+        .filter(pk=event_id)
+        .first()
+    )
     return len(evaluate(event)) if event is not None else 0
 
 

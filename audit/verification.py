@@ -83,7 +83,11 @@ def verify_chain() -> Verdict:
             previous.hash,
         )
     _check_heads(verdict, previous, tenant_last)
-    verdict.pending = AuditEvent.objects.filter(seal__isnull=True).count()
+    verdict.pending = (
+        AuditEvent.objects.dangerously_unscoped(reason="the global chain spans every tenant")
+        .filter(seal__isnull=True)
+        .count()
+    )
     return verdict
 
 
@@ -118,7 +122,7 @@ def verify_tenant_chain(tenant) -> Verdict:
             f"the tenant's chain ends at {previous.tenant_seq} but its head records {head.seq}"
             " (newer seals were deleted)",
         )
-    verdict.pending = AuditEvent.objects.filter(tenant_id=tenant.pk, seal__isnull=True).count()
+    verdict.pending = AuditEvent.objects.for_tenant(tenant).filter(seal__isnull=True).count()
     return verdict
 
 

@@ -117,12 +117,14 @@ def simulator_accounts() -> list[dict]:
     file wants them, webhooks pointing at PUBLIC_BASE_URL. Development only:
     it holds the accounts' secrets."""
     accounts = []
-    rows = ProviderAccount.objects.filter(platform_owned=False, active=True).prefetch_related(
-        "numbers"
+    rows = (
+        ProviderAccount.objects.dangerously_unscoped(reason="the simulator plays every tenant")
+        .filter(platform_owned=False, active=True)
+        .prefetch_related("numbers")
     )
     for account in rows:
         urls = webhook_urls(account.provider)
-        numbers = [n.number for n in account.numbers.all() if n.active]
+        numbers = [n.number for n in account.numbers.for_tenant(account.tenant_id) if n.active]
         common = {
             "numbers": numbers,
             "inbound_webhook_url": urls["inbound"],

@@ -11,15 +11,8 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from channels_sms.models import TWILIO_PROTOCOL, PhoneNumber, Provider, ProviderAccount
-from instaply.errors import NotFound
 from tenants.models import Tenant
-
-
-def _get(queryset: QuerySet, *, tenant: Tenant, id, what: str):
-    try:
-        return queryset.for_tenant(tenant).get(pk=id)
-    except (queryset.model.DoesNotExist, ValueError, TypeError):
-        raise NotFound(f"No {what} with this id.") from None
+from tenants.scoping import tenant_get
 
 
 def provider_account_list(*, tenant: Tenant) -> QuerySet[ProviderAccount]:
@@ -28,7 +21,7 @@ def provider_account_list(*, tenant: Tenant) -> QuerySet[ProviderAccount]:
 
 
 def provider_account_get(*, tenant: Tenant, id) -> ProviderAccount:
-    return _get(ProviderAccount.objects, tenant=tenant, id=id, what="SMS provider account")
+    return tenant_get(ProviderAccount.objects, tenant=tenant, id=id, what="SMS provider account")
 
 
 def phone_number_list(*, tenant: Tenant) -> QuerySet[PhoneNumber]:
@@ -41,7 +34,7 @@ def phone_number_list(*, tenant: Tenant) -> QuerySet[PhoneNumber]:
 
 
 def phone_number_get(*, tenant: Tenant, id) -> PhoneNumber:
-    return _get(
+    return tenant_get(
         PhoneNumber.objects.select_related("account"), tenant=tenant, id=id, what="phone number"
     )
 
@@ -145,9 +138,8 @@ def route_account(*, providers, account_ref: str) -> ProviderAccount | None:
     if not account_ref:
         return None
     return (
-        ProviderAccount.objects.filter(
-            provider__in=providers, account_ref=account_ref, platform_owned=False
-        )
+        ProviderAccount.objects.dangerously_unscoped(reason="a webhook's account finds its tenant")
+        .filter(provider__in=providers, account_ref=account_ref, platform_owned=False)
         .order_by("created_at")
         .first()
     )

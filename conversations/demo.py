@@ -23,7 +23,7 @@ def demo_inbox_ensure(*, shop: Shop) -> Widget:
         widget.allowed_origins = sorted(set(widget.allowed_origins) | set(DEMO_ORIGINS))
         widget.save(update_fields=["allowed_origins"])
     for name, colour in (("order", "#1f7a3d"), ("complaint", "#a3262a"), ("vip", "#7a4e00")):
-        Label.objects.get_or_create(
+        Label.objects.for_tenant(shop.tenant_id).get_or_create(
             tenant_id=shop.tenant_id, name=name, defaults={"colour": colour}
         )
     for shortcut, text in (
@@ -31,7 +31,7 @@ def demo_inbox_ensure(*, shop: Shop) -> Widget:
         ("ready", "Good news: your order is ready for pick-up."),
         ("thanks", "Thank you for your message, we will get back to you shortly."),
     ):
-        CannedResponse.objects.get_or_create(
+        CannedResponse.objects.for_tenant(shop.tenant_id).get_or_create(
             tenant_id=shop.tenant_id, shortcut=shortcut, defaults={"text": text}
         )
     if not shop.auto_reply_text:

@@ -19,21 +19,15 @@ from conversations.models import (
     Widget,
 )
 from instaply.api import cursors
-from instaply.errors import Invalid, NotFound
+from instaply.errors import Invalid
 from privacy import keyring
 from privacy.blind_index import NORMALISERS, blind_index
 from tenants.models import Membership, Tenant
-
-
-def _get(queryset: QuerySet, *, tenant: Tenant, id, what: str):
-    try:
-        return queryset.for_tenant(tenant).get(pk=id)
-    except (queryset.model.DoesNotExist, ValueError, TypeError):
-        raise NotFound(f"No {what} with this id.") from None
+from tenants.scoping import tenant_get
 
 
 def conversation_get(*, tenant: Tenant, id) -> Conversation:
-    return _get(
+    return tenant_get(
         Conversation.objects.select_related("contact", "shop", "assignee__user"),
         tenant=tenant,
         id=id,
@@ -86,9 +80,11 @@ def conversation_list(
         # A row comparison, so PostgreSQL seeks into conv_tenant_activity instead of
         # filtering every row before the cursor: a deep page costs a first page.
         rows = rows.filter(TupleLessThan(Tuple(F("last_activity_at"), F("id")), (at, last_id)))
-    seen = ConversationRead.objects.filter(conversation=OuterRef("pk"), membership=member).values(
-        "inbound_count_seen"
-    )[:1]
+    seen = (
+        ConversationRead.objects.for_tenant(tenant)
+        .filter(conversation=OuterRef("pk"), membership=member)
+        .values("inbound_count_seen")[:1]
+    )
     page = list(
         rows.select_related("contact", "assignee__user")
         .only(*_LIST_COLUMNS)
@@ -156,7 +152,7 @@ def message_list(
 
 
 def message_get(*, conversation: Conversation, id) -> Message:
-    return _get(
+    return tenant_get(
         Message.objects.filter(conversation=conversation),
         tenant=conversation.tenant_id,
         id=id,
@@ -174,7 +170,7 @@ def note_list(*, conversation: Conversation) -> list[Note]:
 
 
 def contact_get(*, tenant: Tenant, id) -> Contact:
-    return _get(Contact.objects, tenant=tenant, id=id, what="contact")
+    return tenant_get(Contact.objects, tenant=tenant, id=id, what="contact")
 
 
 def contact_list(*, tenant: Tenant, cursor: str | None = None, limit: int = 25):
@@ -194,7 +190,7 @@ def label_list(*, tenant: Tenant) -> QuerySet[Label]:
 
 
 def label_get(*, tenant: Tenant, id) -> Label:
-    return _get(Label.objects, tenant=tenant, id=id, what="label")
+    return tenant_get(Label.objects, tenant=tenant, id=id, what="label")
 
 
 def canned_response_list(*, tenant: Tenant) -> QuerySet[CannedResponse]:
@@ -202,7 +198,7 @@ def canned_response_list(*, tenant: Tenant) -> QuerySet[CannedResponse]:
 
 
 def canned_response_get(*, tenant: Tenant, id) -> CannedResponse:
-    return _get(CannedResponse.objects, tenant=tenant, id=id, what="canned response")
+    return tenant_get(CannedResponse.objects, tenant=tenant, id=id, what="canned response")
 
 
 def widget_list(*, tenant: Tenant) -> QuerySet[Widget]:
@@ -210,7 +206,7 @@ def widget_list(*, tenant: Tenant) -> QuerySet[Widget]:
 
 
 def widget_get(*, tenant: Tenant, id) -> Widget:
-    return _get(Widget.objects.select_related("shop"), tenant=tenant, id=id, what="widget")
+    return tenant_get(Widget.objects.select_related("shop"), tenant=tenant, id=id, what="widget")
 
 
 def event_list(*, tenant: Tenant, after: int, limit: int = 100, settle_seconds: float = 1.0):

@@ -20,7 +20,8 @@ TWO_FACTOR_ENROL = "enrol"  # must set one up first
 
 def active_memberships(user):
     return (
-        Membership.objects.filter(user=user, revoked_at__isnull=True, user__is_active=True)
+        Membership.objects.dangerously_unscoped(reason="the workspaces a person belongs to")
+        .filter(user=user, revoked_at__isnull=True, user__is_active=True)
         .select_related("tenant", "user")
         .order_by("created_at")
     )

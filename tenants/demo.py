@@ -78,7 +78,7 @@ def demo_tenant_ensure(*, name: str) -> dict:
             user.set_password(password)
             user.is_active = True
             user.save(update_fields=["password", "is_active"])
-        membership, created = Membership.objects.get_or_create(
+        membership, created = Membership.objects.for_tenant(tenant).get_or_create(
             tenant=tenant, user=user, defaults={"role": role}
         )
         if not created and (membership.role != role or membership.revoked_at):

@@ -3,15 +3,8 @@ another tenant's object is the same 404 as a missing one."""
 
 from django.db.models import QuerySet
 
-from instaply.errors import NotFound
 from tenants.models import ApiToken, Invitation, Membership, Shop, Tenant
-
-
-def _get(queryset: QuerySet, *, tenant: Tenant, id, what: str):
-    try:
-        return queryset.for_tenant(tenant).get(pk=id)
-    except (queryset.model.DoesNotExist, ValueError):
-        raise NotFound(f"No {what} with this id.") from None
+from tenants.scoping import tenant_get
 
 
 def membership_list(*, tenant: Tenant) -> QuerySet[Membership]:
@@ -20,7 +13,7 @@ def membership_list(*, tenant: Tenant) -> QuerySet[Membership]:
 
 
 def membership_get(*, tenant: Tenant, id) -> Membership:
-    return _get(
+    return tenant_get(
         Membership.objects.select_related("user", "tenant"), tenant=tenant, id=id, what="member"
     )
 
@@ -34,7 +27,7 @@ def invitation_list(*, tenant: Tenant) -> QuerySet[Invitation]:
 
 
 def invitation_get(*, tenant: Tenant, id) -> Invitation:
-    return _get(Invitation.objects, tenant=tenant, id=id, what="invitation")
+    return tenant_get(Invitation.objects, tenant=tenant, id=id, what="invitation")
 
 
 def api_token_list(*, tenant: Tenant, membership: Membership | None) -> QuerySet[ApiToken]:
@@ -46,7 +39,7 @@ def api_token_list(*, tenant: Tenant, membership: Membership | None) -> QuerySet
 
 
 def api_token_get(*, tenant: Tenant, id, membership: Membership | None) -> ApiToken:
-    return _get(
+    return tenant_get(
         api_token_list(tenant=tenant, membership=membership), tenant=tenant, id=id, what="token"
     )
 
@@ -56,4 +49,4 @@ def shop_list(*, tenant: Tenant) -> QuerySet[Shop]:
 
 
 def shop_get(*, tenant: Tenant, id) -> Shop:
-    return _get(Shop.objects, tenant=tenant, id=id, what="shop")
+    return tenant_get(Shop.objects, tenant=tenant, id=id, what="shop")

@@ -104,7 +104,7 @@ def conversation_page(request, conversation_id):
         listed=len(listing["conversations"]),
     )
     contact = conversation.contact
-    labelled = list(conversation.labels.all())
+    labelled = list(conversation.labels.for_tenant(request.tenant))
     can_write = request.membership.can(WRITE)
     canned = list(selectors.canned_response_list(tenant=request.tenant)) if can_write else []
     context = listing | {
@@ -289,7 +289,7 @@ def change_status(request, conversation_id):
 def set_labels(request, conversation_id):
     conversation = _conversation(request, conversation_id)
     wanted = set(request.POST.getlist("label"))
-    current = {label.id for label in conversation.labels.all()}
+    current = {label.id for label in conversation.labels.for_tenant(request.tenant)}
     # Only the tenant's own labels can be set: ids are matched against its list.
     for label in selectors.label_list(tenant=request.tenant):
         present = str(label.id) in wanted

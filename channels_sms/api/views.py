@@ -6,14 +6,15 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from channels_sms import segments, selectors
-from channels_sms.models import Provider, SignatureMethod
+from channels_sms.models import Provider, ProviderAccount, SignatureMethod
 from channels_sms.services import numbers
 from channels_sms.webhooks.addresses import webhook_urls
 from conversations.services.messages import MAX_BODY_LENGTH
+from instaply.api.fields import TenantPrimaryKeyRelatedField
 from instaply.api.serializers import NestedOutput, StrictInput
 from tenants.api.base import TenantAPIView
+from tenants.models import Shop
 from tenants.permissions import Capability
-from tenants.selectors import shop_get
 
 MANAGE = Capability.CHANNELS_MANAGE
 
@@ -112,8 +113,8 @@ class PhoneNumberListApi(TenantAPIView):
     capabilities = {"GET": MANAGE, "POST": MANAGE}
 
     class Input(StrictInput):
-        shop = serializers.UUIDField()
-        account = serializers.UUIDField()
+        shop = TenantPrimaryKeyRelatedField(model=Shop)
+        account = TenantPrimaryKeyRelatedField(model=ProviderAccount)
         number = serializers.CharField(max_length=32)
         messaging_service_sid = serializers.CharField(max_length=34, required=False, default="")
 
@@ -125,13 +126,10 @@ class PhoneNumberListApi(TenantAPIView):
     @extend_schema(request=Input, responses={201: NumberOutput})
     def post(self, request):
         data = self.validated(self.Input, request.data)
-        # Ids from the body are looked up inside the caller's tenant.
-        shop = shop_get(tenant=self.tenant, id=data["shop"])
-        account = selectors.provider_account_get(tenant=self.tenant, id=data["account"])
         number = numbers.phone_number_create(
             actor=self.membership,
-            shop=shop,
-            account=account,
+            shop=data["shop"],
+            account=data["account"],
             number=data["number"],
             messaging_service_sid=data["messaging_service_sid"],
         )
@@ -145,7 +143,7 @@ class PhoneNumberDetailApi(TenantAPIView):
     capabilities = {"GET": MANAGE, "PATCH": MANAGE, "DELETE": MANAGE}
 
     class Input(StrictInput):
-        shop = serializers.UUIDField(required=False)
+        shop = TenantPrimaryKeyRelatedField(model=Shop, required=False)
         messaging_service_sid = serializers.CharField(
             max_length=34, required=False, allow_blank=True
         )
@@ -160,8 +158,6 @@ class PhoneNumberDetailApi(TenantAPIView):
     def patch(self, request, number_id):
         number = selectors.phone_number_get(tenant=self.tenant, id=number_id)
         data = self.validated(self.Input, request.data)
-        if "shop" in data:
-            data["shop"] = shop_get(tenant=self.tenant, id=data["shop"])
         number = numbers.phone_number_update(actor=self.membership, phone_number=number, **data)
         return Response(NumberOutput(number).data)
 

@@ -43,7 +43,8 @@ class Unrouted(Exception):
 def event_process(*, event_id) -> None:
     with transaction.atomic():
         event = (
-            InboundEvent.objects.select_for_update(of=("self",))
+            InboundEvent.objects.dangerously_unscoped(reason="task by id of a webhook we stored")
+            .select_for_update(of=("self",))
             .select_related("phone_number__account", "phone_number__shop")
             .filter(pk=event_id)
             .first()
@@ -116,7 +117,7 @@ def _collect_part(event: InboundEvent, sms) -> tuple[str, str] | None:
     if not 1 <= part.part <= part.total <= 255 or not part.reference:
         raise Invalid("The concatenation fields of this part are not valid.")
     sender = blind_index(event.tenant_id, "phone", normalise_phone(sms.sender))
-    group, _ = ConcatenatedParts.objects.get_or_create(
+    group, _ = ConcatenatedParts.objects.for_tenant(event.tenant_id).get_or_create(
         tenant_id=event.tenant_id,
         phone_number=event.phone_number,
         sender_index=sender,
@@ -125,7 +126,9 @@ def _collect_part(event: InboundEvent, sms) -> tuple[str, str] | None:
         defaults={"parts": {}},
     )
     # Serialises the parts of one text: each sees the others' committed parts.
-    group = ConcatenatedParts.objects.select_for_update().get(pk=group.pk)
+    group = (
+        ConcatenatedParts.objects.for_tenant(group.tenant_id).select_for_update().get(pk=group.pk)
+    )
     parts = dict(group.parts)
     parts[str(part.part)] = {"text": sms.body, "message_id": sms.provider_message_id}
     if len(parts) < part.total:

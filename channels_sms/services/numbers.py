@@ -6,6 +6,8 @@ platform's own provider account are assigned by Instaply, not by tenants, or a
 tenant could claim a number the platform holds for another.
 """
 
+import contextlib
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,6 +17,12 @@ from channels_sms.models import PhoneNumber, Provider, ProviderAccount, Signatur
 from instaply.errors import Conflict, Forbidden, Invalid
 from privacy.blind_index import normalise_phone
 from tenants.models import Membership, Shop
+from tenants.scoping import apply_changes, require_same_tenant
+
+ACCOUNT_CHANGES = frozenset(
+    {"name", "auth_token", "signature_secret", "signature_method", "active"}
+)
+NUMBER_CHANGES = frozenset({"shop", "messaging_service_sid", "active", "deactivated_at"})
 
 
 def _check_account_fields(provider: str, account_ref: str, fields: dict) -> None:
@@ -72,14 +80,16 @@ def provider_account_create(
 def provider_account_update(
     *, actor: Membership, account: ProviderAccount, **changes
 ) -> ProviderAccount:
+    require_same_tenant(actor, account)
     if account.platform_owned:
         raise Forbidden("The platform's provider account is managed by Instaply.")
-    account = ProviderAccount.objects.select_for_update().get(pk=account.pk)
-    for field, value in changes.items():
-        setattr(account, field, value)
-    if account.provider == Provider.VONAGE and not account.signature_secret:
+    account = (
+        ProviderAccount.objects.for_tenant(actor.tenant_id).select_for_update().get(pk=account.pk)
+    )
+    secret = changes.get("signature_secret", account.signature_secret)
+    if account.provider == Provider.VONAGE and not secret:
         raise Invalid("A Vonage account needs its signature secret.")
-    account.save(update_fields=list(changes))
+    apply_changes(account, changes, allowed=ACCOUNT_CHANGES)
     record(
         "sms_account.updated",
         tenant=actor.tenant_id,
@@ -120,6 +130,7 @@ def phone_number_create(
     number: str,
     messaging_service_sid: str = "",
 ) -> PhoneNumber:
+    require_same_tenant(actor, shop, account)
     if account.platform_owned:
         raise Forbidden("Numbers of the platform's provider account are assigned by Instaply.")
     _check_service(account, messaging_service_sid)
@@ -131,7 +142,8 @@ def phone_number_create(
         number=_normalised(number),
         messaging_service_sid=messaging_service_sid,
     )
-    _save_unique(phone_number, force_insert=True)
+    with _unique_number():
+        phone_number.save(force_insert=True)
     record(
         "phone_number.created",
         tenant=actor.tenant_id,
@@ -145,7 +157,10 @@ def phone_number_create(
 @transaction.atomic
 def phone_number_update(*, actor: Membership, phone_number: PhoneNumber, **changes) -> PhoneNumber:
     """Changes shop, Messaging Service or active state (False deactivates)."""
-    phone_number = PhoneNumber.objects.select_for_update().get(pk=phone_number.pk)
+    require_same_tenant(actor, phone_number, changes.get("shop"))
+    phone_number = (
+        PhoneNumber.objects.for_tenant(actor.tenant_id).select_for_update().get(pk=phone_number.pk)
+    )
     if "messaging_service_sid" in changes:
         _check_service(phone_number.account, changes["messaging_service_sid"])
     if changes.get("active") is False and phone_number.active:
@@ -154,9 +169,8 @@ def phone_number_update(*, actor: Membership, phone_number: PhoneNumber, **chang
         if phone_number.account.platform_owned:
             raise Forbidden("Numbers of the platform's provider account are assigned by Instaply.")
         changes["deactivated_at"] = None
-    for field, value in changes.items():
-        setattr(phone_number, field, value)
-    _save_unique(phone_number, update_fields=list(changes))
+    with _unique_number():
+        apply_changes(phone_number, changes, allowed=NUMBER_CHANGES)
     action = (
         "phone_number.deactivated" if changes.get("active") is False else "phone_number.updated"
     )
@@ -170,9 +184,11 @@ def phone_number_update(*, actor: Membership, phone_number: PhoneNumber, **chang
     return phone_number
 
 
-def _save_unique(phone_number: PhoneNumber, **kwargs) -> None:
+@contextlib.contextmanager
+def _unique_number():
+    """A number active twice on Instaply is a 409, inside a savepoint."""
     try:
         with transaction.atomic():
-            phone_number.save(**kwargs)
+            yield
     except IntegrityError:
         raise Conflict("This number is already active on Instaply.", code="number_taken") from None

@@ -39,7 +39,8 @@ def backoff_seconds(attempts_made: int) -> int:
 def message_send(*, message_id) -> Outcome:
     with transaction.atomic():
         message = (
-            Message.objects.select_for_update(of=("self",))
+            Message.objects.dangerously_unscoped(reason="task by id of a reply we queued")
+            .select_for_update(of=("self",))
             .select_related("conversation")
             .filter(pk=message_id, direction=Message.Direction.OUTBOUND)
             .first()
@@ -78,7 +79,7 @@ def _hand_over(message: Message, conversation, number) -> str:
         raise SendError(
             transient=False, code="number_inactive", reason="The shop's SMS number is deactivated."
         )
-    contact = Contact.objects.get(pk=message.contact_id)
+    contact = Contact.objects.for_tenant(message.tenant_id).get(pk=message.contact_id)
     # Consent can change between the reply and its sending: look again.
     if contact.has_opted_out("sms") or contact.processing_restricted:
         raise SendError(

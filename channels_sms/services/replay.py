@@ -24,7 +24,8 @@ def _route(provider: str, kind: str, payload: dict):
 def events_replay() -> dict:
     """Routes and queues again what waits; returns counts by outcome."""
     counts = {"queued": 0, "still_unrouted": 0}
-    for event_id in InboundEvent.objects.filter(
+    waiting = InboundEvent.objects.dangerously_unscoped(reason="replay serves every tenant")
+    for event_id in waiting.filter(
         state__in=[InboundEvent.State.UNROUTED, InboundEvent.State.FAILED]
     ).values_list("pk", flat=True):
         counts["queued" if _event_replay(event_id) else "still_unrouted"] += 1
@@ -35,7 +36,12 @@ def events_replay() -> dict:
 
 @transaction.atomic
 def _event_replay(event_id) -> bool:
-    event = InboundEvent.objects.select_for_update().filter(pk=event_id).first()
+    event = (
+        InboundEvent.objects.dangerously_unscoped(reason="replay by id of a stored webhook")
+        .select_for_update()
+        .filter(pk=event_id)
+        .first()
+    )
     if event is None or event.payload is None:
         return False
     if event.state == InboundEvent.State.UNROUTED:

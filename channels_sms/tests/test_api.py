@@ -115,7 +115,11 @@ def test_ids_in_the_body_are_looked_up_inside_the_tenant(owner, tenant_a, tenant
         {"shop": str(tenant_a.shop.id), "account": foreign_account, "number": "+15017122600"},
         format="json",
     )
-    assert response.status_code == 404
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {
+        "account": ["Nothing with this id in this workspace."]
+    }
+    assert not PhoneNumber.objects.dangerously_unscoped(reason="a test").exists()
 
 
 def test_platform_numbers_are_assigned_by_instaply_not_by_tenants(owner, tenant_a):

@@ -108,7 +108,7 @@ class ConversationOutput(serializers.Serializer):
         if labels is None:
             labels = [
                 {"id": str(label.id), "name": label.name, "colour": label.colour}
-                for label in conversation.labels.all()
+                for label in conversation.labels.for_tenant(conversation.tenant_id)
             ]
         return {
             "id": str(conversation.id),

@@ -8,6 +8,7 @@ from conversations.models import Contact, ContactIdentifier
 from instaply.errors import Invalid
 from privacy.blind_index import NORMALISERS, blind_index
 from tenants.models import Membership
+from tenants.scoping import apply_changes, refuse_other_fields, require_same_tenant
 
 
 def contact_find(*, tenant_id, kind: str, value: str) -> Contact | None:
@@ -93,11 +94,8 @@ EDITABLE = ("name", "email", "phone", "locale", "age_status", "processing_restri
 
 @transaction.atomic
 def contact_update(*, actor: Membership, contact: Contact, **changes) -> Contact:
-    unknown = set(changes) - set(EDITABLE)
-    if unknown:
-        raise Invalid(
-            "These fields cannot be changed.", fields={f: ["Unknown field."] for f in unknown}
-        )
+    require_same_tenant(actor, contact)
+    refuse_other_fields(changes, allowed=EDITABLE)
     for kind in ("phone", "email"):
         if kind in changes and changes[kind]:
             changes[kind] = _normalised(kind, changes[kind])
@@ -108,9 +106,7 @@ def contact_update(*, actor: Membership, contact: Contact, **changes) -> Contact
                 raise Invalid(
                     f"Another contact already has this {kind}.", fields={kind: ["Already in use."]}
                 )
-    for field, value in changes.items():
-        setattr(contact, field, value)
-    contact.save(update_fields=list(changes))
+    apply_changes(contact, changes, allowed=EDITABLE)
     for kind in ("phone", "email"):
         if kind in changes:
             ContactIdentifier.objects.for_tenant(contact.tenant_id).filter(
@@ -131,7 +127,7 @@ def contact_update(*, actor: Membership, contact: Contact, **changes) -> Contact
 @transaction.atomic
 def contact_set_opt_out(*, contact: Contact, channel: str, opted_out: bool, source: str) -> bool:
     """One consent state per tenant and channel. Returns whether it changed."""
-    contact = Contact.objects.select_for_update().get(pk=contact.pk)
+    contact = Contact.objects.for_tenant(contact.tenant_id).select_for_update().get(pk=contact.pk)
     channels = set(contact.opted_out_channels)
     before = channel in channels
     if opted_out == before:

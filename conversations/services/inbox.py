@@ -16,12 +16,17 @@ from conversations.models import (
 from conversations.services.events import event_publish
 from instaply.errors import Conflict, Invalid
 from tenants.models import Membership
+from tenants.scoping import require_same_tenant
 
 Status = Conversation.Status
 
 
 def _locked(conversation: Conversation) -> Conversation:
-    return Conversation.objects.select_for_update().get(pk=conversation.pk)
+    return (
+        Conversation.objects.for_tenant(conversation.tenant_id)
+        .select_for_update()
+        .get(pk=conversation.pk)
+    )
 
 
 def _audit(actor: Membership, action: str, conversation: Conversation, **metadata) -> None:
@@ -51,6 +56,7 @@ def conversation_assign(
     """Assigns to an active member who can write conversations (None unassigns)."""
     from tenants.permissions import Capability
 
+    require_same_tenant(actor, conversation)
     if assignee is not None and (
         assignee.tenant_id != conversation.tenant_id
         or not assignee.can(Capability.CONVERSATIONS_WRITE)
@@ -88,6 +94,7 @@ def conversation_set_status(
             )
     else:
         snoozed_until = None
+    require_same_tenant(actor, conversation)
     conversation = _locked(conversation)
     conversation.status, conversation.snoozed_until = status, snoozed_until
     try:
@@ -113,9 +120,9 @@ def conversations_wake(*, now=None) -> int:
     """Reopens snoozed conversations whose time has come (a periodic task)."""
     now = now or timezone.now()
     due = list(
-        Conversation.objects.select_for_update(skip_locked=True).filter(
-            status=Status.SNOOZED, snoozed_until__lte=now
-        )[:500]
+        Conversation.objects.dangerously_unscoped(reason="the wake-up job serves every tenant")
+        .select_for_update(skip_locked=True)
+        .filter(status=Status.SNOOZED, snoozed_until__lte=now)[:500]
     )
     for conversation in due:
         conversation.status, conversation.snoozed_until = Status.OPEN, None
@@ -126,7 +133,8 @@ def conversations_wake(*, now=None) -> int:
 
 @transaction.atomic
 def conversation_mark_read(*, actor: Membership, conversation: Conversation) -> ConversationRead:
-    read, _ = ConversationRead.objects.get_or_create(
+    require_same_tenant(actor, conversation)
+    read, _ = ConversationRead.objects.for_tenant(conversation.tenant_id).get_or_create(
         tenant_id=conversation.tenant_id, conversation=conversation, membership=actor
     )
     read.inbound_count_seen = conversation.inbound_count
@@ -139,15 +147,14 @@ def conversation_mark_read(*, actor: Membership, conversation: Conversation) -> 
 def conversation_label(
     *, actor: Membership, conversation: Conversation, label: Label, present: bool
 ) -> None:
-    links = ConversationLabel.objects.for_tenant(conversation.tenant_id).filter(
-        conversation=conversation, label=label
-    )
+    require_same_tenant(actor, conversation, label)
+    links = ConversationLabel.objects.for_tenant(conversation.tenant_id)
     if present:
-        ConversationLabel.objects.get_or_create(
+        links.get_or_create(
             tenant_id=conversation.tenant_id, conversation=conversation, label=label
         )
     else:
-        links.delete()
+        links.filter(conversation=conversation, label=label).delete()
     _audit(
         actor,
         "conversation.labelled" if present else "conversation.unlabelled",
@@ -159,6 +166,7 @@ def conversation_label(
 
 @transaction.atomic
 def note_add(*, actor: Membership, conversation: Conversation, body: str) -> Note:
+    require_same_tenant(actor, conversation)
     body = body.strip()
     if not body:
         raise Invalid("A note cannot be empty.", fields={"body": ["This field may not be blank."]})

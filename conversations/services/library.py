@@ -6,6 +6,9 @@ from audit.recorder import Actor, record
 from conversations.models import CannedResponse, Label
 from instaply.errors import Conflict
 from tenants.models import Membership
+from tenants.scoping import refuse_other_fields, require_same_tenant
+
+CANNED_CHANGES = frozenset({"shortcut", "text"})
 
 
 def _save_unique(instance, *, field: str, update_fields=None):
@@ -33,6 +36,7 @@ def label_create(*, actor: Membership, name: str, colour: str = "#5a6376") -> La
 
 @transaction.atomic
 def label_delete(*, actor: Membership, label: Label) -> None:
+    require_same_tenant(actor, label)
     record(
         "label.deleted",
         tenant=actor.tenant_id,
@@ -60,6 +64,8 @@ def canned_response_create(*, actor: Membership, shortcut: str, text: str) -> Ca
 def canned_response_update(
     *, actor: Membership, canned: CannedResponse, **changes
 ) -> CannedResponse:
+    require_same_tenant(actor, canned)
+    refuse_other_fields(changes, allowed=CANNED_CHANGES)
     for field, value in changes.items():
         setattr(canned, field, value)
     _save_unique(canned, field="shortcut", update_fields=list(changes) or None)
@@ -75,6 +81,7 @@ def canned_response_update(
 
 @transaction.atomic
 def canned_response_delete(*, actor: Membership, canned: CannedResponse) -> None:
+    require_same_tenant(actor, canned)
     record(
         "canned_response.deleted",
         tenant=actor.tenant_id,

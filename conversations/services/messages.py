@@ -11,6 +11,7 @@ from conversations.services.events import event_publish
 from conversations.services.hours import closed_period_start
 from instaply.errors import Conflict, Invalid
 from tenants.models import Membership, Shop
+from tenants.scoping import require_same_tenant
 
 PREVIEW_LENGTH = 120
 MAX_BODY_LENGTH = 4000
@@ -84,7 +85,10 @@ def message_receive(
     """An end-user's message lands in the inbox (and may trigger the auto-reply)."""
     now = now or timezone.now()
     conversation = (
-        Conversation.objects.select_for_update().select_related("shop").get(pk=conversation.pk)
+        Conversation.objects.for_tenant(conversation.tenant_id)
+        .select_for_update()
+        .select_related("shop")
+        .get(pk=conversation.pk)
     )
     message = Message(
         tenant_id=conversation.tenant_id,
@@ -140,7 +144,7 @@ def message_send_automatic(*, conversation: Conversation, body: str, now=None) -
     """A message the platform sends by itself (out-of-hours reply, SMS HELP
     answer): sent only where a staff reply would be allowed, silently skipped
     otherwise. Call inside the transaction that caused it."""
-    contact = Contact.objects.get(pk=conversation.contact_id)
+    contact = Contact.objects.for_tenant(conversation.tenant_id).get(pk=conversation.contact_id)
     if send_refusal(conversation, contact):
         return None
     return _send(conversation, body=body, sender=None, now=now or timezone.now())
@@ -176,8 +180,12 @@ def message_reply(*, actor: Membership, conversation: Conversation, body: str) -
             f"A reply is at most {MAX_BODY_LENGTH} characters.",
             fields={"body": [f"Ensure this field has no more than {MAX_BODY_LENGTH} characters."]},
         )
-    conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
-    refusal = send_refusal(conversation, Contact.objects.get(pk=conversation.contact_id))
+    require_same_tenant(actor, conversation)
+    conversation = (
+        Conversation.objects.for_tenant(actor.tenant_id).select_for_update().get(pk=conversation.pk)
+    )
+    contact = Contact.objects.for_tenant(actor.tenant_id).get(pk=conversation.contact_id)
+    refusal = send_refusal(conversation, contact)
     if refusal:
         raise refusal
     channel_for(conversation.channel).check_body(body=body)
@@ -210,7 +218,14 @@ def message_status_update(
     Callbacks arrive out of order; a status never moves backwards. Returns
     whether anything changed.
     """
-    message = Message.objects.select_for_update().filter(pk=message_id).first()
+    message = (
+        Message.objects.dangerously_unscoped(
+            reason="by id of a message its caller found inside its tenant (task or callback)"
+        )
+        .select_for_update()
+        .filter(pk=message_id)
+        .first()
+    )
     if message is None or message.direction != Message.Direction.OUTBOUND:
         return False
     if _FORWARD.get(status, -1) <= _FORWARD.get(message.status, -1):
@@ -238,11 +253,19 @@ def message_retry(*, actor: Membership, message: Message) -> Message:
     """Sends a failed outbound message again: the same message, queued anew and
     handed to its channel after commit. Consent and the channel are checked
     again, as for a new reply; the earlier attempts stay on record."""
-    message = Message.objects.select_for_update().select_related("conversation").get(pk=message.pk)
+    require_same_tenant(actor, message)
+    message = (
+        Message.objects.for_tenant(actor.tenant_id)
+        .select_for_update()
+        .select_related("conversation")
+        .get(pk=message.pk)
+    )
     if message.direction != Message.Direction.OUTBOUND or message.status not in RETRYABLE:
         raise Conflict("Only a failed outbound message can be sent again.", code="not_failed")
     conversation = message.conversation
-    refusal = send_refusal(conversation, Contact.objects.get(pk=message.contact_id))
+    refusal = send_refusal(
+        conversation, Contact.objects.for_tenant(actor.tenant_id).get(pk=message.contact_id)
+    )
     if refusal:
         raise refusal
     channel = channel_for(conversation.channel)

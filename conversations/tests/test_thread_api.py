@@ -1,6 +1,7 @@
 """Reading a thread, replying, and what staff do to a conversation."""
 
 import datetime as dt
+import uuid
 
 import pytest
 from django.utils import timezone
@@ -137,8 +138,16 @@ def test_assigning_to_a_viewer_or_another_tenant_is_refused(tenant_a, tenant_b, 
     base = f"/api/v1/conversations/{conversation_a.id}/assign"
     viewer = tenant_a.members[Role.VIEWER]
     assert client.post(base, {"assignee": str(viewer.id)}, format="json").status_code == 400
-    foreign = tenant_b.members[Role.AGENT]
-    assert client.post(base, {"assignee": str(foreign.id)}, format="json").status_code == 404
+    foreign = client.post(base, {"assignee": str(tenant_b.members[Role.AGENT].id)}, format="json")
+    missing = client.post(base, {"assignee": str(uuid.uuid4())}, format="json")
+    # Another tenant's member is refused on the field exactly as an id that exists nowhere.
+    assert foreign.status_code == missing.status_code == 400
+    assert foreign.json() == missing.json()
+    assert foreign.json()["error"]["fields"] == {
+        "assignee": ["Nothing with this id in this workspace."]
+    }
+    conversation_a.refresh_from_db()
+    assert conversation_a.assignee_id is None
 
 
 def test_labels_are_added_and_removed(tenant_a, conversation_a):

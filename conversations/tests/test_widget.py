@@ -187,7 +187,11 @@ def test_a_widget_for_another_tenants_shop_is_refused(tenant_a, tenant_b):
     response = tenant_a.client(Role.ADMIN).post(
         "/api/v1/widgets", {"shop": str(tenant_b.shop.id)}, format="json"
     )
-    assert response.status_code == 404
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {
+        "shop": ["Nothing with this id in this workspace."]
+    }
+    assert not Widget.objects.for_tenant(tenant_b.tenant).exists()
 
 
 def test_a_returning_visitor_with_the_same_email_continues_as_the_same_contact(

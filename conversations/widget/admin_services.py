@@ -10,6 +10,19 @@ from audit.recorder import Actor, record
 from conversations.models import Widget
 from instaply.errors import Invalid
 from tenants.models import Membership, Shop
+from tenants.scoping import apply_changes, refuse_other_fields, require_same_tenant
+
+WIDGET_CHANGES = frozenset(
+    {
+        "allowed_origins",
+        "greeting",
+        "colour",
+        "text_colour",
+        "pre_chat_fields",
+        "age_gate",
+        "active",
+    }
+)
 
 
 def normalise_origins(origins: list[str]) -> list[str]:
@@ -28,6 +41,8 @@ def normalise_origins(origins: list[str]) -> list[str]:
 
 @transaction.atomic
 def widget_create(*, actor: Membership, shop: Shop, **fields) -> Widget:
+    require_same_tenant(actor, shop)
+    refuse_other_fields(fields, allowed=WIDGET_CHANGES)
     if "allowed_origins" in fields:
         fields["allowed_origins"] = normalise_origins(fields["allowed_origins"])
     widget = Widget.objects.create(tenant_id=shop.tenant_id, shop=shop, **fields)
@@ -44,10 +59,8 @@ def widget_create(*, actor: Membership, shop: Shop, **fields) -> Widget:
 def widget_update(*, actor: Membership, widget: Widget, **changes) -> Widget:
     if "allowed_origins" in changes:
         changes["allowed_origins"] = normalise_origins(changes["allowed_origins"])
-    for field, value in changes.items():
-        setattr(widget, field, value)
-    if changes:
-        widget.save(update_fields=list(changes))
+    require_same_tenant(actor, widget)
+    apply_changes(widget, changes, allowed=WIDGET_CHANGES)
     record(
         "widget.updated",
         tenant=widget.tenant_id,

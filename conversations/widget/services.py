@@ -38,7 +38,10 @@ class AgeAnswer:
 
 def widget_by_key(key: str) -> Widget:
     widget = (
-        Widget.objects.select_related("shop", "tenant").filter(public_key=key, active=True).first()
+        Widget.objects.dangerously_unscoped(reason="the public widget key finds its tenant")
+        .select_related("shop", "tenant")
+        .filter(public_key=key, active=True)
+        .first()
     )
     if widget is None:
         raise NotFound("No widget with this key.")
@@ -190,7 +193,9 @@ def visitor_messages(*, visitor: WidgetVisitor, after: uuid.UUID | None) -> list
     now = timezone.now()
     if now - visitor.last_seen_at > SEEN_RESOLUTION:
         # Polls come every few seconds; the last-seen time needs no finer grain.
-        WidgetVisitor.objects.filter(pk=visitor.pk).update(last_seen_at=now)
+        WidgetVisitor.objects.for_tenant(visitor.tenant_id).filter(pk=visitor.pk).update(
+            last_seen_at=now
+        )
     return page
 
 
@@ -204,7 +209,8 @@ class WidgetChannel:
         message_status_update(message_id=message_id, status=Message.Status.SENT)
 
     def refusal(self, *, conversation, contact) -> str | None:
-        if not Widget.objects.filter(pk=conversation.endpoint_id, active=True).exists():
+        widgets = Widget.objects.for_tenant(conversation.tenant_id)
+        if not widgets.filter(pk=conversation.endpoint_id, active=True).exists():
             return "This chat widget was switched off; the visitor cannot receive replies."
         return None
 

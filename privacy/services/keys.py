@@ -39,7 +39,9 @@ def master_key_rotate(*, progress: Progress = _silent) -> int:
     """Re-wraps every key the master key wraps (tenant keys, then the registered
     others) under the active master key. Returns how many tenant keys moved."""
     active = master_key_source().active_version
-    pending = TenantKey.objects.exclude(master_version=active)
+    pending = TenantKey.objects.dangerously_unscoped(
+        reason="master key rotation re-wraps every tenant's key"
+    ).exclude(master_version=active)
     total, done = pending.count(), 0
     while True:
         with transaction.atomic():

@@ -75,6 +75,9 @@ class TenantAPIView(APIView):
         return self.get_allowed_methods()
 
     def validated(self, serializer_class, data) -> dict:
-        serializer = serializer_class(data=data)
+        # The tenant resolves ids in the body (instaply.api.fields.TenantPrimaryKeyRelatedField).
+        serializer = serializer_class(
+            data=data, context={"request": self.request, "tenant": self.tenant}
+        )
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data

@@ -17,6 +17,7 @@ from instaply.errors import Conflict, Forbidden, Invalid, NotFound
 from tenants import credentials
 from tenants.models import ApiToken, Invitation, Membership, Role, User
 from tenants.permissions import ROLES_MANAGED_BY
+from tenants.scoping import require_same_tenant
 
 
 def _check_may_manage(actor: Membership, role: str) -> None:
@@ -77,7 +78,8 @@ def invitation_create(*, actor: Membership, email: str, role: str) -> Invitation
 def invitation_issue_token(*, invitation_id) -> tuple[Invitation, str] | None:
     """Makes the single-use token of a pending invitation; None when already sent."""
     invitation = (
-        Invitation.objects.select_for_update()
+        Invitation.objects.dangerously_unscoped(reason="task by id of an invitation we made")
+        .select_for_update()
         .select_related("tenant")
         .filter(pk=invitation_id)
         .first()
@@ -93,6 +95,7 @@ def invitation_issue_token(*, invitation_id) -> tuple[Invitation, str] | None:
 
 @transaction.atomic
 def invitation_revoke(*, actor: Membership, invitation: Invitation) -> Invitation:
+    require_same_tenant(actor, invitation)
     _check_may_manage(actor, invitation.role)
     if invitation.accepted_at:
         raise Conflict("This invitation was already accepted.", code="invitation_used")
@@ -116,7 +119,8 @@ def invitation_accept(
     tenant, so a token of one tenant can never open another."""
     now = timezone.now()
     invitation = (
-        Invitation.objects.select_for_update()
+        Invitation.objects.dangerously_unscoped(reason="the link names its tenant and token")
+        .select_for_update()
         .filter(tenant__slug=tenant_slug, token_hash=credentials.digest(token))
         .select_related("tenant")
         .first()
@@ -139,7 +143,7 @@ def invitation_accept(
         # An existing account joins with its own password, not a new one.
         raise Forbidden("Enter the password of your existing account.", code="wrong_password")
 
-    membership, created = Membership.objects.get_or_create(
+    membership, created = Membership.objects.for_tenant(invitation.tenant).get_or_create(
         tenant=invitation.tenant, user=user, defaults={"role": invitation.role}
     )
     if not created:
@@ -164,7 +168,10 @@ def membership_change_role(*, actor: Membership, membership: Membership, role: s
         raise Invalid(
             "Unknown role.", fields={"role": [f"Choose one of {', '.join(Role.values)}."]}
         )
-    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    require_same_tenant(actor, membership)
+    membership = (
+        Membership.objects.for_tenant(actor.tenant_id).select_for_update().get(pk=membership.pk)
+    )
     _check_may_manage(actor, membership.role)
     _check_may_manage(actor, role)
     if membership.revoked_at:
@@ -188,7 +195,10 @@ def membership_change_role(*, actor: Membership, membership: Membership, role: s
 def membership_revoke(*, actor: Membership, membership: Membership) -> Membership:
     """Takes effect on the member's very next request: sessions and tokens both
     resolve the membership on every request."""
-    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    require_same_tenant(actor, membership)
+    membership = (
+        Membership.objects.for_tenant(actor.tenant_id).select_for_update().get(pk=membership.pk)
+    )
     _check_may_manage(actor, membership.role)
     _check_keeps_an_owner(membership)
     now = timezone.now()

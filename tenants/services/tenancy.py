@@ -10,6 +10,7 @@ from django.utils.text import slugify
 from audit.recorder import Actor, record
 from instaply.errors import Invalid
 from tenants.models import Membership, Role, Shop, Tenant, User
+from tenants.scoping import apply_changes, require_same_tenant
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -108,15 +109,17 @@ def shop_create(
     return shop
 
 
+SHOP_CHANGES = frozenset({"name", "time_zone", "business_hours", "auto_reply_text", "help_text"})
+
+
 @transaction.atomic
 def shop_update(*, shop: Shop, actor: Membership | None = None, **changes) -> Shop:
     if "time_zone" in changes:
         validate_time_zone(changes["time_zone"])
     if "business_hours" in changes:
         validate_business_hours(changes["business_hours"])
-    for field, value in changes.items():
-        setattr(shop, field, value)
-    if changes:
-        shop.save(update_fields=list(changes))
+    if actor is not None:
+        require_same_tenant(actor, shop)
+    if apply_changes(shop, changes, allowed=SHOP_CHANGES):
         _audit_shop("shop.updated", shop, actor, changes)
     return shop

@@ -8,6 +8,7 @@ from instaply.errors import Forbidden
 from tenants import credentials
 from tenants.models import ApiToken, Membership
 from tenants.permissions import Capability
+from tenants.scoping import require_same_tenant
 
 
 @transaction.atomic
@@ -31,6 +32,7 @@ def api_token_create(*, membership: Membership, name: str) -> tuple[ApiToken, st
 
 @transaction.atomic
 def api_token_revoke(*, actor: Membership, token: ApiToken) -> ApiToken:
+    require_same_tenant(actor, token)
     if token.membership_id != actor.pk and not actor.can(Capability.STAFF_MANAGE):
         raise Forbidden("You can only revoke your own tokens.")
     if token.revoked_at is None:

@@ -12,6 +12,7 @@ def _conversation_objects(world) -> dict:
     message = MessageFactory(conversation__tenant=world.tenant, conversation__shop=world.shop)
     return {
         "conversation_id": message.conversation_id,
+        "message_id": message.id,
         "contact_id": message.contact_id,
         "label_id": Label.objects.create(tenant=world.tenant, name="vip").id,
         "canned_id": CannedResponse.objects.create(
@@ -21,42 +22,53 @@ def _conversation_objects(world) -> dict:
     }
 
 
-def _sms_objects(world) -> dict:
+def _sms_objects(world, number: str) -> dict:
     from channels_sms.models import PhoneNumber, ProviderAccount
 
     account = ProviderAccount.objects.create(
-        tenant=world.tenant, provider="twilio", account_ref="AC" + "b" * 32, auth_token="b-token"
-    )
-    number = PhoneNumber.objects.create(
         tenant=world.tenant,
-        shop=world.shop,
-        account=account,
         provider="twilio",
-        number="+15017122611",
+        account_ref="AC" + number[-1] * 32,
+        auth_token="a-token",
     )
-    return {"account_id": account.id, "number_id": number.id}
+    phone_number = PhoneNumber.objects.create(
+        tenant=world.tenant, shop=world.shop, account=account, provider="twilio", number=number
+    )
+    return {"account_id": account.id, "number_id": phone_number.id}
+
+
+def _objects(world, number: str) -> dict:
+    """One object of each kind of the tenant, by the URL parameter name that addresses it."""
+    token, _ = api_token_create(membership=world.members[Role.AGENT], name="a token")
+    invitation = Invitation.objects.create(
+        tenant=world.tenant,
+        email=f"someone@{world.tenant.slug}.example",
+        role=Role.AGENT,
+        expires_at="2099-01-01T00:00:00Z",
+    )
+    ids = {
+        "member_id": world.members[Role.AGENT].id,
+        "invitation_id": invitation.id,
+        "token_id": token.id,
+        "shop_id": world.shop.id,
+        "tenant_slug": world.tenant.slug,
+        "alert_id": SecurityAlertFactory(tenant=world.tenant).id,
+        **_conversation_objects(world),
+        **_sms_objects(world, number),
+    }
+    return {name: (lambda value=value: str(value)) for name, value in ids.items()}
 
 
 @pytest.fixture
 def foreign(tenant_b):
     """Objects of tenant B, by the URL parameter name that addresses them."""
-    token, _ = api_token_create(membership=tenant_b.members[Role.AGENT], name="b's token")
-    invitation = Invitation.objects.create(
-        tenant=tenant_b.tenant,
-        email="someone@b.example",
-        role=Role.AGENT,
-        expires_at="2099-01-01T00:00:00Z",
-    )
-    ids = {
-        "member_id": tenant_b.members[Role.AGENT].id,
-        "invitation_id": invitation.id,
-        "token_id": token.id,
-        "shop_id": tenant_b.shop.id,
-        "alert_id": SecurityAlertFactory(tenant=tenant_b.tenant).id,
-        **_conversation_objects(tenant_b),
-        **_sms_objects(tenant_b),
-    }
-    return {name: (lambda value=value: str(value)) for name, value in ids.items()}
+    return _objects(tenant_b, "+15017122611")
+
+
+@pytest.fixture
+def own(tenant_a):
+    """The same kinds of objects of tenant A, the caller's own."""
+    return _objects(tenant_a, "+15017122622")
 
 
 @pytest.fixture

@@ -16,14 +16,15 @@ class Command(BaseCommand):
         parser.add_argument("--replay", action="store_true", help="Route and queue them again.")
 
     def handle(self, *args, list: bool, replay: bool, **options):
-        states = InboundEvent.objects.values("state").annotate(n=Count("pk")).order_by("state")
+        every = InboundEvent.objects.dangerously_unscoped(reason="an operator's platform view")
+        states = every.values("state").annotate(n=Count("pk")).order_by("state")
         for row in states:
             self.stdout.write(f"{row['state']:10} {row['n']}")
         self.stdout.write(
             f"{'platform':10} {UnroutedEvent.objects.count()} (no tenant holds the number)"
         )
         if list:
-            waiting = InboundEvent.objects.filter(
+            waiting = every.filter(
                 state__in=[InboundEvent.State.UNROUTED, InboundEvent.State.FAILED]
             ).order_by("received_at")
             for event in waiting:

@@ -9,11 +9,12 @@ from conversations.api.reads import record_personal_read
 from conversations.api.serializers import ConversationOutput, MessageOutput, NoteOutput
 from conversations.services import inbox, integrity, messages
 from instaply.api import cursors
+from instaply.api.fields import TenantPrimaryKeyRelatedField
 from instaply.api.serializers import StrictInput
 from instaply.errors import Invalid
 from tenants.api.base import TenantAPIView
+from tenants.models import Membership
 from tenants.permissions import Capability
-from tenants.selectors import membership_get
 
 READ, WRITE = Capability.CONVERSATIONS_READ, Capability.CONVERSATIONS_WRITE
 
@@ -163,19 +164,15 @@ class _ConversationAction(TenantAPIView):
 
 class ConversationAssignApi(_ConversationAction):
     class Input(StrictInput):
-        assignee = serializers.UUIDField(allow_null=True)
+        assignee = TenantPrimaryKeyRelatedField(model=Membership, allow_null=True)
 
     @extend_schema(request=Input, responses=ConversationOutput)
     def post(self, request, conversation_id):
         return super().post(request, conversation_id)
 
     def act(self, conversation, data):
-        assignee = None
-        if data["assignee"] is not None:
-            # A member id from the body is looked up inside the caller's tenant.
-            assignee = membership_get(tenant=self.tenant, id=data["assignee"])
         inbox.conversation_assign(
-            actor=self.membership, conversation=conversation, assignee=assignee
+            actor=self.membership, conversation=conversation, assignee=data["assignee"]
         )
 
 

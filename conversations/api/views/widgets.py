@@ -6,10 +6,11 @@ from rest_framework.response import Response
 
 from conversations import selectors
 from conversations.widget import admin_services
+from instaply.api.fields import TenantPrimaryKeyRelatedField
 from instaply.api.serializers import StrictInput
 from tenants.api.base import TenantAPIView
+from tenants.models import Shop
 from tenants.permissions import Capability
-from tenants.selectors import shop_get
 
 COLOUR = r"^#[0-9a-fA-F]{6}$"
 
@@ -49,7 +50,7 @@ class WidgetListApi(TenantAPIView):
     capabilities = {"GET": Capability.CHANNELS_MANAGE, "POST": Capability.CHANNELS_MANAGE}
 
     class Input(_WidgetFields):
-        shop = serializers.UUIDField()
+        shop = TenantPrimaryKeyRelatedField(model=Shop)
 
     @extend_schema(responses=WidgetOutput(many=True))
     def get(self, request):
@@ -60,8 +61,7 @@ class WidgetListApi(TenantAPIView):
     @extend_schema(request=Input, responses={201: WidgetOutput})
     def post(self, request):
         data = self.validated(self.Input, request.data)
-        shop = shop_get(tenant=self.tenant, id=data.pop("shop"))  # the shop id is checked in-tenant
-        widget = admin_services.widget_create(actor=self.membership, shop=shop, **data)
+        widget = admin_services.widget_create(actor=self.membership, **data)
         return Response(WidgetOutput(widget).data, status=status.HTTP_201_CREATED)
 
 
