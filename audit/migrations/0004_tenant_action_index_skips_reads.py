@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("audit", "0002_platform_security_group"),
+        ("audit", "0003_alert_rule_unreadable_data"),
         ("tenants", "0002_shop_auto_reply_text_shop_help_text"),
     ]
 
