@@ -7,11 +7,15 @@ import threading
 
 class MailServer:
     """``defer``: how many of the next mails get 451 at MAIL FROM; ``refuse``:
-    whether every recipient gets 550. ``messages`` holds what was accepted."""
+    whether every recipient gets 550; ``hold``: an event the server waits for
+    before accepting a mail's data (``receiving`` is set meanwhile), so a test
+    can act while a sender is mid-send. ``messages`` holds what was accepted."""
 
-    def __init__(self, *, defer: int = 0, refuse: bool = False):
+    def __init__(self, *, defer: int = 0, refuse: bool = False, hold=None):
         self.defer = defer
         self.refuse = refuse
+        self.hold = hold
+        self.receiving = threading.Event()
         self.messages: list[str] = []
         self.deferred = 0
         self._lock = threading.Lock()
@@ -68,6 +72,9 @@ class MailServer:
                 body = []
                 while (data := rfile.readline()) not in (b".\r\n", b""):
                     body.append(data.decode())
+                if self.hold is not None:
+                    self.receiving.set()
+                    self.hold.wait(30)
                 with self._lock:
                     self.messages.append("".join(body))
                 say("250 OK queued")

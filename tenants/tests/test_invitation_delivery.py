@@ -2,8 +2,10 @@
 sent once, retried when the mail server defers, and resent on request."""
 
 import re
+import threading
 
 import pytest
+from django.db import connections
 
 from tenants.models import Invitation, InvitationDelivery, Role
 from tenants.services.invitation_delivery import MAX_ATTEMPTS, invitation_delivery_send
@@ -176,3 +178,60 @@ def test_only_staff_managers_resend_and_another_tenant_gets_404(
     url = f"/api/v1/invitations/{created['id']}/resend"
     assert tenant_a.client(Role.AGENT).post(url).status_code == 403
     assert tenant_b.client(Role.ADMIN).post(url).status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_sending_one_delivery_send_one_mail(tenant_a, settings):
+    """Two workers get the same delivery (a redelivered task): the second waits
+    on the delivery's row lock while the first talks to the mail server, then
+    finds it sent."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL")
+    invitation = Invitation.objects.create(
+        tenant=tenant_a.tenant, email="twice@example.org", role=Role.AGENT,
+        expires_at="2099-01-01T00:00:00Z",
+    )  # fmt: skip
+    delivery = InvitationDelivery.objects.create(tenant=tenant_a.tenant, invitation=invitation)
+    release = threading.Event()
+    outcomes = []
+
+    def worker():
+        try:
+            outcomes.append(invitation_delivery_send(delivery_id=delivery.pk))
+        finally:
+            connections.close_all()
+
+    with MailServer(hold=release) as server:
+        for name, value in server.settings().items():
+            setattr(settings, name, value)
+        first = threading.Thread(target=worker)
+        first.start()
+        assert server.receiving.wait(30), "the first worker never reached the mail server"
+        second = threading.Thread(target=worker)
+        second.start()
+        _wait_for_a_lock_wait()
+        release.set()
+        first.join(30)
+        second.join(30)
+    assert sorted(o.sent for o in outcomes) == [False, True]
+    assert len(server.messages) == 1
+    delivery.refresh_from_db()
+    assert (delivery.status, _outcomes(delivery)) == ("sent", ["sent"])
+
+
+def _wait_for_a_lock_wait():
+    """Until another connection waits on a row lock (the second worker)."""
+    from django.db import connection
+
+    for _ in range(300):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            )
+            if cursor.fetchone()[0]:
+                return
+        threading.Event().wait(0.1)
+    raise AssertionError("the second worker never waited on the delivery's lock")
