@@ -112,6 +112,11 @@ class InvitationOutput(serializers.Serializer):
     role = serializers.CharField()
     created_at = serializers.DateTimeField()
     expires_at = serializers.DateTimeField()
+    sent_at = serializers.DateTimeField(
+        source="delivery.sent_at",
+        allow_null=True,
+        help_text="When the mail server took the latest email; null until then.",
+    )
     delivery = InvitationDeliveryOutput(
         allow_null=True, help_text="The latest sending of the invitation's email."
     )

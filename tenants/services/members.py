@@ -106,7 +106,9 @@ def _already_invited() -> Conflict:
 def invitation_resend(*, actor: Membership, invitation: Invitation) -> Invitation:
     """Emails a new link (the previous one stops working once it left) valid
     for a full period again; used when a mail failed or went astray."""
-    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    invitation = (
+        Invitation.objects.for_tenant(actor.tenant_id).select_for_update().get(pk=invitation.pk)
+    )
     _check_may_manage(actor, invitation.role)
     if invitation.accepted_at or invitation.revoked_at:
         raise Conflict(

@@ -97,7 +97,9 @@ def test_a_refused_address_fails_at_once_and_shows_the_reason(
         with django_capture_on_commit_callbacks(execute=True):
             created = _invite(tenant_a, email="nobody@example.org").json()
     listed = tenant_a.client(Role.ADMIN).get("/api/v1/invitations").json()["results"]
-    delivery = next(i for i in listed if i["id"] == created["id"])["delivery"]
+    listed = next(i for i in listed if i["id"] == created["id"])
+    delivery = listed["delivery"]
+    assert listed["sent_at"] is None
     assert delivery["status"] == "failed"
     assert delivery["attempts"] == 1
     assert delivery["failure_code"] == "recipient_refused"
