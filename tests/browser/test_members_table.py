@@ -32,6 +32,8 @@ def test_long_values_wrap_inside_the_members_tables(demo, new_page, shot):
         page.goto(demo.url + "/settings/members/")
         expect(page.locator(f'tr[data-invitation="{invitation.id}"]')).to_contain_text("aaaa")
         shot(page, f"members-{width}")
+        page.locator("#invitations").scroll_into_view_if_needed()
+        shot(page, f"invitations-{width}")
         tables = page.evaluate(WIDTHS)
         assert [t["id"] for t in tables] == ["members", "invitations"]
         for table in tables:
