@@ -152,7 +152,7 @@ def step_costs(account, number, queue: str, rounds: int = 300) -> dict[str, floa
     from channels_sms.models import InboundEvent
     from channels_sms.providers import provider_for
     from channels_sms.services.events import event_queue, insert_or_skip
-    from channels_sms.webhooks.routing import twilio_route
+    from channels_sms.services.routing import twilio_route
     from instaply.ids import uuid7
     from instaply.ratelimit import hit
 

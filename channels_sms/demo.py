@@ -1,5 +1,8 @@
 """Demo SMS numbers for development: one per provider, all answered by the simulator.
 
+Numbers come from fictional ranges, the first free one from a place derived
+from the tenant; when a range is full, DemoNumbersExhausted says so.
+
 Credentials are derived from this checkout's SECRET_KEY and the tenant, like the
 demo passwords: stable across runs, different on every machine, never written
 down by us. seed_demo prints them so a developer can sign a webhook by hand.
@@ -22,14 +25,44 @@ def _derived(tenant, label: str, length: int) -> str:
     return mac.hexdigest()[:length]
 
 
-def _numbers(tenant) -> dict[str, str]:
-    # Fictional ranges: +1 202 555-01xx (NANP) and +44 7700 900xxx (Ofcom drama numbers).
-    slot = int(_derived(tenant, "numbers", 8), 16) % 33 * 3
-    return {
-        Provider.SIMULATOR: f"+120255501{slot:02d}",
-        Provider.TWILIO: f"+120255501{slot + 1:02d}",
-        Provider.VONAGE: f"+447700900{slot + 2:03d}",
-    }
+# Fictional ranges, never assigned to real phones: +1 202 555-0100 to -0199 (NANP)
+# and +44 7700 900000 to 900999 (Ofcom's drama numbers).
+_NANP = tuple(f"+120255501{n:02d}" for n in range(100))
+_OFCOM = tuple(f"+447700900{n:03d}" for n in range(1000))
+FICTIONAL_RANGES = {
+    Provider.SIMULATOR: ("+1 202 555-0100 to -0199", _NANP),
+    Provider.TWILIO: ("+1 202 555-0100 to -0199", _NANP),
+    Provider.VONAGE: ("+44 7700 900000 to 900999", _OFCOM),
+}
+
+
+class DemoNumbersExhausted(Exception):
+    """Every number of a fictional range is held by some tenant already."""
+
+
+def _free_number(tenant, provider: str) -> str:
+    """The first number of the provider's fictional range that no row holds,
+    starting from a place derived from the tenant so demo tenants spread out."""
+    label, numbers = FICTIONAL_RANGES[provider]
+    # Across tenants on purpose: a number held by any tenant (even inactive, its
+    # texts are kept and routed by number) is not free. Development data only.
+    taken = set(
+        PhoneNumber.objects.dangerously_unscoped(
+            reason="a demo number is free only if no tenant holds it"
+        )
+        .filter(number__in=numbers)
+        .values_list("number", flat=True)
+    )
+    start = int(_derived(tenant, f"numbers:{provider}", 8), 16) % len(numbers)
+    for offset in range(len(numbers)):
+        candidate = numbers[(start + offset) % len(numbers)]
+        if candidate not in taken:
+            return candidate
+    raise DemoNumbersExhausted(
+        f"No free demo number for {provider}: all {len(numbers)} fictional numbers "
+        f"{label} are already held by tenants of this database. Seed into a fresh "
+        "database, or reuse an existing demo tenant's name."
+    )
 
 
 def _credentials(tenant) -> dict[str, dict]:
@@ -55,11 +88,10 @@ def _credentials(tenant) -> dict[str, dict]:
 def demo_numbers_ensure(*, tenant, shop) -> list[dict]:
     """Gives the demo shop one number per provider (idempotent); returns them
     with their credentials and webhook addresses."""
-    numbers = _numbers(tenant)
     seeded = []
     for provider, fields in _credentials(tenant).items():
         account = _account_ensure(tenant, provider, fields)
-        number = _number_ensure(tenant, shop, account, numbers[provider])
+        number = _number_ensure(tenant, shop, account)
         seeded.append(_describe(account, number, fields))
     return seeded
 
@@ -81,10 +113,17 @@ def _account_ensure(tenant, provider: str, fields: dict) -> ProviderAccount:
     return account
 
 
-def _number_ensure(tenant, shop, account: ProviderAccount, e164: str) -> PhoneNumber:
-    number = PhoneNumber.objects.for_tenant(tenant).filter(number=e164).first()
+def _number_ensure(tenant, shop, account: ProviderAccount) -> PhoneNumber:
+    """The demo account's number (the one it had, so seeding again changes
+    nothing), or a free one from the fictional range."""
+    number = (
+        PhoneNumber.objects.for_tenant(tenant)
+        .filter(account=account, number__in=FICTIONAL_RANGES[account.provider][1])
+        .order_by("-active", "created_at")
+        .first()
+    )
     if number is None:
-        number = PhoneNumber(tenant=tenant, number=e164)
+        number = PhoneNumber(tenant=tenant, number=_free_number(tenant, account.provider))
     number.shop, number.account, number.provider = shop, account, account.provider
     number.messaging_service_sid = ""
     if not number.active:

@@ -1,9 +1,9 @@
 """Reads of tenant data. Every function takes the tenant and looks ids up inside it:
 another tenant's object is the same 404 as a missing one."""
 
-from django.db.models import QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 
-from tenants.models import ApiToken, Invitation, Membership, Shop, Tenant
+from tenants.models import ApiToken, Invitation, InvitationDelivery, Membership, Shop, Tenant
 from tenants.scoping import tenant_get
 
 
@@ -18,16 +18,30 @@ def membership_get(*, tenant: Tenant, id) -> Membership:
     )
 
 
-def invitation_list(*, tenant: Tenant) -> QuerySet[Invitation]:
-    return (
-        Invitation.objects.for_tenant(tenant)
-        .filter(accepted_at__isnull=True, revoked_at__isnull=True)
-        .order_by("-created_at")
+def _with_delivery(invitations: QuerySet[Invitation], tenant: Tenant) -> QuerySet[Invitation]:
+    """Invitation.delivery without a query per row: the deliveries, newest first,
+    each with its count of attempts (index: invitation_delivery_tenant)."""
+    deliveries = (
+        InvitationDelivery.objects.for_tenant(tenant)
+        .annotate(attempt_count=Count("attempts"))
+        .order_by("-queued_at", "-id")
+    )
+    return invitations.prefetch_related(
+        Prefetch("deliveries", queryset=deliveries, to_attr="deliveries_newest_first")
     )
 
 
+def invitation_list(*, tenant: Tenant) -> QuerySet[Invitation]:
+    invitations = Invitation.objects.for_tenant(tenant).filter(
+        accepted_at__isnull=True, revoked_at__isnull=True
+    )
+    return _with_delivery(invitations, tenant).order_by("-created_at")
+
+
 def invitation_get(*, tenant: Tenant, id) -> Invitation:
-    return tenant_get(Invitation.objects, tenant=tenant, id=id, what="invitation")
+    return tenant_get(
+        _with_delivery(Invitation.objects.all(), tenant), tenant=tenant, id=id, what="invitation"
+    )
 
 
 def api_token_list(*, tenant: Tenant, membership: Membership | None) -> QuerySet[ApiToken]:

@@ -2,6 +2,8 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from tenants.models.access import EMAIL_MAX_LENGTH
+
 
 class EmailAuthenticationForm(AuthenticationForm):
     username = forms.EmailField(
@@ -111,7 +113,7 @@ class TokenForm(forms.Form):
 
 
 class InviteForm(forms.Form):
-    email = forms.EmailField(label=_("Email"))
+    email = forms.EmailField(label=_("Email"), max_length=EMAIL_MAX_LENGTH)
     role = forms.ChoiceField(label=_("Role"))
 
     def __init__(self, *args, roles, **kwargs):

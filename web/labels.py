@@ -50,18 +50,6 @@ ALERT_RULES = {
     "unreadable_data": _("Stored data that does not decrypt"),
 }
 
-CAPABILITIES = {
-    "self": _("manage your own profile and API tokens"),
-    "members.read": _("see the workspace's members"),
-    "conversations.read": _("read conversations"),
-    "conversations.write": _("reply, assign, close, note or label conversations"),
-    "staff.manage": _("manage staff, roles and revocation"),
-    "channels.manage": _("manage shops, channels and the chat widget"),
-    "privacy.requests": _("file or download data-subject requests"),
-    "audit.export": _("export audit records or read breach notices"),
-    "maintenance.grant": _("grant platform maintenance access"),
-}
-
 SEVERITIES = {"medium": _("Medium"), "high": _("High")}
 
 WEEKDAYS = {

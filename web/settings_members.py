@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -43,11 +44,21 @@ def members(request):
         try:
             member_services.invitation_create(actor=request.membership, **form.cleaned_data)
         except DomainError as error:
-            form.add_error(None, labels.domain_error_message(error))
+            if error.code == "already_invited":
+                form.add_error(
+                    "email",
+                    _(
+                        "An invitation to this address is already waiting for an answer. "
+                        "Use “Resend” below to email a new link."
+                    ),
+                )
+            else:
+                form.add_error(None, labels.domain_error_message(error))
         else:
             messages.success(
                 request,
-                _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]},
+                _("Invitation for %(email)s created; its email is on its way (see below).")
+                % {"email": form.cleaned_data["email"]},
             )
             return redirect("web:members")
     people = list(selectors.membership_list(tenant=request.tenant))
@@ -73,7 +84,16 @@ def members(request):
                 }
                 for m in people
             ],
-            "invitations": selectors.invitation_list(tenant=request.tenant)[:100],
+            "invitations": [
+                {
+                    "invitation": invitation,
+                    "delivery": invitation.delivery,
+                    "failure": delivery_failure_text(invitation.delivery.failure_code)
+                    if invitation.delivery and invitation.delivery.failure_code
+                    else "",
+                }
+                for invitation in selectors.invitation_list(tenant=request.tenant)[:100]
+            ],
             "roles": roles,
             "section": "settings",
             "tab": "members",
@@ -131,6 +151,41 @@ def invitation_revoke(request, invitation_id):
     else:
         messages.success(request, _("Invitation withdrawn."))
     return redirect("web:members")
+
+
+@require_POST
+@member_required(MANAGE)
+def invitation_resend(request, invitation_id):
+    invitation = selectors.invitation_get(tenant=request.tenant, id=invitation_id)
+    try:
+        member_services.invitation_resend(actor=request.membership, invitation=invitation)
+    except DomainError as error:
+        messages.error(request, labels.domain_error_message(error))
+    else:
+        messages.success(
+            request,
+            _("A new invitation link is on its way to %(email)s; the previous one stops working.")
+            % {"email": invitation.email},
+        )
+    return redirect("web:members")
+
+
+# Why an invitation's email failed, as the members page says it (codes of
+# tenants.services.invitation_delivery; SMTP answers show their number).
+DELIVERY_FAILURES = {
+    "recipient_refused": _lazy("The mail server refused this address."),
+    "mail_unreachable": _lazy("The mail server could not be reached, even after several tries."),
+    "not_usable": _lazy("The invitation was accepted, withdrawn or expired before it left."),
+    "not_sent": _lazy("It was never sent."),
+}
+
+
+def delivery_failure_text(code: str) -> str:
+    if code in DELIVERY_FAILURES:
+        return str(DELIVERY_FAILURES[code])
+    return _("The mail server refused the email (code %(code)s).") % {
+        "code": code.removeprefix("smtp_")
+    }
 
 
 @member_required(MANAGE)

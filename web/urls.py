@@ -73,6 +73,11 @@ urlpatterns = [
         settings_members.invitation_revoke,
         name="invitation-revoke",
     ),
+    path(
+        "settings/invitations/<uuid:invitation_id>/resend",
+        settings_members.invitation_resend,
+        name="invitation-resend",
+    ),
     path("settings/tokens/", account.tokens, name="tokens"),
     path("settings/tokens/<uuid:token_id>/revoke", account.token_revoke, name="token-revoke"),
     path("settings/shops/", settings_channels.shops, name="shops"),

@@ -4,15 +4,17 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from instaply.errors import DomainError
 from instaply.ratelimit import by_ip, rate_limit
 from tenants.access import active_memberships, choose_tenant
-from tenants.permissions import ROLE_CAPABILITIES, Capability
+from tenants.permissions import Capability
 from tenants.services.members import invitation_accept
-from web import demo, inbox, labels
+from web import demo, inbox
 from web.forms import AcceptInvitationForm
 from web.tenancy import member_required
 
@@ -26,16 +28,46 @@ def home(request):
     return _workspace(request)
 
 
+# The pages of the workspace, by the capability each needs; the home page links
+# only those the member can open (web/tests/test_home_page.py follows them all).
+PAGES = (
+    (Capability.CONVERSATIONS_READ, "web:inbox", _lazy("Inbox")),
+    (Capability.STAFF_MANAGE, "web:members", _lazy("Members")),
+    (Capability.CHANNELS_MANAGE, "web:shops", _lazy("Shops")),
+    (Capability.CHANNELS_MANAGE, "web:numbers", _lazy("Phone numbers")),
+    (Capability.CHANNELS_MANAGE, "web:widgets", _lazy("Chat widget")),
+    (Capability.STAFF_MANAGE, "web:security", _lazy("Security")),
+    (Capability.SELF, "web:account", _lazy("Your account")),
+    (Capability.SELF, "web:tokens", _lazy("Your API tokens")),
+)
+
+# What a role may do that has no page yet, with the API call that does it:
+# (capability, unless the member also has this one (it has a page then), what, call).
+API_ONLY = (
+    (
+        Capability.MEMBERS_READ,
+        Capability.STAFF_MANAGE,
+        _lazy("List the workspace's members"),
+        "GET /api/v1/members",
+    ),
+    (Capability.AUDIT_EXPORT, None, _lazy("Export the audit records"), "GET /api/v1/audit/events"),
+)
+
+
 @member_required(Capability.SELF)
 def _workspace(request):
-    if request.membership.can(Capability.CONVERSATIONS_READ):
+    membership = request.membership
+    if membership.can(Capability.CONVERSATIONS_READ):
         return inbox.inbox(request)
     return render(
         request,
         "web/home.html",
         {
-            "capabilities": [
-                labels.CAPABILITIES[c] for c in sorted(ROLE_CAPABILITIES[request.membership.role])
+            "pages": [(reverse(url), title) for need, url, title in PAGES if membership.can(need)],
+            "api_only": [
+                (what, call)
+                for need, unless, what, call in API_ONLY
+                if membership.can(need) and not (unless and membership.can(unless))
             ],
         },
     )

@@ -13,6 +13,11 @@ urlpatterns = [
         views.InvitationDetailApi.as_view(),
         name="invitation-detail",
     ),
+    path(
+        "invitations/<uuid:invitation_id>/resend",
+        views.InvitationResendApi.as_view(),
+        name="invitation-resend",
+    ),
     path("invitations/accept", views.InvitationAcceptApi.as_view(), name="invitation-accept"),
     path("tokens", views.TokenListApi.as_view(), name="token-list"),
     path("tokens/<uuid:token_id>", views.TokenDetailApi.as_view(), name="token-detail"),

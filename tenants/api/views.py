@@ -10,7 +10,8 @@ from instaply.api.serializers import NestedOutput, StrictInput
 from instaply.ratelimit import RateLimitThrottle, by_ip
 from tenants import selectors
 from tenants.api.base import TenantAPIView
-from tenants.models import Role
+from tenants.models import InvitationDelivery, Role
+from tenants.models.access import EMAIL_MAX_LENGTH
 from tenants.permissions import ROLE_CAPABILITIES, Capability
 from tenants.services import members as member_services
 from tenants.services import tenancy as tenancy_services
@@ -91,20 +92,41 @@ class MemberRevokeApi(TenantAPIView):
         return Response(MemberOutput(member).data)
 
 
+class InvitationDeliveryOutput(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=InvitationDelivery.Status.choices,
+        help_text="queued: the email is on its way; sent: the mail server took it; "
+        "failed: it could not be sent (resend it).",
+    )
+    attempts = serializers.IntegerField(source="attempt_count")
+    queued_at = serializers.DateTimeField()
+    sent_at = serializers.DateTimeField()
+    failed_at = serializers.DateTimeField()
+    failure_code = serializers.CharField()
+    failure_reason = serializers.CharField()
+
+
 class InvitationOutput(serializers.Serializer):
     id = serializers.UUIDField()
     email = serializers.EmailField()
     role = serializers.CharField()
     created_at = serializers.DateTimeField()
     expires_at = serializers.DateTimeField()
-    sent_at = serializers.DateTimeField()
+    sent_at = serializers.DateTimeField(
+        source="delivery.sent_at",
+        allow_null=True,
+        help_text="When the mail server took the latest email; null until then.",
+    )
+    delivery = InvitationDeliveryOutput(
+        allow_null=True, help_text="The latest sending of the invitation's email."
+    )
 
 
 class InvitationListApi(TenantAPIView):
     capabilities = {"GET": Capability.STAFF_MANAGE, "POST": Capability.STAFF_MANAGE}
 
     class Input(StrictInput):
-        email = serializers.EmailField()
+        email = serializers.EmailField(max_length=EMAIL_MAX_LENGTH)
         role = serializers.ChoiceField(choices=Role.choices)
 
     @extend_schema(responses=InvitationOutput(many=True))
@@ -116,6 +138,8 @@ class InvitationListApi(TenantAPIView):
     def post(self, request):
         data = self.validated(self.Input, request.data)
         invitation = member_services.invitation_create(actor=self.membership, **data)
+        # Read back: in embedded mode the email has already been sent.
+        invitation = selectors.invitation_get(tenant=self.tenant, id=invitation.pk)
         return Response(InvitationOutput(invitation).data, status=status.HTTP_201_CREATED)
 
 
@@ -127,6 +151,20 @@ class InvitationDetailApi(TenantAPIView):
         invitation = selectors.invitation_get(tenant=self.tenant, id=invitation_id)
         member_services.invitation_revoke(actor=self.membership, invitation=invitation)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class InvitationResendApi(TenantAPIView):
+    """Emails a new link (for a full validity period); the previous link stops
+    working once the new email left."""
+
+    capabilities = {"POST": Capability.STAFF_MANAGE}
+
+    @extend_schema(request=None, responses={202: InvitationOutput})
+    def post(self, request, invitation_id):
+        invitation = selectors.invitation_get(tenant=self.tenant, id=invitation_id)
+        member_services.invitation_resend(actor=self.membership, invitation=invitation)
+        invitation = selectors.invitation_get(tenant=self.tenant, id=invitation_id)
+        return Response(InvitationOutput(invitation).data, status=status.HTTP_202_ACCEPTED)
 
 
 class InvitationAcceptThrottle(RateLimitThrottle):

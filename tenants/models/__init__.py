@@ -1,4 +1,9 @@
-from tenants.models.access import ApiToken, Invitation
+from tenants.models.access import (
+    ApiToken,
+    Invitation,
+    InvitationDelivery,
+    InvitationSendAttempt,
+)
 from tenants.models.base import TenantQuerySet, TenantScopedModel
 from tenants.models.tenancy import Membership, Role, Shop, Tenant
 from tenants.models.users import User
@@ -6,6 +11,8 @@ from tenants.models.users import User
 __all__ = [
     "ApiToken",
     "Invitation",
+    "InvitationDelivery",
+    "InvitationSendAttempt",
     "Membership",
     "Role",
     "Shop",

@@ -9,15 +9,17 @@ import datetime as dt
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audit.recorder import Actor, record
 from instaply.errors import Conflict, Forbidden, Invalid, NotFound
 from tenants import credentials
 from tenants.models import ApiToken, Invitation, Membership, Role, User
+from tenants.models.access import EMAIL_MAX_LENGTH
 from tenants.permissions import ROLES_MANAGED_BY
 from tenants.scoping import require_same_tenant
+from tenants.services.invitation_delivery import invitation_delivery_queue
 
 
 def _check_may_manage(actor: Membership, role: str) -> None:
@@ -39,12 +41,21 @@ def _check_keeps_an_owner(membership: Membership) -> None:
 
 @transaction.atomic
 def invitation_create(*, actor: Membership, email: str, role: str) -> Invitation:
+    """Invites a person by email. A second invitation to an address that has one
+    pending is refused: the admin resends the pending one (a new link), so the
+    person never holds two live links that may carry different roles."""
     if role not in Role.values:
         raise Invalid(
             "Unknown role.", fields={"role": [f"Choose one of {', '.join(Role.values)}."]}
         )
     _check_may_manage(actor, role)
     email = email.strip().lower()
+    if len(email) > EMAIL_MAX_LENGTH:
+        raise Invalid(
+            "This email address is too long.",
+            fields={"email": [f"Use at most {EMAIL_MAX_LENGTH} characters."]},
+            code="email_too_long",
+        )
     tenant = actor.tenant
     if (
         Membership.objects.for_tenant(tenant)
@@ -52,14 +63,27 @@ def invitation_create(*, actor: Membership, email: str, role: str) -> Invitation
         .exists()
     ):
         raise Conflict("This person is already a member.", code="already_member")
-    invitation = Invitation.objects.create(
-        tenant=tenant,
-        email=email,
-        role=role,
-        invited_by=actor,
-        expires_at=timezone.now() + dt.timedelta(hours=settings.INVITATION_TTL_HOURS),
+    now = timezone.now()
+    pending = (
+        Invitation.objects.for_tenant(tenant)
+        .select_for_update()
+        .filter(email__iexact=email, accepted_at__isnull=True, revoked_at__isnull=True)
     )
-
+    # An expired invitation is dead: it makes way for the new one.
+    pending.filter(expires_at__lte=now).update(revoked_at=now)
+    if pending.exists():
+        raise _already_invited()
+    try:
+        with transaction.atomic():  # a savepoint: a concurrent invite may win the race
+            invitation = Invitation.objects.create(
+                tenant=tenant,
+                email=email,
+                role=role,
+                invited_by=actor,
+                expires_at=now + dt.timedelta(hours=settings.INVITATION_TTL_HOURS),
+            )
+    except IntegrityError:
+        raise _already_invited() from None
     record(
         "member.invited",
         tenant=tenant,
@@ -67,30 +91,41 @@ def invitation_create(*, actor: Membership, email: str, role: str) -> Invitation
         target=("invitation", invitation.pk),
         metadata={"role": role},
     )
-    from tenants.tasks import invitation_send
-
-    # The token is made by the task, so no secret travels through the broker.
-    transaction.on_commit(lambda: invitation_send.delay(str(invitation.pk)))
+    invitation_delivery_queue(invitation=invitation)
     return invitation
 
 
-@transaction.atomic
-def invitation_issue_token(*, invitation_id) -> tuple[Invitation, str] | None:
-    """Makes the single-use token of a pending invitation; None when already sent."""
-    invitation = (
-        Invitation.objects.dangerously_unscoped(reason="task by id of an invitation we made")
-        .select_for_update()
-        .select_related("tenant")
-        .filter(pk=invitation_id)
-        .first()
+def _already_invited() -> Conflict:
+    return Conflict(
+        "This address already has a pending invitation; resend it instead.",
+        fields={"email": ["An invitation to this address is waiting for an answer."]},
+        code="already_invited",
     )
-    if invitation is None or invitation.sent_at or not invitation.is_usable(timezone.now()):
-        return None
-    raw, digest = credentials.new_secret(credentials.INVITATION_PREFIX)
-    invitation.token_hash = digest
-    invitation.sent_at = timezone.now()
-    invitation.save(update_fields=["token_hash", "sent_at"])
-    return invitation, raw
+
+
+@transaction.atomic
+def invitation_resend(*, actor: Membership, invitation: Invitation) -> Invitation:
+    """Emails a new link (the previous one stops working once it left) valid
+    for a full period again; used when a mail failed or went astray."""
+    invitation = (
+        Invitation.objects.for_tenant(actor.tenant_id).select_for_update().get(pk=invitation.pk)
+    )
+    _check_may_manage(actor, invitation.role)
+    if invitation.accepted_at or invitation.revoked_at:
+        raise Conflict(
+            "This invitation was already accepted or withdrawn.", code="invitation_closed"
+        )
+    invitation.expires_at = timezone.now() + dt.timedelta(hours=settings.INVITATION_TTL_HOURS)
+    invitation.save(update_fields=["expires_at"])
+    delivery = invitation_delivery_queue(invitation=invitation)
+    record(
+        "invitation.resent",
+        tenant=invitation.tenant_id,
+        actor=Actor.member(actor),
+        target=("invitation", invitation.pk),
+        metadata={"delivery": str(delivery.pk)},
+    )
+    return invitation
 
 
 @transaction.atomic

@@ -5,7 +5,7 @@ import time_machine
 from django.core import mail
 from django.utils import timezone
 
-from tenants.models import Invitation, Membership, Role
+from tenants.models import Invitation, InvitationDelivery, Membership, Role
 
 pytestmark = pytest.mark.django_db
 
@@ -31,8 +31,10 @@ def test_admin_invites_and_the_person_joins_with_the_emailed_link(
         response = _invite(tenant_a)
     assert response.status_code == 201, response.json()
     assert "token" not in response.json()
+    listed = tenant_a.client(Role.ADMIN).get("/api/v1/invitations").json()["results"]
+    assert [(i["id"], i["delivery"]["status"]) for i in listed] == [(response.json()["id"], "sent")]
     invitation = Invitation.objects.get(pk=response.json()["id"])
-    assert invitation.sent_at is not None
+    assert invitation.delivery.sent_at is not None
     slug, token = _link_from_outbox()
     assert slug == tenant_a.tenant.slug
     # Only the digest is stored.
@@ -128,9 +130,12 @@ def test_an_agent_cannot_invite(tenant_a):
 
 
 def test_running_the_send_task_twice_sends_once(tenant_a, django_capture_on_commit_callbacks):
-    from tenants.tasks import invitation_send
+    from tenants.tasks import invitation_deliver
 
     with django_capture_on_commit_callbacks(execute=True):
         created = _invite(tenant_a).json()
-    assert invitation_send(created["id"]) is False
+    token_hash = Invitation.objects.get(pk=created["id"]).token_hash
+    invitation_deliver(str(InvitationDelivery.objects.get(invitation_id=created["id"]).pk))
     assert len(mail.outbox) == 1
+    # The link that went out still works: the second run made no new token.
+    assert Invitation.objects.get(pk=created["id"]).token_hash == token_hash

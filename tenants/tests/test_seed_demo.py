@@ -1,12 +1,18 @@
+import hashlib
+import hmac
 import json
 from base64 import b32decode
+from collections import defaultdict
 from io import StringIO
 
 import pytest
-from django.core.management import call_command
+from django.conf import settings
+from django.core.management import CommandError, call_command
+from django.utils.text import slugify
 from django_otp.oath import totp
 from rest_framework.test import APIClient
 
+from channels_sms.models import PhoneNumber
 from tenants.models import Membership, Role, Shop, Tenant, User
 
 pytestmark = pytest.mark.django_db
@@ -80,3 +86,52 @@ def test_seed_demo_gives_no_known_authenticator_outside_development(settings):
 def test_seed_demo_text_output_shows_the_second_step():
     out = _seed()
     assert "secret" in out and "code now" in out
+
+
+def _old_demo_slot(name: str) -> int:
+    """Where the numbers of a demo tenant came from before they were allocated:
+    one of 33 slots derived from the tenant, so tenants could share one."""
+    mac = hmac.new(
+        settings.SECRET_KEY.encode(), f"demo-sms:{slugify(name)}:numbers".encode(), hashlib.sha256
+    )
+    return int(mac.hexdigest()[:8], 16) % 33
+
+
+def _names_sharing_a_slot(count: int) -> list[str]:
+    by_slot = defaultdict(list)
+    # 33 slots: among 33 * (count - 1) + 1 names, one slot holds `count` (pigeonhole).
+    for n in range(33 * (count - 1) + 1):
+        name = f"Shop {n}"
+        by_slot[_old_demo_slot(name)].append(name)
+        if len(by_slot[_old_demo_slot(name)]) == count:
+            return by_slot[_old_demo_slot(name)]
+    raise AssertionError("unreachable")
+
+
+def test_tenants_whose_derived_numbers_collided_each_get_free_numbers():
+    names = _names_sharing_a_slot(3)
+    seeded = {name: json.loads(_seed("--tenant", name, "--json")) for name in names}
+    numbers = [n["number"] for data in seeded.values() for n in data["phone_numbers"]]
+    assert len(numbers) == len(set(numbers)) == 9
+    assert all(n.startswith(("+120255501", "+447700900")) for n in numbers)
+    # Seeding again keeps each tenant's numbers.
+    again = json.loads(_seed("--tenant", names[1], "--json"))
+    assert again["phone_numbers"] == seeded[names[1]]["phone_numbers"]
+
+
+def test_a_full_fictional_range_is_a_clear_error_and_leaves_nothing_behind():
+    data = json.loads(_seed("--tenant", "Range Hog", "--json"))
+    held = next(n for n in data["phone_numbers"] if n["provider"] == "simulator")
+    number = PhoneNumber.objects.get(pk=held["id"])
+    PhoneNumber.objects.bulk_create(
+        PhoneNumber(
+            tenant_id=number.tenant_id, shop_id=number.shop_id, account_id=number.account_id,
+            provider=number.provider, number=f"+120255501{n:02d}",
+        )
+        for n in range(100)
+        if f"+120255501{n:02d}" not in {n["number"] for n in data["phone_numbers"]}
+    )  # fmt: skip
+    with pytest.raises(CommandError, match=r"all 100 fictional numbers \+1 202 555-0100"):
+        _seed("--tenant", "Latecomer")
+    assert not Tenant.objects.filter(slug="latecomer").exists()
+    assert not User.objects.filter(email__endswith="@latecomer.example").exists()

@@ -11,7 +11,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from tenants.models import Invitation, Role
+from tenants.models import Invitation, InvitationDelivery, Role
 from tenants.tests.factories import MembershipFactory, TenantFactory
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,7 +68,8 @@ def celery_worker_process(celery_eager):
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the worker needs a shared database")
 def test_worker_sends_an_invitation(celery_worker_process):
-    from tenants.tasks import invitation_send
+    from tenants.services.invitation_delivery import invitation_delivery_queue
+    from tenants.tasks import invitation_deliver
 
     owner = MembershipFactory(tenant=TenantFactory(name="Worker Test"), role=Role.OWNER)
     invitation = Invitation.objects.create(
@@ -77,13 +78,15 @@ def test_worker_sends_an_invitation(celery_worker_process):
         role=Role.AGENT,
         expires_at="2099-01-01T00:00:00Z",
     )
-    invitation_send.apply_async(args=[str(invitation.pk)], queue=celery_worker_process)
+    delivery = invitation_delivery_queue(invitation=invitation)
+    invitation_deliver.apply_async(args=[str(delivery.pk)], queue=celery_worker_process)
 
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        invitation.refresh_from_db()
-        if invitation.sent_at:
+        delivery.refresh_from_db()
+        if delivery.status != InvitationDelivery.Status.QUEUED:
             break
         time.sleep(0.2)
-    assert invitation.sent_at is not None, "the worker did not run the task within 30 s"
+    assert delivery.status == InvitationDelivery.Status.SENT, "the worker did not send within 30 s"
+    invitation.refresh_from_db()
     assert invitation.token_hash

@@ -3,9 +3,10 @@ from base64 import b32decode
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 from django_otp.oath import totp
 
-from channels_sms.demo import demo_numbers_ensure
+from channels_sms.demo import DemoNumbersExhausted, demo_numbers_ensure
 from conversations.demo import demo_inbox_ensure
 from tenants.demo import demo_tenant_ensure, demo_tokens_refresh
 
@@ -24,9 +25,16 @@ class Command(BaseCommand):
     def handle(self, *args, tenant: str, json: bool, **options):
         if settings.PRODUCTION:
             raise CommandError("seed_demo creates known logins; it never runs in production.")
-        seeded = demo_tenant_ensure(name=tenant)
-        seeded["phone_numbers"] = demo_numbers_ensure(tenant=seeded["tenant"], shop=seeded["shop"])
-        seeded["widget"] = demo_inbox_ensure(shop=seeded["shop"])
+        try:
+            # One transaction: a tenant whose numbers cannot be found is not left half-made.
+            with transaction.atomic():
+                seeded = demo_tenant_ensure(name=tenant)
+                seeded["phone_numbers"] = demo_numbers_ensure(
+                    tenant=seeded["tenant"], shop=seeded["shop"]
+                )
+                seeded["widget"] = demo_inbox_ensure(shop=seeded["shop"])
+        except DemoNumbersExhausted as exc:
+            raise CommandError(f"Cannot seed {tenant!r}. {exc}") from None
         if json:
             tokens = demo_tokens_refresh(people=seeded["people"])
             self.stdout.write(_as_json(seeded, tokens))
