@@ -19,9 +19,10 @@ from web.tenancy import member_required
 
 def home(request):
     """A member's inbox, or the workspace page for roles without one. A visitor
-    is sent to sign in, except on `make run` (development with DEBUG), where the
-    demo's landing page welcomes them."""
-    if not request.user.is_authenticated and demo.demo_enabled() and settings.DEBUG:
+    is sent to sign in, except on `make run` and `make dev` (development with
+    DEMO_LANDING or DEBUG), where the demo's landing page welcomes them."""
+    landing = settings.DEMO_LANDING or settings.DEBUG
+    if not request.user.is_authenticated and demo.demo_enabled() and landing:
         return demo.landing(request)
     return _workspace(request)
 
