@@ -116,12 +116,12 @@ def two_factor_enrol(request):
             if not current.ok:
                 form.add_error("current_code", current.refusal())
         if not form.errors:
-            codes = two_factor.authenticator_confirm(
+            confirmed = two_factor.authenticator_confirm(
                 request=request, device=device, code=form.cleaned_data["code"]
             )
-            if codes is not None:
-                return _recovery_codes_page(request, codes, next_url)
-            form.add_error("code", _("This code is not valid. Check the app and try again."))
+            if confirmed.ok:
+                return _recovery_codes_page(request, list(confirmed.recovery_codes), next_url)
+            form.add_error("code", confirmed.refusal())
     return render(
         request,
         "web/two_factor_enrol.html",
