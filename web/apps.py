@@ -12,4 +12,7 @@ class WebConfig(AppConfig):
     }
 
     def ready(self) -> None:
-        from web import auth_audit  # noqa: F401  (audits sign-ins, lockouts and sign-outs)
+        from web import (
+            auth_audit,  # noqa: F401  (audits sign-ins, lockouts and sign-outs)
+            login_security,  # noqa: F401  (remembers each account's usual addresses)
+        )
