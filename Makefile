@@ -16,7 +16,7 @@ apt_install = if [ -n "$(APT)" ]; then echo "make: installing Debian's $(1)"; \
 	$(APT) install -y -q $(1) >/dev/null 2>&1 || { $(APT) update -q >/dev/null && $(APT) install -y -q $(1) >/dev/null; }; \
 	else echo "make: $(1) is missing and cannot be installed here (no apt-get as root)"; fi
 
-.PHONY: install run test lint format lock worker clean browser
+.PHONY: install run dev test lint format lock worker clean browser
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -35,14 +35,20 @@ browser:
 	@test -x /usr/bin/chromium || { $(call apt_install,chromium); }
 
 ## make run: the platform on the embedded default (SQLite, in-process tasks) with a demo tenant,
-## and the SMS provider simulator on port $(SMS_PORT) knowing the demo shop's numbers.
-run: install
+## and the SMS provider simulator on port $(SMS_PORT) knowing the demo shop's numbers. DEBUG is
+## off, so visitors meet the product's own error pages; WhiteNoise serves the static files.
+## make dev: the same with DEBUG on (Django's debug pages, the browsable API), for developers.
+RUN_ENV := DEBUG=false DEMO_LANDING=true
+DEV_ENV := DEBUG=true DEMO_LANDING=true
+run: SERVE_ENV = $(RUN_ENV)
+dev: SERVE_ENV = $(DEV_ENV)
+run dev: install
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/python manage.py migrate --no-input -v0
 	env -u DATABASE_URL -u REDIS_URL PUBLIC_BASE_URL=http://$(HOST):$(PORT) \
 		SMS_SIMULATOR_URL=http://127.0.0.1:$(SMS_PORT) $(BIN)/python manage.py seed_demo
 	env -u DATABASE_URL -u REDIS_URL PUBLIC_BASE_URL=http://$(HOST):$(PORT) \
 		$(BIN)/python manage.py sms_simulator_accounts --output var/sms-simulator-accounts.json
-	env -u DATABASE_URL -u REDIS_URL PUBLIC_BASE_URL=http://$(HOST):$(PORT) \
+	env -u DATABASE_URL -u REDIS_URL $(SERVE_ENV) PUBLIC_BASE_URL=http://$(HOST):$(PORT) \
 		SMS_SIMULATOR_URL=http://127.0.0.1:$(SMS_PORT) sh -c '\
 		$(BIN)/python manage.py run_simulator --port $(SMS_PORT) \
 			--accounts var/sms-simulator-accounts.json --cors-origin http://$(HOST):$(PORT) & \

@@ -16,7 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from instaply.ratelimit import by_ip, by_post_field, by_user_or_ip, rate_limit
+from instaply.ratelimit import by_ip, by_user_or_ip, rate_limit
 from tenants.access import (
     TWO_FACTOR_ENROL,
     TWO_FACTOR_VERIFY,
@@ -26,7 +26,7 @@ from tenants.access import (
     two_factor_required,
 )
 from tenants.permissions import Capability
-from web import two_factor
+from web import login_security, two_factor
 from web.forms import AuthenticatorConfirmForm, EmailAuthenticationForm, TwoFactorCodeForm
 from web.tenancy import member_required
 
@@ -47,11 +47,19 @@ def _to_step(step: str, next_url: str):
 
 
 @method_decorator(rate_limit("login", key=by_ip), name="dispatch")
-@method_decorator(rate_limit("login_account", key=by_post_field("username")), name="dispatch")
 class SignInView(LoginView):
     template_name = "web/login.html"
     authentication_form = EmailAuthenticationForm
     redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        # Slowed-down accounts and spraying addresses wait before any password is
+        # checked; django-axes' own lock (account and address) acts in authenticate().
+        typed = request.POST.get("username")
+        pause = login_security.sign_in_pause(request, typed)
+        if pause is not None:
+            return login_security.pause_response(request, pause, typed)
+        return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
         response = super().form_valid(form)  # login() rotates the session key
@@ -116,12 +124,12 @@ def two_factor_enrol(request):
             if not current.ok:
                 form.add_error("current_code", current.refusal())
         if not form.errors:
-            codes = two_factor.authenticator_confirm(
+            confirmed = two_factor.authenticator_confirm(
                 request=request, device=device, code=form.cleaned_data["code"]
             )
-            if codes is not None:
-                return _recovery_codes_page(request, codes, next_url)
-            form.add_error("code", _("This code is not valid. Check the app and try again."))
+            if confirmed.ok:
+                return _recovery_codes_page(request, list(confirmed.recovery_codes), next_url)
+            form.add_error("code", confirmed.refusal())
     return render(
         request,
         "web/two_factor_enrol.html",

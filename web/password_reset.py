@@ -42,13 +42,13 @@ class ResetSentView(auth_views.PasswordResetDoneView):
 
 
 class ResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's view trades the emailed token for a session entry and redirects to
+    ``.../set-password/``: the form page's address holds no token, so it keeps the
+    site's ``Referrer-Policy: same-origin`` (``no-referrer`` would make Chromium
+    post the form with ``Origin: null``, which the CSRF check refuses)."""
+
     template_name = "web/password_reset_confirm.html"
     success_url = reverse_lazy("web:password-reset-complete")
-
-    def dispatch(self, *args, **kwargs):
-        response = super().dispatch(*args, **kwargs)
-        response["Referrer-Policy"] = "no-referrer"  # the token was in this page's URL
-        return response
 
     def form_valid(self, form):
         response = super().form_valid(form)

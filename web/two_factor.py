@@ -1,11 +1,14 @@
 """The second factor: a TOTP authenticator plus ten single-use recovery codes.
 
-Devices are django-otp's (``TOTPDevice``, ``StaticDevice``); this module is the
-few business actions around them, each writing its audit event. Wrong codes
-are throttled by django-otp per device (exponential back-off) and the code step
-is rate-limited per person; a TOTP code is accepted once only (``last_t``).
+Devices are django-otp's (``TOTPDevice``, ``StaticDevice``), verified through
+their proxies in ``web.models``; this module is the few business actions around
+them, each writing its audit event. Wrong codes are throttled by django-otp per
+device (exponential back-off from the second wrong code in a row: one typo costs
+nothing) and the code step is rate-limited per person; a TOTP code is accepted
+once only (``last_t``).
 """
 
+import math
 from base64 import b32encode
 from dataclasses import dataclass
 
@@ -20,6 +23,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.recorder import Actor, record
+from web.models import Authenticator, RecoveryCodes
 
 RECOVERY_CODE_COUNT = 10
 AUTHENTICATOR_NAME = "Authenticator app"
@@ -31,12 +35,20 @@ class CodeCheck:
     device: TOTPDevice | StaticDevice | None
     method: str = ""  # "totp" or "recovery_code"
     wait_seconds: int = 0  # > 0 when django-otp throttles this device
+    checked: bool = True  # False when the back-off refused the code unread
+    recovery_codes: tuple[str, ...] = ()  # made by a confirmed enrolment, shown once
 
     @property
     def ok(self) -> bool:
         return self.device is not None
 
     def refusal(self) -> str:
+        if self.wait_seconds and self.checked:
+            return ngettext(
+                "This code is not valid. Wait %(seconds)s second before the next try.",
+                "This code is not valid. Wait %(seconds)s seconds before the next try.",
+                self.wait_seconds,
+            ) % {"seconds": self.wait_seconds}
         if self.wait_seconds:
             return ngettext(
                 "Too many wrong codes. Wait %(seconds)s second, then try again.",
@@ -74,19 +86,20 @@ def check_code(*, request, user, code: str, purpose: str) -> CodeCheck:
     """
     code = normalise_code(code)
     if _is_totp_shaped(code):
-        devices, method = TOTPDevice.objects.devices_for_user(user, confirmed=True), "totp"
+        devices, method = Authenticator.objects.devices_for_user(user, confirmed=True), "totp"
     else:
         devices, method = (
-            StaticDevice.objects.devices_for_user(user, confirmed=True),
+            RecoveryCodes.objects.devices_for_user(user, confirmed=True),
             "recovery_code",
         )
-    wait = 0
+    wait, refused_unread, checked = 0, False, False
     for device in devices:
         # A device in django-otp's back-off refuses every code, right or wrong: say so.
         throttled_for = _throttle_wait(device)
         if throttled_for:
-            wait = max(wait, throttled_for)
+            wait, refused_unread = max(wait, throttled_for), True
             continue
+        checked = True
         matched = verify_token(user, device.persistent_id, code) if code else None
         if matched is not None:
             if method == "recovery_code":
@@ -98,22 +111,24 @@ def check_code(*, request, user, code: str, purpose: str) -> CodeCheck:
                     metadata={"purpose": purpose, "remaining": matched.token_set.count()},
                 )
             return CodeCheck(device=matched, method=method)
+        device.refresh_from_db()  # this wrong code may have started the back-off
+        wait = max(wait, _throttle_wait(device))
     record(
         "auth.2fa.failed",
         outcome="failure",
         request=request,
         actor=Actor.user(user),
         target=_user_target(user),
-        metadata={"purpose": purpose, "method": method, "throttled": wait > 0},
+        metadata={"purpose": purpose, "method": method, "throttled": refused_unread},
     )
-    return CodeCheck(device=None, method=method, wait_seconds=wait)
+    return CodeCheck(device=None, method=method, wait_seconds=wait, checked=checked)
 
 
 def _throttle_wait(device) -> int:
     allowed, details = device.verify_is_allowed()
     if allowed or not details or "locked_until" not in details:
         return 0
-    return max(1, int((details["locked_until"] - timezone.now()).total_seconds()) + 1)
+    return max(1, math.ceil((details["locked_until"] - timezone.now()).total_seconds()))
 
 
 def session_verify(*, request, code: str) -> CodeCheck:
@@ -156,22 +171,25 @@ def authenticator_qr_svg(device: TOTPDevice) -> str:
 
 
 @transaction.atomic
-def authenticator_confirm(*, request, device: TOTPDevice, code: str) -> list[str] | None:
+def authenticator_confirm(*, request, device: TOTPDevice, code: str) -> CodeCheck:
     """Confirms the pending authenticator with a first code; it replaces any previous
     one, the session becomes verified, and fresh recovery codes are returned (to show once)."""
     user = request.user
-    device = TOTPDevice.objects.select_for_update().get(pk=device.pk, user=user)
+    device = Authenticator.objects.select_for_update().get(pk=device.pk, user=user)
     code = normalise_code(code)
-    if not (_is_totp_shaped(code) and device.verify_token(code)):
+    waiting = _throttle_wait(device)
+    if waiting or not (_is_totp_shaped(code) and device.verify_token(code)):
         record(
             "auth.2fa.failed",
             outcome="failure",
             request=request,
             actor=Actor.user(user),
             target=_user_target(user),
-            metadata={"purpose": "enrol", "method": "totp"},
+            metadata={"purpose": "enrol", "method": "totp", "throttled": waiting > 0},
         )
-        return None
+        # verify_token() updated the device: this wrong code may have started the back-off.
+        wait = waiting or _throttle_wait(device)
+        return CodeCheck(device=None, method="totp", wait_seconds=wait, checked=not waiting)
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
@@ -185,7 +203,7 @@ def authenticator_confirm(*, request, device: TOTPDevice, code: str) -> list[str
         target=_user_target(user),
         metadata={"recovery_codes": len(codes)},
     )
-    return codes
+    return CodeCheck(device=device, method="totp", recovery_codes=tuple(codes))
 
 
 @transaction.atomic

@@ -21,9 +21,10 @@ from web.tenancy import member_required
 
 def home(request):
     """A member's inbox, or the workspace page for roles without one. A visitor
-    is sent to sign in, except on `make run` (development with DEBUG), where the
-    demo's landing page welcomes them."""
-    if not request.user.is_authenticated and demo.demo_enabled() and settings.DEBUG:
+    is sent to sign in, except on `make run` and `make dev` (development with
+    DEMO_LANDING or DEBUG), where the demo's landing page welcomes them."""
+    landing = settings.DEMO_LANDING or settings.DEBUG
+    if not request.user.is_authenticated and demo.demo_enabled() and landing:
         return demo.landing(request)
     return _workspace(request)
 
@@ -86,8 +87,25 @@ def switch_tenant(request):
     return redirect("web:home")
 
 
+# The invitation link's token is traded for a session entry and this address in
+# its place (as Django's password-reset pages do), so the page with the form, its
+# assets and its POST never carry the token in a URL or a Referer header.
+INVITATION_URL_TOKEN = "join"
+INVITATION_SESSION_KEY = "_invitation_token"
+
+
 @rate_limit("invitation_accept", key=by_ip)
 def accept_invitation(request, tenant_slug: str, token: str):
+    if token != INVITATION_URL_TOKEN and request.method == "GET":
+        request.session[INVITATION_SESSION_KEY] = {"tenant": tenant_slug, "token": token}
+        return redirect(
+            "web:accept-invitation", tenant_slug=tenant_slug, token=INVITATION_URL_TOKEN
+        )
+    if token == INVITATION_URL_TOKEN:
+        stored = request.session.get(INVITATION_SESSION_KEY) or {}
+        token = stored.get("token") if stored.get("tenant") == tenant_slug else None
+    if token is None:
+        return render(request, "web/accept_invitation.html", {"validlink": False})
     form = AcceptInvitationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -103,9 +121,8 @@ def accept_invitation(request, tenant_slug: str, token: str):
                 for problem in problems:
                     form.add_error(field if field in form.fields else None, problem)
         else:
+            request.session.pop(INVITATION_SESSION_KEY, None)
             login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
             choose_tenant(request, membership)
             return redirect("web:home")
-    response = render(request, "web/accept_invitation.html", {"form": form})
-    response["Referrer-Policy"] = "no-referrer"  # the token is in this page's URL
-    return response
+    return render(request, "web/accept_invitation.html", {"form": form, "validlink": True})

@@ -34,16 +34,22 @@ API_TOKEN_TOUCH_SECONDS = 60  # last_used_at is written at most this often per t
 # required for owners, admins and privacy officers (see tenants.access).
 OTP_TOTP_ISSUER = "Instaply"
 
-# Lockouts (django-axes): failures counted per account and, separately, per client IP.
+# Failed sign-ins (web/login_security.py, docs/security.md): django-axes locks one account
+# from one address; an account is slowed down from new addresses; spraying pauses an address.
 AXES_FAILURE_LIMIT = env.integer("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = dt.timedelta(minutes=env.integer("AXES_COOLOFF_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+LOGIN_ACCOUNT_DELAY_MAX_SECONDS = env.integer("LOGIN_ACCOUNT_DELAY_MAX_SECONDS", 60)
+LOGIN_SPRAY_ACCOUNTS = env.integer("LOGIN_SPRAY_ACCOUNTS", 10)
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "web.login_security.axes_username"  # a keyed hash, not the email
 AXES_CLIENT_IP_CALLABLE = "instaply.client_ip.client_ip"
 AXES_LOCKOUT_CALLABLE = "web.login_security.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
-AXES_RESET_ON_SUCCESS = False  # a valid login from one IP must not clear another's failures
+AXES_RESET_ON_SUCCESS = True  # clears the failures of this account from this address only
+# Attempts during a lockout are refused and not counted: hammering neither extends the
+# lockout nor, through the per-account count, slows the account down elsewhere.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_DISABLE_ACCESS_LOG = True  # the audit log records every sign-in
 AXES_VERBOSE = False
 

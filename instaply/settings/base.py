@@ -34,6 +34,8 @@ if not SECRET_KEY and not PRODUCTION:
 
 DEBUG = env.boolean("DEBUG", ENVIRONMENT == "development")
 production.require(not DEBUG, "DEBUG must be off")
+# The demo's landing page at / (`make run` serves it with DEBUG off, `make dev` with it on).
+DEMO_LANDING = env.boolean("DEMO_LANDING", False)
 
 PUBLIC_BASE_URL = env.text("PUBLIC_BASE_URL").rstrip("/")
 production.require(

@@ -7,7 +7,6 @@ from instaply.settings.base import PRODUCTION
 # ("5/15m" works). RATE_LIMITS="login=20/m,token_create=10/h" overrides some.
 RATE_LIMITS = {
     "login": "20/m",  # sign-in POSTs per client IP
-    "login_account": "10/m",  # sign-in POSTs per typed email
     "two_factor": "10/m",  # code entries per person
     "token_create": "20/h",  # API tokens created per person
     "invitation_accept": "10/m",  # invitation acceptances per client IP

@@ -91,18 +91,6 @@ def test_sign_in_is_limited_per_ip(tenant_a, settings, clock):
 
 
 @pytest.mark.django_db
-def test_sign_in_is_limited_per_account(tenant_a, settings, clock):
-    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "login_account": "2/m"}
-    email = tenant_a.members[Role.AGENT].user.email
-    for n in range(2):
-        Client().post("/login/", {"username": email, "password": "x"}, REMOTE_ADDR=f"192.0.2.{n}")
-    refused = Client().post(
-        "/login/", {"username": email.upper(), "password": "x"}, REMOTE_ADDR="192.0.2.9"
-    )
-    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
-
-
-@pytest.mark.django_db
 def test_the_code_step_is_limited_per_person(tenant_a, settings, clock):
     from web.tests.helpers import authenticator_for, sign_in
 

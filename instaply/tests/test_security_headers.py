@@ -6,7 +6,10 @@ import subprocess
 import sys
 
 import pytest
+from django.contrib.auth.tokens import default_token_generator
 from django.test import Client
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from instaply.tests.test_production_settings import PASSTHROUGH, ROOT, production_env
 from tenants.models import Role
@@ -65,8 +68,26 @@ def test_our_templates_have_no_inline_script_or_style(tenant_a):
 
 def test_referrer_policy(client):
     assert client.get("/login/")["Referrer-Policy"] == "same-origin"
-    # The invitation token is in that page's URL: it is never sent onwards.
-    assert client.get("/invite/some-tenant/inv_token/")["Referrer-Policy"] == "no-referrer"
+
+
+def test_pages_opened_from_a_secret_link_show_their_form_without_the_token(tenant_a):
+    """An invitation or password-reset link is traded for a session entry and an
+    address without its token: the form page keeps ``same-origin`` (``no-referrer``
+    makes Chromium post ``Origin: null``, refused by the CSRF check), and no Referer
+    it causes, not even to our own assets, can carry the token."""
+    browser = Client()
+    invitation = browser.get("/invite/some-tenant/inv_token/", follow=True)
+    assert invitation.redirect_chain == [("/invite/some-tenant/join/", 302)]
+    assert invitation["Referrer-Policy"] == "same-origin"
+    assert b'name="password"' in invitation.content and b"inv_token" not in invitation.content
+
+    agent = tenant_a.members[Role.AGENT].user
+    uid = urlsafe_base64_encode(force_bytes(agent.pk))
+    token = default_token_generator.make_token(agent)
+    reset = browser.get(f"/password-reset/{uid}/{token}/", follow=True)
+    assert reset.redirect_chain == [(f"/password-reset/{uid}/set-password/", 302)]
+    assert reset["Referrer-Policy"] == "same-origin"
+    assert b"new_password1" in reset.content and token.encode() not in reset.content
 
 
 def test_the_api_docs_relax_styles_and_workers_for_that_page_only(client):

@@ -23,7 +23,7 @@ def demo(settings):
 
 
 def test_make_run_lands_on_the_demo_page_and_every_link_on_it_works(demo, settings):
-    settings.DEBUG = True  # what `make run` has
+    settings.DEMO_LANDING = True  # what `make run` has (with DEBUG off)
     settings.PUBLIC_BASE_URL = "http://127.0.0.1:8000"
     browser = Client(HTTP_HOST="127.0.0.1:8000")
     landing = browser.get("/")

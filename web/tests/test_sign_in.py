@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.test import Client
 
@@ -65,3 +67,28 @@ def test_error_pages_share_the_site_look(client):
     response = client.get("/no/such/page/")
     assert response.status_code == 404
     assert b"There is nothing at this address" in response.content
+
+
+def test_an_invitation_link_is_traded_for_a_session_then_joins(
+    tenant_a, tenant_b, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        tenant_a.client(Role.ADMIN).post(
+            "/api/v1/invitations", {"email": "new@example.org", "role": "agent"}, format="json"
+        )
+    link = re.search(r"/invite/[\w-]+/inv_[\w-]+/", mailoutbox[-1].body)[0]
+    join = f"/invite/{tenant_a.tenant.slug}/join/"
+
+    browser = Client()
+    assert browser.get(link)["Location"] == join
+    # The token held by this session opens this tenant's page only, and no other session's.
+    other_tenant = browser.get(f"/invite/{tenant_b.tenant.slug}/join/")
+    assert b"invalid, used or expired" in other_tenant.content
+    assert b"invalid, used or expired" in Client().get(join).content
+    assert b"invalid, used or expired" not in browser.get(join).content
+
+    joined = browser.post(join, {"full_name": "New Person", "password": "a sturdy passphrase"})
+    assert joined["Location"] == "/"
+    assert browser.get("/").status_code == 200
+    assert "_invitation_token" not in browser.session
+    assert b"invalid, used or expired" in Client().post(link, {"password": "x" * 12}).content

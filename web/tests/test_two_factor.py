@@ -12,6 +12,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from audit.models import AuditEvent
 from tenants.models import Role
 from web import two_factor
+from web.models import Authenticator
 from web.tests.helpers import authenticator_for, current_code, sign_in, wrong_code
 
 pytestmark = pytest.mark.django_db
@@ -86,8 +87,7 @@ def test_forced_enrolment_shows_a_qr_code_and_gives_recovery_codes_once(tenant_a
     assert wrong.status_code == 200 and "not valid" in wrong.content.decode()
     assert _events("auth.2fa.failed").last().metadata["purpose"] == "enrol"
 
-    clock.shift(2)  # django-otp's back-off after one wrong code is 1 second
-    before = browser.session.session_key
+    before = browser.session.session_key  # right after the typo: no back-off
     done = browser.post("/login/enrol/", {"code": _code_for(key), "next": "/members"})
     assert done.status_code == 200
     assert "no-store" in done["Cache-Control"]
@@ -134,20 +134,53 @@ def test_the_code_step_accepts_a_right_code_once_and_refuses_a_wrong_one(tenant_
     assert other.get("/api/v1/me").status_code == 403
 
 
+def test_the_right_code_just_after_one_mistake_signs_in(tenant_a, clock):
+    owner = tenant_a.owner.user
+    device = authenticator_for(owner)
+    browser = Client()
+    sign_in(browser, owner)
+    typo = browser.post("/login/verify/", {"code": wrong_code(device), "next": "/"})
+    assert typo.status_code == 200
+    assert "not valid" in typo.content.decode() and "Wait" not in typo.content.decode()
+    # At the very same instant (the clock is frozen): no back-off after one typo.
+    right = browser.post("/login/verify/", {"code": current_code(device), "next": "/"})
+    assert right.status_code == 302 and right["Location"] == "/"
+
+
+def test_a_recovery_code_just_after_a_mistyped_one_signs_in(tenant_a, clock):
+    owner = tenant_a.owner.user
+    authenticator_for(owner)
+    codes = two_factor._recovery_codes_replace(owner)
+    browser = Client()
+    sign_in(browser, owner)
+    assert browser.post("/login/verify/", {"recovery_code": "aaaa-aaaa"}).status_code == 200
+    assert browser.post("/login/verify/", {"recovery_code": codes[0]}).status_code == 302
+
+
 def test_repeated_wrong_codes_are_throttled(tenant_a, clock):
     owner = tenant_a.owner.user
     device = authenticator_for(owner)
     browser = Client()
     sign_in(browser, owner)
-    for _ in range(3):
-        browser.post("/login/verify/", {"code": wrong_code(device)})
-    # The back-off now refuses even the right code, and says how long to wait.
+    first = browser.post("/login/verify/", {"code": wrong_code(device)}).content.decode()
+    assert "not valid" in first and "Wait" not in first
+    # The second wrong code in a row starts django-otp's back-off, and says so.
+    second = browser.post("/login/verify/", {"code": wrong_code(device)}).content.decode()
+    assert "This code is not valid. Wait 2 seconds before the next try." in second
+    # During the back-off even the right code is refused, with how long to wait.
     refused = browser.post("/login/verify/", {"code": current_code(device)})
-    assert refused.status_code == 200 and "Wait" in refused.content.decode()
+    assert refused.status_code == 200
+    assert "Too many wrong codes. Wait 2 seconds, then try again." in refused.content.decode()
     throttled = [e.metadata["throttled"] for e in _events("auth.2fa.failed")]
-    assert throttled.count(False) == 1 and throttled.count(True) == 3
-    clock.shift(60)
+    assert throttled == [False, False, True]
+    clock.shift(2)
+    browser.post("/login/verify/", {"code": wrong_code(device)})  # the third: 4 seconds
+    clock.shift(3)
+    assert "Wait 1 second," in browser.post("/login/verify/", {"code": "000000"}).content.decode()
+    clock.shift(1)
     assert browser.post("/login/verify/", {"code": current_code(device)}).status_code == 302
+    # A right code clears the count: the next typo is forgiven again.
+    assert Authenticator.objects.get(pk=device.pk).throttling_failure_count == 0
 
 
 def test_a_recovery_code_works_once(tenant_a, clock):

@@ -1,0 +1,99 @@
+"""`make run`, the demo newcomers judge the product by, serves the product's own
+pages: its error pages rather than Django's debug page (which lists every URL
+route), and its static files without DEBUG.
+
+The server is started as the Makefile starts it: `manage.py runserver` with the
+environment of the Makefile's RUN_ENV, over real HTTP on loopback.
+"""
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+STARTUP_SECONDS = 120  # a deadline for the server to come up, not a measurement
+
+
+def makefile_env(name: str) -> dict[str, str]:
+    """The variables a Makefile line `NAME := A=1 B=2` sets."""
+    makefile = (ROOT / "Makefile").read_text()
+    line = re.search(rf"^{name}\s*:?=\s*(.*)$", makefile, re.M)
+    assert line, f"{name} is not defined in the Makefile"
+    return dict(pair.split("=", 1) for pair in line[1].split())
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _get(url: str) -> tuple[int, str, dict]:
+    request = urllib.request.Request(url, headers={"Accept": "text/html"})
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback, no proxy
+    try:
+        with opener.open(request, timeout=30) as answer:
+            return answer.status, answer.read().decode(), dict(answer.headers)
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode(), dict(error.headers)
+
+
+@pytest.fixture
+def make_run_server(tmp_path):
+    """runserver with `make run`'s environment, on a free port and a fresh var/ directory."""
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "DEBUG")}
+    env |= makefile_env("RUN_ENV") | {
+        "INSTAPLY_VAR_DIR": str(tmp_path),
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        "DJANGO_SETTINGS_MODULE": "instaply.settings",
+    }
+    env.pop("DJANGO_ENV", None)  # make run is the development default
+    server = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                pytest.fail(f"runserver did not start:\n{server.stdout.read()}")
+            time.sleep(0.2)
+    yield url
+    server.terminate()
+    try:
+        server.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        server.kill()
+
+
+def test_make_run_serves_the_product_error_page_not_the_debug_page(make_run_server):
+    status, html, headers = _get(make_run_server + "/no/such/page/")
+    assert status == 404
+    assert "There is nothing at this address" in html  # web/templates/web/error.html
+    assert "URLconf" not in html and "Django tried these URL patterns" not in html
+    assert "DEBUG = True" not in html
+    assert headers["Content-Type"].startswith("text/html")
+
+
+def test_make_run_still_serves_static_files(make_run_server):
+    status, css, headers = _get(make_run_server + "/static/web/app.css")
+    assert status == 200 and headers["Content-Type"].startswith("text/css")
+    assert css == (ROOT / "web" / "static" / "web" / "app.css").read_text()
