@@ -233,12 +233,15 @@ def unreadable_data(event: AuditEvent) -> list[SecurityAlert]:
     copied from another row. One alert per row, however often it is read again."""
     if event.tenant_id is None or not event.target_id:
         return []
-    earlier = SecurityAlert.objects.filter(
-        rule=Rule.UNREADABLE_DATA,
-        tenant_id=event.tenant_id,
-        subject_kind=event.target_kind,
-        subject_id=event.target_id,
-    ).first()
+    earlier = (
+        SecurityAlert.objects.for_tenant(event.tenant_id)
+        .filter(
+            rule=Rule.UNREADABLE_DATA,
+            subject_kind=event.target_kind,
+            subject_id=event.target_id,
+        )
+        .first()
+    )
     if earlier is not None:
         return [earlier]
     return [

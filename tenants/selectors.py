@@ -40,7 +40,10 @@ def invitation_list(*, tenant: Tenant) -> QuerySet[Invitation]:
 
 def invitation_get(*, tenant: Tenant, id) -> Invitation:
     return tenant_get(
-        _with_delivery(Invitation.objects.all(), tenant), tenant=tenant, id=id, what="invitation"
+        _with_delivery(Invitation.objects.for_tenant(tenant), tenant),
+        tenant=tenant,
+        id=id,
+        what="invitation",
     )
 
 

@@ -57,7 +57,9 @@ class Invitation(TenantScopedModel):
         """The latest sending of the invitation (selectors prefetch it)."""
         deliveries = getattr(self, "deliveries_newest_first", None)
         if deliveries is None:
-            deliveries = self.deliveries.annotate(attempt_count=models.Count("attempts"))
+            deliveries = self.deliveries.for_tenant(self.tenant_id).annotate(
+                attempt_count=models.Count("attempts")
+            )
             deliveries = deliveries.order_by("-queued_at", "-id")[:1]
         return next(iter(deliveries), None)
 
