@@ -2,15 +2,19 @@
 provider's documented recipe) pass; forged, tampered and missing ones get a 403
 and an audit event, and nothing is stored."""
 
+import datetime as dt
 import urllib.parse
 
 import pytest
+import time_machine
 from django.conf import settings
 
 from audit.models import AuditEvent
 from channels_sms.models import InboundEvent, UnroutedEvent
 from channels_sms.simulator import twilio_signature, vonage_sign
 from channels_sms.tests.conftest import (
+    SERVICE_NUMBER,
+    TWILIO_NUMBER,
     TWILIO_TOKEN,
     VONAGE_SIGNATURE_SECRET,
     fixture,
@@ -150,6 +154,47 @@ def test_forged_requests_beyond_the_rate_are_refused_without_more_audit_rows(cli
     ]
     assert statuses == [403, 403, 429, 429]
     assert len(_rejections()) == 2
+
+
+@pytest.fixture
+def frozen_clock():
+    # The limit counts in fixed windows: a window ending mid-test would reset it.
+    with time_machine.travel(dt.datetime(2026, 3, 2, 9, 0, 10, tzinfo=dt.UTC), tick=False):
+        yield
+
+
+def _twilio_text(sid: str, to: str = TWILIO_NUMBER) -> dict:
+    return fixture("twilio_inbound.json") | {"MessageSid": sid, "SmsSid": sid, "To": to}
+
+
+def test_genuine_webhooks_beyond_the_rate_of_one_number_are_refused(
+    client, sms, settings, frozen_clock
+):
+    settings.RATE_LIMITS = settings.RATE_LIMITS | {"sms_webhook": "2/m"}
+    statuses = [
+        twilio_webhook(client, TWILIO_SMS, _twilio_text(f"SM{n:032x}")).status_code
+        for n in range(3)
+    ]
+    assert statuses == [200, 200, 429]
+    assert InboundEvent.objects.count() == 2  # the refused one is not stored
+    refused = twilio_webhook(client, TWILIO_SMS, _twilio_text("SM" + "f" * 32))
+    assert refused.json()["error"]["code"] == "rate_limited" and int(refused["Retry-After"]) > 0
+    assert _rejections() == []  # genuine, so not a signature failure
+    # Another number of the same account and the same caller counts apart.
+    other = _twilio_text("SM" + "e" * 32, to=SERVICE_NUMBER) | {"MessagingServiceSid": ""}
+    assert twilio_webhook(client, TWILIO_SMS, other).status_code == 200
+
+
+def test_vonage_webhooks_are_limited_per_number_too(client, sms, settings, frozen_clock):
+    settings.RATE_LIMITS = settings.RATE_LIMITS | {"sms_webhook": "2/m"}
+    statuses = [
+        vonage_webhook(
+            client, VONAGE_SMS, fixture("vonage_inbound.json") | {"messageId": f"0A{n:014X}"}
+        ).status_code
+        for n in range(3)
+    ]
+    assert statuses == [204, 204, 429]
+    assert InboundEvent.objects.count() == 2
 
 
 # Vonage
