@@ -133,6 +133,17 @@ def test_a_wrapped_data_key_copied_to_another_subject_does_not_open(tenant_a):
         Contact.objects.get(pk=two.pk).name  # noqa: B018
 
 
+@pytest.mark.parametrize("purpose", ["data", "index"])
+def test_a_wrapped_tenant_key_copied_to_another_tenant_does_not_open(tenant_a, tenant_b, purpose):
+    ours = keyring.current_tenant_key(tenant_a.tenant.id, purpose)
+    theirs = keyring.current_tenant_key(tenant_b.tenant.id, purpose)
+    assert (ours.version, ours.master_version) == (theirs.version, theirs.master_version)
+    TenantKey.objects.filter(pk=theirs.pk).update(wrapped_key=ours.wrapped_key)
+    keyring.cache.clear()
+    with pytest.raises(DecryptionError):
+        keyring.tenant_key_material(TenantKey.objects.get(pk=theirs.pk))
+
+
 def test_crypto_shredding_makes_copied_rows_unreadable_by_every_key(tenant_a):
     message = MessageFactory(conversation__tenant=tenant_a.tenant, body="delete me forever")
     contact = message.contact
