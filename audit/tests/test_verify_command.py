@@ -169,6 +169,20 @@ def test_an_event_moved_with_its_seal_to_another_tenant_breaks_that_tenants_chai
     assert f"seq 4, event {sealed[4].event_id}: tenant seal 4 is missing" in broken()
 
 
+def test_a_chain_that_does_not_start_from_genesis_is_named(sealed, tamper):
+    tamper.update(AuditSeal.objects.filter(seq=1), prev_hash="f" * 64)
+    tamper.rechain(1, relink_tenants=True)
+    expected = f"seq 1, event {sealed[1].event_id}: the first seal does not start from the genesis"
+    assert expected in broken()
+
+
+def test_a_head_that_records_another_hash_is_named(sealed):
+    # The head is the anchor written outside the chain (and in the logs): a chain
+    # rebuilt from its first seal on ends with another hash than the head's.
+    ChainHead.objects.filter(key=ChainHead.GLOBAL).update(hash="e" * 64)
+    assert f"seq 8, event {sealed[8].event_id}: the last seal does not match" in broken()
+
+
 def test_a_deleted_tail_shows_against_the_recorded_head(sealed, tamper):
     tamper.delete(AuditSeal.objects.filter(seq=8))
     tamper.delete(AuditEvent.objects.filter(pk=sealed[8].event_id))
