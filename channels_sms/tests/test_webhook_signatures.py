@@ -156,6 +156,26 @@ def test_forged_requests_beyond_the_rate_are_refused_without_more_audit_rows(cli
     assert len(_rejections()) == 2
 
 
+def test_forged_requests_count_per_address_so_one_flood_does_not_silence_others(
+    client, sms, settings, frozen_clock
+):
+    settings.RATE_LIMITS = settings.RATE_LIMITS | {"sms_webhook_denied": "2/m"}
+    params = fixture("twilio_inbound.json")
+
+    def forged(ip):
+        return client.post(
+            TWILIO_SMS,
+            data=urllib.parse.urlencode(params),
+            content_type="application/x-www-form-urlencoded",
+            headers={"X-Twilio-Signature": "forged"},
+            REMOTE_ADDR=ip,
+        ).status_code
+
+    assert [forged("203.0.113.7") for _ in range(3)] == [403, 403, 429]
+    assert forged("198.51.100.4") == 403  # another address is still heard and audited
+    assert len(_rejections()) == 3
+
+
 @pytest.fixture
 def frozen_clock():
     # The limit counts in fixed windows: a window ending mid-test would reset it.
@@ -257,6 +277,14 @@ def test_a_missing_vonage_signature_is_refused(client, sms):
     response = vonage_webhook(client, VONAGE_SMS, fixture("vonage_inbound.json"), sign=False)
     assert response.status_code == 403
     assert _rejections()[0][2]["reason"] == "missing_signature"
+
+
+def test_a_vonage_text_to_a_number_of_our_account_we_do_not_know_is_kept(client, sms):
+    params = fixture("vonage_inbound.json") | {"to": "447700900999"}  # not one of ours
+    assert vonage_webhook(client, VONAGE_SMS, params).status_code == 204
+    event = InboundEvent.objects.get()
+    assert (event.tenant_id, event.state) == (sms.tenant.id, "unrouted")
+    assert _rejections() == []
 
 
 def test_vonage_delivery_receipts_are_checked_too(client, sms):
