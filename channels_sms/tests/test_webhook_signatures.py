@@ -133,6 +133,13 @@ def test_a_request_for_an_account_we_do_not_know_cannot_be_checked(client, sms):
     _refused(response, sms, reason="unknown_account", provider="twilio", tenant=False)
 
 
+def test_the_platform_secret_answers_only_for_the_platform_account(client, sms, settings):
+    settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN = "AC" + "7" * 32, "platform-token"
+    params = fixture("twilio_inbound.json") | {"AccountSid": "AC" + "9" * 32, "To": "+15017122690"}
+    response = twilio_webhook(client, TWILIO_SMS, params, token="platform-token")
+    _refused(response, sms, reason="unknown_account", provider="twilio", tenant=False)
+
+
 def test_twilio_status_callbacks_are_checked_too(client, sms):
     params = fixture("twilio_status_delivered.json")
     forged = twilio_webhook(client, TWILIO_STATUS, params, token="wrong")
