@@ -1,4 +1,13 @@
 # The image that runs web, worker and beat (see docker-compose.yml).
+
+# French and any other language: the catalogues (.po) are committed, their compiled
+# form (.mo) is not; it is built in this stage so gettext stays out of the final image.
+FROM python:3.11-slim-bookworm AS messages
+RUN apt-get update && apt-get install -y --no-install-recommends gettext \
+    && rm -rf /var/lib/apt/lists/*
+COPY locale /locale
+RUN find /locale -name '*.po' -exec sh -c 'msgfmt --check-format -o "${1%.po}.mo" "$1"' _ {} \;
+
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -18,6 +27,7 @@ COPY privacy ./privacy
 COPY audit ./audit
 COPY web ./web
 COPY manage.py ./
+COPY --from=messages /locale ./locale
 RUN pip install -c constraints.txt . && mkdir -p /app/var && chown instaply:instaply /app/var
 
 USER instaply

@@ -16,7 +16,7 @@ apt_install = if [ -n "$(APT)" ]; then echo "make: installing Debian's $(1)"; \
 	$(APT) install -y -q $(1) >/dev/null 2>&1 || { $(APT) update -q >/dev/null && $(APT) install -y -q $(1) >/dev/null; }; \
 	else echo "make: $(1) is missing and cannot be installed here (no apt-get as root)"; fi
 
-.PHONY: install run dev test lint format lock worker clean browser
+.PHONY: install run dev test lint format lock worker clean browser node
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ install: $(STAMP) $(COMPILED)
 ## make browser: Debian's Chromium for the browser tests (tests/browser), never a browser download.
 browser:
 	@test -x /usr/bin/chromium || { $(call apt_install,chromium); }
+
+## make node: Debian's Node.js, which runs the reply box's segment counter in web/tests.
+node:
+	@command -v node >/dev/null || { $(call apt_install,nodejs); }
 
 ## make run: the platform on the embedded default (SQLite, in-process tasks) with a demo tenant,
 ## and the SMS provider simulator on port $(SMS_PORT) knowing the demo shop's numbers. DEBUG is
@@ -56,7 +60,7 @@ run dev: install
 		$(BIN)/python manage.py runserver $(HOST):$(PORT)'
 
 ## make test: lint, then the whole suite (PostgreSQL and Redis when DATABASE_URL/REDIS_URL are set).
-test: install lint browser
+test: install lint browser node
 	$(BIN)/python -m pytest -q
 
 lint: install

@@ -60,3 +60,60 @@ def test_secrets_are_never_written_in_the_compose_file():
 def test_dockerfile_runs_the_app_as_an_unprivileged_user():
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "USER instaply" in dockerfile and "DJANGO_ENV=production" in dockerfile
+
+
+def _stages() -> list[list[str]]:
+    """The Dockerfile's build stages, each as its instructions (continuations joined)."""
+    text = (ROOT / "Dockerfile").read_text().replace("\\\n", " ")
+    stages: list[list[str]] = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.upper().startswith("FROM "):
+            stages.append([])
+        stages[-1].append(line)
+    return stages
+
+
+def test_the_image_speaks_every_committed_language():
+    """The compiled catalogues are not committed (.gitignore), so the image must
+    copy locale/ and compile it where Django looks for it (LOCALE_PATHS)."""
+    from django.conf import settings
+
+    catalogues = sorted(p.relative_to(ROOT) for p in ROOT.glob("locale/*/LC_MESSAGES/*.po"))
+    assert catalogues, "no committed catalogue"
+    assert settings.LOCALE_PATHS == [settings.BASE_DIR / "locale"]
+    *builders, final = _stages()
+    workdir = [i.split()[1] for i in final if i.upper().startswith("WORKDIR ")][-1]
+
+    def compiles(stage) -> bool:
+        return any(
+            i.upper().startswith("RUN ") and ("msgfmt" in i or "compilemessages" in i)
+            for i in stage
+        )
+
+    def copies_locale(stage) -> bool:
+        return any(i.split()[:2] == ["COPY", "locale"] for i in stage)
+
+    if compiles(final):  # compiled in the image itself
+        assert copies_locale(final)
+        return
+    named = {
+        stage[0].split()[-1]: stage
+        for stage in builders
+        if " AS " in stage[0].upper() and compiles(stage) and copies_locale(stage)
+    }
+    copied = [
+        i.split()
+        for i in final
+        if i.startswith("COPY --from=") and i.split()[1].removeprefix("--from=") in named
+    ]
+    assert copied, "the final stage takes no compiled catalogue from a build stage"
+    source_dir = [
+        i.split()[2] for i in named[copied[0][1].removeprefix("--from=")] if copies_locale([i])
+    ][0]
+    assert copied[0][2].rstrip("/") == source_dir.rstrip("/")
+    assert copied[0][3].rstrip("/") in ("./locale", f"{workdir}/locale")
+    assert workdir == "/app"  # BASE_DIR in the image: the app runs from its sources
+    assert any("--check-format" in i for stage in named.values() for i in stage)

@@ -110,6 +110,45 @@ def test_failed_logins_against_one_account_from_many_ips(
     assert recipients() == ["security@platform.example"]
 
 
+def wrong_code(user, ip="203.0.113.9"):
+    """A wrong second-factor code after a right password: a failed sign-in too."""
+    return record(
+        "auth.2fa.failed",
+        outcome="failure",
+        request=from_ip(ip),
+        actor=Actor.user(user),
+        target=("user", user.pk),
+        metadata={"purpose": "sign_in", "method": "totp", "throttled": False},
+    )
+
+
+def test_wrong_second_factor_codes_raise_the_failed_sign_in_alert(
+    settings, tenant_a, security_officer, run_on_commit
+):
+    settings.SECURITY_ALERT_FAILED_LOGINS = (3, 300)
+    owner = tenant_a.owner.user
+    run_on_commit(wrong_code, owner)
+    run_on_commit(wrong_code, owner)
+    assert not SecurityAlert.objects.exists()
+    run_on_commit(wrong_code, owner)
+    alerts = {a.subject_kind: a for a in SecurityAlert.objects.filter(rule="failed_logins")}
+    assert set(alerts) == {"ip", "user"}
+    assert alerts["user"].subject_id == str(owner.pk) and alerts["user"].event_count == 3
+    assert alerts["ip"].event_count == 3
+
+
+def test_password_and_second_factor_failures_count_together(
+    settings, tenant_a, security_officer, run_on_commit
+):
+    settings.SECURITY_ALERT_FAILED_LOGINS = (3, 300)
+    owner = tenant_a.owner.user
+    run_on_commit(wrong_code, owner)
+    run_on_commit(wrong_code, owner)
+    run_on_commit(failed_login, target=("user", owner.pk))  # the third, a password this time
+    alert = SecurityAlert.objects.get(subject_kind="user")
+    assert (alert.subject_id, alert.event_count) == (str(owner.pk), 3)
+
+
 def test_a_member_denied_again_and_again_alerts_the_tenants_admins(
     settings, tenant_a, tenant_b, security_officer, run_on_commit
 ):

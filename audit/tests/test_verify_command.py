@@ -104,10 +104,83 @@ def test_events_swapped_between_seals_are_named(sealed, tamper):
     assert f"seq 6, event {second}" in broken()
 
 
-def test_a_reordered_tenant_chain_is_named_even_when_each_hash_was_recomputed(sealed, tamper):
-    # Re-pointing a tenant link without the key to recompute the hash breaks the hash.
+# The tenant links. Each tampering below rebuilds the global chain and its heads
+# (tamper.rechain), so only the checks of the tenants' own chains can see it.
+# Layout of `sealed`: seq 1-3 tenant A (tenant_seq 1-3), 4-5 B (1-2), 6-8 A (4-6).
+
+
+def _renumber(tamper, first_seq: int) -> None:
+    """Closes the gap left at ``first_seq - 1`` by moving later seals down one."""
+    for seal in AuditSeal.objects.filter(seq__gte=first_seq).order_by("seq"):
+        tamper.update(AuditSeal.objects.filter(pk=seal.pk), seq=seal.seq - 1)
+
+
+def test_the_rebuilt_chain_is_intact_when_nothing_else_changed(sealed, tamper):
+    # The attacker's tool itself changes nothing a verifier can see.
+    tamper.rechain(1)
+    assert "intact" in verify()
+
+
+def test_a_relinked_tenant_chain_is_named_even_when_each_hash_was_recomputed(
+    sealed, tenants, tamper
+):
     tamper.update(AuditSeal.objects.filter(seq=7), tenant_prev_hash=sealed[5].hash)
-    assert "seq 7" in broken()
+    tamper.rechain(7)
+    assert AuditSeal.objects.get(seq=7).hash != sealed[7].hash  # really recomputed
+    expected = f"seq 7, event {sealed[7].event_id}: does not link to the tenant's previous seal"
+    assert expected in broken()
+    assert "does not link to the tenant's previous seal" in broken("--tenant", tenants[0].slug)
+
+
+def test_an_event_deleted_and_the_global_chain_rebuilt_shows_as_a_missing_tenant_seal(
+    sealed, tenants, tamper
+):
+    tamper.delete(AuditSeal.objects.filter(seq=6))
+    tamper.delete(AuditEvent.objects.filter(pk=sealed[6].event_id))
+    _renumber(tamper, 7)
+    tamper.rechain(6)
+    message = broken()
+    assert f"seq 6, event {sealed[7].event_id}: tenant seal 4 is missing" in message
+    assert "tenant seal 4 is missing" in broken("--tenant", tenants[0].slug)
+    assert "intact" in verify("--tenant", tenants[1].slug)
+
+
+def test_a_tenants_first_event_deleted_shows_as_a_chain_without_its_start(sealed, tamper):
+    tamper.delete(AuditSeal.objects.filter(seq=4))
+    tamper.delete(AuditEvent.objects.filter(pk=sealed[4].event_id))
+    _renumber(tamper, 5)
+    tamper.rechain(4)
+    expected = f"seq 4, event {sealed[5].event_id}: the tenant's chain does not start"
+    assert expected in broken()
+
+
+def test_an_event_moved_to_another_tenant_is_named(sealed, tenants, tamper):
+    tamper.update(AuditEvent.objects.filter(pk=sealed[4].event_id), tenant_id=tenants[0].pk)
+    expected = f"seq 4, event {sealed[4].event_id}: its event moved to another tenant"
+    assert expected in broken()
+
+
+def test_an_event_moved_with_its_seal_to_another_tenant_breaks_that_tenants_chain(
+    sealed, tenants, tamper
+):
+    tamper.update(AuditEvent.objects.filter(pk=sealed[4].event_id), tenant_id=tenants[0].pk)
+    tamper.update(AuditSeal.objects.filter(seq=4), tenant_id=tenants[0].pk)
+    tamper.rechain(4)
+    assert f"seq 4, event {sealed[4].event_id}: tenant seal 4 is missing" in broken()
+
+
+def test_a_chain_that_does_not_start_from_genesis_is_named(sealed, tamper):
+    tamper.update(AuditSeal.objects.filter(seq=1), prev_hash="f" * 64)
+    tamper.rechain(1, relink_tenants=True)
+    expected = f"seq 1, event {sealed[1].event_id}: the first seal does not start from the genesis"
+    assert expected in broken()
+
+
+def test_a_head_that_records_another_hash_is_named(sealed):
+    # The head is the anchor written outside the chain (and in the logs): a chain
+    # rebuilt from its first seal on ends with another hash than the head's.
+    ChainHead.objects.filter(key=ChainHead.GLOBAL).update(hash="e" * 64)
+    assert f"seq 8, event {sealed[8].event_id}: the last seal does not match" in broken()
 
 
 def test_a_deleted_tail_shows_against_the_recorded_head(sealed, tamper):

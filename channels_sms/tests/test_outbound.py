@@ -277,7 +277,7 @@ def test_a_status_for_a_message_we_never_sent_waits_then_fails(
     params = fixture("twilio_status_delivered.json")
     _callback(client, django_capture_on_commit_callbacks, params)
     event = InboundEvent.objects.get()
-    assert event.state == "pending"  # in a worker: retried a while, then failed
+    assert event.state == "pending"  # a worker retries, then fails it: tests/integration
 
 
 def test_in_a_worker_a_transient_failure_is_retried_later_with_backoff(

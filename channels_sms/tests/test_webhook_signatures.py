@@ -2,15 +2,19 @@
 provider's documented recipe) pass; forged, tampered and missing ones get a 403
 and an audit event, and nothing is stored."""
 
+import datetime as dt
 import urllib.parse
 
 import pytest
+import time_machine
 from django.conf import settings
 
 from audit.models import AuditEvent
 from channels_sms.models import InboundEvent, UnroutedEvent
 from channels_sms.simulator import twilio_signature, vonage_sign
 from channels_sms.tests.conftest import (
+    SERVICE_NUMBER,
+    TWILIO_NUMBER,
     TWILIO_TOKEN,
     VONAGE_SIGNATURE_SECRET,
     fixture,
@@ -129,6 +133,13 @@ def test_a_request_for_an_account_we_do_not_know_cannot_be_checked(client, sms):
     _refused(response, sms, reason="unknown_account", provider="twilio", tenant=False)
 
 
+def test_the_platform_secret_answers_only_for_the_platform_account(client, sms, settings):
+    settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN = "AC" + "7" * 32, "platform-token"
+    params = fixture("twilio_inbound.json") | {"AccountSid": "AC" + "9" * 32, "To": "+15017122690"}
+    response = twilio_webhook(client, TWILIO_SMS, params, token="platform-token")
+    _refused(response, sms, reason="unknown_account", provider="twilio", tenant=False)
+
+
 def test_twilio_status_callbacks_are_checked_too(client, sms):
     params = fixture("twilio_status_delivered.json")
     forged = twilio_webhook(client, TWILIO_STATUS, params, token="wrong")
@@ -150,6 +161,67 @@ def test_forged_requests_beyond_the_rate_are_refused_without_more_audit_rows(cli
     ]
     assert statuses == [403, 403, 429, 429]
     assert len(_rejections()) == 2
+
+
+def test_forged_requests_count_per_address_so_one_flood_does_not_silence_others(
+    client, sms, settings, frozen_clock
+):
+    settings.RATE_LIMITS = settings.RATE_LIMITS | {"sms_webhook_denied": "2/m"}
+    params = fixture("twilio_inbound.json")
+
+    def forged(ip):
+        return client.post(
+            TWILIO_SMS,
+            data=urllib.parse.urlencode(params),
+            content_type="application/x-www-form-urlencoded",
+            headers={"X-Twilio-Signature": "forged"},
+            REMOTE_ADDR=ip,
+        ).status_code
+
+    assert [forged("203.0.113.7") for _ in range(3)] == [403, 403, 429]
+    assert forged("198.51.100.4") == 403  # another address is still heard and audited
+    assert len(_rejections()) == 3
+
+
+@pytest.fixture
+def frozen_clock():
+    # The limit counts in fixed windows: a window ending mid-test would reset it.
+    with time_machine.travel(dt.datetime(2026, 3, 2, 9, 0, 10, tzinfo=dt.UTC), tick=False):
+        yield
+
+
+def _twilio_text(sid: str, to: str = TWILIO_NUMBER) -> dict:
+    return fixture("twilio_inbound.json") | {"MessageSid": sid, "SmsSid": sid, "To": to}
+
+
+def test_genuine_webhooks_beyond_the_rate_of_one_number_are_refused(
+    client, sms, settings, frozen_clock
+):
+    settings.RATE_LIMITS = settings.RATE_LIMITS | {"sms_webhook": "2/m"}
+    statuses = [
+        twilio_webhook(client, TWILIO_SMS, _twilio_text(f"SM{n:032x}")).status_code
+        for n in range(3)
+    ]
+    assert statuses == [200, 200, 429]
+    assert InboundEvent.objects.count() == 2  # the refused one is not stored
+    refused = twilio_webhook(client, TWILIO_SMS, _twilio_text("SM" + "f" * 32))
+    assert refused.json()["error"]["code"] == "rate_limited" and int(refused["Retry-After"]) > 0
+    assert _rejections() == []  # genuine, so not a signature failure
+    # Another number of the same account and the same caller counts apart.
+    other = _twilio_text("SM" + "e" * 32, to=SERVICE_NUMBER) | {"MessagingServiceSid": ""}
+    assert twilio_webhook(client, TWILIO_SMS, other).status_code == 200
+
+
+def test_vonage_webhooks_are_limited_per_number_too(client, sms, settings, frozen_clock):
+    settings.RATE_LIMITS = settings.RATE_LIMITS | {"sms_webhook": "2/m"}
+    statuses = [
+        vonage_webhook(
+            client, VONAGE_SMS, fixture("vonage_inbound.json") | {"messageId": f"0A{n:014X}"}
+        ).status_code
+        for n in range(3)
+    ]
+    assert statuses == [204, 204, 429]
+    assert InboundEvent.objects.count() == 2
 
 
 # Vonage
@@ -212,6 +284,14 @@ def test_a_missing_vonage_signature_is_refused(client, sms):
     response = vonage_webhook(client, VONAGE_SMS, fixture("vonage_inbound.json"), sign=False)
     assert response.status_code == 403
     assert _rejections()[0][2]["reason"] == "missing_signature"
+
+
+def test_a_vonage_text_to_a_number_of_our_account_we_do_not_know_is_kept(client, sms):
+    params = fixture("vonage_inbound.json") | {"to": "447700900999"}  # not one of ours
+    assert vonage_webhook(client, VONAGE_SMS, params).status_code == 204
+    event = InboundEvent.objects.get()
+    assert (event.tenant_id, event.state) == (sms.tenant.id, "unrouted")
+    assert _rejections() == []
 
 
 def test_vonage_delivery_receipts_are_checked_too(client, sms):

@@ -102,6 +102,60 @@ def test_a_value_moved_to_another_tenant_does_not_open(tenant_a, tenant_b):
         _fresh(Message, ours.pk).body  # noqa: B018
 
 
+def test_a_value_moved_to_another_tenant_with_the_same_key_and_row_does_not_open(
+    tenant_a, tenant_b
+):
+    """Only the tenant differs: the same row id, the same contact and so the same
+    data key (already unwrapped in this process). The associated data alone must
+    refuse it; a value copied from another tenant's contact fails anyway."""
+    message = MessageFactory(conversation__tenant=tenant_a.tenant, body="bound to tenant A")
+    assert _fresh(Message, message.pk).body == "bound to tenant A"  # the key is now cached
+    assert keyring.cache.get(message.contact_id) is not None
+    ids = [tenant_b.tenant.pk, message.pk]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE conversations_message SET tenant_id = %s WHERE id = %s",
+            [i.hex for i in ids] if connection.vendor == "sqlite" else ids,
+        )
+    moved = Message.objects.get(pk=message.pk)
+    assert (moved.tenant_id, moved.contact_id) == (tenant_b.tenant.pk, message.contact_id)
+    with pytest.raises(DecryptionError):
+        moved.body  # noqa: B018
+
+
+@pytest.mark.parametrize("part", ["tenant", "model", "column", "row"])
+def test_a_value_opens_only_where_every_part_of_its_place_matches(tenant_a, tenant_b, part):
+    """Each part of the associated data counts on its own: the same bytes, the
+    same key, and a place that differs by exactly one part do not open."""
+    from conversations.models import Note
+
+    message = MessageFactory(conversation__tenant=tenant_a.tenant, body="in its place")
+    raw = _raw(Message, message.pk, "body")
+    assert _fresh(Message, message.pk).body == "in its place"  # the key is now cached
+    place = {
+        "id": message.pk,
+        "tenant_id": message.tenant_id,
+        "contact_id": message.contact_id,
+        "conversation_id": message.conversation_id,
+    }
+    model, column = Message, "body"
+    if part == "tenant":
+        place["tenant_id"] = tenant_b.tenant.pk
+    elif part == "model":
+        model = Note  # its body column, under the same contact's key
+    elif part == "column":
+        column = "attachments"
+    else:
+        place["id"] = MessageFactory(conversation=message.conversation).pk
+    elsewhere = model(**place)
+    setattr(elsewhere, column, raw)
+    with pytest.raises(DecryptionError):
+        getattr(elsewhere, column)
+    same_place = Message(**{**place, "id": message.pk, "tenant_id": message.tenant_id})
+    same_place.body = raw
+    assert same_place.body == "in its place"
+
+
 def test_a_value_that_fails_is_never_saved_back_changed(tenant_a):
     message = MessageFactory(conversation__tenant=tenant_a.tenant, body="keep me")
     damaged = _raw(Message, message.pk, "body")[:-1] + b"\x00"

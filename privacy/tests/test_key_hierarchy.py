@@ -2,6 +2,7 @@
 
 import base64
 import os
+import random
 from io import StringIO
 
 import pytest
@@ -132,6 +133,17 @@ def test_a_wrapped_data_key_copied_to_another_subject_does_not_open(tenant_a):
         Contact.objects.get(pk=two.pk).name  # noqa: B018
 
 
+@pytest.mark.parametrize("purpose", ["data", "index"])
+def test_a_wrapped_tenant_key_copied_to_another_tenant_does_not_open(tenant_a, tenant_b, purpose):
+    ours = keyring.current_tenant_key(tenant_a.tenant.id, purpose)
+    theirs = keyring.current_tenant_key(tenant_b.tenant.id, purpose)
+    assert (ours.version, ours.master_version) == (theirs.version, theirs.master_version)
+    TenantKey.objects.filter(pk=theirs.pk).update(wrapped_key=ours.wrapped_key)
+    keyring.cache.clear()
+    with pytest.raises(DecryptionError):
+        keyring.tenant_key_material(TenantKey.objects.get(pk=theirs.pk))
+
+
 def test_crypto_shredding_makes_copied_rows_unreadable_by_every_key(tenant_a):
     message = MessageFactory(conversation__tenant=tenant_a.tenant, body="delete me forever")
     contact = message.contact
@@ -164,17 +176,46 @@ def test_an_erased_subject_takes_no_new_personal_data(tenant_a):
         MessageFactory(conversation=message.conversation, body="more")
 
 
-def test_nonces_come_from_the_os_generator(tenant_a, monkeypatch):
-    calls = []
+def test_every_nonce_and_key_is_read_from_the_os_generator(tenant_a, monkeypatch):
+    """The bytes in each stored value's nonce, in each wrapping nonce and in each
+    key are bytes the operating system's generator returned: not merely "some
+    12-byte call happened" (key wrapping alone makes one)."""
+    returned = []
     real = os.urandom
 
     def spy(n):
-        calls.append(n)
-        return real(n)
+        returned.append(real(n))
+        return returned[-1]
 
-    monkeypatch.setattr(crypto.os, "urandom", spy)
-    MessageFactory(conversation__tenant=tenant_a.tenant)
-    assert 12 in calls
+    monkeypatch.setattr(os, "urandom", spy)
+    keyring.cache.clear()
+    message = MessageFactory(conversation__tenant=tenant_a.tenant, body="from the OS")
+    value_nonce = bytes(Message.objects.values_list("body", flat=True).get(pk=message.pk))[
+        crypto.HEADER.size : crypto.HEADER.size + crypto.NONCE_BYTES
+    ]
+    data_key = DataKey.objects.select_related("tenant_key").get(pk=message.contact_id)
+    tenant_key = data_key.tenant_key
+    assert value_nonce in returned, "the value's nonce"
+    assert bytes(data_key.wrapped_key)[:12] in returned, "the data key's wrapping nonce"
+    assert bytes(tenant_key.wrapped_key)[:12] in returned, "the tenant key's wrapping nonce"
+    assert keyring._unwrap_data_key(data_key) in returned, "the data key"
+    assert keyring.tenant_key_material(tenant_key) in returned, "the tenant key"
+
+
+def test_reseeding_pythons_random_does_not_repeat_a_nonce():
+    """A non-cryptographic generator (``random``) gives the same bytes after the
+    same seed: two values sealed after ``random.seed(0)`` would share a nonce."""
+    cipher = AESGCM(AESGCM.generate_key(bit_length=256))
+    state = random.getstate()
+    nonces = set()
+    try:
+        for _ in range(20):
+            random.seed(0)
+            blob = crypto.seal(cipher, b"same text", b"same place")
+            nonces.add(blob[crypto.HEADER.size : crypto.HEADER.size + crypto.NONCE_BYTES])
+    finally:
+        random.setstate(state)
+    assert len(nonces) == 20
 
 
 def test_the_key_cache_is_bounded():
