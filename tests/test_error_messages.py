@@ -3,8 +3,8 @@ over the API and on the settings pages."""
 
 import pytest
 
-from conversations.services.hours import business_hours_problems
 from conversations.tests.factories import ContactFactory
+from tenants.business_hours import business_hours_problems
 from tenants.models import Role
 from web.tests.helpers import verified_client
 from web.tests.page_text import page_text

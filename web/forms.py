@@ -192,7 +192,7 @@ class ShopForm(forms.Form):
                     )
             if intervals:
                 self.hours[day] = intervals
-        from conversations.services.hours import business_hours_problems
+        from tenants.business_hours import business_hours_problems
 
         # Said beside the day's opening it is about, in the reader's words.
         for problem in business_hours_problems(self.hours):

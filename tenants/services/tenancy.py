@@ -1,7 +1,5 @@
 """Creating tenants and their shops."""
 
-import datetime as dt
-import re
 import zoneinfo
 
 from django.db import transaction
@@ -9,11 +7,9 @@ from django.utils.text import slugify
 
 from audit.recorder import Actor, record
 from instaply.errors import Invalid
+from tenants.business_hours import business_hours_validate
 from tenants.models import Membership, Role, Shop, Tenant, User
 from tenants.scoping import apply_changes, require_same_tenant
-
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
 @transaction.atomic
@@ -43,38 +39,6 @@ def validate_time_zone(name: str) -> str:
     return name
 
 
-def validate_business_hours(hours: dict) -> dict:
-    """Accepts {"mon": [["09:00", "12:30"], ["14:00", "19:00"]], ...}; a missing day is closed."""
-    problems = []
-    if not isinstance(hours, dict):
-        raise Invalid("Business hours must be an object keyed by weekday.")
-    for day, intervals in hours.items():
-        if day not in WEEKDAYS:
-            problems.append(f"{day!r} is not one of {', '.join(WEEKDAYS)}.")
-            continue
-        if not isinstance(intervals, list):
-            problems.append(f"{day}: expected a list of [open, close] pairs.")
-            continue
-        previous_close = None
-        for interval in intervals:
-            if (
-                not isinstance(interval, list | tuple)
-                or len(interval) != 2
-                or not all(isinstance(t, str) and _HHMM.match(t) for t in interval)
-            ):
-                problems.append(f"{day}: {interval!r} is not a pair of HH:MM times.")
-                continue
-            opens, closes = (dt.time.fromisoformat(t) for t in interval)
-            if opens >= closes:
-                problems.append(f"{day}: {interval[0]} must be before {interval[1]}.")
-            if previous_close and opens < previous_close:
-                problems.append(f"{day}: intervals overlap or are out of order.")
-            previous_close = closes
-    if problems:
-        raise Invalid("Business hours are invalid.", fields={"business_hours": problems})
-    return hours
-
-
 def _audit_shop(action: str, shop: Shop, actor: Membership | None, fields) -> None:
     record(
         action,
@@ -100,7 +64,7 @@ def shop_create(
         tenant=tenant,
         name=name,
         time_zone=validate_time_zone(time_zone),
-        business_hours=validate_business_hours(business_hours or {}),
+        business_hours=business_hours_validate(business_hours or {}),
         auto_reply_text=auto_reply_text,
         help_text=help_text,
     )
@@ -117,7 +81,7 @@ def shop_update(*, shop: Shop, actor: Membership | None = None, **changes) -> Sh
     if "time_zone" in changes:
         validate_time_zone(changes["time_zone"])
     if "business_hours" in changes:
-        validate_business_hours(changes["business_hours"])
+        business_hours_validate(changes["business_hours"])
     if actor is not None:
         require_same_tenant(actor, shop)
     if apply_changes(shop, changes, allowed=SHOP_CHANGES):

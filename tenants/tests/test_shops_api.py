@@ -25,10 +25,13 @@ def test_admin_creates_and_updates_a_shop(tenant_a):
 @pytest.mark.parametrize(
     ("hours", "problem"),
     [
-        ({"funday": []}, "'funday' is not one of"),
-        ({"mon": [["18:00", "09:00"]]}, "must be before"),
-        ({"mon": [["09:00", "12:00"], ["11:00", "13:00"]]}, "overlap"),
-        ({"mon": [["9am", "5pm"]]}, "not a pair of HH:MM"),
+        ({"funday": []}, "“funday” is not a day of the week"),
+        ({"mon": [["18:00", "09:00"]]}, "Monday: the closing time (09:00) must be after"),
+        (
+            {"mon": [["09:00", "12:00"], ["11:00", "13:00"]]},
+            "must start after the first one closes",
+        ),
+        ({"mon": [["9am", "5pm"]]}, "an opening and a closing time in 24-hour format"),
     ],
 )
 def test_bad_business_hours_are_explained(tenant_a, hours, problem):
