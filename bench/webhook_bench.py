@@ -149,9 +149,9 @@ def step_costs(account, number, queue: str, rounds: int = 300) -> dict[str, floa
     from django.http import QueryDict
     from django.test import Client
 
-    from channels_sms.models import InboundEvent
+    from channels_sms.models import WebhookDelivery
     from channels_sms.providers import provider_for
-    from channels_sms.services.events import event_queue, insert_or_skip
+    from channels_sms.services.deliveries import delivery_queue, insert_or_skip
     from channels_sms.services.routing import twilio_route
     from instaply.ids import uuid7
     from instaply.ratelimit import hit
@@ -164,7 +164,7 @@ def step_costs(account, number, queue: str, rounds: int = 300) -> dict[str, floa
     def store(i):
         form = forms[i]
         insert_or_skip(
-            InboundEvent(
+            WebhookDelivery(
                 id=uuid7(),
                 tenant_id=route.tenant_id,
                 provider="twilio",
@@ -197,7 +197,7 @@ def step_costs(account, number, queue: str, rounds: int = 300) -> dict[str, floa
         ),
         "rate limit (Redis)": lambda i: hit("sms_webhook", route.rate_key, rate="1000000000/m"),
         "store (INSERT)": store,
-        "enqueue (Celery)": lambda i: event_queue(uuid7()),
+        "enqueue (Celery)": lambda i: delivery_queue(uuid7()),
         "bare request": request(BARE, 0),
         "webhook request": request(WEBHOOK, rounds),
     }
@@ -387,11 +387,11 @@ def main() -> None:
 
 def _cleanup(tenant) -> None:
     """Removes the bench tenant and everything it made (keys last: they are protected)."""
-    from channels_sms.models import InboundEvent, PhoneNumber, ProviderAccount
+    from channels_sms.models import PhoneNumber, ProviderAccount, WebhookDelivery
     from conversations.models import Contact, Conversation, Event, Message
     from privacy.models import DataKey, TenantKey
 
-    for model in (InboundEvent, Message, Event, Conversation, Contact, PhoneNumber):
+    for model in (WebhookDelivery, Message, Event, Conversation, Contact, PhoneNumber):
         model.objects.for_tenant(tenant).delete()
     for model in (ProviderAccount, DataKey, TenantKey):
         model.objects.for_tenant(tenant).delete()

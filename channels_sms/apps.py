@@ -6,13 +6,13 @@ class ChannelsSmsConfig(AppConfig):
     verbose_name = "SMS channels"
     # Tables no single tenant owns (see tenants.checks).
     global_models = {
-        "channels_sms.UnroutedEvent": "a text to a platform number no tenant holds yet: "
+        "channels_sms.UnroutedDelivery": "a text to a platform number no tenant holds yet: "
         "no tenant to own it until an operator assigns the number and replays it",
     }
 
     def ready(self) -> None:
         from channels_sms.channel import SmsChannel
-        from channels_sms.sealing import rewrap_unrouted_keys
+        from channels_sms.payload_encryption import rewrap_unrouted_keys
         from conversations.channels import register
         from privacy.services.keys import register_master_wrapped
 

@@ -1,6 +1,6 @@
 """SMS numbers, the provider accounts behind them, and what providers send us.
 
-Inbound webhooks are stored before anything else happens (``InboundEvent``),
+Inbound webhooks are stored before anything else happens (``WebhookDelivery``),
 unique per provider message id, so a retried or replayed webhook changes
 nothing. Routing a webhook to its tenant goes by our own records (the number,
 the Messaging Service, the account), never by what the payload claims; those
@@ -40,7 +40,7 @@ class SignatureMethod(models.TextChoices):
 class ProviderAccount(TenantScopedModel):
     """Credentials of one provider account: a Twilio account (AccountSid + auth
     token), a Vonage account (API key + secret + signature secret), or a
-    simulator account. Secrets are sealed under the tenant's own data key; a
+    simulator account. Secrets are encrypted under the tenant's own data key; a
     platform-owned account keeps none here and reads them from settings."""
 
     provider = models.CharField(max_length=16, choices=Provider.choices)
@@ -119,12 +119,12 @@ class PhoneNumber(TenantScopedModel):
         return self.number
 
 
-class EventKind(models.TextChoices):
+class DeliveryKind(models.TextChoices):
     MESSAGE = "message", "Inbound message"
     STATUS = "status", "Delivery status"
 
 
-class InboundEvent(TenantScopedModel):
+class WebhookDelivery(TenantScopedModel):
     """One webhook from a provider, stored before it is processed.
 
     ``payload`` holds the parameters received (phone numbers, the text) under
@@ -139,14 +139,15 @@ class InboundEvent(TenantScopedModel):
         UNROUTED = "unrouted", "No active number of ours"
 
     provider = models.CharField(max_length=16, choices=Provider.choices)
-    kind = models.CharField(max_length=8, choices=EventKind.choices)
+    kind = models.CharField(max_length=8, choices=DeliveryKind.choices)
     provider_message_id = models.CharField(max_length=64)
-    # Status callbacks: one event per message and status reported.
+    # Status callbacks: one delivery per message and status reported.
     provider_status = models.CharField(max_length=24, blank=True)
     phone_number = models.ForeignKey(
         PhoneNumber, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    payload = EncryptedJSONField(subject="tenant_id")
+    # Bound to the model's former name: deliveries stored before the rename still decrypt.
+    payload = EncryptedJSONField(subject="tenant_id", context_label="channels_sms.inboundevent")
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     # Why it failed or waits: our own words, never provider text or content.
@@ -159,23 +160,25 @@ class InboundEvent(TenantScopedModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["tenant", "provider", "kind", "provider_message_id", "provider_status"],
-                name="sms_event_once",
+                name="sms_delivery_once",
             )
         ]
         indexes = [
-            models.Index(fields=["tenant", "state", "received_at"], name="sms_event_tenant_state")
+            models.Index(
+                fields=["tenant", "state", "received_at"], name="sms_delivery_tenant_state"
+            )
         ]
 
 
-class UnroutedEvent(models.Model):
+class UnroutedDelivery(models.Model):
     """A webhook for a number of the platform's own provider account that no
-    tenant holds: no tenant key can seal it, so its payload is sealed under a
-    key of its own, wrapped by the master key (channels_sms.sealing). Kept for
-    operators (``manage.py sms_events``), replayed once the number is assigned."""
+    tenant holds: no tenant key can encrypt it, so its payload is encrypted under a
+    key of its own, wrapped by the master key (channels_sms.payload_encryption). Kept for
+    operators (``manage.py sms_deliveries``), replayed once the number is assigned."""
 
     id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
     provider = models.CharField(max_length=16, choices=Provider.choices)
-    kind = models.CharField(max_length=8, choices=EventKind.choices)
+    kind = models.CharField(max_length=8, choices=DeliveryKind.choices)
     provider_message_id = models.CharField(max_length=64)
     provider_status = models.CharField(max_length=24, blank=True)
     account_ref = models.CharField(max_length=64)

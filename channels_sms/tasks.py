@@ -9,17 +9,17 @@ NOT_YET_COUNTDOWN = 20  # seconds: a status callback that overtook its send's co
 
 @shared_task(
     bind=True,
-    name="channels_sms.process_event",
+    name="channels_sms.process_delivery",
     acks_late=True,
     autoretry_for=(OperationalError, InterfaceError),
     retry_backoff=True,
     max_retries=8,
 )
-def process_event(self, event_id: str) -> None:
-    from channels_sms.services.inbound import NotYet, event_process
+def process_delivery(self, delivery_id: str) -> None:
+    from channels_sms.services.inbound import NotYet, delivery_process
 
     try:
-        event_process(event_id=event_id)
+        delivery_process(delivery_id=delivery_id)
     except NotYet as exc:
         if self.request.is_eager:
             return  # no worker to wait in; the next status callback or a replay applies it

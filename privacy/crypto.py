@@ -1,4 +1,4 @@
-"""AES-256-GCM for stored values: the one place values are sealed and opened.
+"""AES-256-GCM for stored values: the one place values are encrypted and decrypted.
 
 A stored value is ``format (1 byte) | key version (2 bytes) | nonce (12 bytes) |
 ciphertext and tag``. The header is part of the associated data, and so is the
@@ -17,7 +17,7 @@ HEADER = struct.Struct(">BH")
 NONCE_BYTES = 12
 TAG_BYTES = 16
 MINIMUM_LENGTH = HEADER.size + NONCE_BYTES + TAG_BYTES
-assert HEADER.size == 3 and NONCE_BYTES == 12  # open_sealed slices by these offsets
+assert HEADER.size == 3 and NONCE_BYTES == 12  # decrypt slices by these offsets
 
 
 class DecryptionError(Exception):
@@ -40,7 +40,7 @@ def is_erased(value) -> bool:
 _HEADER_V1 = HEADER.pack(FORMAT_VERSION, 1)
 
 
-def seal(cipher: AESGCM, plaintext: bytes, context: bytes, key_version: int = 1) -> bytes:
+def encrypt(cipher: AESGCM, plaintext: bytes, context: bytes, key_version: int = 1) -> bytes:
     header = _HEADER_V1 if key_version == 1 else HEADER.pack(FORMAT_VERSION, key_version)
     nonce = os.urandom(NONCE_BYTES)  # 96 random bits from the OS for every value
     return header + nonce + cipher.encrypt(nonce, plaintext, header + context)
@@ -51,7 +51,7 @@ def key_version_of(blob: bytes) -> int:
     return HEADER.unpack_from(blob)[1]
 
 
-def open_sealed(cipher: AESGCM, blob: bytes, context: bytes) -> bytes:
+def decrypt(cipher: AESGCM, blob: bytes, context: bytes) -> bytes:
     if len(blob) < MINIMUM_LENGTH or blob[0] != FORMAT_VERSION:
         _check_shape(blob)
     try:

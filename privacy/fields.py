@@ -6,7 +6,7 @@
         body = EncryptedTextField(subject="contact_id")  # the contact's data key too
 
 ``subject`` names the attribute holding the id of the data key's subject (a
-contact id, or ``tenant_id`` for the tenant's own secrets). Values are sealed in
+contact id, or ``tenant_id`` for the tenant's own secrets). Values are encrypted in
 ``pre_save``, when the row's id and tenant are known, and opened lazily on first
 read. A value that does not open raises ``DecryptionError``; once the subject's
 key is destroyed, reads give ``ERASED``. A reader that must go on past a value
@@ -26,11 +26,11 @@ import uuid
 from django.db import models
 
 from privacy import keyring
-from privacy.crypto import DecryptionError, Erased, open_sealed, seal
+from privacy.crypto import DecryptionError, Erased, decrypt, encrypt
 
 logger = logging.getLogger(__name__)
 
-_PENDING = object()  # a new plaintext, not sealed yet
+_PENDING = object()  # a new plaintext, not encrypted yet
 _cached_key = keyring.cache.get
 
 
@@ -106,8 +106,11 @@ class _EncryptedAttribute:
 
 
 class _EncryptedField(models.BinaryField):
-    def __init__(self, *args, subject: str, **kwargs):
+    def __init__(self, *args, subject: str, context_label: str = "", **kwargs):
         self.subject = subject  # an attname: "id", "contact_id", "tenant_id"
+        # The model's name in the associated data; set once a model is renamed, so
+        # the values it stored under its former name still decrypt.
+        self.context_label = context_label
         self._context_middle: bytes | None = None
         self._pk_attname = "id"
         kwargs.setdefault("null", True)
@@ -116,6 +119,8 @@ class _EncryptedField(models.BinaryField):
     def deconstruct(self):
         name, path, args, kwargs = super().deconstruct()
         kwargs["subject"] = self.subject
+        if self.context_label:
+            kwargs["context_label"] = self.context_label
         kwargs.pop("null", None)
         if not self.null:
             kwargs["null"] = False
@@ -155,7 +160,8 @@ class _EncryptedField(models.BinaryField):
     def _prepare_context(self, instance) -> bytes:
         meta = instance._meta
         self._pk_attname = meta.pk.attname
-        self._context_middle = f"|{meta.label_lower}|{self.column}|".encode()
+        label = self.context_label or meta.label_lower
+        self._context_middle = f"|{label}|{self.column}|".encode()
         return self._context_middle
 
     def _cipher(self, instance, *, create: bool = False):
@@ -170,7 +176,7 @@ class _EncryptedField(models.BinaryField):
         if type(cipher) is Erased:
             return cipher
         try:
-            return self.from_bytes(open_sealed(cipher, raw, self.context(instance)))
+            return self.from_bytes(decrypt(cipher, raw, self.context(instance)))
         except DecryptionError as exc:
             logger.error(
                 "encrypted value does not open: %s.%s row %s: %s",
@@ -191,9 +197,9 @@ class _EncryptedField(models.BinaryField):
         cipher = self._cipher(instance, create=True)
         if type(cipher) is Erased:
             raise DecryptionError("cannot write personal data of an erased subject")
-        sealed = seal(cipher, self.to_bytes(state[self.plain_key]), self.context(instance))
-        state[self.attname] = sealed
-        return sealed
+        encrypted = encrypt(cipher, self.to_bytes(state[self.plain_key]), self.context(instance))
+        state[self.attname] = encrypted
+        return encrypted
 
     def from_db_value(self, value, expression, connection):
         return None if value is None else bytes(value)

@@ -63,14 +63,14 @@ def _seed_sms(tenant):
     pending, one part of a long Vonage text, and a platform number's webhook."""
     from channels_sms.models import (
         ConcatenatedParts,
-        InboundEvent,
         PhoneNumber,
         ProviderAccount,
-        UnroutedEvent,
+        UnroutedDelivery,
+        WebhookDelivery,
     )
     from channels_sms.providers.base import Credentials
-    from channels_sms.services.events import Route, event_record
-    from channels_sms.services.inbound import event_process
+    from channels_sms.services.deliveries import Route, delivery_record
+    from channels_sms.services.inbound import delivery_process
     from conversations.models import Message
     from tenants.models import Shop
 
@@ -98,7 +98,7 @@ def _seed_sms(tenant):
         "MediaContentType0": "image/jpeg",
     }
     for sid, processed in (("SM" + "1" * 32, True), ("SM" + "2" * 32, False)):
-        event_record(
+        delivery_record(
             route=twilio,
             kind="message",
             provider_message_id=sid,
@@ -106,7 +106,7 @@ def _seed_sms(tenant):
             payload=mms | {"MessageSid": sid},
         )
         if processed:
-            event_process(event_id=InboundEvent.objects.get(provider_message_id=sid).pk)
+            delivery_process(event_id=WebhookDelivery.objects.get(provider_message_id=sid).pk)
     part = {
         "msisdn": MARKERS["phone"].lstrip("+"),
         "to": "447700900621",
@@ -117,15 +117,17 @@ def _seed_sms(tenant):
         "concat-total": "2",
         "concat-part": "1",
     }
-    event_record(
+    delivery_record(
         route=vonage,
         kind="message",
         provider_message_id="0A0000000000MARK",
         provider_status="",
         payload=part,
     )
-    event_process(event_id=InboundEvent.objects.get(provider_message_id="0A0000000000MARK").pk)
-    event_record(
+    delivery_process(
+        event_id=WebhookDelivery.objects.get(provider_message_id="0A0000000000MARK").pk
+    )
+    delivery_record(
         route=Route("twilio", Credentials("AC" + "9" * 32, "t")),
         kind="message",
         provider_message_id="SM" + "3" * 32,
@@ -134,8 +136,8 @@ def _seed_sms(tenant):
     )
     # Each SMS table the search must cover holds a row.
     assert Message.objects.filter(provider_message_id="SM" + "1" * 32).exists()
-    assert InboundEvent.objects.filter(state="pending").exists()
-    assert ConcatenatedParts.objects.exists() and UnroutedEvent.objects.exists()
+    assert WebhookDelivery.objects.filter(state="pending").exists()
+    assert ConcatenatedParts.objects.exists() and UnroutedDelivery.objects.exists()
 
 
 def _every_stored_value():

@@ -44,7 +44,7 @@ def platform_credentials(provider: str) -> Credentials | None:
 
 
 def credentials_of(account: ProviderAccount) -> Credentials | None:
-    """The account's credentials: its own sealed secrets, or the platform's."""
+    """The account's credentials: its own encrypted secrets, or the platform's."""
     if account.platform_owned:
         return platform_credentials(account.provider)
     return Credentials(

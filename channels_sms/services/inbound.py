@@ -1,6 +1,6 @@
 """Processing stored webhooks: texts into the inbox, statuses onto messages.
 
-Runs in a task that takes the event id. The event row is locked and its state
+Runs in a task that takes the delivery id. The delivery row is locked and its state
 checked first, so a task delivered twice does the work once. Once processed,
 the raw parameters are cleared: the text lives on in the inbox, encrypted
 under the contact's own key (erasable), not under the tenant's.
@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from channels_sms.keywords import Keyword, help_text, keyword_of
-from channels_sms.models import ConcatenatedParts, EventKind, InboundEvent
+from channels_sms.models import ConcatenatedParts, DeliveryKind, WebhookDelivery
 from channels_sms.providers import provider_for
 from conversations.models import Message
 from conversations.services.contacts import contact_get_or_create, contact_set_opt_out
@@ -33,61 +33,61 @@ STATUS_WAIT = dt.timedelta(minutes=5)
 
 
 class NotYet(Exception):
-    """The event cannot be processed yet; the task tries again later."""
+    """The delivery cannot be processed yet; the task tries again later."""
 
 
 class Unrouted(Exception):
     pass
 
 
-def event_process(*, event_id) -> None:
+def delivery_process(*, delivery_id) -> None:
     with transaction.atomic():
-        event = (
-            InboundEvent.objects.dangerously_unscoped(reason="task by id of a webhook we stored")
+        delivery = (
+            WebhookDelivery.objects.dangerously_unscoped(reason="task by id of a webhook we stored")
             .select_for_update(of=("self",))
             .select_related("phone_number__account", "phone_number__shop")
-            .filter(pk=event_id)
+            .filter(pk=delivery_id)
             .first()
         )
-        if event is None or event.state != InboundEvent.State.PENDING:
+        if delivery is None or delivery.state != WebhookDelivery.State.PENDING:
             return
-        event.attempts += 1
+        delivery.attempts += 1
         fields = ["attempts", "state", "note", "payload", "message_id", "processed_at"]
         try:
             with transaction.atomic():
-                if event.kind == EventKind.MESSAGE:
-                    event.message_id, event.note = _receive(event)
+                if delivery.kind == DeliveryKind.MESSAGE:
+                    delivery.message_id, delivery.note = _receive(delivery)
                 else:
-                    event.message_id, event.note = _apply_status(event)
+                    delivery.message_id, delivery.note = _apply_status(delivery)
         except Unrouted as reason:
-            event.state, event.note = InboundEvent.State.UNROUTED, str(reason)
+            delivery.state, delivery.note = WebhookDelivery.State.UNROUTED, str(reason)
         except DomainError as error:
             # Bad input (a sender that is not a number...): retrying cannot help.
-            event.state, event.note = InboundEvent.State.FAILED, error.message[:200]
+            delivery.state, delivery.note = WebhookDelivery.State.FAILED, error.message[:200]
         except NotYet as reason:
-            if timezone.now() - event.received_at < STATUS_WAIT:
+            if timezone.now() - delivery.received_at < STATUS_WAIT:
                 raise  # the task tries again later; nothing was written
-            event.state, event.note = InboundEvent.State.FAILED, str(reason)
+            delivery.state, delivery.note = WebhookDelivery.State.FAILED, str(reason)
         else:
-            event.state = InboundEvent.State.PROCESSED
-            event.payload = None
-            event.processed_at = timezone.now()
-        event.save(update_fields=fields)
+            delivery.state = WebhookDelivery.State.PROCESSED
+            delivery.payload = None
+            delivery.processed_at = timezone.now()
+        delivery.save(update_fields=fields)
 
 
-def _receive(event: InboundEvent) -> tuple[object, str]:
-    number = event.phone_number
+def _receive(delivery: WebhookDelivery) -> tuple[object, str]:
+    number = delivery.phone_number
     if number is None or not number.active:
         raise Unrouted("The number is not active; kept for replay.")
-    sms = provider_for(event.provider).inbound(event.payload)
+    sms = provider_for(delivery.provider).inbound(delivery.payload)
     body, provider_message_id = sms.body, sms.provider_message_id
     if sms.concatenation is not None:
-        assembled = _collect_part(event, sms)
+        assembled = _collect_part(delivery, sms)
         if assembled is None:
             part = sms.concatenation
             return None, f"Part {part.part} of {part.total} kept until the others arrive."
         body, provider_message_id = assembled
-    contact, _ = contact_get_or_create(tenant_id=event.tenant_id, kind="phone", value=sms.sender)
+    contact, _ = contact_get_or_create(tenant_id=delivery.tenant_id, kind="phone", value=sms.sender)
     keyword = keyword_of(body)
     if keyword in (Keyword.STOP, Keyword.START):
         # Before the message lands, so a STOP never triggers the auto-reply.
@@ -111,15 +111,15 @@ def _receive(event: InboundEvent) -> tuple[object, str]:
     return message.pk, keyword.value if keyword else ""
 
 
-def _collect_part(event: InboundEvent, sms) -> tuple[str, str] | None:
+def _collect_part(delivery: WebhookDelivery, sms) -> tuple[str, str] | None:
     """Keeps one part of a long text; with the last one, returns (text, id of part 1)."""
     part = sms.concatenation
     if not 1 <= part.part <= part.total <= 255 or not part.reference:
         raise Invalid("The concatenation fields of this part are not valid.")
-    sender = blind_index(event.tenant_id, "phone", normalise_phone(sms.sender))
-    group, _ = ConcatenatedParts.objects.for_tenant(event.tenant_id).get_or_create(
-        tenant_id=event.tenant_id,
-        phone_number=event.phone_number,
+    sender = blind_index(delivery.tenant_id, "phone", normalise_phone(sms.sender))
+    group, _ = ConcatenatedParts.objects.for_tenant(delivery.tenant_id).get_or_create(
+        tenant_id=delivery.tenant_id,
+        phone_number=delivery.phone_number,
         sender_index=sender,
         reference=part.reference,
         total=part.total,
@@ -144,9 +144,9 @@ def _answer_help(conversation, shop) -> None:
     message_send_automatic(conversation=conversation, body=help_text(shop))
 
 
-def _apply_status(event: InboundEvent) -> tuple[object, str]:
-    report = provider_for(event.provider).status(event.payload)
-    messages = Message.objects.for_tenant(event.tenant_id).filter(
+def _apply_status(delivery: WebhookDelivery) -> tuple[object, str]:
+    report = provider_for(delivery.provider).status(delivery.payload)
+    messages = Message.objects.for_tenant(delivery.tenant_id).filter(
         direction=Message.Direction.OUTBOUND
     )
     message = None

@@ -4,14 +4,14 @@ Only our records decide: the Messaging Service or number and the account the
 request names must be ours, and the signature made with that account's secret
 is what makes the request trusted. A number of a tenant's own account that we
 do not know is kept under that tenant; one of the platform's account that no
-tenant holds is kept sealed for operators; anything else cannot be checked.
+tenant holds is kept encrypted for operators; anything else cannot be checked.
 """
 
 from channels_sms import selectors
 from channels_sms.models import TWILIO_PROTOCOL, Provider
 from channels_sms.providers import credentials_of, platform_credentials
 from channels_sms.providers.vonage import e164
-from channels_sms.services.events import Route
+from channels_sms.services.deliveries import Route
 
 
 def _routed(number) -> Route | None:

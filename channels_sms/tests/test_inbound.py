@@ -9,14 +9,14 @@ from django.test.utils import CaptureQueriesContext
 from audit.models import AuditEvent
 from channels_sms.models import (
     ConcatenatedParts,
-    InboundEvent,
     PhoneNumber,
     Provider,
     ProviderAccount,
-    UnroutedEvent,
+    UnroutedDelivery,
+    WebhookDelivery,
 )
-from channels_sms.sealing import open_payload
-from channels_sms.services.replay import events_replay
+from channels_sms.payload_encryption import decrypt_payload
+from channels_sms.services.replay import deliveries_replay
 from channels_sms.tests.conftest import (
     PHONE,
     TWILIO_NUMBER,
@@ -67,7 +67,7 @@ def test_a_text_lands_in_the_inbox_and_its_raw_parameters_are_dropped(sms, deliv
     assert conversation.tenant_id == sms.tenant.id and conversation.shop_id == sms.shop.id
     # The contact is found by the blind index of the sender, never a clear column.
     assert contact_find(tenant_id=sms.tenant.id, kind="phone", value=PHONE) == message.contact
-    event = InboundEvent.objects.get()
+    event = WebhookDelivery.objects.get()
     assert (event.state, event.message_id, event.payload) == ("processed", message.pk, None)
 
 
@@ -76,16 +76,16 @@ def test_a_retried_or_replayed_webhook_changes_nothing(sms, deliver, client):
     first = deliver(twilio_webhook, TWILIO_SMS, params)
     retry = deliver(twilio_webhook, TWILIO_SMS, params)
     assert first.content == retry.content  # the same success answer
-    assert InboundEvent.objects.count() == 1 and Message.objects.count() == 1
+    assert WebhookDelivery.objects.count() == 1 and Message.objects.count() == 1
     # A pending duplicate (its first task lost) is queued again and processed once.
-    InboundEvent.objects.update(state=InboundEvent.State.PENDING, payload=None)
-    event = InboundEvent.objects.get()
+    WebhookDelivery.objects.update(state=WebhookDelivery.State.PENDING, payload=None)
+    event = WebhookDelivery.objects.get()
     event.payload = params
     event.save(update_fields=["payload"])
     Message.objects.all().delete()
     deliver(twilio_webhook, TWILIO_SMS, params)
     assert Message.objects.count() == 1
-    assert InboundEvent.objects.get().state == "processed"
+    assert WebhookDelivery.objects.get().state == "processed"
 
 
 def test_the_webhook_costs_at_most_two_database_round_trips(sms, client):
@@ -123,7 +123,7 @@ def test_the_tenant_comes_from_our_records_not_the_payload(sms, deliver, client)
     )
     # Our account's valid signature, the other tenant's number: never theirs.
     deliver(twilio_webhook, TWILIO_SMS, _inbound(sms, "hello", to=other_number.number))
-    event = InboundEvent.objects.get()
+    event = WebhookDelivery.objects.get()
     assert (event.tenant_id, event.state) == (sms.tenant.id, "unrouted")
     assert Message.objects.count() == 0
     # Naming their account with our secret proves nothing: refused.
@@ -136,9 +136,9 @@ def test_a_text_to_a_number_not_set_up_yet_is_kept_and_replayed(
     sms, deliver, django_capture_on_commit_callbacks
 ):
     deliver(twilio_webhook, TWILIO_SMS, _inbound(sms, "anyone there?", to="+15017122680"))
-    event = InboundEvent.objects.get()
+    event = WebhookDelivery.objects.get()
     assert event.state == "unrouted" and event.payload["Body"] == "anyone there?"
-    assert events_replay() == {"queued": 0, "still_unrouted": 1}
+    assert deliveries_replay() == {"queued": 0, "still_unrouted": 1}
 
     number = PhoneNumber.objects.create(
         tenant=sms.tenant,
@@ -148,7 +148,7 @@ def test_a_text_to_a_number_not_set_up_yet_is_kept_and_replayed(
         number="+15017122680",
     )
     with django_capture_on_commit_callbacks(execute=True):
-        assert events_replay() == {"queued": 1, "still_unrouted": 0}
+        assert deliveries_replay() == {"queued": 1, "still_unrouted": 0}
     message = Message.objects.get()
     assert message.body == "anyone there?" and message.conversation.endpoint_id == number.pk
 
@@ -156,7 +156,7 @@ def test_a_text_to_a_number_not_set_up_yet_is_kept_and_replayed(
 def test_texts_to_a_deactivated_number_are_kept_not_lost(sms, deliver):
     PhoneNumber.objects.filter(pk=sms.twilio_number.pk).update(active=False)
     deliver(twilio_webhook, TWILIO_SMS, fixture("twilio_inbound.json"))
-    event = InboundEvent.objects.get()
+    event = WebhookDelivery.objects.get()
     assert event.state == "unrouted" and event.payload is not None
     assert Message.objects.count() == 0
 
@@ -169,16 +169,16 @@ def test_a_platform_number_no_tenant_holds_is_sealed_for_operators(
     params["AccountSid"] = settings.TWILIO_ACCOUNT_SID
     deliver(twilio_webhook, TWILIO_SMS, params, token="platform-token")
 
-    row = UnroutedEvent.objects.get()
+    row = UnroutedDelivery.objects.get()
     assert b"platform number" not in bytes(row.payload)
-    opened = open_payload(
+    opened = decrypt_payload(
         row_id=row.pk,
         master_version=row.master_version,
         wrapped_key=row.wrapped_key,
         sealed=row.payload,
     )
     assert opened["Body"] == "for a platform number"
-    assert InboundEvent.objects.count() == 0
+    assert WebhookDelivery.objects.count() == 0
 
     # Instaply assigns the number to the tenant, an operator replays.
     platform = ProviderAccount.objects.create(
@@ -195,8 +195,8 @@ def test_a_platform_number_no_tenant_holds_is_sealed_for_operators(
         number="+15017122690",
     )
     with django_capture_on_commit_callbacks(execute=True):
-        assert events_replay() == {"queued": 1, "still_unrouted": 0}
-    assert UnroutedEvent.objects.count() == 0
+        assert deliveries_replay() == {"queued": 1, "still_unrouted": 0}
+    assert UnroutedDelivery.objects.count() == 0
     assert Message.objects.get().body == "for a platform number"
 
 
@@ -264,7 +264,7 @@ def test_the_parts_of_a_long_vonage_text_are_joined_before_the_inbox(sms, delive
     assert message.body == "".join(p["text"] for p in ordered)
     assert message.provider_message_id == "0A00000012340001"
     assert ConcatenatedParts.objects.count() == 0
-    assert InboundEvent.objects.filter(state="processed").count() == 3
+    assert WebhookDelivery.objects.filter(state="processed").count() == 3
 
 
 def test_a_repeated_part_does_not_duplicate_text(sms, deliver):
@@ -278,7 +278,7 @@ def test_a_repeated_part_does_not_duplicate_text(sms, deliver):
 
 def test_a_sender_that_is_not_a_phone_number_fails_visibly(sms, deliver):
     deliver(twilio_webhook, TWILIO_SMS, _inbound(sms, "promo", sender="SHOPALERT"))
-    event = InboundEvent.objects.get()
+    event = WebhookDelivery.objects.get()
     assert event.state == "failed" and event.note.startswith("Not a phone number")
     assert event.payload is not None  # kept for an operator
 

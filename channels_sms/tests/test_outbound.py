@@ -5,7 +5,7 @@ readable reason when not, and moved forward only by delivery statuses."""
 import pytest
 from django.conf import settings
 
-from channels_sms.models import InboundEvent, PhoneNumber, SendAttempt
+from channels_sms.models import PhoneNumber, SendAttempt, WebhookDelivery
 from channels_sms.services.outbound import backoff_seconds
 from channels_sms.tasks import send_message
 from channels_sms.tests.conftest import (
@@ -99,7 +99,7 @@ def test_a_reply_goes_out_through_the_twilio_sdk_and_is_delivered(
         {"message_id": str(message.pk), "status": "sent"},
         {"message_id": str(message.pk), "status": "delivered"},
     ]
-    assert InboundEvent.objects.get().payload is None  # processed, cleared
+    assert WebhookDelivery.objects.get().payload is None  # processed, cleared
 
 
 def test_a_number_in_a_messaging_service_sends_through_the_service(sms, sms_simulator, reply):
@@ -257,7 +257,7 @@ def test_statuses_never_move_backwards(
         _callback(client, django_capture_on_commit_callbacks, _status(message, status))
         message.refresh_from_db()
         assert message.status == "delivered"
-    assert InboundEvent.objects.filter(state="processed").count() == 4
+    assert WebhookDelivery.objects.filter(state="processed").count() == 4
 
 
 def test_an_undelivered_status_says_why(
@@ -276,7 +276,7 @@ def test_a_status_for_a_message_we_never_sent_waits_then_fails(
 ):
     params = fixture("twilio_status_delivered.json")
     _callback(client, django_capture_on_commit_callbacks, params)
-    event = InboundEvent.objects.get()
+    event = WebhookDelivery.objects.get()
     assert event.state == "pending"  # a worker retries, then fails it: tests/integration
 
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from channels_sms.models import UnroutedEvent
-from channels_sms.sealing import open_payload, seal_payload
+from channels_sms.models import UnroutedDelivery
+from channels_sms.payload_encryption import decrypt_payload, encrypt_payload
 from instaply.ids import uuid7
 from privacy.keys import generate_master_key_ring
 from privacy.services.keys import master_key_rotate
@@ -15,8 +15,8 @@ def test_rotate_master_key_rewraps_unrouted_payload_keys(settings):
     old = generate_master_key_ring(1)
     settings.INSTAPLY_MASTER_KEYS = old
     row_id = uuid7()
-    version, wrapped, sealed = seal_payload(row_id=row_id, payload={"Body": "hello"})
-    UnroutedEvent.objects.create(
+    version, wrapped, sealed = encrypt_payload(row_id=row_id, payload={"Body": "hello"})
+    UnroutedDelivery.objects.create(
         id=row_id,
         provider="twilio",
         kind="inbound",
@@ -29,9 +29,9 @@ def test_rotate_master_key_rewraps_unrouted_payload_keys(settings):
     settings.INSTAPLY_MASTER_KEYS = generate_master_key_ring(2) + "," + old
     master_key_rotate()
     settings.INSTAPLY_MASTER_KEYS = settings.INSTAPLY_MASTER_KEYS.split(",")[0]  # v1 gone
-    row = UnroutedEvent.objects.get(pk=row_id)
+    row = UnroutedDelivery.objects.get(pk=row_id)
     assert row.master_version == 2
-    assert open_payload(
+    assert decrypt_payload(
         row_id=row.pk,
         master_version=row.master_version,
         wrapped_key=row.wrapped_key,

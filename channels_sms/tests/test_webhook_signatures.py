@@ -10,7 +10,7 @@ import time_machine
 from django.conf import settings
 
 from audit.models import AuditEvent
-from channels_sms.models import InboundEvent, UnroutedEvent
+from channels_sms.models import UnroutedDelivery, WebhookDelivery
 from channels_sms.simulator import twilio_signature, vonage_sign
 from channels_sms.tests.conftest import (
     SERVICE_NUMBER,
@@ -44,7 +44,7 @@ def _rejections():
 def _refused(response, sms, *, reason: str, provider: str, endpoint: str = "sms", tenant=True):
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "invalid_signature"
-    assert InboundEvent.objects.count() == 0 and UnroutedEvent.objects.count() == 0
+    assert WebhookDelivery.objects.count() == 0 and UnroutedDelivery.objects.count() == 0
     assert _rejections() == [
         (
             sms.tenant.id if tenant else None,
@@ -62,7 +62,7 @@ def test_a_genuine_twilio_signature_is_accepted_and_answered_with_empty_twiml(cl
     assert response.status_code == 200
     assert response["Content-Type"] == "text/xml"
     assert response.content.decode().endswith("<Response />")
-    assert InboundEvent.objects.get().provider_message_id == "SM0123456789abcdef0123456789abcdef"
+    assert WebhookDelivery.objects.get().provider_message_id == "SM0123456789abcdef0123456789abcdef"
     assert _rejections() == []
 
 
@@ -103,7 +103,7 @@ def test_a_missing_twilio_signature_is_refused_before_anything_else(
         response = twilio_webhook(client, TWILIO_SMS, fixture("twilio_inbound.json"), signature="")
     assert response.status_code == 403
     assert _rejections()[0][2]["reason"] == "missing_signature"
-    assert InboundEvent.objects.count() == 0
+    assert WebhookDelivery.objects.count() == 0
 
 
 def test_a_signature_over_another_url_is_refused(client, sms):
@@ -203,7 +203,7 @@ def test_genuine_webhooks_beyond_the_rate_of_one_number_are_refused(
         for n in range(3)
     ]
     assert statuses == [200, 200, 429]
-    assert InboundEvent.objects.count() == 2  # the refused one is not stored
+    assert WebhookDelivery.objects.count() == 2  # the refused one is not stored
     refused = twilio_webhook(client, TWILIO_SMS, _twilio_text("SM" + "f" * 32))
     assert refused.json()["error"]["code"] == "rate_limited" and int(refused["Retry-After"]) > 0
     assert _rejections() == []  # genuine, so not a signature failure
@@ -221,7 +221,7 @@ def test_vonage_webhooks_are_limited_per_number_too(client, sms, settings, froze
         for n in range(3)
     ]
     assert statuses == [204, 204, 429]
-    assert InboundEvent.objects.count() == 2
+    assert WebhookDelivery.objects.count() == 2
 
 
 # Vonage
@@ -235,7 +235,7 @@ def test_genuine_vonage_signatures_of_every_method_are_accepted(client, sms, met
     # (upper-case hex, as Vonage sends them), the documented recipe for md5hash.
     response = vonage_webhook(client, VONAGE_SMS, fixture("vonage_inbound.json"), method=method)
     assert response.status_code == 204
-    assert InboundEvent.objects.get().provider_message_id == "0A0000001234ABCD"
+    assert WebhookDelivery.objects.get().provider_message_id == "0A0000001234ABCD"
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -255,7 +255,7 @@ def test_vonage_webhooks_arrive_by_get_form_post_or_json(client, sms, http_metho
         client, VONAGE_SMS, fixture("vonage_inbound.json"), http_method=http_method
     )
     assert response.status_code == 204
-    assert InboundEvent.objects.count() == 1
+    assert WebhookDelivery.objects.count() == 1
 
 
 @pytest.mark.parametrize("method", ["md5hash", "sha256"])
@@ -289,7 +289,7 @@ def test_a_missing_vonage_signature_is_refused(client, sms):
 def test_a_vonage_text_to_a_number_of_our_account_we_do_not_know_is_kept(client, sms):
     params = fixture("vonage_inbound.json") | {"to": "447700900999"}  # not one of ours
     assert vonage_webhook(client, VONAGE_SMS, params).status_code == 204
-    event = InboundEvent.objects.get()
+    event = WebhookDelivery.objects.get()
     assert (event.tenant_id, event.state) == (sms.tenant.id, "unrouted")
     assert _rejections() == []
 

@@ -15,9 +15,9 @@ from django.views.decorators.csrf import csrf_exempt
 from twilio.twiml.messaging_response import MessagingResponse
 
 from audit.recorder import record
-from channels_sms.models import EventKind
+from channels_sms.models import DeliveryKind
 from channels_sms.providers import provider_for
-from channels_sms.services.events import event_record
+from channels_sms.services.deliveries import delivery_record
 from channels_sms.services.routing import twilio_route, vonage_route
 from instaply.api.errors import error_response
 from instaply.ratelimit import by_ip, hit, too_many_requests
@@ -73,14 +73,14 @@ def _verify(request, route, *, endpoint: str, params, signature: str):
 
 
 def _twilio(request, *, kind: str):
-    endpoint = "sms" if kind == EventKind.MESSAGE else "status"
+    endpoint = "sms" if kind == DeliveryKind.MESSAGE else "status"
     if request.method != "POST":
         return error_response(405, "method_not_allowed", "Twilio webhooks are POST requests.")
     signature = request.META.get(TWILIO_SIGNATURE, "")
     if not signature:
         return _refuse(request, provider="twilio", endpoint=endpoint, reason="missing_signature")
     params = request.POST
-    route = twilio_route(params, own_number_field="To" if kind == EventKind.MESSAGE else "From")
+    route = twilio_route(params, own_number_field="To" if kind == DeliveryKind.MESSAGE else "From")
     if route is None:
         return _refuse(request, provider="twilio", endpoint=endpoint, reason="unknown_account")
     refused = _verify(request, route, endpoint=endpoint, params=params, signature=signature)
@@ -89,11 +89,11 @@ def _twilio(request, *, kind: str):
     message_id = params.get("MessageSid") or params.get("SmsSid", "")
     if not message_id:
         return _no_message_id()
-    event_record(
+    delivery_record(
         route=route,
         kind=kind,
         provider_message_id=message_id,
-        provider_status=params.get("MessageStatus", "") if kind == EventKind.STATUS else "",
+        provider_status=params.get("MessageStatus", "") if kind == DeliveryKind.STATUS else "",
         payload=params.dict(),
     )
     return HttpResponse(EMPTY_TWIML, content_type="text/xml")
@@ -112,7 +112,7 @@ def _vonage_params(request) -> dict | None:
 
 
 def _vonage(request, *, kind: str):
-    endpoint = "sms" if kind == EventKind.MESSAGE else "status"
+    endpoint = "sms" if kind == DeliveryKind.MESSAGE else "status"
     if request.method not in ("GET", "POST"):
         return error_response(405, "method_not_allowed", "Vonage webhooks are GET or POST.")
     params = _vonage_params(request)
@@ -130,11 +130,11 @@ def _vonage(request, *, kind: str):
     message_id = str(params.get("messageId", ""))
     if not message_id:
         return _no_message_id()
-    event_record(
+    delivery_record(
         route=route,
         kind=kind,
         provider_message_id=message_id,
-        provider_status=str(params.get("status", ""))[:24] if kind == EventKind.STATUS else "",
+        provider_status=str(params.get("status", ""))[:24] if kind == DeliveryKind.STATUS else "",
         payload=params,
     )
     return HttpResponse(status=204)
@@ -142,19 +142,19 @@ def _vonage(request, *, kind: str):
 
 @csrf_exempt
 def twilio_sms(request):
-    return _twilio(request, kind=EventKind.MESSAGE)
+    return _twilio(request, kind=DeliveryKind.MESSAGE)
 
 
 @csrf_exempt
 def twilio_status(request):
-    return _twilio(request, kind=EventKind.STATUS)
+    return _twilio(request, kind=DeliveryKind.STATUS)
 
 
 @csrf_exempt
 def vonage_sms(request):
-    return _vonage(request, kind=EventKind.MESSAGE)
+    return _vonage(request, kind=DeliveryKind.MESSAGE)
 
 
 @csrf_exempt
 def vonage_status(request):
-    return _vonage(request, kind=EventKind.STATUS)
+    return _vonage(request, kind=DeliveryKind.STATUS)

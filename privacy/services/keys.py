@@ -1,6 +1,6 @@
 """Key rotation and crypto-shredding.
 
-Rotations re-wrap keys and never re-encrypt values: a message body stays sealed
+Rotations re-wrap keys and never re-encrypt values: a message body stays encrypted
 under its contact's data key, only the wrapping of that key changes. Both walk
 in small batches, each in its own transaction, so an interrupted run resumes
 where it stopped.
@@ -24,7 +24,7 @@ def _silent(done: int, total: int) -> None:
     pass
 
 
-# Other keys wrapped directly by the master key (e.g. channels_sms's sealed
+# Other keys wrapped directly by the master key (e.g. channels_sms's encrypted
 # payloads of unrouted webhooks) register a function that re-wraps theirs.
 _other_master_wrapped: list[Callable[[], int]] = []
 

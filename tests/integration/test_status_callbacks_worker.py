@@ -14,9 +14,9 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from channels_sms.models import InboundEvent, PhoneNumber, ProviderAccount
+from channels_sms.models import PhoneNumber, ProviderAccount, WebhookDelivery
 from channels_sms.providers import credentials_of
-from channels_sms.services.events import Route, event_record
+from channels_sms.services.deliveries import Route, delivery_record
 from channels_sms.services.inbound import STATUS_WAIT
 from channels_sms.simulator import SimulatorServer
 from conversations.models import Message
@@ -58,11 +58,11 @@ def route(tenant_a):
     return Route("twilio", credentials_of(account), tenant_a.tenant.id, number)
 
 
-def _status(route, sid: str, *, received_ago: dt.timedelta | None = None) -> InboundEvent:
+def _status(route, sid: str, *, received_ago: dt.timedelta | None = None) -> WebhookDelivery:
     """Stores a delivery status as the webhook does; its processing goes to the
     worker once committed (backdated first, in the same transaction, when asked)."""
     with transaction.atomic():
-        event_record(
+        delivery_record(
             route=route,
             kind="status",
             provider_message_id=sid,
@@ -76,9 +76,9 @@ def _status(route, sid: str, *, received_ago: dt.timedelta | None = None) -> Inb
                 "To": "+33612345678",
             },
         )
-        event = InboundEvent.objects.get(provider_message_id=sid)
+        event = WebhookDelivery.objects.get(provider_message_id=sid)
         if received_ago is not None:
-            InboundEvent.objects.filter(pk=event.pk).update(
+            WebhookDelivery.objects.filter(pk=event.pk).update(
                 received_at=timezone.now() - received_ago
             )
     return event

@@ -164,8 +164,8 @@ def check_lists_show_only_the_tenant_own(tenant_a, own, foreign):
 
 
 def check_a_status_callback_stays_in_its_tenant(tenant_a, tenant_b, own):
-    from channels_sms.models import InboundEvent
-    from channels_sms.services.inbound import NotYet, event_process
+    from channels_sms.models import WebhookDelivery
+    from channels_sms.services.inbound import NotYet, delivery_process
 
     theirs = MessageFactory(
         conversation__tenant=tenant_b.tenant,
@@ -176,7 +176,7 @@ def check_a_status_callback_stays_in_its_tenant(tenant_a, tenant_b, own):
         provider_message_id="SM" + "9" * 32,
     )
     # A delivery report reaches tenant A's number naming tenant B's message.
-    event = InboundEvent.objects.create(
+    event = WebhookDelivery.objects.create(
         tenant=tenant_a.tenant,
         provider="twilio",
         kind="status",
@@ -186,7 +186,7 @@ def check_a_status_callback_stays_in_its_tenant(tenant_a, tenant_b, own):
         payload={"MessageSid": theirs.provider_message_id, "MessageStatus": "delivered"},
     )
     with contextlib.suppress(NotYet):  # no message of tenant A has this id: it waits
-        event_process(event_id=event.pk)
+        delivery_process(event_id=event.pk)
     theirs.refresh_from_db()
     assert theirs.status == Message.Status.SENT, theirs.status
 

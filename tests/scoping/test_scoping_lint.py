@@ -24,7 +24,7 @@ def test_the_codebase_has_no_unscoped_query_of_tenant_data():
         "conversations/selectors.py",
         "conversations/services/inbox.py",
         "audit/tasks.py",
-        "channels_sms/management/commands/sms_events.py",
+        "channels_sms/management/commands/sms_deliveries.py",
     ):
         assert any(name.endswith(expected) for name in names), expected
     assert [str(f) for f in check_files(scanned)] == []

@@ -2,7 +2,7 @@
 
 This is the request path of every SMS webhook, so it stays small: the route
 was resolved (one query) and the signature checked before it is called; here
-the event row is written with ``INSERT ... ON CONFLICT DO NOTHING RETURNING``
+the delivery row is written with ``INSERT ... ON CONFLICT DO NOTHING RETURNING``
 (the second and last round trip) and its processing is queued once committed.
 """
 
@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 
-from channels_sms.models import InboundEvent, PhoneNumber, UnroutedEvent
+from channels_sms.models import PhoneNumber, UnroutedDelivery, WebhookDelivery
+from channels_sms.payload_encryption import encrypt_payload
 from channels_sms.providers import Credentials
-from channels_sms.sealing import seal_payload
 from instaply.ids import uuid7
 
 
@@ -32,7 +32,7 @@ class Route:
         )
 
 
-def event_record(
+def delivery_record(
     *, route: Route, kind: str, provider_message_id: str, provider_status: str, payload: dict
 ) -> None:
     """Stores one webhook, once per provider id, and queues its processing."""
@@ -46,7 +46,7 @@ def event_record(
             payload=payload,
         )
         return
-    event = InboundEvent(
+    delivery = WebhookDelivery(
         id=uuid7(),
         tenant_id=route.tenant_id,
         provider=route.provider,
@@ -55,45 +55,45 @@ def event_record(
         provider_status=provider_status,
         phone_number=route.number,
         payload=payload,
-        state=InboundEvent.State.PENDING if route.number else InboundEvent.State.UNROUTED,
+        state=WebhookDelivery.State.PENDING if route.number else WebhookDelivery.State.UNROUTED,
         note="" if route.number else "No number of ours matches; kept for replay.",
     )
-    if insert_or_skip(event):
-        if event.state == InboundEvent.State.PENDING:
-            event_queue(event.pk)
+    if insert_or_skip(delivery):
+        if delivery.state == WebhookDelivery.State.PENDING:
+            delivery_queue(delivery.pk)
         return
-    # A retry or replay of a stored event: nothing changes, and the provider gets
+    # A retry or replay of a stored delivery: nothing changes, and the provider gets
     # its success answer. One still pending (its task lost?) is queued again;
     # processing is idempotent.
     pending = (
-        InboundEvent.objects.for_tenant(route.tenant_id)
+        WebhookDelivery.objects.for_tenant(route.tenant_id)
         .filter(
             provider=route.provider,
             kind=kind,
             provider_message_id=provider_message_id,
             provider_status=provider_status,
-            state=InboundEvent.State.PENDING,
+            state=WebhookDelivery.State.PENDING,
         )
         .values_list("pk", flat=True)
         .first()
     )
     if pending:
-        event_queue(pending)
+        delivery_queue(pending)
 
 
-def event_queue(event_id) -> None:
-    from channels_sms.tasks import process_event
+def delivery_queue(delivery_id) -> None:
+    from channels_sms.tasks import process_delivery
 
     # Not robust on purpose: if the broker is down the webhook fails, the
-    # provider retries, and the retry queues the stored event again.
-    transaction.on_commit(lambda: process_event.delay(str(event_id)))
+    # provider retries, and the retry queues the stored delivery again.
+    transaction.on_commit(lambda: process_delivery.delay(str(delivery_id)))
 
 
 def _unrouted_record(*, route, kind, provider_message_id, provider_status, payload) -> None:
     row_id = uuid7()
-    master_version, wrapped, sealed = seal_payload(row_id=row_id, payload=payload)
+    master_version, wrapped, encrypted = encrypt_payload(row_id=row_id, payload=payload)
     insert_or_skip(
-        UnroutedEvent(
+        UnroutedDelivery(
             id=row_id,
             provider=route.provider,
             kind=kind,
@@ -102,7 +102,7 @@ def _unrouted_record(*, route, kind, provider_message_id, provider_status, paylo
             account_ref=route.credentials.account_ref[:64],
             master_version=master_version,
             wrapped_key=wrapped,
-            payload=sealed,
+            payload=encrypted,
         )
     )
 
@@ -111,7 +111,7 @@ def insert_or_skip(instance) -> bool:
     """INSERT the new row unless a unique constraint already holds its twin.
 
     One round trip, no savepoint, no exception. Values go through each field's
-    own ``pre_save`` and ``get_db_prep_save``, so encrypted fields seal exactly
+    own ``pre_save`` and ``get_db_prep_save``, so encrypted fields encrypt exactly
     as ``save()`` would. True when the row was inserted.
     """
     meta = instance._meta
