@@ -106,7 +106,7 @@ def _seed_sms(tenant):
             payload=mms | {"MessageSid": sid},
         )
         if processed:
-            delivery_process(event_id=WebhookDelivery.objects.get(provider_message_id=sid).pk)
+            delivery_process(delivery_id=WebhookDelivery.objects.get(provider_message_id=sid).pk)
     part = {
         "msisdn": MARKERS["phone"].lstrip("+"),
         "to": "447700900621",
@@ -125,7 +125,7 @@ def _seed_sms(tenant):
         payload=part,
     )
     delivery_process(
-        event_id=WebhookDelivery.objects.get(provider_message_id="0A0000000000MARK").pk
+        delivery_id=WebhookDelivery.objects.get(provider_message_id="0A0000000000MARK").pk
     )
     delivery_record(
         route=Route("twilio", Credentials("AC" + "9" * 32, "t")),

@@ -161,7 +161,7 @@ def test_texts_to_a_deactivated_number_are_kept_not_lost(sms, deliver):
     assert Message.objects.count() == 0
 
 
-def test_a_platform_number_no_tenant_holds_is_sealed_for_operators(
+def test_a_platform_number_no_tenant_holds_is_encrypted_for_operators(
     sms, deliver, settings, django_capture_on_commit_callbacks
 ):
     settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN = "AC" + "7" * 32, "platform-token"
@@ -175,7 +175,7 @@ def test_a_platform_number_no_tenant_holds_is_sealed_for_operators(
         row_id=row.pk,
         master_version=row.master_version,
         wrapped_key=row.wrapped_key,
-        sealed=row.payload,
+        encrypted=row.payload,
     )
     assert opened["Body"] == "for a platform number"
     assert WebhookDelivery.objects.count() == 0

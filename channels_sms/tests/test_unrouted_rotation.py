@@ -15,7 +15,7 @@ def test_rotate_master_key_rewraps_unrouted_payload_keys(settings):
     old = generate_master_key_ring(1)
     settings.INSTAPLY_MASTER_KEYS = old
     row_id = uuid7()
-    version, wrapped, sealed = encrypt_payload(row_id=row_id, payload={"Body": "hello"})
+    version, wrapped, encrypted = encrypt_payload(row_id=row_id, payload={"Body": "hello"})
     UnroutedDelivery.objects.create(
         id=row_id,
         provider="twilio",
@@ -24,7 +24,7 @@ def test_rotate_master_key_rewraps_unrouted_payload_keys(settings):
         account_ref="AC" + "0" * 32,
         master_version=version,
         wrapped_key=wrapped,
-        payload=sealed,
+        payload=encrypted,
     )
     settings.INSTAPLY_MASTER_KEYS = generate_master_key_ring(2) + "," + old
     master_key_rotate()
@@ -35,5 +35,5 @@ def test_rotate_master_key_rewraps_unrouted_payload_keys(settings):
         row_id=row.pk,
         master_version=row.master_version,
         wrapped_key=row.wrapped_key,
-        sealed=row.payload,
+        encrypted=row.payload,
     ) == {"Body": "hello"}

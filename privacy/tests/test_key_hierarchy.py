@@ -204,7 +204,7 @@ def test_every_nonce_and_key_is_read_from_the_os_generator(tenant_a, monkeypatch
 
 def test_reseeding_pythons_random_does_not_repeat_a_nonce():
     """A non-cryptographic generator (``random``) gives the same bytes after the
-    same seed: two values sealed after ``random.seed(0)`` would share a nonce."""
+    same seed: two values encrypted after ``random.seed(0)`` would share a nonce."""
     cipher = AESGCM(AESGCM.generate_key(bit_length=256))
     state = random.getstate()
     nonces = set()

@@ -62,7 +62,7 @@ MUTATIONS = {
     "a delivery status applied without the tenant": Mutation(
         "channels_sms.services.inbound",
         "_apply_status",
-        "messages = Message.objects.for_tenant(event.tenant_id).filter(",
+        "messages = Message.objects.for_tenant(delivery.tenant_id).filter(",
         "messages = Message.objects.filter(",
         check="check_a_status_callback_stays_in_its_tenant",
     ),
@@ -186,7 +186,7 @@ def check_a_status_callback_stays_in_its_tenant(tenant_a, tenant_b, own):
         payload={"MessageSid": theirs.provider_message_id, "MessageStatus": "delivered"},
     )
     with contextlib.suppress(NotYet):  # no message of tenant A has this id: it waits
-        delivery_process(event_id=event.pk)
+        delivery_process(delivery_id=event.pk)
     theirs.refresh_from_db()
     assert theirs.status == Message.Status.SENT, theirs.status
 
