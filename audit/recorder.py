@@ -48,7 +48,8 @@ REDACTED = "[redacted]"
 _PERSONAL_WORDS = frozenset({"email", "phone", "password", "secret", "body"})
 _PERSONAL_LAST_WORDS = frozenset({"name", "text", "content", "address", "message", "subject"})
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-_PHONE = re.compile(r"^\+\d{7,15}$")
+# With or without "+": Vonage writes numbers without it, people type national forms.
+_PHONE = re.compile(r"^\+?\d{7,15}$")
 # Beyond CR/LF (instaply.logs.neutralise): NUL, which PostgreSQL text refuses,
 # other C0 controls, DEL, and the Unicode line breaks some viewers honour.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")

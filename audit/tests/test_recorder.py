@@ -127,6 +127,14 @@ def test_values_that_look_like_emails_or_phone_numbers_are_redacted():
     assert cleaned == {"who": REDACTED, "from_number": REDACTED}
 
 
+@pytest.mark.parametrize("number", ["33612345678", "0612345678", "06 12 34 56 78"])
+def test_phone_numbers_without_a_plus_are_redacted_too(number):
+    # Vonage writes numbers without their "+", people type them in national form;
+    # the audit log is append-only, so a number that slips in stays for years.
+    assert clean_metadata({"sender": number}) == {"sender": REDACTED}
+    assert clean_metadata({"error_code": "30003"}) == {"error_code": "30003"}
+
+
 def test_metadata_is_capped_in_size_by_replacing_the_largest_values(settings):
     settings.AUDIT_METADATA_MAX_BYTES = 200
     cleaned = clean_metadata({"a": "x" * 1000, "b": "y" * 100, "c": 1, "ids": list(range(100))})
