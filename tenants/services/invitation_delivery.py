@@ -10,6 +10,7 @@ The link's token is made for each sending and its digest stored only once the
 mail left: a failed try leaves the previous link (if any) working.
 """
 
+import datetime as dt
 import random
 import smtplib
 from dataclasses import dataclass
@@ -27,6 +28,9 @@ from tenants.models import Invitation, InvitationDelivery, InvitationSendAttempt
 MAX_ATTEMPTS = 6
 BACKOFF_SECONDS = 30
 BACKOFF_MAX_SECONDS = 1800
+# A queued delivery untouched for longer than the longest backoff lost its task
+# (a broker outage at enqueue, a worker killed mid-flight): the sweep queues it again.
+STALLED_AFTER = dt.timedelta(seconds=BACKOFF_MAX_SECONDS * 1.2 + 600)
 
 
 @dataclass(frozen=True)
@@ -64,8 +68,35 @@ def invitation_delivery_queue(*, invitation: Invitation) -> InvitationDelivery:
     from tenants.tasks import invitation_deliver
 
     # Only the id travels through the broker; the token is made by the task.
-    transaction.on_commit(lambda: invitation_deliver.delay(str(delivery.pk)))
+    # Robust: a broker outage must not fail the request whose invitation committed;
+    # the stalled-delivery sweep queues it again.
+    transaction.on_commit(lambda: invitation_deliver.delay(str(delivery.pk)), robust=True)
     return delivery
+
+
+def invitation_deliveries_requeue_stalled(*, now) -> int:
+    """Queues again every delivery still queued whose task was lost; returns how
+    many. Safe beside a live retry: the task sends only a delivery still queued,
+    under its row lock."""
+    from django.db.models import Max
+    from django.db.models.functions import Coalesce, Greatest
+
+    from tenants.tasks import invitation_deliver
+
+    stalled = list(
+        InvitationDelivery.objects.dangerously_unscoped(
+            reason="beat sweep over every tenant's queued deliveries, by id"
+        )
+        .filter(status=InvitationDelivery.Status.QUEUED)
+        .annotate(
+            last_touch=Greatest("queued_at", Coalesce(Max("attempts__started_at"), "queued_at"))
+        )
+        .filter(last_touch__lt=now - STALLED_AFTER)
+        .values_list("pk", flat=True)
+    )
+    for delivery_id in stalled:
+        invitation_deliver.delay(str(delivery_id))
+    return len(stalled)
 
 
 def invitation_delivery_send(*, delivery_id) -> Outcome:

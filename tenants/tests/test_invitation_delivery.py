@@ -237,3 +237,47 @@ def _wait_for_a_lock_wait():
                 return
         threading.Event().wait(0.1)
     raise AssertionError("the second worker never waited on the delivery's lock")
+
+
+def test_a_delivery_whose_task_was_lost_is_queued_again_by_the_sweep(
+    tenant_a, anonymous, settings, django_capture_on_commit_callbacks, monkeypatch
+):
+    """The broker was down when the invitation committed: the request still
+    answers 201, and the beat sweep sends the mail once the delivery is stale."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from tenants.services.invitation_delivery import (
+        STALLED_AFTER,
+        invitation_deliveries_requeue_stalled,
+    )
+    from tenants.tasks import invitation_deliver
+
+    with MailServer() as server:
+        for name, value in server.settings().items():
+            setattr(settings, name, value)
+
+        def broker_down(*args, **kwargs):
+            raise ConnectionError("broker unreachable")
+
+        with monkeypatch.context() as patched:
+            patched.setattr(invitation_deliver, "delay", broker_down)
+            with django_capture_on_commit_callbacks(execute=True):
+                created = _invite(tenant_a)
+        assert created.status_code == 201, created.json()
+        delivery = InvitationDelivery.objects.get(invitation_id=created.json()["id"])
+        assert delivery.status == InvitationDelivery.Status.QUEUED and not server.messages
+
+        now = timezone.now()
+        # Fresh, it may still be waiting in a retry: left alone.
+        assert invitation_deliveries_requeue_stalled(now=now) == 0
+        later = now + STALLED_AFTER + dt.timedelta(seconds=1)
+        assert invitation_deliveries_requeue_stalled(now=later) == 1
+
+    delivery.refresh_from_db()
+    assert delivery.status == InvitationDelivery.Status.SENT
+    assert len(server.messages) == 1
+    assert _accept(anonymous, server.messages[0]).status_code == 201
+    # Sent: the next sweep finds nothing to do.
+    assert invitation_deliveries_requeue_stalled(now=later) == 0
