@@ -9,6 +9,7 @@ by the deduplication on its provider message id, far cheaper than a new one.
 import http.client
 import json
 import multiprocessing
+import queue as queues
 import resource
 import subprocess
 import tempfile
@@ -71,25 +72,19 @@ def _python_process(port, path, requests, offset, stride, threads, seconds, wrap
 
 def python_load(port, path, requests, concurrency, seconds, processes=2, distinct=True) -> dict:
     """Keep-alive connections: `concurrency` in all, over a few processes (one
-    interpreter's lock would cap the rate); each takes its own requests."""
-    processes = min(processes, concurrency)
-    threads = concurrency // processes
-    context = multiprocessing.get_context("fork")
-    queue, failed = context.Queue(), context.Event()
+    interpreter's lock would cap the rate); each takes its own requests.
+    ``processes=0`` runs the clients as threads of this process: a test runner
+    holds threads, and forking it can leave the child waiting on a lock forever."""
+    threads = concurrency // max(1, min(processes, concurrency))
     began, cpu_before = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
-    children = [
-        context.Process(
-            target=_python_process,
-            args=(port, path, requests, p, processes, threads, seconds, not distinct)
-            + (failed, queue),
+    if processes == 0:
+        results, failed = queues.SimpleQueue(), threading.Event()
+        _python_process(port, path, requests, 0, 1, threads, seconds, not distinct, failed, results)
+        gathered = [results.get()]
+    else:
+        gathered = _forked(
+            port, path, requests, min(processes, concurrency), threads, seconds, distinct
         )
-        for p in range(processes)
-    ]
-    for child in children:
-        child.start()
-    gathered = [queue.get() for _ in children]
-    for child in children:
-        child.join()
     elapsed = time.perf_counter() - began
     total = Tally()
     for tally, _, _ in gathered:
@@ -101,6 +96,25 @@ def python_load(port, path, requests, concurrency, seconds, processes=2, distinc
             available=len(requests), used=sent, ran_out=any(out for _, _, out in gathered)
         )
     return total.summary(elapsed) | {"generator_cpu": _cpu_since(cpu_before) / elapsed}
+
+
+def _forked(port, path, requests, processes, threads, seconds, distinct) -> list:
+    context = multiprocessing.get_context("fork")
+    results, failed = context.Queue(), context.Event()
+    children = [
+        context.Process(
+            target=_python_process,
+            args=(port, path, requests, p, processes, threads, seconds, not distinct)
+            + (failed, results),
+        )
+        for p in range(processes)
+    ]
+    for child in children:
+        child.start()
+    gathered = [results.get() for _ in children]
+    for child in children:
+        child.join()
+    return gathered
 
 
 WRK_SCRIPT = """

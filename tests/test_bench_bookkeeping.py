@@ -118,14 +118,14 @@ REQUESTS = [
 def test_the_webhook_load_stops_at_the_first_non_2xx_answer(answering):
     port = answering(200, 200, 500, 200)
     with pytest.raises(LoadErrors, match="500"):
-        python_load(port, "/hook", REQUESTS, concurrency=2, seconds=None, processes=1)
+        python_load(port, "/hook", REQUESTS, concurrency=2, seconds=None, processes=0)
 
 
 def test_the_webhook_load_refuses_to_run_past_its_distinct_requests(answering):
     port = answering(200)
     # Forty requests cannot fill a minute: the clients run out long before.
     with pytest.raises(OutOfRequests):
-        python_load(port, "/hook", REQUESTS, concurrency=2, seconds=60, processes=1)
+        python_load(port, "/hook", REQUESTS, concurrency=2, seconds=60, processes=0)
     # Without a deadline, sending each request once is the plan, not a failure.
-    figures = python_load(port, "/hook", REQUESTS, concurrency=2, seconds=None, processes=1)
+    figures = python_load(port, "/hook", REQUESTS, concurrency=2, seconds=None, processes=0)
     assert figures["count"] == len(REQUESTS) and figures["errors"] == 0
