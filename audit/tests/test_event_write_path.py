@@ -85,7 +85,9 @@ def test_read_events_touch_no_index_that_only_other_actions_need():
 
 @on_postgres
 def test_the_export_filter_on_a_rare_action_still_uses_the_action_index(tenant_a):
-    make_events(3, tenant=tenant_a.tenant)
+    # Reads outnumber everything else, as in production: with only a handful of
+    # rows the tenant's own index is as good, and the planner's pick is a coin toss.
+    make_events(300, tenant=tenant_a.tenant)
     make_events(2, tenant=tenant_a.tenant, action=actions.MEMBER_REVOKED)
     query = audit_event_filter(
         tenant=tenant_a.tenant, filters=ExportFilters(action=actions.MEMBER_REVOKED)

@@ -43,6 +43,11 @@ OPERATIONS: dict[str, Operation] = {
     "DELETE /api/v1/invitations/{invitation_id}": Operation(
         "Withdraw an invitation", "The link stops working."
     ),
+    "POST /api/v1/invitations/{invitation_id}/resend": Operation(
+        "Resend an invitation",
+        "Emails a new link, valid for a full period; the previous link stops working once "
+        "the new one left. The delivery's state (queued, sent, failed) is in the invitation.",
+    ),
     "POST /api/v1/invitations/accept": Operation(
         "Accept an invitation",
         "No API token needed: the invitation's own token, with the tenant it came from, is "

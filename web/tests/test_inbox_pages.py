@@ -116,7 +116,7 @@ def test_privacy_officers_have_no_inbox(tenant_a, page_as, conversation_a):
     assert browser.get("/inbox/").status_code == 403
     assert browser.get(f"/c/{conversation_a.id}/").status_code == 403
     home = browser.get("/")
-    assert home.status_code == 200 and b"What your role allows" in home.content
+    assert home.status_code == 200 and b"Pages you can open" in home.content
     assert AuditEvent.objects.filter(action="access.denied", outcome="denied").count() == 2
 
 
