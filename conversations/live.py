@@ -20,6 +20,7 @@ which a development server can afford.
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import weakref
 from collections import defaultdict
@@ -81,9 +82,14 @@ class Hub:
     @contextlib.contextmanager
     def waiting(self, *, tenant_id, membership_id, token_id):
         if not self._tasks:
+            # In a context of their own: not the first waiting request's (its
+            # thread executor and log ids end with it).
             self._tasks = [
-                asyncio.create_task(self._listen(), name="live-feed-listen"),
-                asyncio.create_task(self._check_access(), name="live-feed-access"),
+                asyncio.create_task(coroutine, name=name, context=contextvars.Context())
+                for name, coroutine in (
+                    ("live-feed-listen", self._listen()),
+                    ("live-feed-access", self._check_access()),
+                )
             ]
         waiter = Waiter(str(tenant_id), str(membership_id), token_id and str(token_id))
         self.waiters[waiter.tenant_id].add(waiter)
@@ -138,9 +144,9 @@ class Hub:
                     tokens[waiter.tenant_id].add(waiter.token_id)
             try:
                 async with self.reads:
-                    active = await sync_to_async(_released(access_still_active))(
-                        memberships=memberships, tokens=tokens
-                    )
+                    active = await sync_to_async(
+                        _released(access_still_active), thread_sensitive=False
+                    )(memberships=memberships, tokens=tokens)
             except Exception:
                 logger.exception("live feed: access check failed; retrying")
                 continue
