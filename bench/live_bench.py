@@ -292,7 +292,7 @@ def main() -> None:
         for n in phases:
             started = time.monotonic()
             socks = [open_wait(tier.port, watchers[i % WATCHERS], cursor) for i in range(n)]
-            time.sleep(2.0 + n / 1000)  # every wait read once and now waiting
+            time.sleep(1.0 + n / 2000)  # every wait read once and now waiting
             opened = time.monotonic() - started
             p50, p99 = me_latency(tier.port, token, args.requests)
             rate = inbox_throughput(tier.port, token, args.seconds, args.concurrency)

@@ -179,12 +179,7 @@ def release_connection() -> None:
 _hubs: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub]" = weakref.WeakKeyDictionary()
 
 
-def hub_for(request) -> Hub | None:
-    """The process's hub when serving ASGI on PostgreSQL, else None (poll)."""
-    from django.core.handlers.asgi import ASGIRequest
-
-    if not isinstance(request, ASGIRequest) or connection.vendor != "postgresql":
-        return None
+def _hub() -> Hub:
     loop = asyncio.get_running_loop()
     hub = _hubs.get(loop)
     if hub is None:
@@ -199,3 +194,98 @@ def _conninfo() -> str:
     # Connection-pool and adapter options are for Django's connections only.
     keep = {"dbname", "user", "password", "host", "port", "sslmode", "sslrootcert", "sslcert"}
     return make_conninfo(**{key: value for key, value in params.items() if key in keep and value})
+
+
+HOLD = "instaply.feed_hold"
+
+
+def hold(request, plan) -> bool:
+    """Hands an empty answer that may wait to ``FeedHolder``, when the request came
+    through it and PostgreSQL can wake it; False when the view must wait itself."""
+    slot = getattr(request, "scope", {}).get(HOLD)
+    if slot is None or connection.vendor != "postgresql":
+        return False
+    slot["plan"] = plan
+    return True
+
+
+class FeedHolder:
+    """ASGI middleware in front of Django for the feed's route.
+
+    Django's ASGI handler gives every request in flight a thread of its own (for
+    its sync middleware and views), so a wait inside a Django view would still
+    hold a thread. Here the waiting happens outside Django: each answer is a
+    complete pass through Django (middleware, authentication, the feed's view),
+    and between passes the request is only a coroutine parked on the hub.
+    """
+
+    def __init__(self, app, path: str):
+        self.app, self.path = app, path
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["path"] != self.path:
+            return await self.app(scope, receive, send)
+        messages, plan = await self._answer(scope, receive)
+        if plan is not None:
+            messages = await self._hold(scope, receive, plan) or messages
+            if messages is _GONE:
+                return
+        for message in messages:
+            await send(message)
+
+    async def _answer(self, scope, receive):
+        slot, messages = {}, []
+
+        async def capture(message):
+            messages.append(message)
+
+        await self.app({**scope, HOLD: slot}, receive, capture)
+        return messages, slot.get("plan")
+
+    async def _hold(self, scope, receive, plan):
+        """The answer after waking with news or a revoked access; None on timeout."""
+        hub = _hub()
+        deadline = asyncio.get_running_loop().time() + plan.seconds
+        gone = asyncio.ensure_future(_disconnected(receive))
+        try:
+            with hub.waiting(
+                tenant_id=plan.tenant_id, membership_id=plan.membership_id, token_id=plan.token_id
+            ) as waiter:
+                while (left := deadline - asyncio.get_running_loop().time()) > 0:
+                    woken = asyncio.ensure_future(waiter.wait(left))
+                    await asyncio.wait({woken, gone}, return_when=asyncio.FIRST_COMPLETED)
+                    if gone.done():
+                        woken.cancel()
+                        return _GONE
+                    if not woken.result():
+                        return None
+                    async with hub.reads:
+                        messages, still_waiting = await self._answer(scope, _body_once())
+                    if still_waiting is None:
+                        return messages
+        finally:
+            gone.cancel()
+        return None
+
+
+_GONE = object()
+
+
+async def _disconnected(receive) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
+def _body_once():
+    """The request's (empty) body for another pass through Django; after it, Django's
+    watch for a disconnect waits forever: the holder watches the client itself."""
+    sent = False
+
+    async def receive():
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await asyncio.Future()
+
+    return receive

@@ -1,11 +1,13 @@
 """The tenant's live feed, long-polled: answers at once when something is new,
 otherwise waits up to 25 seconds for it.
 
-``event_feed`` is a plain async view: while it waits it holds no thread and no
-database connection (conversations.live). Every answer, the first and each one
-after a wake-up, comes from ``EventFeedApi``, the feed's sync API view, so
+``event_feed`` is a plain async view. Every answer, the first and each one after
+a wake-up, comes from ``EventFeedApi``, the feed's sync API view, so
 authentication, the tenant and role checks, the audit of refusals, the errors
-and the settle rule of the feed are those of every other API endpoint.
+and the settle rule of the feed are those of every other API endpoint. Under
+the ASGI tier on PostgreSQL the waiting between answers happens in
+``conversations.live.FeedHolder``, with no thread and no database connection
+held; elsewhere (runserver, SQLite) the view re-reads every half second.
 """
 
 import asyncio
@@ -109,29 +111,16 @@ def _answer(request):
 async def event_feed(request):
     response = await sync_to_async(_answer)(request)
     plan = getattr(response, "feed_wait", None)
-    if plan is None:
+    if plan is None or live.hold(request, plan):
+        # Under the ASGI tier, live.FeedHolder holds the request from here.
         return response
+    # No notifications here (SQLite, or a WSGI server): read again shortly.
     deadline = time.monotonic() + plan.seconds
-    hub = live.hub_for(request)
-    if hub is None:
-        # No notifications here (SQLite, or a WSGI server): read again shortly.
-        while (left := deadline - time.monotonic()) > 0:
-            await asyncio.sleep(min(left, live.POLL_SECONDS))
-            response = await sync_to_async(_answer)(request)
-            if getattr(response, "feed_wait", None) is None:
-                break
-        return response
-    with hub.waiting(
-        tenant_id=plan.tenant_id, membership_id=plan.membership_id, token_id=plan.token_id
-    ) as waiter:
-        while (left := deadline - time.monotonic()) > 0:
-            if not await waiter.wait(left):
-                break
-            # News for the tenant, or access to check again: answer as a new request would.
-            async with hub.reads:
-                response = await sync_to_async(_answer)(request)
-            if getattr(response, "feed_wait", None) is None:
-                break
+    while (left := deadline - time.monotonic()) > 0:
+        await asyncio.sleep(min(left, live.POLL_SECONDS))
+        response = await sync_to_async(_answer)(request)
+        if getattr(response, "feed_wait", None) is None:
+            break
     return response
 
 
