@@ -60,3 +60,18 @@ def test_secrets_are_never_written_in_the_compose_file():
 def test_dockerfile_runs_the_app_as_an_unprivileged_user():
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "USER instaply" in dockerfile and "DJANGO_ENV=production" in dockerfile
+
+
+def test_the_web_tier_serves_asgi_with_uvicorn_workers(monkeypatch):
+    """Open inboxes wait on the events feed: a threaded WSGI tier stalls once they
+    hold its threads, so web serves the ASGI application (docs/scaling.md)."""
+    import importlib
+
+    web = _compose()["services"]["web"]["command"]
+    assert web == ["gunicorn", "-c", "python:instaply.gunicorn_conf", "instaply.asgi:application"]
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert f"CMD {__import__('json').dumps(web)}" in dockerfile
+    monkeypatch.delenv("WEB_WORKER_CLASS", raising=False)
+    import instaply.gunicorn_conf as conf
+
+    assert importlib.reload(conf).worker_class == "uvicorn_worker.UvicornWorker"
