@@ -52,6 +52,10 @@ class EventFeedApi(TenantAPIView):
     capabilities = {"GET": Capability.CONVERSATIONS_READ}
 
     @extend_schema(
+        description=(
+            "Your tenant's events after `after`, answered as soon as there is news "
+            "or when `wait` seconds have passed (docs/api.md, Live updates)."
+        ),
         parameters=[
             OpenApiParameter("after", int, description="the last seq you have; omit to start now"),
             OpenApiParameter(
