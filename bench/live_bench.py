@@ -107,13 +107,33 @@ class WebTier:
         self.process.send_signal(signal.SIGTERM)
         self.process.wait(timeout=60)
 
+    def pids(self) -> list[int]:
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return [self.process.pid] + [int(p) for p in children.read_text().split()]
+
+    def cpu_seconds(self) -> float:
+        total = 0
+        for pid in self.pids():
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / os.sysconf("SC_CLK_TCK")
+
+    def wait_until_idle(self, *, busy=0.1, window=0.5, limit=30.0) -> float:
+        """Seconds until the tier uses less than ``busy`` of a CPU: the waits just
+        opened have all been read once and are now parked."""
+        started, last = time.monotonic(), self.cpu_seconds()
+        while time.monotonic() - started < limit:
+            time.sleep(window)
+            now = self.cpu_seconds()
+            if (now - last) / window < busy:
+                break
+            last = now
+        return time.monotonic() - started
+
     def memory(self) -> tuple[float, int]:
         """RSS in MiB and threads, summed over gunicorn's master and workers."""
-        pids = [self.process.pid]
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        pids += [int(p) for p in children.read_text().split()]
         rss, threads = 0, 0
-        for pid in pids:
+        for pid in self.pids():
             for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
                     rss += int(line.split()[1])
@@ -139,6 +159,12 @@ def percentile(samples: list[float], q: float) -> float:
 
 
 def me_latency(port: int, token: str, n: int) -> tuple[float, float]:
+    samples = me_samples(port, token, n)
+    return percentile(samples, 0.5) * 1000, percentile(samples, 0.99) * 1000
+
+
+def me_samples(port: int, token: str, n: int) -> list[float]:
+    """Seconds each, sequential requests on one keep-alive connection."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     samples = []
     for _ in range(n):
@@ -148,7 +174,7 @@ def me_latency(port: int, token: str, n: int) -> tuple[float, float]:
         if status != 200:
             raise RuntimeError(f"/api/v1/me answered {status}")
     conn.close()
-    return percentile(samples, 0.5) * 1000, percentile(samples, 0.99) * 1000
+    return samples
 
 
 def inbox_throughput(port: int, token: str, seconds: float, concurrency: int) -> float:
@@ -243,10 +269,15 @@ def prepare():
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--open", default="0,500,2000", help="open live connections per phase")
+    parser.add_argument(
+        "--open",
+        default="0,500,2000,0",
+        help="open live connections per phase (0 twice: before and after, for drift)",
+    )
     parser.add_argument("--requests", type=int, default=400, help="sequential /api/v1/me requests")
     parser.add_argument("--seconds", type=float, default=4.0, help="each inbox throughput run")
     parser.add_argument("--concurrency", type=int, default=4, help="inbox clients at once")
+    parser.add_argument("--rounds", type=int, default=3, help="turns of the layout comparison")
     args = parser.parse_args()
     if connection.vendor != "postgresql" or not os.environ.get("REDIS_URL"):
         sys.exit("live_bench runs the production tier: set DATABASE_URL (PostgreSQL) and REDIS_URL")
@@ -258,41 +289,55 @@ def main() -> None:
     cursor = event_latest_seq(tenant=tenant)
     print(f"open-file limit {limit}; {WATCHERS} watchers; tier: {' '.join(WebTier().command)}")
 
-    print("\nserving layout, nothing open: today's gthread (2 x 8) against the compose tier")
-    layouts = {}
-    for label, tier in (
-        (
-            "gthread 2x8 (wsgi)",
-            WebTier(overrides={"WEB_WORKER_CLASS": "gthread"}, app="instaply.wsgi:application"),
+    print(
+        "\nserving layout, nothing open: today's gthread (2 x 8, WSGI) against the compose tier,"
+        f" both running, measured in turn for {args.rounds} rounds"
+    )
+    tiers = {
+        "gthread 2x8 (wsgi)": WebTier(
+            overrides={"WEB_WORKER_CLASS": "gthread"}, app="instaply.wsgi:application"
         ),
-        ("compose tier", WebTier()),
-    ):
-        with tier:
-            me_latency(tier.port, token, 50)  # warm every worker
+        "compose tier": WebTier(),
+    }
+    samples = {label: [] for label in tiers}
+    rates = {label: [] for label in tiers}
+    with tiers["gthread 2x8 (wsgi)"], tiers["compose tier"]:
+        for tier in tiers.values():
+            me_samples(tier.port, token, 50)  # warm every worker
             inbox_throughput(tier.port, token, 1.0, args.concurrency)
-            p50, p99 = me_latency(tier.port, token, args.requests)
-            rate = inbox_throughput(tier.port, token, args.seconds, args.concurrency)
-            rss, threads = tier.memory()
-        layouts[label] = (p50, p99, rate)
+        for _ in range(args.rounds):
+            for label, tier in tiers.items():
+                samples[label] += me_samples(tier.port, token, args.requests // args.rounds)
+                rates[label].append(
+                    inbox_throughput(tier.port, token, args.seconds, args.concurrency)
+                )
+        memory = {label: tier.memory() for label, tier in tiers.items()}
+    figures = {}
+    for label in tiers:
+        p50, p99 = percentile(samples[label], 0.5) * 1000, percentile(samples[label], 0.99) * 1000
+        rate = sum(rates[label]) / len(rates[label])
+        figures[label] = (p50, p99, rate)
+        rss, threads = memory[label]
         print(
             f"  {label:<20} /api/v1/me p50 {p50:6.2f} ms  p99 {p99:6.2f} ms   "
-            f"inbox {rate:6.1f} req/s   RSS {rss:6.0f} MiB  threads {threads}"
+            f"inbox {rate:6.1f} req/s (rounds: {', '.join(f'{r:.0f}' for r in rates[label])})"
+            f"   RSS {rss:6.0f} MiB  threads {threads}"
         )
-    (g50, g99, grate), (a50, a99, arate) = layouts.values()
+    (g50, g99, grate), (a50, a99, arate) = figures.values()
     print(
         f"  compose tier / gthread: /api/v1/me p50 {a50 / g50:.2f}  p99 {a99 / g99:.2f}   "
         f"inbox throughput {arate / grate:.2f}"
     )
 
     print("\nopen live connections on the compose tier")
-    results = {}
+    results = []
     with WebTier() as tier:
         me_latency(tier.port, token, 50)
         inbox_throughput(tier.port, token, 1.0, args.concurrency)
         for n in phases:
             started = time.monotonic()
             socks = [open_wait(tier.port, watchers[i % WATCHERS], cursor) for i in range(n)]
-            time.sleep(1.0 + n / 2000)  # every wait read once and now waiting
+            tier.wait_until_idle()
             opened = time.monotonic() - started
             p50, p99 = me_latency(tier.port, token, args.requests)
             rate = inbox_throughput(tier.port, token, args.seconds, args.concurrency)
@@ -302,19 +347,21 @@ def main() -> None:
             held = time.monotonic() - started
             for sock in socks:
                 sock.close()
-            results[n] = (p50, p99, rate, delay)
+            results.append((n, p50, p99, rate, delay))
             print(
                 f"  {n:>5} open: /api/v1/me p50 {p50:6.2f} ms  p99 {p99:6.2f} ms   "
                 f"inbox {rate:6.1f} req/s   RSS {rss:6.0f} MiB  threads {threads:>5}   "
                 f"revoked wait open {delay:.2f} s ({status})   "
-                f"waits answered early {early}/{n} (held {held:.0f} s, opened in {opened:.1f} s)"
+                f"answered early {early}/{n} (held {held:.0f} s, parked after {opened:.1f} s)"
             )
             time.sleep(3)  # let the closed connections drain before the next phase
 
-    base_rate = results[phases[0]][2]
-    print("\nagainst the targets")
-    for n in phases[1:]:
-        p50, p99, rate, delay = results[n]
+    none_open = [rate for n, _, _, rate, _ in results if n == 0]
+    base_rate = sum(none_open) / len(none_open)
+    print(f"\nagainst the targets (inbox, none open: {base_rate:.1f} req/s, mean of those phases)")
+    for n, _, p99, rate, delay in results:
+        if n == 0:
+            continue
         print(
             f"  {n:>5} open: /api/v1/me p99 {p99:.1f} ms (target < 50)   inbox throughput "
             f"{rate / base_rate:.2f} of none open (target >= 0.90)   "

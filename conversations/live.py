@@ -39,8 +39,9 @@ WAKE_MARGIN_SECONDS = 0.1
 ACCESS_CHECK_SECONDS = 1.0
 POLL_SECONDS = 0.5
 RECONNECT_SECONDS = 1.0
-# Re-reads run in threads on pooled connections: a burst of woken waiters queues
-# here instead of exhausting the pool (DATABASE_POOL_MAX, 20 by default).
+# Feed answers run in threads on pooled connections: a burst of them (waiters
+# woken together, inboxes reconnecting) queues here instead of exhausting the
+# pool (DATABASE_POOL_MAX, 20 by default) or the CPU other requests need.
 CONCURRENT_READS = 8
 
 
@@ -225,7 +226,13 @@ class FeedHolder:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or scope["path"] != self.path:
             return await self.app(scope, receive, send)
-        messages, plan = await self._answer(scope, receive)
+        if connection.vendor == "postgresql":
+            # Bounded like every pass: a burst of inboxes opening (or reconnecting
+            # after a deploy) queues here instead of crowding out other requests.
+            async with _hub().reads:
+                messages, plan = await self._answer(scope, receive)
+        else:
+            messages, plan = await self._answer(scope, receive)
         if plan is not None:
             messages = await self._hold(scope, receive, plan) or messages
             if messages is _GONE:
