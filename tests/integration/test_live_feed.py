@@ -74,11 +74,13 @@ def web_tier(django_db_setup):
     process.wait(timeout=30)
 
 
-def _send(port, path, token) -> socket.socket:
+def _send(port, path, token, cookie=None) -> socket.socket:
     sock = socket.create_connection(("127.0.0.1", port), timeout=30)
     headers = [f"GET {path} HTTP/1.1", "Host: 127.0.0.1", "Connection: close"]
     if token:
         headers.append(f"Authorization: Bearer {token}")
+    if cookie:  # the web inbox's way: its session, and the background marker
+        headers += [f"Cookie: {cookie}", "X-Instaply-Background: 1"]
     sock.sendall(("\r\n".join(headers) + "\r\n\r\n").encode())
     return sock
 
@@ -206,3 +208,29 @@ def test_the_feeds_answers_are_json_and_private(web_tier, tenant_a):
     while chunk := sock.recv(65536):
         data += chunk
     assert b"cache-control: private, no-store" in data.lower()
+
+
+def test_the_inboxs_session_wait_gets_news_then_ends_on_revocation(web_tier, tenant_a):
+    from django.conf import settings
+    from django.test import Client
+
+    member = tenant_a.members[Role.VIEWER]
+    browser = Client()
+    browser.force_login(member.user)
+    cookie = f"{settings.SESSION_COOKIE_NAME}={browser.cookies[settings.SESSION_COOKIE_NAME].value}"
+    status, body = _read(_send(web_tier, "/api/v1/events", None, cookie), timeout=10)
+    assert status == 200
+    cursor = body["cursor"]
+    wait = _send(web_tier, f"/api/v1/events?after={cursor}&wait=25", None, cookie)
+    time.sleep(1.0)
+    event_publish(
+        tenant_id=tenant_a.tenant.id, kind="conversation.updated", conversation_id=uuid.uuid4()
+    )
+    status, body = _read(wait, timeout=20)
+    assert status == 200 and len(body["results"]) == 1
+    wait = _send(web_tier, f"/api/v1/events?after={body['cursor']}&wait=25", None, cookie)
+    time.sleep(1.0)
+    assert _waiting(wait)
+    membership_revoke(actor=tenant_a.owner, membership=member)
+    status, body = _read(wait, timeout=15)  # the wait itself would run 25 s
+    assert status == 404 and body["error"]["code"] == "not_found"
