@@ -71,7 +71,11 @@ def web_tier(django_db_setup):
             time.sleep(0.3)
     yield port
     process.terminate()
-    process.wait(timeout=30)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def _send(port, path, token, cookie=None) -> socket.socket:
