@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+from audit.models import AuditEvent
 from conversations.services.events import event_publish
 from tenants.models import Role
 from tenants.services.members import membership_change_role, membership_revoke
@@ -200,6 +201,11 @@ def test_a_wait_ends_when_the_role_loses_the_feed(web_tier, tenant_a):
     )
     status, body = _read(wait, timeout=15)
     assert status == 403 and body["error"]["code"] == "permission_denied"
+    # Refused and recorded as any API refusal is.
+    denial = AuditEvent.objects.get(
+        action="access.denied", actor_member_id=tenant_a.members[Role.AGENT].id
+    )
+    assert denial.metadata["route"] == "api/v1/events" and denial.metadata["status"] == 403
 
 
 def test_the_feeds_answers_are_json_and_private(web_tier, tenant_a):
