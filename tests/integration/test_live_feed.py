@@ -17,6 +17,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+import yaml
 from django.db import connection
 
 from audit.models import AuditEvent
@@ -44,7 +45,8 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def web_tier(django_db_setup):
-    """The web tier's command (docker-compose.yml) on a free loopback port, one worker."""
+    """The web service's command from docker-compose.yml, on a free loopback port
+    with one worker process, against the test database."""
     port = _free_port()
     url = urllib.parse.urlsplit(os.environ["DATABASE_URL"])
     database_url = url._replace(path="/" + connection.settings_dict["NAME"]).geturl()
@@ -53,23 +55,23 @@ def web_tier(django_db_setup):
         "GUNICORN_BIND": f"127.0.0.1:{port}",
         "WEB_WORKERS": "1",
     }
+    command = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]["web"]
+    program, *args = command["command"]
+    assert program == "gunicorn"
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "python:instaply.gunicorn_conf"]
-        + ["--log-level", "warning", "instaply.asgi:application"],
-        cwd=ROOT,
-        env=env,
+        [sys.executable, "-m", "gunicorn", "--log-level", "warning", *args], cwd=ROOT, env=env
     )
     deadline = time.monotonic() + 60
     while True:
         try:
-            status, _ = _get(port, "/healthz", token=None)
-            if status == 200:
+            if _get(port, "/healthz", token=None, timeout=5)[0] == 200:
                 break
         except OSError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.kill()
-                pytest.fail("the ASGI web tier did not start")
-            time.sleep(0.3)
+            pass
+        if time.monotonic() > deadline or process.poll() is not None:
+            process.kill()
+            pytest.fail("the web tier did not start")
+        time.sleep(0.3)
     yield port
     process.terminate()
     try:
