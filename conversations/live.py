@@ -126,7 +126,7 @@ class Hub:
                         loop.call_later(
                             SETTLE_SECONDS + WAKE_MARGIN_SECONDS, self.wake, note.payload
                         )
-            except (psycopg.Error, OSError):
+            except Exception:  # whatever it was, waiters must not stop being woken
                 logger.warning("live feed: listening connection lost; reconnecting", exc_info=True)
             await asyncio.sleep(RECONNECT_SECONDS)
 
