@@ -220,12 +220,13 @@ class FeedHolder:
     and between passes the request is only a coroutine parked on the hub.
     """
 
-    def __init__(self, app, path: str):
-        self.app, self.path = app, path
+    def __init__(self, app, path: str, *, others=None):
+        """``app`` answers the feed; ``others`` (default: ``app``) every other request."""
+        self.app, self.path, self.others = app, path, others or app
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or scope["path"] != self.path:
-            return await self.app(scope, receive, send)
+            return await self.others(scope, receive, send)
         if connection.vendor == "postgresql":
             # Bounded like every pass: a burst of inboxes opening (or reconnecting
             # after a deploy) queues here instead of crowding out other requests.
