@@ -32,4 +32,4 @@ RUN pip install -c constraints.txt . && mkdir -p /app/var && chown instaply:inst
 
 USER instaply
 EXPOSE 8000
-CMD ["gunicorn", "-c", "python:instaply.gunicorn_conf", "instaply.wsgi:application"]
+CMD ["gunicorn", "-c", "python:instaply.gunicorn_conf", "instaply.asgi:application"]

@@ -117,3 +117,18 @@ def test_the_image_speaks_every_committed_language():
     assert copied[0][3].rstrip("/") in ("./locale", f"{workdir}/locale")
     assert workdir == "/app"  # BASE_DIR in the image: the app runs from its sources
     assert any("--check-format" in i for stage in named.values() for i in stage)
+
+
+def test_the_web_tier_serves_asgi_with_uvicorn_workers(monkeypatch):
+    """Open inboxes wait on the events feed: a threaded WSGI tier stalls once they
+    hold its threads, so web serves the ASGI application (docs/scaling.md)."""
+    import importlib
+
+    web = _compose()["services"]["web"]["command"]
+    assert web == ["gunicorn", "-c", "python:instaply.gunicorn_conf", "instaply.asgi:application"]
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert f"CMD {__import__('json').dumps(web)}" in dockerfile
+    monkeypatch.delenv("WEB_WORKER_CLASS", raising=False)
+    import instaply.gunicorn_conf as conf
+
+    assert importlib.reload(conf).worker_class == "uvicorn_worker.UvicornWorker"

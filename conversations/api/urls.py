@@ -61,7 +61,7 @@ urlpatterns = [
     ),
     path("contacts", library.ContactListApi.as_view(), name="contact-list"),
     path("contacts/<uuid:contact_id>", library.ContactDetailApi.as_view(), name="contact-detail"),
-    path("events", events.EventFeedApi.as_view(), name="events"),
+    path("events", events.event_feed, name="events"),
     path("widgets", widgets.WidgetListApi.as_view(), name="widget-list"),
     path("widgets/<uuid:widget_id>", widgets.WidgetDetailApi.as_view(), name="widget-detail"),
 ]
