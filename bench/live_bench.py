@@ -284,9 +284,9 @@ def main() -> None:
     phases = [int(n) for n in args.open.split(",")]
     limit = raise_open_files(2 * max(phases) + 1024)
     tenant, owner, token, watchers = prepare()
-    from conversations.selectors import event_latest_seq
+    from conversations.selectors import feed_latest_seq
 
-    cursor = event_latest_seq(tenant=tenant)
+    cursor = feed_latest_seq(tenant=tenant)
     print(f"open-file limit {limit}; {WATCHERS} watchers; tier: {' '.join(WebTier().command)}")
 
     print(

@@ -388,10 +388,10 @@ def main() -> None:
 def _cleanup(tenant) -> None:
     """Removes the bench tenant and everything it made (keys last: they are protected)."""
     from channels_sms.models import PhoneNumber, ProviderAccount, WebhookDelivery
-    from conversations.models import Contact, Conversation, Event, Message
+    from conversations.models import Contact, Conversation, FeedEvent, Message
     from privacy.models import DataKey, TenantKey
 
-    for model in (WebhookDelivery, Message, Event, Conversation, Contact, PhoneNumber):
+    for model in (WebhookDelivery, Message, FeedEvent, Conversation, Contact, PhoneNumber):
         model.objects.for_tenant(tenant).delete()
     for model in (ProviderAccount, DataKey, TenantKey):
         model.objects.for_tenant(tenant).delete()

@@ -1,7 +1,7 @@
 """Waiting on a tenant's live feed without a thread per waiting client.
 
 Under an ASGI server on PostgreSQL, each process keeps one hub: one connection
-that LISTENs for feed entries (conversations.services.events NOTIFYs in the
+that LISTENs for feed entries (conversations.services.feed NOTIFYs in the
 transaction that writes them, so the notification arrives once they commit)
 and wakes, through asyncio, only the waiters of the tenant named in the
 notification. Woken waiters re-read the database through the feed's own view,
@@ -32,7 +32,7 @@ from django.db import connection
 logger = logging.getLogger(__name__)
 
 CHANNEL = "instaply_feed"
-# Readers only take entries at least this old (conversations.selectors.event_list):
+# Readers only take entries at least this old (conversations.selectors.feed_event_list):
 # waiters are woken once the entry that woke them can be read.
 SETTLE_SECONDS = 1.0
 WAKE_MARGIN_SECONDS = 0.1

@@ -209,23 +209,25 @@ def widget_get(*, tenant: Tenant, id) -> Widget:
     return tenant_get(Widget.objects.select_related("shop"), tenant=tenant, id=id, what="widget")
 
 
-def event_list(*, tenant: Tenant, after: int, limit: int = 100, settle_seconds: float = 1.0):
+def feed_event_list(*, tenant: Tenant, after: int, limit: int = 100, settle_seconds: float = 1.0):
     """Feed entries after ``after``, only those at least ``settle_seconds`` old, so
     an entry still committing with a smaller sequence number is never skipped."""
     from django.db.models.functions import Now
 
-    from conversations.models import Event
+    from conversations.models import FeedEvent
 
-    # Index: event_tenant_seq (tenant_id, seq).
+    # Index: feed_event_tenant_seq (tenant_id, seq).
     return list(
-        Event.objects.for_tenant(tenant)
+        FeedEvent.objects.for_tenant(tenant)
         .filter(seq__gt=after, created_at__lte=Now() - dt.timedelta(seconds=settle_seconds))
         .order_by("seq")[:limit]
     )
 
 
-def event_latest_seq(*, tenant: Tenant) -> int:
-    from conversations.models import Event
+def feed_latest_seq(*, tenant: Tenant) -> int:
+    from conversations.models import FeedEvent
 
-    latest = Event.objects.for_tenant(tenant).order_by("-seq").values_list("seq", flat=True).first()
+    latest = (
+        FeedEvent.objects.for_tenant(tenant).order_by("-seq").values_list("seq", flat=True).first()
+    )
     return latest or 0

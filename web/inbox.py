@@ -110,7 +110,7 @@ def list_context(request, filters: InboxFilters, *, lookup=None, cursor=None) ->
         "labels": selectors.label_list(tenant=request.tenant),
         "assignees": ASSIGNEES,
         "statuses": [*Conversation.Status.values, "any"],
-        "events_cursor": selectors.event_latest_seq(tenant=request.tenant),
+        "events_cursor": selectors.feed_latest_seq(tenant=request.tenant),
         # How long each long-poll of the live feed may wait (the API caps it at 25 s).
         "events_wait": getattr(settings, "INBOX_EVENTS_WAIT_SECONDS", 25),
         "section": "inbox",

@@ -20,7 +20,7 @@ from channels_sms.tests.conftest import (
     twilio_webhook,
     vonage_webhook,
 )
-from conversations.models import Contact, Conversation, Event, Message
+from conversations.models import Contact, Conversation, FeedEvent, Message
 from conversations.services.contacts import contact_get_or_create, contact_set_opt_out
 from conversations.services.messages import message_reply
 from instaply.errors import Conflict, Invalid
@@ -94,7 +94,7 @@ def test_a_reply_goes_out_through_the_twilio_sdk_and_is_delivered(
     message.refresh_from_db()
     assert message.status == "delivered"
     assert list(
-        Event.objects.filter(kind="message.status_changed").values_list("payload", flat=True)
+        FeedEvent.objects.filter(kind="message.status_changed").values_list("payload", flat=True)
     ) == [
         {"message_id": str(message.pk), "status": "sent"},
         {"message_id": str(message.pk), "status": "delivered"},

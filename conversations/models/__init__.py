@@ -6,7 +6,7 @@ from conversations.models.conversations import (
     ConversationRead,
     Label,
 )
-from conversations.models.events import Event
+from conversations.models.feed import FeedEvent
 from conversations.models.messages import Message, Note
 from conversations.models.widgets import Widget, WidgetVisitor
 
@@ -18,7 +18,7 @@ __all__ = [
     "Conversation",
     "ConversationLabel",
     "ConversationRead",
-    "Event",
+    "FeedEvent",
     "Label",
     "Message",
     "Note",

@@ -9,11 +9,11 @@ from conversations.models import (
     Conversation,
     ConversationLabel,
     ConversationRead,
-    Event,
+    FeedEvent,
     Label,
     Note,
 )
-from conversations.services.events import event_publish
+from conversations.services.feed import feed_publish
 from instaply.errors import Conflict, Invalid
 from tenants.models import Membership
 from tenants.scoping import require_same_tenant
@@ -39,8 +39,8 @@ def _audit(actor: Membership, action: str, conversation: Conversation, **metadat
     )
 
 
-def _changed(conversation: Conversation, kind=Event.Kind.CONVERSATION_UPDATED) -> None:
-    event_publish(
+def _changed(conversation: Conversation, kind=FeedEvent.Kind.CONVERSATION_UPDATED) -> None:
+    feed_publish(
         tenant_id=conversation.tenant_id,
         kind=kind,
         conversation_id=conversation.pk,
@@ -74,7 +74,7 @@ def conversation_assign(
         conversation,
         assignee_id=assignee.pk if assignee else None,
     )
-    _changed(conversation, Event.Kind.ASSIGNMENT_CHANGED)
+    _changed(conversation, FeedEvent.Kind.ASSIGNMENT_CHANGED)
     return conversation
 
 
@@ -185,9 +185,9 @@ def note_add(*, actor: Membership, conversation: Conversation, body: str) -> Not
         target=("note", note.pk),
         metadata={"conversation_id": conversation.pk},
     )
-    event_publish(
+    feed_publish(
         tenant_id=conversation.tenant_id,
-        kind=Event.Kind.NOTE_CREATED,
+        kind=FeedEvent.Kind.NOTE_CREATED,
         conversation_id=conversation.pk,
         note_id=note.pk,
     )

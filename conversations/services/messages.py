@@ -6,8 +6,8 @@ from django.utils import timezone
 
 from audit.recorder import Actor, record
 from conversations.channels import channel_for
-from conversations.models import Contact, Conversation, Event, Message
-from conversations.services.events import event_publish
+from conversations.models import Contact, Conversation, FeedEvent, Message
+from conversations.services.feed import feed_publish
 from conversations.services.hours import closed_period_start
 from instaply.errors import Conflict, Invalid
 from tenants.models import Membership, Shop
@@ -63,9 +63,9 @@ def _append(conversation: Conversation, message: Message, *, inbound: bool) -> N
     conversation.save(update_fields=fields)
     if inbound:
         conversation.refresh_from_db(fields=["inbound_count"])
-    event_publish(
+    feed_publish(
         tenant_id=conversation.tenant_id,
-        kind=Event.Kind.MESSAGE_CREATED,
+        kind=FeedEvent.Kind.MESSAGE_CREATED,
         conversation_id=conversation.pk,
         message_id=message.pk,
         direction=message.direction,
@@ -235,9 +235,9 @@ def message_status_update(
     message.failure_reason = failure_reason[:200]
     message.status_changed_at = timezone.now()
     message.save(update_fields=["status", "failure_code", "failure_reason", "status_changed_at"])
-    event_publish(
+    feed_publish(
         tenant_id=message.tenant_id,
-        kind=Event.Kind.MESSAGE_STATUS,
+        kind=FeedEvent.Kind.MESSAGE_STATUS,
         conversation_id=message.conversation_id,
         message_id=message.pk,
         status=status,
@@ -297,9 +297,9 @@ def message_retry(*, actor: Membership, message: Message) -> Message:
             "previous_status": previous,
         },
     )
-    event_publish(
+    feed_publish(
         tenant_id=message.tenant_id,
-        kind=Event.Kind.MESSAGE_STATUS,
+        kind=FeedEvent.Kind.MESSAGE_STATUS,
         conversation_id=conversation.pk,
         message_id=message.pk,
         status=message.status,

@@ -6,7 +6,7 @@ import time
 import pytest
 from django.utils import timezone
 
-from conversations.models import Event, Message
+from conversations.models import FeedEvent, Message
 from conversations.services.hours import closed_period_start
 from conversations.services.messages import message_receive
 from tenants.models import Role
@@ -82,7 +82,7 @@ def test_no_auto_reply_to_an_opted_out_contact(tenant_a, conversation_a):
 
 
 def _settled(seconds=1.1):
-    Event.objects.update(created_at=timezone.now() - dt.timedelta(seconds=seconds))
+    FeedEvent.objects.update(created_at=timezone.now() - dt.timedelta(seconds=seconds))
 
 
 def test_the_feed_starts_now_then_returns_new_events(
@@ -107,7 +107,7 @@ def test_the_feed_waits_for_news(tenant_a, conversation_a, settings):
 
     client = tenant_a.client(Role.AGENT)
     cursor = client.get("/api/v1/events").json()["cursor"]
-    Event.objects.create(
+    FeedEvent.objects.create(
         tenant=tenant_a.tenant,
         kind="conversation.updated",
         conversation_id=conversation_a.id,
@@ -124,7 +124,7 @@ def test_the_feed_waits_for_news(tenant_a, conversation_a, settings):
 def test_a_fresh_event_is_not_served_until_settled(tenant_a, conversation_a):
     client = tenant_a.client(Role.AGENT)
     cursor = client.get("/api/v1/events").json()["cursor"]
-    Event.objects.create(
+    FeedEvent.objects.create(
         tenant=tenant_a.tenant,
         kind="conversation.updated",
         conversation_id=conversation_a.id,

@@ -7,7 +7,7 @@ import uuid
 import pytest
 import requests
 
-from conversations.services.events import event_publish
+from conversations.services.feed import feed_publish
 from tenants.models import Role
 from tenants.services.members import membership_revoke
 from tenants.services.tokens import api_token_create
@@ -37,7 +37,7 @@ def test_an_event_committed_during_a_wait_is_delivered(live_server, tenant_a):
     _, token = api_token_create(membership=tenant_a.members[Role.VIEWER], name="poll")
     cursor, thread, results = _start_wait(live_server, token)
     conversation_id = uuid.uuid4()
-    event_publish(
+    feed_publish(
         tenant_id=tenant_a.tenant.id, kind="conversation.updated", conversation_id=conversation_id
     )
     thread.join(timeout=20)  # the wait itself would run 25 s

@@ -3,7 +3,7 @@
 import pytest
 
 from audit.models import AuditEvent
-from conversations.models import Event, Message
+from conversations.models import FeedEvent, Message
 from conversations.services.messages import message_reply, message_retry, message_status_update
 from instaply.errors import Conflict
 from tenants.models import Role
@@ -34,7 +34,9 @@ def test_a_failed_message_is_queued_again_and_handed_to_its_channel(
     assert failed.status == "sent"  # the widget channel took it
     event = AuditEvent.objects.get(action="message.retried")
     assert event.metadata["previous_status"] == "failed" and event.target_id == str(failed.pk)
-    assert Event.objects.filter(kind="message.status_changed", payload__status="queued").exists()
+    assert FeedEvent.objects.filter(
+        kind="message.status_changed", payload__status="queued"
+    ).exists()
 
 
 def test_only_failed_outbound_messages_are_retried(tenant_a, conversation_a, failed):

@@ -21,7 +21,7 @@ import yaml
 from django.db import connection
 
 from audit.models import AuditEvent
-from conversations.services.events import event_publish
+from conversations.services.feed import feed_publish
 from tenants.models import Role
 from tenants.services.members import membership_change_role, membership_revoke
 from tenants.services.tokens import api_token_create
@@ -151,7 +151,7 @@ def test_an_event_committed_during_a_wait_is_delivered(web_tier, tenant_a):
     waits = [_send(web_tier, f"/api/v1/events?after={cursor}&wait=25", token) for _ in range(3)]
     time.sleep(1.0)
     conversation_id = uuid.uuid4()
-    event_publish(
+    feed_publish(
         tenant_id=tenant_a.tenant.id, kind="conversation.updated", conversation_id=conversation_id
     )
     for sock in waits:
@@ -169,7 +169,7 @@ def test_a_notification_for_one_tenant_neither_wakes_nor_reaches_another(
     wait_a = _send(web_tier, f"/api/v1/events?after={cursor_a}&wait=25", token_a)
     wait_b = _send(web_tier, f"/api/v1/events?after={cursor_b}&wait=25", token_b)
     time.sleep(1.0)
-    event_publish(
+    feed_publish(
         tenant_id=tenant_a.tenant.id, kind="conversation.updated", conversation_id=uuid.uuid4()
     )
     status, body = _read(wait_a, timeout=20)
@@ -235,7 +235,7 @@ def test_the_inboxs_session_wait_gets_news_then_ends_on_revocation(web_tier, ten
     cursor = body["cursor"]
     wait = _send(web_tier, f"/api/v1/events?after={cursor}&wait=25", None, cookie)
     time.sleep(1.0)
-    event_publish(
+    feed_publish(
         tenant_id=tenant_a.tenant.id, kind="conversation.updated", conversation_id=uuid.uuid4()
     )
     status, body = _read(wait, timeout=20)

@@ -77,9 +77,9 @@ class EventFeedApi(TenantAPIView):
         if after is None:
             # A new client starts from now rather than replaying history.
             return _private(
-                Response({"results": [], "cursor": selectors.event_latest_seq(tenant=self.tenant)})
+                Response({"results": [], "cursor": selectors.feed_latest_seq(tenant=self.tenant)})
             )
-        events = selectors.event_list(tenant=self.tenant, after=after)
+        events = selectors.feed_event_list(tenant=self.tenant, after=after)
         cursor = events[-1].seq if events else after
         response = _private(
             Response({"results": EventOutput(events, many=True).data, "cursor": cursor})

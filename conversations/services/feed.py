@@ -1,12 +1,12 @@
-"""Publishing to a tenant's live feed (conversations.Event)."""
+"""Publishing to a tenant's live feed (conversations.FeedEvent)."""
 
 from django.db import transaction
 
 from conversations import live
-from conversations.models import Event
+from conversations.models import FeedEvent
 
 
-def event_publish(*, tenant_id, kind: str, conversation_id, **payload) -> None:
+def feed_publish(*, tenant_id, kind: str, conversation_id, **payload) -> None:
     """Adds an event once the current transaction commits (at once outside one).
 
     The payload holds ids and states only: clients fetch content through the
@@ -16,7 +16,7 @@ def event_publish(*, tenant_id, kind: str, conversation_id, **payload) -> None:
 
     def write():
         with transaction.atomic():
-            Event.objects.create(
+            FeedEvent.objects.create(
                 tenant_id=tenant_id,
                 kind=kind,
                 conversation_id=conversation_id,

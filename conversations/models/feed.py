@@ -4,7 +4,7 @@ from django.db.models.functions import Now
 from tenants.models import TenantScopedModel
 
 
-class Event(TenantScopedModel):
+class FeedEvent(TenantScopedModel):
     """One entry of a tenant's live feed: ids and states only, never content.
 
     The feed's cursor is ``seq``. Rows are written after the change they
@@ -27,4 +27,4 @@ class Event(TenantScopedModel):
     created_at = models.DateTimeField(db_default=Now())
 
     class Meta:
-        indexes = [models.Index(fields=["tenant", "seq"], name="event_tenant_seq")]
+        indexes = [models.Index(fields=["tenant", "seq"], name="feed_event_tenant_seq")]
