@@ -59,9 +59,11 @@ run dev: install
 		simulator=$$!; trap "kill $$simulator 2>/dev/null" EXIT INT TERM; \
 		$(BIN)/python manage.py runserver $(HOST):$(PORT)'
 
-## make test: lint, then the whole suite (PostgreSQL and Redis when DATABASE_URL/REDIS_URL are set).
+## make test: lint, then the whole suite (PostgreSQL and Redis when DATABASE_URL/REDIS_URL are set),
+## over two processes (pytest-xdist; each has its own test database). TEST_PROCESSES=0 runs in one.
+TEST_PROCESSES ?= 2
 test: install lint browser node
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_PROCESSES)
 
 lint: install
 	$(BIN)/ruff check .
