@@ -1,6 +1,7 @@
 """Settings for owners and admins: members and invitations, tenant security, alerts."""
 
 from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -140,34 +141,42 @@ def member_revoke(request, member_id):
     )
 
 
-@require_POST
-@member_required(MANAGE)
-def invitation_revoke(request, invitation_id):
+def _invitation_action(request, invitation_id, act, success) -> HttpResponse:
+    """Runs one admin action on an invitation of this tenant; a refusal is shown, not raised."""
     invitation = selectors.invitation_get(tenant=request.tenant, id=invitation_id)
     try:
-        member_services.invitation_revoke(actor=request.membership, invitation=invitation)
+        act(invitation)
     except DomainError as error:
         messages.error(request, labels.domain_error_message(error))
     else:
-        messages.success(request, _("Invitation withdrawn."))
+        messages.success(request, success % {"email": invitation.email})
     return redirect("web:members")
+
+
+@require_POST
+@member_required(MANAGE)
+def invitation_revoke(request, invitation_id):
+    return _invitation_action(
+        request,
+        invitation_id,
+        lambda invitation: member_services.invitation_revoke(
+            actor=request.membership, invitation=invitation
+        ),
+        _("Invitation withdrawn."),
+    )
 
 
 @require_POST
 @member_required(MANAGE)
 def invitation_resend(request, invitation_id):
-    invitation = selectors.invitation_get(tenant=request.tenant, id=invitation_id)
-    try:
-        member_services.invitation_resend(actor=request.membership, invitation=invitation)
-    except DomainError as error:
-        messages.error(request, labels.domain_error_message(error))
-    else:
-        messages.success(
-            request,
-            _("A new invitation link is on its way to %(email)s; the previous one stops working.")
-            % {"email": invitation.email},
-        )
-    return redirect("web:members")
+    return _invitation_action(
+        request,
+        invitation_id,
+        lambda invitation: member_services.invitation_resend(
+            actor=request.membership, invitation=invitation
+        ),
+        _("A new invitation link is on its way to %(email)s; the previous one stops working."),
+    )
 
 
 # Why an invitation's email failed, as the members page says it (codes of
