@@ -102,15 +102,21 @@ def members(request):
     )
 
 
-def _member_action(request, member_id, action, done: str, **words):
-    member = selectors.membership_get(tenant=request.tenant, id=member_id)
+def _act_and_report(request, act, success: str) -> HttpResponse:
+    """Runs one admin action from the members page; a refusal is shown, not raised."""
     try:
-        action(member)
+        act()
     except DomainError as error:
         messages.error(request, labels.domain_error_message(error))
     else:
-        messages.success(request, done % {"name": member.user.get_full_name(), **words})
+        messages.success(request, success)
     return redirect("web:members")
+
+
+def _member_action(request, member_id, action, done: str, **words):
+    member = selectors.membership_get(tenant=request.tenant, id=member_id)
+    name = member.user.get_full_name()
+    return _act_and_report(request, lambda: action(member), done % {"name": name, **words})
 
 
 @require_POST
@@ -141,16 +147,9 @@ def member_revoke(request, member_id):
     )
 
 
-def _invitation_action(request, invitation_id, act, success) -> HttpResponse:
-    """Runs one admin action on an invitation of this tenant; a refusal is shown, not raised."""
+def _invitation_action(request, invitation_id, act, success: str) -> HttpResponse:
     invitation = selectors.invitation_get(tenant=request.tenant, id=invitation_id)
-    try:
-        act(invitation)
-    except DomainError as error:
-        messages.error(request, labels.domain_error_message(error))
-    else:
-        messages.success(request, success % {"email": invitation.email})
-    return redirect("web:members")
+    return _act_and_report(request, lambda: act(invitation), success % {"email": invitation.email})
 
 
 @require_POST
