@@ -40,6 +40,7 @@ urlpatterns = [
     # Anything else under /api/ is a JSON 404, even with DEBUG on.
     re_path(r"^api/", api_not_found),
     path("admin/", admin.site.urls),
+    path("platform/", include("platform_staff.urls")),
     path("", include("web.urls")),
 ]
 

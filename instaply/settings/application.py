@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "channels_sms",
     "privacy",
     "audit",
+    "platform_staff",
     "web",
 ]
 

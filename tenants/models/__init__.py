@@ -5,6 +5,7 @@ from tenants.models.access import (
     InvitationSendAttempt,
 )
 from tenants.models.base import TenantQuerySet, TenantScopedModel
+from tenants.models.notices import Notice, NoticeRead
 from tenants.models.tenancy import Membership, Role, Shop, Tenant
 from tenants.models.users import User
 
@@ -14,6 +15,8 @@ __all__ = [
     "InvitationDelivery",
     "InvitationSendAttempt",
     "Membership",
+    "Notice",
+    "NoticeRead",
     "Role",
     "Shop",
     "Tenant",

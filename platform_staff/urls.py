@@ -1,0 +1,11 @@
+"""/platform/: the console. Each part keeps its routes in its own module."""
+
+from django.urls import include, path
+
+app_name = "platform"
+
+urlpatterns = [
+    path("", include("platform_staff.urls_console")),
+    path("", include("platform_staff.urls_grants")),
+    path("", include("platform_staff.urls_disclosures")),
+]

@@ -1,0 +1,3 @@
+"""Console routes: console."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Console routes: grants."""
+
+urlpatterns: list = []
