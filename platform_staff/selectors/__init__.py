@@ -1,0 +1,1 @@
+"""Reads of the platform side: staff, tenants as counts, grants, disclosures."""

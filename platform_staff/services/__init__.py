@@ -1,0 +1,1 @@
+"""Business actions of the platform side: staff, access grants, disclosures."""
