@@ -1,6 +1,8 @@
-"""Platform people for the console's tests, and browsers signed in as them."""
+"""Platform people for the console's tests, and browsers signed in as them.
 
-import pytest
+Each test module declares the few people it needs as its own fixtures (a
+conftest here would be shared by every part of the platform app's tests)."""
+
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 
@@ -34,18 +36,3 @@ def console_client(staff) -> Client:
 
 def console_sign_in(client: Client, email: str, password: str = TEST_PASSWORD, **extra):
     return client.post("/platform/login/", {"username": email, "password": password}, **extra)
-
-
-@pytest.fixture
-def support(db):
-    return make_platform_person(("support",), country="CA")
-
-
-@pytest.fixture
-def dpo(db):
-    return make_platform_person(("dpo",))
-
-
-@pytest.fixture
-def security(db):
-    return make_platform_person(("security",))

@@ -4,7 +4,7 @@ import datetime as dt
 import uuid
 
 import pytest
-from django.test import Client, RequestFactory
+from django.test import RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
@@ -13,18 +13,28 @@ from conversations.models import Contact, Conversation, Widget
 from conversations.services.messages import message_receive
 from platform_staff.console import PLATFORM_SESSION_KEY, staff_required
 from platform_staff.models import AccessGrant, Disclosure
-from platform_staff.tests.console_helpers import (  # noqa: F401 (fixtures)
-    console_client,
-    dpo,
-    make_platform_person,
-    security,
-    support,
-)
+from platform_staff.tests.console_helpers import console_client, make_platform_person
 from tenants.models import Role
 from tenants.tests.factories import TenantFactory
 from web.tests.helpers import verified_client
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def support(db):
+    return make_platform_person(("support",), country="CA")
+
+
+@pytest.fixture
+def dpo(db):
+    return make_platform_person(("dpo",))
+
+
+@pytest.fixture
+def security(db):
+    return make_platform_person(("security",))
+
 
 CONTACT_NAME = "Zoé Martin-Secret"
 MESSAGE_BODY = "My order 4471 never arrived, please call me"
@@ -128,11 +138,11 @@ def test_the_top_bar_shows_person_roles_country_and_transfer(support, dpo):
 
 def _grant(tenant, staff, *, status="pending", **fields):
     now = timezone.now()
-    defaults = dict(
-        requester_country=staff.country, transfer=staff.transfer, scope="tenant",
-        reason_code="incident_response", justification="checking a delivery bug",
-        requested_hours=4, decision_due_at=now + dt.timedelta(hours=72), status=status,
-    )  # fmt: skip
+    defaults = {
+        "requester_country": staff.country, "transfer": staff.transfer, "scope": "tenant",
+        "reason_code": "incident_response", "justification": "checking a delivery bug",
+        "requested_hours": 4, "decision_due_at": now + dt.timedelta(hours=72), "status": status,
+    }  # fmt: skip
     if status == "approved":
         defaults.update(approved_scope="tenant", approved_hours=4, decided_at=now)
         defaults["expires_at"] = now + dt.timedelta(hours=4)

@@ -12,12 +12,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from audit.models import AuditEvent
 from platform_staff.console import PLATFORM_SESSION_KEY
 from platform_staff.services.staff import platform_staff_deactivate
-from platform_staff.tests.console_helpers import (  # noqa: F401 (fixtures)
+from platform_staff.tests.console_helpers import (
     console_client,
     console_sign_in,
-    dpo,
     make_platform_person,
-    support,
 )
 from tenants.access import two_factor_required
 from tenants.models import Role
@@ -25,6 +23,11 @@ from tenants.tests.factories import TEST_PASSWORD
 from web.tests.helpers import authenticator_for, current_code, sign_in, wrong_code
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def dpo(db):
+    return make_platform_person(("dpo",))
 
 
 def test_password_then_code_opens_the_console(dpo):
