@@ -10,6 +10,7 @@ from web import (
     password_reset,
     settings_channels,
     settings_members,
+    settings_platform_access,
     views,
 )
 
@@ -101,6 +102,7 @@ urlpatterns = [
         settings_members.alert_acknowledge_view,
         name="alert-acknowledge",
     ),
+    path("settings/platform-access/", settings_platform_access.requests, name="platform-access"),
     # Development only: the demo.
     path("demo/", demo.landing, name="demo"),
     path("demo/phone", demo.phone, name="demo-phone"),

@@ -34,6 +34,10 @@ CELERY_BEAT_SCHEDULE = {
     "audit.seal_events": {"task": "audit.seal_events", "schedule": AUDIT_SEAL_INTERVAL_SECONDS},
     "audit.enforce_retention": {"task": "audit.enforce_retention", "schedule": 24 * 3600},
     "conversations.wake_snoozed": {"task": "conversations.wake_snoozed", "schedule": 60},
+    "platform_staff.record_access_expiries": {
+        "task": "platform_staff.record_access_expiries",
+        "schedule": 300,
+    },
     "tenants.requeue_stalled_invitations": {
         "task": "tenants.requeue_stalled_invitations",
         "schedule": 600,
