@@ -23,6 +23,7 @@ INSTALLED_APPS = [
     "conversations",
     "channels_sms",
     "privacy",
+    "privacy.dsr",
     "audit",
     "platform_staff",
     "web",
