@@ -1,4 +1,5 @@
-"""Signs out a session left idle longer than SESSION_IDLE_TIMEOUT seconds.
+"""Signs out a session left idle longer than SESSION_IDLE_TIMEOUT seconds
+(PLATFORM_SESSION_IDLE_TIMEOUT for a console session of platform staff).
 
 The last activity is stored in the session at most once a minute, so an
 active person does not cause a session write on every request. An idle page
@@ -16,6 +17,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from instaply.api.errors import error_response
+from platform_staff.console import PLATFORM_SESSION_KEY
 
 LAST_SEEN_KEY = "instaply_last_seen"
 WRITE_EVERY_SECONDS = 60
@@ -34,15 +36,20 @@ class SessionIdleTimeoutMiddleware:
         if request.user.is_authenticated:
             now = int(time.time())
             last_seen = request.session.get(LAST_SEEN_KEY)
-            if last_seen is not None and now - last_seen > settings.SESSION_IDLE_TIMEOUT:
-                return self._expire(request)
+            console = bool(request.session.get(PLATFORM_SESSION_KEY))
+            # A console session (platform staff) is held to the shorter timeout.
+            timeout = (
+                settings.PLATFORM_SESSION_IDLE_TIMEOUT if console else settings.SESSION_IDLE_TIMEOUT
+            )
+            if last_seen is not None and now - last_seen > timeout:
+                return self._expire(request, console=console)
             background = request.headers.get(BACKGROUND_HEADER) == "1"
             if last_seen is None or (now - last_seen >= WRITE_EVERY_SECONDS and not background):
                 request.session[LAST_SEEN_KEY] = now
         return self.get_response(request)
 
     @staticmethod
-    def _expire(request):
+    def _expire(request, *, console: bool = False):
         request.logout_reason = "idle_timeout"  # read by the audit receiver of user_logged_out
         logout(request)
         if request.path.startswith("/api/"):
@@ -51,4 +58,5 @@ class SessionIdleTimeoutMiddleware:
             )
         messages.info(request, _("You were signed out after a period of inactivity."))
         query = urlencode({"next": request.get_full_path()})
-        return redirect(f"{reverse(settings.LOGIN_URL)}?{query}")
+        login_url = "platform:login" if console else settings.LOGIN_URL
+        return redirect(f"{reverse(login_url)}?{query}")

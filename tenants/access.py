@@ -51,7 +51,12 @@ def choose_tenant(request, membership: Membership) -> None:
 
 
 def two_factor_required(user) -> bool:
-    """True when one of the person's active memberships demands a second factor."""
+    """True for platform staff (always), and when one of the person's active
+    memberships demands a second factor."""
+    from platform_staff.models import PlatformStaff  # the platform app builds on tenants
+
+    if PlatformStaff.objects.filter(user=user).exists():
+        return True
     return (
         active_memberships(user)
         .filter(Q(role__in=TWO_FACTOR_ROLES) | Q(tenant__require_2fa_for_all=True))

@@ -10,6 +10,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 
 from audit.recorder import Actor, record
+from platform_staff.models import PlatformStaff
 from tenants.access import active_memberships
 from tenants.models import Role, User
 from web.login_security import account_hash
@@ -29,6 +30,8 @@ def login_succeeded(sender, request, user, **kwargs):
     metadata = {"tenants": len(memberships)}
     if ALERTED_ROLES & set(roles):
         metadata["roles"] = roles
+    if PlatformStaff.objects.filter(user=user).exists():
+        metadata["platform"] = True  # a console sign-in (platform.signed_in follows the code)
     record(
         "auth.login.succeeded",
         request=request,

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from instaply.ratelimit import by_ip, by_user_or_ip, rate_limit
+from platform_staff.console import platform_staff_for
 from tenants.access import (
     TWO_FACTOR_ENROL,
     TWO_FACTOR_VERIFY,
@@ -63,6 +64,10 @@ class SignInView(LoginView):
 
     def form_valid(self, form):
         response = super().form_valid(form)  # login() rotates the session key
+        if platform_staff_for(form.get_user()) is not None:
+            # Platform staff have no workspace: their second step is the console's.
+            query = urlencode({"next": reverse("platform:home")})
+            return redirect(f"{reverse('platform:two-factor')}?{query}")
         first = active_memberships(form.get_user()).first()
         if first is not None:
             choose_tenant(self.request, first)

@@ -197,9 +197,10 @@ def lockout_response(request, original_response=None, credentials=None):
 
 
 def _refusal(request, message: str, retry_after: int):
+    # The console's sign-in (platform_staff.auth_views) names its own page.
     response = render(
         request,
-        "web/login.html",
+        getattr(request, "sign_in_template", "web/login.html"),
         {"form": EmailAuthenticationForm(request), "lockout_message": message},
         status=settings.AXES_HTTP_RESPONSE_CODE,
     )

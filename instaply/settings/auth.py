@@ -55,3 +55,5 @@ AXES_VERBOSE = False
 
 # Signed-in sessions end after this many seconds without a request.
 SESSION_IDLE_TIMEOUT = env.integer("SESSION_IDLE_TIMEOUT", 30 * 60)
+# Console sessions of platform staff end sooner (platform_staff/console.py).
+PLATFORM_SESSION_IDLE_TIMEOUT = env.integer("PLATFORM_SESSION_IDLE_TIMEOUT", 15 * 60)

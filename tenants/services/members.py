@@ -95,6 +95,12 @@ def invitation_create(*, actor: Membership, email: str, role: str) -> Invitation
     return invitation
 
 
+def _is_platform_staff(user: User) -> bool:
+    from platform_staff.models import PlatformStaff  # the platform app builds on tenants
+
+    return PlatformStaff.objects.filter(user=user).exists()
+
+
 def _already_invited() -> Conflict:
     return Conflict(
         "This address already has a pending invitation; resend it instead.",
@@ -177,6 +183,13 @@ def invitation_accept(
     elif not user.check_password(password):
         # An existing account joins with its own password, not a new one.
         raise Forbidden("Enter the password of your existing account.", code="wrong_password")
+    elif _is_platform_staff(user):
+        # Platform staff are outsiders to every tenant (DESIGN.md, rule 12).
+        raise Forbidden(
+            "This account is platform staff and cannot join a workspace. "
+            "Ask for an invitation to another address.",
+            code="platform_staff",
+        )
 
     membership, created = Membership.objects.for_tenant(invitation.tenant).get_or_create(
         tenant=invitation.tenant, user=user, defaults={"role": invitation.role}

@@ -13,6 +13,7 @@ from django_otp.oath import totp
 from rest_framework.test import APIClient
 
 from channels_sms.models import PhoneNumber
+from platform_staff.models import PlatformStaff
 from tenants.models import Membership, Role, Shop, Tenant, User
 
 pytestmark = pytest.mark.django_db
@@ -61,6 +62,33 @@ def test_seed_demo_json_gives_working_logins_and_tokens(client):
     assert api.get("/api/v1/me").status_code == 401
 
 
+def test_seed_demo_gives_one_platform_person_per_platform_role(client):
+    data = json.loads(_seed("--json"))
+    _seed()  # idempotent
+    platform = data["platform"]
+    assert set(platform) == {"support", "dpo", "security"}
+    for role, login in platform.items():
+        staff = PlatformStaff.objects.get(user__email=login["email"])
+        assert staff.roles == [role] and staff.is_active
+        assert (
+            not Membership.objects.dangerously_unscoped(reason="test")
+            .filter(user=staff.user)
+            .exists()
+        )
+    assert PlatformStaff.objects.count() == 3
+    assert platform["support"]["country"] == "CA"  # outside the EU: shows the transfer mark
+    assert platform["dpo"]["country"] == platform["security"]["country"] == "FR"
+    # The console: password, then a code from the printed secret.
+    dpo = platform["dpo"]
+    signed_in = client.post(
+        "/platform/login/", {"username": dpo["email"], "password": dpo["password"]}
+    )
+    assert signed_in["Location"].startswith("/platform/login/verify/")
+    code = f"{totp(b32decode(dpo['totp_secret'])):06d}"
+    assert client.post("/platform/login/verify/", {"code": code}).status_code == 302
+    assert client.get("/platform/").status_code == 200
+
+
 def test_seed_demo_can_create_another_tenant():
     data = json.loads(_seed("--tenant", "Corner Café", "--json"))
     assert data["tenant"] == "corner-cafe"
@@ -81,11 +109,13 @@ def test_seed_demo_gives_no_known_authenticator_outside_development(settings):
     settings.ENVIRONMENT = "test"
     data = json.loads(_seed("--json"))
     assert all(login["totp_secret"] is None for login in data["logins"].values())
+    assert all(login["totp_secret"] is None for login in data["platform"].values())
 
 
 def test_seed_demo_text_output_shows_the_second_step():
     out = _seed()
     assert "secret" in out and "code now" in out
+    assert "support@platform.demo" in out and "/platform/" in out
 
 
 def _old_demo_slot(name: str) -> int:

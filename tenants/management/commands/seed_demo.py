@@ -8,13 +8,17 @@ from django_otp.oath import totp
 
 from channels_sms.demo import DemoNumbersExhausted, demo_numbers_ensure
 from conversations.demo import demo_inbox_ensure
+from platform_staff.demo import demo_platform_staff_ensure
 from tenants.demo import demo_tenant_ensure, demo_tokens_refresh
 
 DEFAULT_TENANT = "Demo Bakery"
 
 
 class Command(BaseCommand):
-    help = "Creates the demo tenant (idempotent): a shop and one member per role."
+    help = (
+        "Creates the demo tenant (idempotent): a shop and one member per role; "
+        "and one platform person per platform role."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--tenant", default=DEFAULT_TENANT, help="Tenant name to seed.")
@@ -33,6 +37,7 @@ class Command(BaseCommand):
                     tenant=seeded["tenant"], shop=seeded["shop"]
                 )
                 seeded["widget"] = demo_inbox_ensure(shop=seeded["shop"])
+                seeded["platform"] = demo_platform_staff_ensure()
         except DemoNumbersExhausted as exc:
             raise CommandError(f"Cannot seed {tenant!r}. {exc}") from None
         if json:
@@ -54,6 +59,14 @@ class Command(BaseCommand):
         for number in seeded["phone_numbers"]:
             self.stdout.write(f"  {number['provider']:9} {number['number']}")
         self.stdout.write(f"Website chat widget key: {seeded['widget'].public_key}")
+        self.stdout.write(f"Platform console: {settings.PUBLIC_BASE_URL}/platform/ (2FA always)")
+        for role, person in seeded["platform"].items():
+            self.stdout.write(
+                f"  {role:8} {person['email']:38} {person['password']}  from {person['country']}"
+            )
+            if person["totp_secret"]:
+                now = _current_code(person["totp_secret"])
+                self.stdout.write(f"  {'':8} secret {person['totp_secret']}  code now {now}")
 
 
 def _as_json(seeded: dict, tokens: dict) -> str:
@@ -76,6 +89,16 @@ def _as_json(seeded: dict, tokens: dict) -> str:
                     "totp_secret": person.get("totp_secret"),
                 }
                 for role, person in seeded["people"].items()
+            },
+            # One platform person per platform role; they sign in at /platform/.
+            "platform": {
+                role: {
+                    "email": person["email"],
+                    "password": person["password"],
+                    "country": person["country"],
+                    "totp_secret": person["totp_secret"],
+                }
+                for role, person in seeded["platform"].items()
             },
         },
         indent=2,
