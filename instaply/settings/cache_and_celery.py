@@ -2,7 +2,7 @@
 
 from instaply import env
 from instaply.settings.audit import AUDIT_SEAL_INTERVAL_SECONDS
-from instaply.settings.base import production
+from instaply.settings.base import PRODUCTION, production
 
 REDIS_URL = env.text("REDIS_URL")
 production.require(REDIS_URL.startswith(("redis://", "rediss://")), "REDIS_URL")
@@ -43,3 +43,6 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 600,
     },
 }
+# The embedded default (no broker) runs this schedule inside runserver's serving
+# process (instaply/embedded_beat.py); production has a broker and celery beat.
+EMBEDDED_BEAT = env.boolean("EMBEDDED_BEAT", True) and not PRODUCTION
