@@ -107,6 +107,12 @@ def _withheld(withheld_reason, inform_by, *, today: dt.date, disclosed_on: dt.da
     return reason, day
 
 
+def _day(value: dt.date | None) -> dt.datetime | None:
+    """A date as the start of its day in UTC: the recorder redacts a bare
+    ISO date ("2026-03-08" has the shape of a phone number once its dashes go)."""
+    return None if value is None else dt.datetime.combine(value, dt.time.min, tzinfo=dt.UTC)
+
+
 def _metadata(disclosure: Disclosure, staff: PlatformStaff, **extra) -> dict:
     return {
         "disclosure": str(disclosure.pk),
@@ -115,9 +121,9 @@ def _metadata(disclosure: Disclosure, staff: PlatformStaff, **extra) -> dict:
         "role": PlatformRole.SECURITY.value,
         "country": staff.country,
         "transfer": staff.transfer,
-        "disclosed_on": disclosure.disclosed_on,
+        "disclosed_on": _day(disclosure.disclosed_on),
         "informed": disclosure.tenant_informed,
-        "inform_by": disclosure.inform_by,
+        "inform_by": _day(disclosure.inform_by),
         **extra,
     }
 
