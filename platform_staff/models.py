@@ -189,6 +189,8 @@ class Disclosure(TenantScopedModel):
     tenant_informed_at = models.DateTimeField(null=True, blank=True)
     withheld_reason = models.CharField(max_length=300, blank=True)
     inform_by = models.DateField(null=True, blank=True)
+    # Set by the email task once the owners' email went out: a retried task stops.
+    tenant_emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-disclosed_on", "-recorded_at"]

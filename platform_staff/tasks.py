@@ -33,3 +33,15 @@ def record_access_expiries() -> int:
     from platform_staff.services.grants import access_expiries_record
 
     return access_expiries_record()
+
+
+@shared_task(
+    name="platform_staff.notify_disclosure",
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def notify_disclosure(disclosure_id: str) -> bool:
+    from platform_staff.emails_disclosures import disclosure_informed_email
+
+    return disclosure_informed_email(disclosure_id=disclosure_id)
