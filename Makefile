@@ -38,7 +38,8 @@ browser:
 node:
 	@command -v node >/dev/null || { $(call apt_install,nodejs); }
 
-## make run: the platform on the embedded default (SQLite, in-process tasks) with a demo tenant,
+## make run: the platform on the embedded default (SQLite, in-process tasks, the beat schedule run
+## by runserver itself: instaply/embedded_beat.py, EMBEDDED_BEAT=false turns it off) with a demo tenant,
 ## and the SMS provider simulator on port $(SMS_PORT) knowing the demo shop's numbers. DEBUG is
 ## off, so visitors meet the product's own error pages; WhiteNoise serves the static files.
 ## make dev: the same with DEBUG on (Django's debug pages, the browsable API), for developers.

@@ -19,7 +19,16 @@ PERSONAL_DATA_EXPORTED = "personal_data.exported"
 PERSONAL_DATA_UNREADABLE = "personal_data.unreadable"
 ACCESS_DENIED = "access.denied"
 KEY_ROTATED = "key.rotated"
+# Platform staff and the access tenants grant them (platform_staff/).
 PLATFORM_ACCESS = "platform.access"
+PLATFORM_ACCESS_DENIED = "platform.access_denied"
+PLATFORM_ACCESS_REQUESTED = "platform.access_requested"
+PLATFORM_ACCESS_APPROVED = "platform.access_approved"
+PLATFORM_ACCESS_DENIED_BY_TENANT = "platform.access_denied_by_tenant"
+PLATFORM_ACCESS_REVOKED = "platform.access_revoked"
+PLATFORM_ACCESS_EXPIRED = "platform.access_expired"
+# Every event of grants and platform reads: the tenant's access-transparency page.
+PLATFORM_PREFIX = "platform."
 AUDIT_EXPORTED = "audit.exported"
 SECURITY_ALERT_ACKNOWLEDGED = "security_alert.acknowledged"
 
@@ -31,6 +40,7 @@ EXPORT_SUFFIX = ".exported"
 def is_watched(action: str) -> bool:
     return (
         action in LOGIN_FAILURES
-        or action in (AUTH_LOGIN_SUCCEEDED, ACCESS_DENIED, PERSONAL_DATA_UNREADABLE)
+        or action
+        in (AUTH_LOGIN_SUCCEEDED, ACCESS_DENIED, PLATFORM_ACCESS_DENIED, PERSONAL_DATA_UNREADABLE)
         or action.endswith(EXPORT_SUFFIX)
     )

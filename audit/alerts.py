@@ -93,21 +93,28 @@ def raise_alert(
 
 
 def platform_security_users():
-    """Active staff allowed to receive alerts (the platform_security group grants it)."""
+    """Active people allowed to receive every alert: platform staff with the
+    security role, and staff users the platform_security group grants it to."""
     from django.contrib.auth.models import Permission
 
+    from platform_staff.models import PlatformRole, PlatformStaff
     from tenants.models import User
 
+    security_ids = [
+        staff.user_id
+        for staff in PlatformStaff.objects.filter(deactivated_at__isnull=True)
+        if PlatformRole.SECURITY in staff.roles
+    ]
+    by_role = Q(pk__in=security_ids)
     permission = Permission.objects.filter(
         content_type__app_label="audit", codename=ALERT_PERMISSION
     ).first()
-    if permission is None:
-        return User.objects.none()
-    return (
-        User.objects.filter(is_active=True, is_staff=True)
-        .filter(Q(groups__permissions=permission) | Q(user_permissions=permission))
-        .distinct()
+    by_group = (
+        Q(is_staff=True) & (Q(groups__permissions=permission) | Q(user_permissions=permission))
+        if permission is not None
+        else Q(pk__in=[])
     )
+    return User.objects.filter(is_active=True).filter(by_role | by_group).distinct()
 
 
 def alert_recipients(alert: SecurityAlert) -> list[str]:

@@ -210,6 +210,7 @@ class SecurityAlert(models.Model):
         EXPORT_VOLUME = "export_volume", "Export volume spike"
         NEW_LOGIN_IP = "new_login_ip", "Owner or admin sign-in from a new IP address"
         UNREADABLE_DATA = "unreadable_data", "Stored data that does not decrypt"
+        PLATFORM_DENIALS = "platform_denials", "Platform person refused again and again"
 
     class Severity(models.TextChoices):
         MEDIUM = "medium", "Medium"

@@ -36,6 +36,8 @@ def evaluate(event: AuditEvent) -> list[SecurityAlert]:
         alerts += failed_logins(event)
     elif event.action == actions.ACCESS_DENIED:
         alerts += access_denials(event)
+    elif event.action == actions.PLATFORM_ACCESS_DENIED:
+        alerts += platform_denials(event)
     elif event.action == actions.AUTH_LOGIN_SUCCEEDED:
         alerts += new_login_ip(event)
     elif event.action.endswith(actions.EXPORT_SUFFIX):
@@ -133,6 +135,41 @@ def access_denials(event: AuditEvent) -> list[SecurityAlert]:
             subject=("member", str(event.actor_member_id)),
             ip=event.ip,
             summary=f"A member was refused access {count} times within {_duration(seconds)}.",
+            count=count,
+            window=seconds,
+            event=event,
+        )
+    ]
+
+
+def platform_denials(event: AuditEvent) -> list[SecurityAlert]:
+    """A platform person refused again and again, in any tenants: reaching for
+    content no grant covers. The alert is the platform's: security reviews it."""
+    if event.actor_kind != "platform_staff":
+        return []
+    threshold, seconds = settings.SECURITY_ALERT_PLATFORM_DENIALS
+    count = (
+        _window(event, seconds)
+        .filter(
+            action=actions.PLATFORM_ACCESS_DENIED,
+            actor_kind="platform_staff",
+            actor_id=event.actor_id,
+        )
+        .count()
+    )
+    if count < threshold:
+        return []
+    return [
+        raise_alert(
+            rule=Rule.PLATFORM_DENIALS,
+            severity=Severity.HIGH,
+            tenant_id=None,
+            subject=("platform_staff", event.actor_id),
+            ip=event.ip,
+            summary=(
+                f"A platform person was refused tenant content {count} times "
+                f"within {_duration(seconds)}."
+            ),
             count=count,
             window=seconds,
             event=event,

@@ -1,16 +1,17 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
-from django_otp.admin import OTPAdminSite
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
 from conversations.widget.views import widget_script
 from instaply import health
+from instaply.admin_site import PlatformAdminSite
 from instaply.api.errors import api_not_found
 from instaply.security_headers import csp_extend
 
 # The admin is for platform superusers: it asks for a verified second factor
-# (django-otp), like every page of owners and admins.
-admin.site.__class__ = OTPAdminSite
+# (django-otp), like every page of owners and admins, and answers 404 to platform
+# staff who are not superusers (instaply/admin_site.py).
+admin.site.__class__ = PlatformAdminSite
 
 api_v1 = [
     path("", include("tenants.api.urls")),

@@ -114,6 +114,10 @@ class AccessGrant(TenantScopedModel):
     )
     # Set by the sweep that audits an expiry, so it is audited once.
     expiry_recorded_at = models.DateTimeField(null=True, blank=True)
+    # Emails are sent by tasks; these make a retried task send nothing twice:
+    # the request once, and each answer (approved or denied, then revoked) once.
+    request_notified_at = models.DateTimeField(null=True, blank=True)
+    notified_status = models.CharField(max_length=16, blank=True)
 
     class Meta:
         ordering = ["-requested_at"]
@@ -185,6 +189,8 @@ class Disclosure(TenantScopedModel):
     tenant_informed_at = models.DateTimeField(null=True, blank=True)
     withheld_reason = models.CharField(max_length=300, blank=True)
     inform_by = models.DateField(null=True, blank=True)
+    # Set by the email task once the owners' email went out: a retried task stops.
+    tenant_emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-disclosed_on", "-recorded_at"]

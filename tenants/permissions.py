@@ -20,6 +20,8 @@ class Capability(StrEnum):
     PRIVACY_REQUESTS = "privacy.requests"
     AUDIT_EXPORT = "audit.export"
     MAINTENANCE_GRANT = "maintenance.grant"
+    # Owners only: disclosures of the workspace's data to authorities.
+    DISCLOSURES_READ = "disclosures.read"
 
 
 DESCRIPTIONS = {
@@ -32,6 +34,7 @@ DESCRIPTIONS = {
     Capability.PRIVACY_REQUESTS: "file or download data-subject requests",
     Capability.AUDIT_EXPORT: "export audit records or read breach notices",
     Capability.MAINTENANCE_GRANT: "grant platform maintenance access",
+    Capability.DISCLOSURES_READ: "read the disclosures of its data to authorities",
 }
 
 _ALL = set(Capability)
@@ -39,7 +42,7 @@ _READER = {Capability.SELF, Capability.MEMBERS_READ, Capability.CONVERSATIONS_RE
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.OWNER: frozenset(_ALL),
-    Role.ADMIN: frozenset(_ALL - {Capability.PRIVACY_REQUESTS}),
+    Role.ADMIN: frozenset(_ALL - {Capability.PRIVACY_REQUESTS, Capability.DISCLOSURES_READ}),
     Role.AGENT: frozenset(_READER | {Capability.CONVERSATIONS_WRITE}),
     Role.VIEWER: frozenset(_READER),
     Role.PRIVACY: frozenset(

@@ -8,9 +8,11 @@ environment of the Makefile's RUN_ENV, over real HTTP on loopback.
 
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -46,17 +48,24 @@ def _get(url: str) -> tuple[int, str, dict]:
         return error.code, error.read().decode(), dict(error.headers)
 
 
-@pytest.fixture
-def make_run_server(tmp_path):
-    """runserver with `make run`'s environment, on a free port and a fresh var/ directory."""
-    port = _free_port()
+def make_run_env(var_dir, port: int) -> dict[str, str]:
+    """`make run`'s environment, on its own var/ directory."""
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "DEBUG")}
     env |= makefile_env("RUN_ENV") | {
-        "INSTAPLY_VAR_DIR": str(tmp_path),
+        "INSTAPLY_VAR_DIR": str(var_dir),
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
         "DJANGO_SETTINGS_MODULE": "instaply.settings",
     }
     env.pop("DJANGO_ENV", None)  # make run is the development default
+    env.pop("EMBEDDED_BEAT", None)
+    return env
+
+
+@pytest.fixture
+def make_run_server(tmp_path):
+    """runserver with `make run`'s environment, on a free port and a fresh var/ directory."""
+    port = _free_port()
+    env = make_run_env(tmp_path, port)
     server = subprocess.Popen(
         [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
         cwd=ROOT,
@@ -97,3 +106,41 @@ def test_make_run_still_serves_static_files(make_run_server):
     status, css, headers = _get(make_run_server + "/static/web/app.css")
     assert status == 200 and headers["Content-Type"].startswith("text/css")
     assert css == (ROOT / "web" / "static" / "web" / "app.css").read_text()
+
+
+def test_make_run_runs_the_beat_schedule_once_in_the_serving_process(tmp_path):
+    """`make run` serves through runserver's autoreloader: a watching parent and a
+    serving child. The child runs the periodic tasks (instaply/embedded_beat.py);
+    the parent must not run a second beat."""
+    port = _free_port()
+    env = make_run_env(tmp_path, port)
+    manage = [sys.executable, "manage.py"]
+    subprocess.run([*manage, "migrate", "--no-input", "-v0"], cwd=ROOT, env=env, check=True)
+    server = subprocess.Popen(
+        [*manage, "runserver", f"127.0.0.1:{port}"],  # with the reloader, as the Makefile runs it
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,  # the reloader's child is stopped with its parent
+    )
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(server.stdout), daemon=True)
+    reader.start()
+    sealed = re.compile(r"Task audit\.seal_events\[[^]]+\] succeeded")
+    woken = re.compile(r"Task conversations\.wake_snoozed\[[^]]+\] succeeded")
+    try:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while not (any(map(sealed.search, lines)) and any(map(woken.search, lines))):
+            assert server.poll() is None and time.monotonic() < deadline, "".join(lines)
+            time.sleep(0.2)
+        time.sleep(2)  # room for a second beat, were one started
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=15)
+        reader.join(timeout=15)
+    output = "".join(lines)
+    assert output.count("Embedded beat: ") == 1, output
+    assert len(sealed.findall(output)) == 1, output
+    assert not re.search(r"embedded beat: \S+ (failed|waits)", output), output

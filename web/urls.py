@@ -9,7 +9,9 @@ from web import (
     inbox,
     password_reset,
     settings_channels,
+    settings_disclosures,
     settings_members,
+    settings_platform_access,
     views,
 )
 
@@ -101,6 +103,8 @@ urlpatterns = [
         settings_members.alert_acknowledge_view,
         name="alert-acknowledge",
     ),
+    path("settings/platform-access/", settings_platform_access.requests, name="platform-access"),
+    path("settings/disclosures/", settings_disclosures.disclosures, name="disclosures"),
     # Development only: the demo.
     path("demo/", demo.landing, name="demo"),
     path("demo/phone", demo.phone, name="demo-phone"),

@@ -2,7 +2,7 @@
 
 from instaply import env
 from instaply.settings.audit import AUDIT_SEAL_INTERVAL_SECONDS
-from instaply.settings.base import production
+from instaply.settings.base import PRODUCTION, production
 
 REDIS_URL = env.text("REDIS_URL")
 production.require(REDIS_URL.startswith(("redis://", "rediss://")), "REDIS_URL")
@@ -34,8 +34,15 @@ CELERY_BEAT_SCHEDULE = {
     "audit.seal_events": {"task": "audit.seal_events", "schedule": AUDIT_SEAL_INTERVAL_SECONDS},
     "audit.enforce_retention": {"task": "audit.enforce_retention", "schedule": 24 * 3600},
     "conversations.wake_snoozed": {"task": "conversations.wake_snoozed", "schedule": 60},
+    "platform_staff.record_access_expiries": {
+        "task": "platform_staff.record_access_expiries",
+        "schedule": 300,
+    },
     "tenants.requeue_stalled_invitations": {
         "task": "tenants.requeue_stalled_invitations",
         "schedule": 600,
     },
 }
+# The embedded default (no broker) runs this schedule inside runserver's serving
+# process (instaply/embedded_beat.py); production has a broker and celery beat.
+EMBEDDED_BEAT = env.boolean("EMBEDDED_BEAT", True) and not PRODUCTION

@@ -1,0 +1,67 @@
+"""The Django admin's door: platform superusers with a verified second factor.
+
+The admin shows no tenant's personal content (see tests/test_admin_content.py),
+but it is still the platform's back office, outside the customer-approved
+grants that govern what platform staff may read (platform_staff/). So a platform
+person reaches it only as a superuser: ``User.is_staff`` alone is never enough
+for them, and every admin address, sign-in page included, answers 404 to a
+platform person who is not one (or who has been deactivated), as the console
+answers 404 to those it does not serve. Anyone else meets Django's rules
+(is_staff, then the OTP sign-in of ``OTPAdminSite``).
+"""
+
+from functools import wraps
+
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
+
+
+def barred(user) -> bool:
+    """True for a platform person who may not use the admin."""
+    from platform_staff.models import PlatformStaff
+
+    if user is None or not user.is_authenticated:
+        return False
+    staff = PlatformStaff.objects.filter(user_id=user.pk).only("deactivated_at").first()
+    if staff is None:
+        return False
+    return not user.is_superuser or staff.deactivated_at is not None
+
+
+class AdminAuthenticationForm(OTPAdminAuthenticationForm):
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        if barred(user):
+            # The answer any account without admin access gets: the form does
+            # not tell a platform person apart.
+            raise ValidationError(
+                self.error_messages["invalid_login"],
+                code="invalid_login",
+                params={"username": self.username_field.verbose_name},
+            )
+
+
+class PlatformAdminSite(OTPAdminSite):
+    login_form = AdminAuthenticationForm
+
+    def has_permission(self, request):
+        return super().has_permission(request) and not barred(request.user)
+
+    def admin_view(self, view, cacheable=False):
+        return _refusing_barred(super().admin_view(view, cacheable))
+
+    def login(self, request, extra_context=None):
+        if barred(request.user):
+            raise Http404
+        return super().login(request, extra_context)
+
+
+def _refusing_barred(view):
+    @wraps(view)
+    def inner(request, *args, **kwargs):
+        if barred(request.user):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return inner
