@@ -226,3 +226,13 @@ def test_others_meet_djangos_rules_unchanged(tenant_a):
     answer = member.get("/admin/")
     assert answer.status_code == 302 and answer["Location"].startswith("/admin/login/")
     assert Client().get("/admin/").status_code == 302
+
+
+def test_second_factor_secrets_and_sign_in_form_data_are_not_in_the_admin():
+    """A TOTP device's page shows its secret, a static device's its recovery codes,
+    and django-axes' attempts the typed email: none of them is registered."""
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    for model in (TOTPDevice, StaticDevice, AccessAttempt, AccessLog, AccessFailureLog):
+        assert not admin.site.is_registered(model), model

@@ -51,6 +51,9 @@ AXES_RESET_ON_SUCCESS = True  # clears the failures of this account from this ad
 # lockout nor, through the per-account count, slows the account down elsewhere.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_DISABLE_ACCESS_LOG = True  # the audit log records every sign-in
+# Its admin pages would show the raw form data of failed sign-ins (the typed
+# email); lockouts are lifted with `manage.py axes_reset_username` and the like.
+AXES_ENABLE_ADMIN = False
 AXES_VERBOSE = False
 
 # Signed-in sessions end after this many seconds without a request.
