@@ -50,6 +50,8 @@ _PERSONAL_LAST_WORDS = frozenset({"name", "text", "content", "address", "message
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 # With or without "+": Vonage writes numbers without it, people type national forms.
 _PHONE = re.compile(r"^\+?\d{7,15}$")
+# A calendar date (2026-03-08) has eight digits but is nobody's number.
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # Beyond CR/LF (instaply.logs.neutralise): NUL, which PostgreSQL text refuses,
 # other C0 controls, DEL, and the Unicode line breaks some viewers honour.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
@@ -237,6 +239,8 @@ def _scalar(value):
 
 
 def _looks_personal(text: str) -> bool:
+    if _ISO_DATE.match(text):
+        return False
     return bool(_EMAIL.search(text) or _PHONE.match(re.sub(r"[\s().-]", "", text)))
 
 

@@ -135,6 +135,11 @@ def test_phone_numbers_without_a_plus_are_redacted_too(number):
     assert clean_metadata({"error_code": "30003"}) == {"error_code": "30003"}
 
 
+def test_calendar_dates_are_kept_though_they_have_as_many_digits_as_a_number():
+    assert clean_metadata({"disclosed_on": "2026-03-08"}) == {"disclosed_on": "2026-03-08"}
+    assert clean_metadata({"sender": "06-12-34-56-78"}) == {"sender": REDACTED}
+
+
 def test_metadata_is_capped_in_size_by_replacing_the_largest_values(settings):
     settings.AUDIT_METADATA_MAX_BYTES = 200
     cleaned = clean_metadata({"a": "x" * 1000, "b": "y" * 100, "c": 1, "ids": list(range(100))})
