@@ -42,3 +42,44 @@ def support_client(support) -> Client:
 @pytest.fixture
 def other_support(db) -> PlatformStaff:
     return make_staff(roles=("support",), country="US")
+
+
+class Content:
+    """Two conversations of tenant A, X and Y, each with a message and a note
+    whose words appear nowhere else: a page showing one of them shows content."""
+
+    def __init__(self, world):
+        from conversations.models import Note
+        from conversations.tests.factories import ContactFactory, MessageFactory
+
+        self.world = world
+        self.tenant = world.tenant
+        self.secrets = {}
+        made = []
+        for key in ("x", "y"):
+            contact = ContactFactory(tenant=world.tenant, name=f"Contact-{key}-Zanzibar")
+            message = MessageFactory(
+                conversation__tenant=world.tenant,
+                conversation__shop=world.shop,
+                conversation__contact=contact,
+                body=f"Message-{key}-ultramarine",
+            )
+            Note.objects.create(
+                tenant=world.tenant,
+                conversation=message.conversation,
+                contact=contact,
+                author=world.owner,
+                body=f"Note-{key}-periwinkle",
+            )
+            made.append(message.conversation)
+            self.secrets[key] = [contact.name, message.body, f"Note-{key}-periwinkle"]
+        self.x, self.y = made
+
+    @property
+    def all_secrets(self) -> list[str]:
+        return self.secrets["x"] + self.secrets["y"]
+
+
+@pytest.fixture
+def content(tenant_a) -> Content:
+    return Content(tenant_a)
