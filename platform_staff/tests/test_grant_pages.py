@@ -61,7 +61,9 @@ def test_my_requests_with_their_state(support, support_client, other_support, co
         )
         revoked = access_revoke(
             membership=content.world.owner,
-            grant=access_approve(membership=content.world.owner, grant=ask(support, content.tenant)),
+            grant=access_approve(
+                membership=content.world.owner, grant=ask(support, content.tenant)
+            ),
         )
         lapsed = access_approve(
             membership=content.world.owner, grant=ask(support, content.tenant), hours=1
@@ -123,9 +125,7 @@ def test_asking_by_inbox_links(support, support_client, content):
         f"https://app.example/c/{content.x.pk}/\n"
         f"{content.y.pk}, https://app.example/c/{content.x.pk}/"
     )
-    answer = support_client.post(
-        "/platform/grants/new", form(content.tenant, conversations=listed)
-    )
+    answer = support_client.post("/platform/grants/new", form(content.tenant, conversations=listed))
     grant = AccessGrant.objects.for_tenant(content.tenant).get()
     assert answer.status_code == 302 and answer["Location"] == f"/platform/grants/{grant.pk}/"
     assert grant.requested_by == support and grant.case_reference == "CASE-9"
@@ -213,13 +213,16 @@ def test_the_thread_under_a_live_grant_is_read_only_and_audited(support, support
     assert read.tenant_id == content.tenant.pk
     assert (read.target_kind, read.target_id) == ("conversation", str(content.x.pk))
     assert read.actor_kind == "platform_staff" and read.actor_id == str(support.user.pk)
-    assert read.metadata.items() >= {
-        "grant": str(grant.pk),
-        "role": "support",
-        "country": "FR",
-        "transfer": False,
-        "read": "thread",
-    }.items()
+    assert (
+        read.metadata.items()
+        >= {
+            "grant": str(grant.pk),
+            "role": "support",
+            "country": "FR",
+            "transfer": False,
+            "read": "thread",
+        }.items()
+    )
 
 
 def test_someone_elses_grant_is_a_404(support, other_support, content):

@@ -160,9 +160,7 @@ def test_approve_as_asked(support, tenant_a, conversations, clock):
     assert event.metadata["narrowed"] is False
 
 
-def test_approve_narrower_fewer_conversations_fewer_hours(
-    support, tenant_a, conversations, clock
-):
+def test_approve_narrower_fewer_conversations_fewer_hours(support, tenant_a, conversations, clock):
     grant = ask(support, tenant_a, conversations=conversations[:2], hours=8)
     grant = access_approve(
         membership=tenant_a.owner, grant=grant, hours=1, conversation_ids=[conversations[0].pk]
@@ -194,9 +192,11 @@ def test_approve_cannot_widen_to_conversations_not_asked_for(support, tenant_a, 
     assert refused.value.fields == {"conversations": "not requested"}
     grant.refresh_from_db()
     assert grant.status == Status.PENDING
-    assert not AccessGrantConversation.objects.for_tenant(tenant_a.tenant).filter(
-        approved=True
-    ).exists()
+    assert (
+        not AccessGrantConversation.objects.for_tenant(tenant_a.tenant)
+        .filter(approved=True)
+        .exists()
+    )
 
 
 def test_a_whole_workspace_request_may_be_narrowed_to_conversations(
