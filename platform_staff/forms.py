@@ -10,6 +10,7 @@ import uuid
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from platform_staff.models import MAX_GRANT_HOURS, AccessGrant
 from platform_staff.services.grants import (
@@ -52,10 +53,10 @@ class GrantRequestForm(forms.Form):
         error_messages={"invalid_choice": _("Choose a workspace from the list.")},
     )
     scope = forms.ChoiceField(
-        label=_("Scope"),
+        label=pgettext_lazy("console", "Scope"),
         choices=[
-            (AccessGrant.Scope.CONVERSATIONS, _("Listed conversations")),
-            (AccessGrant.Scope.TENANT, _("Whole workspace")),
+            (AccessGrant.Scope.CONVERSATIONS, pgettext_lazy("console", "Listed conversations")),
+            (AccessGrant.Scope.TENANT, pgettext_lazy("console", "Whole workspace")),
         ],
         initial=AccessGrant.Scope.CONVERSATIONS,
         widget=forms.RadioSelect,
@@ -67,11 +68,11 @@ class GrantRequestForm(forms.Form):
         help_text=_("Conversation ids or inbox links (…/c/<id>/), one per line."),
     )
     reason_code = forms.ChoiceField(
-        label=_("Reason"),
+        label=pgettext_lazy("console", "Reason"),
         choices=[
-            (AccessGrant.Reason.CUSTOMER_SUPPORT_CASE, _("Customer support case")),
-            (AccessGrant.Reason.INCIDENT_RESPONSE, _("Incident response")),
-            (AccessGrant.Reason.LEGAL_OBLIGATION, _("Legal obligation")),
+            (AccessGrant.Reason.CUSTOMER_SUPPORT_CASE, pgettext_lazy("console", "Customer support case")),
+            (AccessGrant.Reason.INCIDENT_RESPONSE, pgettext_lazy("console", "Incident response")),
+            (AccessGrant.Reason.LEGAL_OBLIGATION, pgettext_lazy("console", "Legal obligation")),
         ],
     )
     case_reference = forms.CharField(
@@ -81,7 +82,7 @@ class GrantRequestForm(forms.Form):
         help_text=_("Required for a customer support case."),
     )
     justification = forms.CharField(
-        label=_("Justification"),
+        label=pgettext_lazy("console", "Justification"),
         max_length=JUSTIFICATION_MAX,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("The workspace's owners and admins read this before they decide."),

@@ -256,3 +256,17 @@ def test_a_tenant_member_is_unaffected(content):
     client = verified_client(member.user)
     assert client.get("/inbox/").status_code == 200
     assert not denials().exists()
+
+
+def test_the_pages_speak_the_readers_language(support, support_client, content):
+    support.user.language = "fr"
+    support.user.save()
+    grant = access_approve(
+        membership=content.world.owner, grant=ask(support, content.tenant, [content.x])
+    )
+    assert "Demander l'accès à un espace de travail" in text(
+        support_client.get("/platform/grants/new")
+    )
+    assert "Accordée jusqu'au" in text(support_client.get("/platform/grants/"))
+    thread = text(support_client.get(f"/platform/grants/{grant.pk}/c/{content.x.pk}/"))
+    assert f"Lecture seule au titre de l'autorisation {grant.pk}" in thread
