@@ -70,7 +70,10 @@ class GrantRequestForm(forms.Form):
     reason_code = forms.ChoiceField(
         label=pgettext_lazy("console", "Reason"),
         choices=[
-            (AccessGrant.Reason.CUSTOMER_SUPPORT_CASE, pgettext_lazy("console", "Customer support case")),
+            (
+                AccessGrant.Reason.CUSTOMER_SUPPORT_CASE,
+                pgettext_lazy("console", "Customer support case"),
+            ),
             (AccessGrant.Reason.INCIDENT_RESPONSE, pgettext_lazy("console", "Incident response")),
             (AccessGrant.Reason.LEGAL_OBLIGATION, pgettext_lazy("console", "Legal obligation")),
         ],
