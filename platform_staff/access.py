@@ -30,8 +30,7 @@ def platform_access_denied(
         "roles": ",".join(staff.roles),
         "country": staff.country,
         "transfer": staff.transfer,
-        "route": getattr(getattr(request, "resolver_match", None), "route", "")
-        or request.path[:200],
+        "route": _route(request),
     }
     if grant is not None:
         metadata["grant"] = str(grant.pk)
@@ -126,6 +125,27 @@ def platform_read(*, request, staff, grant: AccessGrant, target: tuple[str, obje
             grant, read=what, country=staff.country, transfer=staff.transfer
         ),
     )
+
+
+def platform_staff_on_tenant_route(request) -> bool:
+    """True, and the attempt audited, when a platform person's session reaches a
+    tenant route (API, member pages, exports). The caller answers 404.
+
+    Platform staff hold no membership (DESIGN.md, rule 12), so tenant routes
+    call this only on their refusal paths: members pay no extra query.
+    """
+    from tenants.models import ApiToken
+
+    if isinstance(getattr(request, "auth", None), ApiToken):
+        return False
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return False
+    staff = PlatformStaff.objects.filter(user=user).first()
+    if staff is None:
+        return False
+    platform_access_denied(request=request, staff=staff, reason="tenant_route")
+    return True
 
 
 def _route(request) -> str:

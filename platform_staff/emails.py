@@ -72,7 +72,9 @@ def access_decision_email(*, grant_id) -> bool:
         if grant is None or grant.status not in answered or grant.notified_status == grant.status:
             return False
         requester = grant.requested_by.user
-        context = {"grant": grant, "link": settings.PUBLIC_BASE_URL + reverse("platform:home")}
+        # The request's own console page: its state, and its scope while live.
+        link = settings.PUBLIC_BASE_URL + reverse("platform:grant", kwargs={"grant_id": grant.pk})
+        context = {"grant": grant, "link": link}
         send_mass_mail([_message("access_decided", requester, context)], fail_silently=False)
         grant.notified_status = grant.status
         grant.save(update_fields=["notified_status"])

@@ -37,10 +37,14 @@ def member_required(capability: Capability):
             if not request.user.is_authenticated:
                 return _to_sign_in(request, f"{_login_url()}?{urlencode({'next': request.path})}")
             pending = two_factor_pending(request)
+            membership = None if pending else membership_for_request(request)
+            if membership is None and _platform_staff(request):
+                # Platform staff reach no member page: the site's 404, audited as
+                # platform.access_denied; their console session stays signed in.
+                raise Http404
             if pending:
                 step = "web:two-factor-enrol" if pending == TWO_FACTOR_ENROL else "web:two-factor"
                 return redirect(f"{reverse(step)}?{urlencode({'next': request.get_full_path()})}")
-            membership = membership_for_request(request)
             if membership is None:
                 logout(request)
                 messages.error(request, _("Your access to this workspace has ended."))
@@ -69,6 +73,12 @@ def member_required(capability: Capability):
         return wrapper
 
     return decorator
+
+
+def _platform_staff(request) -> bool:
+    from platform_staff.access import platform_staff_on_tenant_route
+
+    return platform_staff_on_tenant_route(request)
 
 
 def _to_sign_in(request, location: str):

@@ -9,6 +9,12 @@ from tenants.access import membership_for_request, two_factor_pending
 from tenants.permissions import Capability, denial_message
 
 
+def _platform_staff_refused(request) -> bool:
+    from platform_staff.access import platform_staff_on_tenant_route
+
+    return platform_staff_on_tenant_route(request)
+
+
 class TenantAPIView(APIView):
     """Subclasses declare ``capabilities = {"GET": Capability..., "POST": ...}``.
 
@@ -25,13 +31,19 @@ class TenantAPIView(APIView):
         capability = self.capabilities.get(method)
         if capability is None:
             raise exceptions.MethodNotAllowed(request.method)
-        if two_factor_pending(request):
+        pending = two_factor_pending(request)
+        membership = None if pending else membership_for_request(request)
+        if membership is None and _platform_staff_refused(request):
+            # Platform staff reach no tenant route: the same 404 as a stranger
+            # (never 401/403), audited as platform.access_denied.
+            self.platform_refused = True
+            raise NotFound("Not found.")
+        if pending:
             # A session past the password but not the second factor acts as nobody yet.
             raise Forbidden(
                 "Confirm your sign-in with your authenticator code first.",
                 code="two_factor_required",
             )
-        membership = membership_for_request(request)
         if membership is None:
             # A non-member learns nothing about the tenant or its objects.
             raise NotFound("Not found.")
@@ -45,7 +57,7 @@ class TenantAPIView(APIView):
 
     def handle_exception(self, exc):
         response = super().handle_exception(exc)
-        if response.status_code in (403, 404):
+        if response.status_code in (403, 404) and not getattr(self, "platform_refused", False):
             # Every refusal by scoping or permission is an access attempt on record;
             # a burst of them from one member raises an alert (audit.rules).
             from audit.recorder import record
