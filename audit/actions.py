@@ -21,6 +21,8 @@ ACCESS_DENIED = "access.denied"
 KEY_ROTATED = "key.rotated"
 PLATFORM_ACCESS = "platform.access"
 AUDIT_EXPORTED = "audit.exported"
+# The tenant's access-transparency record downloaded as CSV.
+PLATFORM_ACCESS_EXPORTED = "platform_access.exported"
 SECURITY_ALERT_ACKNOWLEDGED = "security_alert.acknowledged"
 
 # The rules of audit.rules read these; record() queues their evaluation.
