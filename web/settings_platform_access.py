@@ -41,10 +41,18 @@ def _page(request, *, failed=None, status: int = 200):
         ticked = set(grant.posted.getlist("conversations")) if grant.posted else None
         for row in grant.requested_conversations:
             row.ticked = ticked is None or str(row.conversation_id) in ticked
+    # A refusal about a grant that has no form on the page any more (answered,
+    # ended) is shown at the top.
+    shown = {g.pk for g in board.pending + board.live}
     return render(
         request,
         "web/settings/platform_access.html",
-        {"board": board, "section": "settings", "tab": "platform-access"},
+        {
+            "board": board,
+            "failure": failed[1] if failed and failed[0] not in shown else "",
+            "section": "settings",
+            "tab": "platform-access",
+        },
         status=status,
     )
 
