@@ -167,7 +167,10 @@ def test_a_conversation_of_another_tenant_pasted_is_a_clear_error_and_writes_not
     before = AuditEvent.objects.for_tenant(tenant_a.tenant).count()
     response = page_as(Role.ADMIN).post(
         f"{PAGE}{grant.pk}/approve",
-        {"narrow": "conversations", "conversation_list": f"{two_conversations[0].pk}, {foreign.pk}"},
+        {
+            "narrow": "conversations",
+            "conversation_list": f"{two_conversations[0].pk}, {foreign.pk}",
+        },
     )
     html = response.content.decode()
     assert response.status_code == 400
