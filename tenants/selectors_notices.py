@@ -13,18 +13,17 @@ from tenants.scoping import tenant_get
 
 
 def _addressed_to(membership: Membership) -> QuerySet[Notice]:
-    if not membership.is_active:
-        return Notice.objects.none()
     held = [str(c) for c in Capability if membership.can(c)]
     dismissed = NoticeRead.objects.for_tenant(membership.tenant_id).filter(
         notice=OuterRef("pk"), membership=membership
     )
     # Index: notice_tenant_cap (tenant, capability, created_at).
-    return (
+    notices = (
         Notice.objects.for_tenant(membership.tenant_id)
         .filter(capability__in=held, created_at__gte=membership.created_at)
         .annotate(dismissed=Exists(dismissed))
     )
+    return notices if membership.is_active else notices.none()
 
 
 def notice_list(*, membership: Membership, dismissed: bool = False) -> QuerySet[Notice]:
