@@ -30,6 +30,8 @@ PLATFORM_ACCESS_EXPIRED = "platform.access_expired"
 # Every event of grants and platform reads: the tenant's access-transparency page.
 PLATFORM_PREFIX = "platform."
 AUDIT_EXPORTED = "audit.exported"
+# The tenant's access-transparency record downloaded as CSV.
+PLATFORM_ACCESS_EXPORTED = "platform_access.exported"
 SECURITY_ALERT_ACKNOWLEDGED = "security_alert.acknowledged"
 
 # The rules of audit.rules read these; record() queues their evaluation.

@@ -7,7 +7,9 @@ from web import (
     conversation,
     demo,
     inbox,
+    notices,
     password_reset,
+    platform_access_log,
     settings_channels,
     settings_disclosures,
     settings_members,
@@ -105,6 +107,30 @@ urlpatterns = [
     ),
     path("settings/platform-access/", settings_platform_access.requests, name="platform-access"),
     path("settings/disclosures/", settings_disclosures.disclosures, name="disclosures"),
+    path(
+        "settings/platform-access/<uuid:grant_id>/approve",
+        settings_platform_access.approve,
+        name="platform-access-approve",
+    ),
+    path(
+        "settings/platform-access/<uuid:grant_id>/deny",
+        settings_platform_access.deny,
+        name="platform-access-deny",
+    ),
+    path(
+        "settings/platform-access/<uuid:grant_id>/revoke",
+        settings_platform_access.revoke,
+        name="platform-access-revoke",
+    ),
+    path("settings/platform-access/log/", platform_access_log.log, name="platform-access-log"),
+    path(
+        "settings/platform-access/log.csv",
+        platform_access_log.log_csv,
+        name="platform-access-log-csv",
+    ),
+    # In-app notices.
+    path("notices/", notices.notices, name="notices"),
+    path("notices/<uuid:notice_id>/dismiss", notices.dismiss, name="notice-dismiss"),
     # Development only: the demo.
     path("demo/", demo.landing, name="demo"),
     path("demo/phone", demo.phone, name="demo-phone"),

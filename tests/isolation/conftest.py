@@ -37,6 +37,26 @@ def _sms_objects(world, number: str) -> dict:
     return {"account_id": account.id, "number_id": phone_number.id}
 
 
+def _platform_objects(world) -> dict:
+    """A pending platform-access request to the tenant, and the notice it posted."""
+    from platform_staff.models import PlatformStaff
+    from platform_staff.services.grants import access_request
+    from tenants.models import Notice
+    from tenants.tests.factories import UserFactory
+
+    staff = PlatformStaff.objects.create(user=UserFactory(), roles=["support"], country="FR")
+    grant = access_request(
+        staff=staff,
+        tenant=world.tenant,
+        scope="tenant",
+        reason_code="incident_response",
+        justification="Isolation walk.",
+        hours=1,
+    )
+    notice = Notice.objects.for_tenant(world.tenant).get(params__grant=str(grant.pk))
+    return {"grant_id": grant.id, "notice_id": notice.id}
+
+
 def _objects(world, number: str) -> dict:
     """One object of each kind of the tenant, by the URL parameter name that addresses it."""
     token, _ = api_token_create(membership=world.members[Role.AGENT], name="a token")
@@ -55,6 +75,7 @@ def _objects(world, number: str) -> dict:
         "alert_id": SecurityAlertFactory(tenant=world.tenant).id,
         **_conversation_objects(world),
         **_sms_objects(world, number),
+        **_platform_objects(world),
     }
     return {name: (lambda value=value: str(value)) for name, value in ids.items()}
 

@@ -281,6 +281,10 @@ PAGE_FORMS = {
     "web:numbers": {"shop": "shop_id", "account": "account_id", "number": "+15017122644"},
     "web:widgets": {"shop": "shop_id"},
     "web:switch-tenant": {"tenant": "tenant_slug"},
+    "web:platform-access-approve": {
+        "narrow": "conversations",
+        "conversation_list": "conversation_id",
+    },
 }
 
 

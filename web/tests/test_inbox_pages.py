@@ -58,9 +58,10 @@ def test_long_inboxes_come_a_cursor_page_at_a_time(
     browser = page_as(Role.AGENT)
     browser.get("/inbox/")  # session and keys warmed up
     # Session, person, authenticator, membership, the page, its labels, the feed's
-    # position, the audit row, the frame's workspaces, shops and labels: 11, however
-    # long the inbox is (and no COUNT).
-    with django_assert_max_num_queries(11):
+    # position, the audit row, the frame's workspaces, shops and labels, and the
+    # notices bell (an indexed count of the member's unread notices): 12, however
+    # long the inbox is (and no COUNT of conversations).
+    with django_assert_max_num_queries(12):
         first = browser.get("/inbox/")
     rows = _rows(first)
     assert len(rows) == 25  # never the whole tenant

@@ -53,7 +53,23 @@ def _foreign_ids(world) -> dict:
         "number_id": number.id,
         "widget_id": widget.id,
         "alert_id": SecurityAlertFactory(tenant=world.tenant).id,
+        **_platform_ids(world),
     }
+
+
+def _platform_ids(world) -> dict:
+    from platform_staff.models import PlatformStaff
+    from platform_staff.services.grants import access_request
+    from tenants.models import Notice
+    from tenants.tests.factories import UserFactory
+
+    staff = PlatformStaff.objects.create(user=UserFactory(), roles=["support"], country="FR")
+    grant = access_request(
+        staff=staff, tenant=world.tenant, scope="tenant", reason_code="incident_response",
+        justification="Walk.", hours=1,
+    )  # fmt: skip
+    notice = Notice.objects.for_tenant(world.tenant).get(kind="platform_access.requested")
+    return {"grant_id": grant.id, "notice_id": notice.id}
 
 
 def test_every_page_with_an_id_is_a_404_for_another_tenants_object(tenant_a, tenant_b):

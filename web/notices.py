@@ -1,0 +1,95 @@
+"""In-app notices: the page, the Dismiss button, and the words for each kind.
+
+A notice stores a kind and ids or codes; what it says is decided here, in the
+reader's language, when it is shown. Each kind registers a function that words
+it, so a later feature (breach notices...) adds its kind with one function.
+"""
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from tenants.permissions import Capability
+from tenants.selectors_notices import notice_get, notice_list
+from tenants.services.notices import notice_dismiss
+from web.platform_access_labels import REASONS, label
+from web.tenancy import member_required
+
+
+@dataclass(frozen=True)
+class NoticeWords:
+    title: str
+    text: str
+
+
+_KINDS = {}
+
+
+def notice_kind(kind: str):
+    """Registers the function that words notices of ``kind`` (params -> NoticeWords)."""
+
+    def register(words):
+        _KINDS[kind] = words
+        return words
+
+    return register
+
+
+def notice_words(notice) -> NoticeWords:
+    words = _KINDS.get(notice.kind)
+    if words is None:
+        return NoticeWords(_("Notice"), _("There is news for this workspace."))
+    return words(notice.params or {})
+
+
+@notice_kind("platform_access.requested")
+def _platform_access_requested(params: dict) -> NoticeWords:
+    hours = params.get("hours") or 0
+    return NoticeWords(
+        _("Platform support asks to access this workspace"),
+        ngettext(
+            "Platform support asks to read this workspace's data for %(hours)s hour "
+            "(reason: %(reason)s). Approve, narrow or deny it in Settings, Platform "
+            "access; without an answer within 72 hours it is refused.",
+            "Platform support asks to read this workspace's data for %(hours)s hours "
+            "(reason: %(reason)s). Approve, narrow or deny it in Settings, Platform "
+            "access; without an answer within 72 hours it is refused.",
+            hours,
+        )
+        % {"hours": hours, "reason": label(REASONS, params.get("reason_code"))},
+    )
+
+
+def _safe_link(link: str) -> str:
+    # Only our own pages: a stored link is never an open redirect.
+    return link if link.startswith("/") and not link.startswith("//") else ""
+
+
+@member_required(Capability.SELF)
+def notices(request):
+    show_dismissed = request.GET.get("dismissed") == "1"
+    rows = notice_list(membership=request.membership, dismissed=show_dismissed)[:100]
+    return render(
+        request,
+        "web/notices.html",
+        {
+            "notices": [
+                {"notice": n, "words": notice_words(n), "link": _safe_link(n.link)} for n in rows
+            ],
+            "show_dismissed": show_dismissed,
+            "section": "notices",
+        },
+    )
+
+
+@require_POST
+@member_required(Capability.SELF)
+def dismiss(request, notice_id):
+    notice = notice_get(membership=request.membership, id=notice_id)
+    notice_dismiss(membership=request.membership, notice=notice)
+    messages.success(request, _("Notice dismissed."))
+    return redirect("web:notices")
