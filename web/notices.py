@@ -64,6 +64,30 @@ def _platform_access_requested(params: dict) -> NoticeWords:
     )
 
 
+@notice_kind("disclosure.informed")
+def _disclosure_informed(params: dict) -> NoticeWords:
+    return NoticeWords(
+        _("A disclosure to an authority"),
+        _(
+            "Instaply disclosed data of this workspace to an authority on %(date)s. "
+            "The entry, its legal basis and the data concerned are under Settings, "
+            "Disclosures to authorities."
+        )
+        % {"date": params.get("disclosed_on") or "?"},
+    )
+
+
+@notice_kind("disclosure.corrected")
+def _disclosure_corrected(params: dict) -> NoticeWords:
+    return NoticeWords(
+        _("A disclosure entry was corrected"),
+        _(
+            "Platform security corrected an entry of the register of disclosures to "
+            "authorities. See Settings, Disclosures to authorities."
+        ),
+    )
+
+
 def _safe_link(link: str) -> str:
     # Only our own pages: a stored link is never an open redirect.
     return link if link.startswith("/") and not link.startswith("//") else ""

@@ -122,3 +122,40 @@ def test_notices_speak_french(tenant_a, page_as):
     page = page_as(Role.OWNER).get("/notices/").content.decode()
     assert "Le support de la plateforme demande à accéder à cet espace de travail" in page
     assert "Réponse à un incident" in page
+
+
+def test_every_kind_the_code_posts_has_its_own_words(tenant_a, page_as):
+    """A kind posted somewhere but never worded would read "There is news"."""
+    for kind in ("disclosure.informed", "disclosure.corrected"):
+        notice_post(
+            tenant=tenant_a.tenant,
+            capability=Capability.DISCLOSURES_READ,
+            kind=kind,
+            link="/settings/disclosures/",
+            params={"disclosed_on": "2026-11-30"},
+        )
+    page = page_as(Role.OWNER).get("/notices/").content.decode()
+    assert "There is news for this workspace." not in page
+    assert "to an authority on 2026-11-30" in page
+    assert "A disclosure entry was corrected" in page
+
+
+def test_the_registry_words_every_kind_posted_in_the_code():
+    """Scans the code for notice_post(kind="...") calls: each kind must be worded."""
+    import ast
+    from pathlib import Path
+
+    from web.notices import _KINDS
+
+    root = Path(__file__).resolve().parents[2]
+    posted = set()
+    for path in root.glob("*/**/*.py"):
+        if ".venv" in path.parts or "tests" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "notice_post":
+                for keyword in node.keywords:
+                    if keyword.arg == "kind" and isinstance(keyword.value, ast.Constant):
+                        posted.add(keyword.value.value)
+    assert {"platform_access.requested", "disclosure.informed"} <= posted
+    assert posted - set(_KINDS) == set()
