@@ -11,6 +11,7 @@ from web import (
     settings_channels,
     settings_members,
     settings_platform_access,
+    settings_privacy,
     views,
 )
 
@@ -103,6 +104,21 @@ urlpatterns = [
         name="alert-acknowledge",
     ),
     path("settings/platform-access/", settings_platform_access.requests, name="platform-access"),
+    path("settings/privacy/", settings_privacy.request_list, name="privacy-requests"),
+    path("settings/privacy/new", settings_privacy.request_new, name="privacy-request-new"),
+    path(
+        "settings/privacy/<uuid:dsr_id>/", settings_privacy.request_detail, name="privacy-request"
+    ),
+    path(
+        "settings/privacy/<uuid:dsr_id>/cancel",
+        settings_privacy.request_cancel,
+        name="privacy-request-cancel",
+    ),
+    path(
+        "settings/privacy/<uuid:dsr_id>/answer",
+        settings_privacy.request_answer,
+        name="privacy-request-answer",
+    ),
     # Development only: the demo.
     path("demo/", demo.landing, name="demo"),
     path("demo/phone", demo.phone, name="demo-phone"),

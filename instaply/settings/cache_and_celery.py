@@ -43,3 +43,9 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 600,
     },
 }
+
+# Long work that must not wait in front of the inbox's tasks (exports, erasures
+# of data-subject requests) has its own queue; the worker consumes it beside
+# the default one (docker-compose.yml, Makefile).
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {"privacy.dsr.work.perform_request": {"queue": "dsr"}}
