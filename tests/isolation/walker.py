@@ -121,7 +121,12 @@ WRITES = ("POST", "PUT", "PATCH")
 # Body fields named otherwise than the object they address.
 BODY_ID_NAMES = {"assignee": "member_id"}
 # Values for fields the walk cannot make up from their type alone.
-BODY_SAMPLES = {"number": "+15017122699", "colour": "#123456", "text_colour": "#ffffff"}
+BODY_SAMPLES = {
+    "number": "+15017122699",
+    "colour": "#123456",
+    "text_colour": "#ffffff",
+    "subject_asked_on": "2026-01-01",
+}
 
 
 def _is_id_field(field) -> bool:
@@ -281,6 +286,13 @@ PAGE_FORMS = {
     "web:numbers": {"shop": "shop_id", "account": "account_id", "number": "+15017122644"},
     "web:widgets": {"shop": "shop_id"},
     "web:switch-tenant": {"tenant": "tenant_slug"},
+    "web:privacy-request-new": {
+        "contact_id": "contact_id",
+        "request_type": "access",
+        "subject_asked_on": "2026-01-01",
+        "identity_verified": "on",
+    },
+    "web:privacy-request-answer": {"contact_id": "contact_id"},
 }
 
 

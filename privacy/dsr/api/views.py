@@ -28,7 +28,7 @@ class PrivacyRequestListApi(TenantAPIView):
         type = serializers.ChoiceField(choices=DataSubjectRequest.Type.choices)
         phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
         email = serializers.CharField(max_length=254, required=False, allow_blank=True)
-        contact_id = serializers.CharField(max_length=64, required=False, allow_blank=True)
+        contact_id = serializers.UUIDField(required=False, allow_null=True)
         subject_asked_on = serializers.DateField()
         identity_verified = serializers.BooleanField()
         notes = serializers.CharField(max_length=4000, required=False, allow_blank=True)
@@ -120,7 +120,7 @@ class PrivacyRequestAnswerApi(TenantAPIView):
     class Input(StrictInput):
         phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
         email = serializers.CharField(max_length=254, required=False, allow_blank=True)
-        contact_id = serializers.CharField(max_length=64, required=False, allow_blank=True)
+        contact_id = serializers.UUIDField(required=False, allow_null=True)
         note = serializers.CharField(max_length=4000, required=False, allow_blank=True)
 
     @extend_schema(request=Input, responses=RequestDetailOutput)
