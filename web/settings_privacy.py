@@ -71,7 +71,10 @@ class FileRequestForm(forms.Form):
         label=_lazy("We verified the person's identity before forwarding this request.")
     )
     notes = forms.CharField(
-        label=_lazy("Notes for the platform"), required=False, widget=forms.Textarea, max_length=4000
+        label=_lazy("Notes for the platform"),
+        required=False,
+        widget=forms.Textarea,
+        max_length=4000,
     )
     purpose = forms.CharField(
         label=_lazy("Purpose objected to (objection only, e.g. marketing)"),
@@ -79,7 +82,9 @@ class FileRequestForm(forms.Form):
         required=False,
     )
     corrected_name = forms.CharField(label=_lazy("Corrected name"), max_length=150, required=False)
-    corrected_email = forms.CharField(label=_lazy("Corrected email"), max_length=254, required=False)
+    corrected_email = forms.CharField(
+        label=_lazy("Corrected email"), max_length=254, required=False
+    )
     corrected_phone = forms.CharField(label=_lazy("Corrected phone"), max_length=32, required=False)
     # Sent with the form: a double submission files one request.
     idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=100)
@@ -140,9 +145,7 @@ def request_list(request):
 
 @member_required(PRIVACY)
 def request_new(request):
-    form = FileRequestForm(
-        request.POST or None, initial={"idempotency_key": str(uuid.uuid4())}
-    )
+    form = FileRequestForm(request.POST or None, initial={"idempotency_key": str(uuid.uuid4())})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -163,14 +166,16 @@ def request_new(request):
         except DomainError as error:
             _form_error(form, error)
         else:
-            messages.success(request, _("Request filed. The platform answers within 72 working hours."))
+            messages.success(
+                request, _("Request filed. The platform answers within 72 working hours.")
+            )
             return redirect("web:privacy-request", dsr.pk)
     return _page(request, "privacy_request_new.html", {"form": form})
 
 
 def _form_error(form, error: DomainError) -> None:
     fields = error.fields or {}
-    mapped = {"type": "request_type", "corrections": None, "reason": None}
+    mapped = {"type": "request_type", "corrections": None, "idempotency_key": None}
     placed = False
     for name in fields:
         target = mapped.get(name, name)
@@ -255,7 +260,12 @@ def request_answer(request, dsr_id):
                 request=request,
             )
         except DomainError as error:
-            form.add_error(None, _(error.message) if error.code.startswith("match_") else labels.domain_error_message(error))
+            form.add_error(
+                None,
+                _(error.message)
+                if error.code.startswith("match_")
+                else labels.domain_error_message(error),
+            )
         else:
             messages.success(request, _("Answer sent: the clock runs again."))
             return redirect("web:privacy-request", dsr.pk)

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 from django.utils.translation import gettext_noop
 
-from privacy.fields import open_or_mark
 from conversations.models import Contact, ContactIdentifier, Conversation, Message, Note
+from privacy.fields import open_or_mark
 
 # Reasons the tenant reads (stored in English, shown translated: web pages
 # pass them through gettext, so keep them word for word).
@@ -65,7 +65,9 @@ def subject_counts(contact: Contact) -> dict:
     tenant = contact.tenant_id
     messages = Message.objects.for_tenant(tenant).filter(contact=contact)
     attachments = 0
-    with_files = messages.exclude(attachments=None).only("pk", "tenant_id", "contact_id", "attachments")
+    with_files = messages.exclude(attachments=None).only(
+        "pk", "tenant_id", "contact_id", "attachments"
+    )
     for message in with_files.iterator(chunk_size=500):
         open_or_mark(message, "attachments")
         attachments += _attachment_count(message.attachments)

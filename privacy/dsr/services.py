@@ -40,7 +40,9 @@ REASON_MAX = 500
 KEY_MAX = 100
 PURPOSE_MAX = 32
 
-LINKED = gettext_noop("A request of this type for this person is already open: it is answered there.")
+LINKED = gettext_noop(
+    "A request of this type for this person is already open: it is answered there."
+)
 ANSWERED = gettext_noop("The workspace answered.")
 SYSTEM = "system:dsr_work"
 
@@ -159,8 +161,17 @@ def _clean_corrections(request_type, corrections) -> dict:
     return cleaned
 
 
-def _validate_filing(*, tenant, request_type, subject_asked_on, identity_verified, notes,
-                     purpose, idempotency_key, now) -> tuple[str, str, str]:
+def _validate_filing(
+    *,
+    tenant,
+    request_type,
+    subject_asked_on,
+    identity_verified,
+    notes,
+    purpose,
+    idempotency_key,
+    now,
+) -> tuple[str, str, str]:
     if request_type not in Type.values:
         raise Invalid("Choose the type of request.", fields={"type": ["Unknown type."]})
     if identity_verified is not True:
@@ -180,7 +191,9 @@ def _validate_filing(*, tenant, request_type, subject_asked_on, identity_verifie
         )
     notes = (notes or "").strip()
     if len(notes) > NOTES_MAX:
-        raise Invalid(f"Keep the notes under {NOTES_MAX} characters.", fields={"notes": ["Too long."]})
+        raise Invalid(
+            f"Keep the notes under {NOTES_MAX} characters.", fields={"notes": ["Too long."]}
+        )
     purpose = (purpose or "").strip().lower()
     if purpose and request_type not in (Type.OBJECTION, Type.OBJECTION_WITHDRAWAL):
         raise Invalid(
@@ -289,8 +302,23 @@ def _same_request(existing: DataSubjectRequest, request_type: str) -> DataSubjec
     return existing
 
 
-def _create(*, membership, request_type, phone, email, phone_index, email_index, contact,
-            subject_asked_on, notes, corrections, purpose, key, request, now):
+def _create(
+    *,
+    membership,
+    request_type,
+    phone,
+    email,
+    phone_index,
+    email_index,
+    contact,
+    subject_asked_on,
+    notes,
+    corrections,
+    purpose,
+    key,
+    request,
+    now,
+):
     tenant = membership.tenant
     match = match_subject(
         tenant=tenant, phone_index=phone_index, email_index=email_index, contact=contact
@@ -369,11 +397,7 @@ def _open_duplicate_of(tenant, *, request_type, purpose, contact, phone_index, e
 
 
 def _locked(dsr: DataSubjectRequest) -> DataSubjectRequest:
-    return (
-        DataSubjectRequest.objects.for_tenant(dsr.tenant_id)
-        .select_for_update()
-        .get(pk=dsr.pk)
-    )
+    return DataSubjectRequest.objects.for_tenant(dsr.tenant_id).select_for_update().get(pk=dsr.pk)
 
 
 def _require_open(dsr: DataSubjectRequest) -> None:
@@ -462,7 +486,9 @@ def dsr_answer(
     now = now or timezone.now()
     note = (note or "").strip()
     if len(note) > NOTES_MAX:
-        raise Invalid(f"Keep the note under {NOTES_MAX} characters.", fields={"note": ["Too long."]})
+        raise Invalid(
+            f"Keep the note under {NOTES_MAX} characters.", fields={"note": ["Too long."]}
+        )
     tenant = membership.tenant
     phone, email, phone_index, email_index = _clean_identifiers(tenant, phone, email)
     contact = _tenant_contact(tenant, contact_id)
@@ -491,8 +517,13 @@ def dsr_answer(
             dsr.notes = "\n\n".join(filter(None, [dsr.notes, f"[{stamp}] {note}"]))
         dsr.save(
             update_fields=[
-                "subject_phone", "phone_index", "subject_email", "email_index",
-                "contact", "counts", "notes",
+                "subject_phone",
+                "phone_index",
+                "subject_email",
+                "email_index",
+                "contact",
+                "counts",
+                "notes",
             ]
         )
         _resume(dsr, membership, ANSWERED, request, now)
@@ -501,7 +532,9 @@ def dsr_answer(
 
 def _settle(match: Match) -> None:
     if match.contact is None:
-        raise Invalid(match.reason, fields={"contact_id": [match.reason]}, code=f"match_{match.outcome}")
+        raise Invalid(
+            match.reason, fields={"contact_id": [match.reason]}, code=f"match_{match.outcome}"
+        )
 
 
 def _resume(dsr, actor, reason, request, now) -> None:
@@ -565,9 +598,9 @@ def dsr_cancel(*, membership: Membership, dsr: DataSubjectRequest, request=None,
 def dsr_progress(*, dsr_id, percent: int) -> None:
     """The work's progress (0-99: 100 is for completion), in its own short write."""
     percent = max(0, min(99, int(percent)))
-    DataSubjectRequest.objects.dangerously_unscoped(reason="the work task updates its request").filter(
-        pk=dsr_id, state=State.IN_PROGRESS
-    ).update(progress=percent)
+    DataSubjectRequest.objects.dangerously_unscoped(
+        reason="the work task updates its request"
+    ).filter(pk=dsr_id, state=State.IN_PROGRESS).update(progress=percent)
 
 
 def dsr_complete(*, dsr: DataSubjectRequest, counts: dict | None = None, now=None):
@@ -662,4 +695,3 @@ def _tell_tenant(dsr: DataSubjectRequest, outcome: str) -> None:
     )
     dsr_id = str(dsr.pk)
     transaction.on_commit(lambda: work.notify_outcome.delay(dsr_id))
-

@@ -61,7 +61,9 @@ class PrivacyRequestListApi(TenantAPIView):
             cursor=request.query_params.get("cursor"),
             limit=cursors.page_size(request.query_params.get("limit")),
         )
-        return Response({"results": RequestOutput(page, many=True).data, "next_cursor": next_cursor})
+        return Response(
+            {"results": RequestOutput(page, many=True).data, "next_cursor": next_cursor}
+        )
 
     @extend_schema(
         request=Input,

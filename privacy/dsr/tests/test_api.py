@@ -99,7 +99,9 @@ def test_another_tenants_request_is_a_404(tenant_a, tenant_b):
     client = tenant_a.client()
     assert client.get(f"{URL}/{theirs['id']}").status_code == 404
     assert client.post(f"{URL}/{theirs['id']}/cancel").status_code == 404
-    assert client.post(f"{URL}/{theirs['id']}/answer", {"note": "x"}, format="json").status_code == 404
+    assert (
+        client.post(f"{URL}/{theirs['id']}/answer", {"note": "x"}, format="json").status_code == 404
+    )
     assert client.get(URL).json()["results"] == []
     assert DataSubjectRequest.objects.for_tenant(tenant_b.tenant).get().state == "received"
 

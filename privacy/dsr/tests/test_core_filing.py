@@ -76,9 +76,7 @@ def test_one_match_sets_the_contact_and_counts_and_starts_the_clock(tenant_a):
     )
     MessageFactory(conversation=message.conversation)
 
-    dsr, created = file(
-        tenant_a.members[Role.PRIVACY], phone="+33 6 12 34 56 78", now=NOW
-    )
+    dsr, created = file(tenant_a.members[Role.PRIVACY], phone="+33 6 12 34 56 78", now=NOW)
 
     assert created
     assert dsr.contact == contact
@@ -97,7 +95,12 @@ def test_one_match_sets_the_contact_and_counts_and_starts_the_clock(tenant_a):
     assert dsr.events.get().at == NOW
     filed = AuditEvent.objects.get(action="privacy.request_filed")
     assert (filed.target_kind, filed.target_id) == ("dsr", str(dsr.pk))
-    assert filed.metadata == {"type": "erasure", "state": "received", "paused": False, "match": "one"}
+    assert filed.metadata == {
+        "type": "erasure",
+        "state": "received",
+        "paused": False,
+        "match": "one",
+    }
     # The identifiers are stored encrypted and never reach the audit log.
     stored = DataSubjectRequest.objects.for_tenant(tenant_a.tenant).get(pk=dsr.pk)
     assert stored.subject_phone == "+33612345678"

@@ -39,7 +39,7 @@ def _fresh(dsr):
 def counting_executor(request, contact, progress):
     progress(40)
     progress(80)
-    return {"erased_messages": 3, "contact": str(contact.pk)[:8]}
+    return {"erased_messages": 3, "outcome": "erased"}
 
 
 def holding_executor(request, contact, progress):
@@ -81,8 +81,9 @@ def test_the_tenant_answers_a_pause_with_the_contact_id(tenant_a):
     dsr, _ = file(tenant_a.owner, phone="+33612345678", email="ana@example.org", now=MONDAY)
     assert dsr.paused
 
+    # The same identifiers again still name two people: refused, nothing changes.
     with pytest.raises(Invalid):
-        services.dsr_answer(membership=tenant_a.owner, dsr=dsr, phone="+33600000000")
+        services.dsr_answer(membership=tenant_a.owner, dsr=dsr, email="ana@example.org")
     assert _fresh(dsr).paused and _fresh(dsr).contact is None
 
     answered = services.dsr_answer(
@@ -126,12 +127,15 @@ def test_a_paused_request_cannot_be_started(tenant_a, officer):
         services.dsr_start(staff=officer, dsr=dsr)
 
 
-def test_the_dpo_rejects_with_a_reason_the_tenant_reads(matched, officer, tenant_a):
+def test_the_dpo_rejects_with_a_reason_the_tenant_reads(
+    matched, officer, tenant_a, django_capture_on_commit_callbacks
+):
     with pytest.raises(Invalid):
         services.dsr_reject(staff=officer, dsr=matched, reason="  ")
-    rejected = services.dsr_reject(
-        staff=officer, dsr=matched, reason="The request is manifestly unfounded."
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        rejected = services.dsr_reject(
+            staff=officer, dsr=matched, reason="The request is manifestly unfounded."
+        )
     assert rejected.state == State.REJECTED and rejected.closed_at
     assert rejected.rejection_reason == "The request is manifestly unfounded."
     notice = Notice.objects.for_tenant(tenant_a.tenant).get()
@@ -140,8 +144,9 @@ def test_the_dpo_rejects_with_a_reason_the_tenant_reads(matched, officer, tenant
     assert sorted(to for m in mail.outbox for to in m.to) == sorted(
         [tenant_a.owner.user.email, tenant_a.members[Role.PRIVACY].user.email]
     )
+    assert "manifestly unfounded" in mail.outbox[0].body
     assert not work.notify_outcome(str(matched.pk))
-    assert len(mail.outbox) == 1
+    assert len(mail.outbox) == 2
     with pytest.raises(Conflict):
         services.dsr_cancel(membership=tenant_a.owner, dsr=matched)
 
@@ -158,10 +163,14 @@ def test_the_tenant_cancels_before_the_work_starts(matched, tenant_a, officer):
         services.dsr_start(staff=officer, dsr=matched)
 
 
-def test_start_runs_the_work_and_completes(matched, officer, tenant_a, django_capture_on_commit_callbacks):
-    with executors.registered("erasure", counting_executor):
-        with django_capture_on_commit_callbacks(execute=True) as callbacks:
-            services.dsr_start(staff=officer, dsr=matched)
+def test_start_runs_the_work_and_completes(
+    matched, officer, tenant_a, django_capture_on_commit_callbacks
+):
+    with (
+        executors.registered("erasure", counting_executor),
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+    ):
+        services.dsr_start(staff=officer, dsr=matched)
     assert callbacks  # the work is queued after commit, not before
     done = _fresh(matched)
     assert done.state == State.COMPLETED and done.progress == 100
@@ -178,7 +187,7 @@ def test_start_runs_the_work_and_completes(matched, officer, tenant_a, django_ca
         "privacy.request_completed",
     ]
     assert Notice.objects.for_tenant(tenant_a.tenant).get().kind == "privacy_request.completed"
-    assert len(mail.outbox) == 1
+    assert len(mail.outbox) == 2  # the owner and the privacy officer
     # A second run of the task finds the request completed and does nothing.
     assert work.perform(dsr_id=matched.pk) == "skipped"
     assert AuditEvent.objects.filter(action="privacy.request_completed").count() == 1
@@ -191,15 +200,19 @@ def test_the_work_goes_to_the_dsr_queue(settings):
 def test_an_executor_refusal_pauses_the_request_with_its_message(
     matched, officer, django_capture_on_commit_callbacks
 ):
-    with executors.registered("erasure", holding_executor):
-        with django_capture_on_commit_callbacks(execute=True):
-            services.dsr_start(staff=officer, dsr=matched)
+    with (
+        executors.registered("erasure", holding_executor),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        services.dsr_start(staff=officer, dsr=matched)
     held = _fresh(matched)
     assert held.state == State.IN_PROGRESS and held.paused
     assert held.events.last().reason == "A legal hold is set on this contact: tax audit until June."
     assert held.due_at is None
     # The hold is lifted, the DPO resumes: the work runs again and completes.
-    with executors.registered("erasure", counting_executor):
-        with django_capture_on_commit_callbacks(execute=True):
-            services.dsr_resume(actor=officer, dsr=held, reason="Hold released.")
+    with (
+        executors.registered("erasure", counting_executor),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        services.dsr_resume(actor=officer, dsr=held, reason="Hold released.")
     assert _fresh(matched).state == State.COMPLETED
