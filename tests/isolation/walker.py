@@ -119,7 +119,7 @@ def walk_api(
 
 WRITES = ("POST", "PUT", "PATCH")
 # Body fields named otherwise than the object they address.
-BODY_ID_NAMES = {"assignee": "member_id"}
+BODY_ID_NAMES = {"assignee": "member_id", "contact_id": "contact_id"}
 # Values for fields the walk cannot make up from their type alone.
 BODY_SAMPLES = {
     "number": "+15017122699",
