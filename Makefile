@@ -83,7 +83,7 @@ lock:
 	rm -rf var/lockenv
 
 worker: install
-	$(BIN)/celery -A instaply worker -l info
+	$(BIN)/celery -A instaply worker -l info --queues celery,dsr
 
 clean:
 	rm -rf $(VENV) var

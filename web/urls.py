@@ -14,6 +14,7 @@ from web import (
     settings_disclosures,
     settings_members,
     settings_platform_access,
+    settings_privacy,
     views,
 )
 
@@ -131,6 +132,21 @@ urlpatterns = [
     # In-app notices.
     path("notices/", notices.notices, name="notices"),
     path("notices/<uuid:notice_id>/dismiss", notices.dismiss, name="notice-dismiss"),
+    path("settings/privacy/", settings_privacy.request_list, name="privacy-requests"),
+    path("settings/privacy/new", settings_privacy.request_new, name="privacy-request-new"),
+    path(
+        "settings/privacy/<uuid:dsr_id>/", settings_privacy.request_detail, name="privacy-request"
+    ),
+    path(
+        "settings/privacy/<uuid:dsr_id>/cancel",
+        settings_privacy.request_cancel,
+        name="privacy-request-cancel",
+    ),
+    path(
+        "settings/privacy/<uuid:dsr_id>/answer",
+        settings_privacy.request_answer,
+        name="privacy-request-answer",
+    ),
     # Development only: the demo.
     path("demo/", demo.landing, name="demo"),
     path("demo/phone", demo.phone, name="demo-phone"),

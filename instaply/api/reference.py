@@ -201,6 +201,29 @@ OPERATIONS: dict[str, Operation] = {
     "POST /api/v1/security/alerts/{alert_id}/acknowledge": Operation(
         "Acknowledge a security alert", "Marks it handled; acknowledging it again changes nothing."
     ),
+    # Data-subject requests the workspace forwards to the platform (owners, privacy officers).
+    "GET /api/v1/privacy/requests": Operation(
+        "List privacy requests",
+        "Newest first, by keyset pages; filter by state and type.",
+    ),
+    "POST /api/v1/privacy/requests": Operation(
+        "File a privacy request",
+        "Access, portability, rectification, erasure, restriction, objection or a withdrawal, "
+        "for a person named by phone, email or contact id. The same Idempotency-Key returns "
+        "the first request (200); a duplicate of an open request is linked to it.",
+    ),
+    "GET /api/v1/privacy/requests/{dsr_id}": Operation(
+        "A privacy request",
+        "Its state, due time, working time left, progress, counts and history.",
+    ),
+    "POST /api/v1/privacy/requests/{dsr_id}/cancel": Operation(
+        "Cancel a privacy request", "Possible until the platform starts the work."
+    ),
+    "POST /api/v1/privacy/requests/{dsr_id}/answer": Operation(
+        "Answer a paused privacy request",
+        "New identifiers or the contact id, and a note: the request is matched again and "
+        "its clock runs again.",
+    ),
     # The website chat widget, called by the widget's script on the shop's site.
     "GET /api/widget/v1/{widget_key}/config": Operation(
         "Widget settings", "What the chat shows: greeting, colours and pre-chat questions."

@@ -46,3 +46,9 @@ CELERY_BEAT_SCHEDULE = {
 # The embedded default (no broker) runs this schedule inside runserver's serving
 # process (instaply/embedded_beat.py); production has a broker and celery beat.
 EMBEDDED_BEAT = env.boolean("EMBEDDED_BEAT", True) and not PRODUCTION
+
+# Long work that must not wait in front of the inbox's tasks (exports, erasures
+# of data-subject requests) has its own queue; the worker consumes it beside
+# the default one (docker-compose.yml, Makefile).
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {"privacy.dsr.work.perform_request": {"queue": "dsr"}}

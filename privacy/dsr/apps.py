@@ -8,3 +8,7 @@ class DataSubjectRequestsConfig(AppConfig):
     name = "privacy.dsr"
     label = "dsr"
     verbose_name = "Data-subject requests"
+
+    def ready(self):
+        # The work tasks live in work.py, not tasks.py: register them with Celery.
+        from privacy.dsr import work  # noqa: F401

@@ -84,6 +84,8 @@ class DataSubjectRequest(TenantScopedModel):
     counts = models.JSONField(default=dict, blank=True)
     reminded_half_at = models.DateTimeField(null=True, blank=True)
     reminded_ninety_at = models.DateTimeField(null=True, blank=True)
+    # The outcome email (completed or rejected) went out: a retried task stops.
+    outcome_notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at"]

@@ -55,6 +55,20 @@ def _platform_objects(world) -> dict:
     )
     notice = Notice.objects.for_tenant(world.tenant).get(params__grant=str(grant.pk))
     return {"grant_id": grant.id, "notice_id": notice.id}
+def _privacy_objects(world, phone: str) -> dict:
+    import datetime as dt
+
+    from privacy.dsr.services import dsr_file
+
+    # Filed with a phone that matches nobody: paused, so it can be answered.
+    dsr, _ = dsr_file(
+        membership=world.owner,
+        request_type="erasure",
+        phone=phone,
+        subject_asked_on=dt.date(2026, 1, 1),
+        identity_verified=True,
+    )
+    return {"dsr_id": dsr.id}
 
 
 def _objects(world, number: str) -> dict:
@@ -76,6 +90,7 @@ def _objects(world, number: str) -> dict:
         **_conversation_objects(world),
         **_sms_objects(world, number),
         **_platform_objects(world),
+        **_privacy_objects(world, "+336990000" + number[-2:]),
     }
     return {name: (lambda value=value: str(value)) for name, value in ids.items()}
 

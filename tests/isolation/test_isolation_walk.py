@@ -72,6 +72,8 @@ def test_ids_in_request_bodies_are_resolved_inside_the_caller_tenant(
         "PATCH api/v1/phone-numbers/<uuid:number_id> body shop",
         "POST api/v1/widgets body shop",
         "POST api/v1/conversations/<uuid:conversation_id>/assign body assignee",
+        "POST api/v1/privacy/requests body contact_id",
+        "POST api/v1/privacy/requests/<uuid:dsr_id>/answer body contact_id",
     } <= set(walk.exercised)
 
 
@@ -127,6 +129,8 @@ def test_every_page_and_form_is_scoped_to_the_caller_tenant(
         "POST settings/numbers/ form account",
         "POST settings/widget/ form shop",
         "POST switch-tenant/ form tenant",
+        "POST settings/privacy/new form contact_id",
+        "POST settings/privacy/<uuid:dsr_id>/answer form contact_id",
         "GET settings/shops/<uuid:shop_id>/",
         "GET inbox/",
     } <= set(walk.exercised)

@@ -119,9 +119,14 @@ def walk_api(
 
 WRITES = ("POST", "PUT", "PATCH")
 # Body fields named otherwise than the object they address.
-BODY_ID_NAMES = {"assignee": "member_id"}
+BODY_ID_NAMES = {"assignee": "member_id", "contact_id": "contact_id"}
 # Values for fields the walk cannot make up from their type alone.
-BODY_SAMPLES = {"number": "+15017122699", "colour": "#123456", "text_colour": "#ffffff"}
+BODY_SAMPLES = {
+    "number": "+15017122699",
+    "colour": "#123456",
+    "text_colour": "#ffffff",
+    "subject_asked_on": "2026-01-01",
+}
 
 
 def _is_id_field(field) -> bool:
@@ -285,6 +290,13 @@ PAGE_FORMS = {
         "narrow": "conversations",
         "conversation_list": "conversation_id",
     },
+    "web:privacy-request-new": {
+        "contact_id": "contact_id",
+        "request_type": "access",
+        "subject_asked_on": "2026-01-01",
+        "identity_verified": "on",
+    },
+    "web:privacy-request-answer": {"contact_id": "contact_id"},
 }
 
 
