@@ -42,4 +42,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tenants.requeue_stalled_invitations",
         "schedule": 600,
     },
+    "privacy.delete_expired_packages": {
+        "task": "privacy.delete_expired_packages",
+        "schedule": 3600,
+    },
 }
