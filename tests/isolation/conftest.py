@@ -37,6 +37,20 @@ def _sms_objects(world, number: str) -> dict:
     return {"account_id": account.id, "number_id": phone_number.id}
 
 
+def _privacy_objects(world, phone: str) -> dict:
+    import datetime as dt
+
+    from privacy.dsr.models import DataSubjectRequest
+
+    dsr = DataSubjectRequest.objects.create(
+        tenant=world.tenant,
+        request_type="access",
+        subject_asked_on=dt.date(2026, 1, 1),
+        identity_verified=True,
+    )
+    return {"dsr_id": dsr.id}
+
+
 def _objects(world, number: str) -> dict:
     """One object of each kind of the tenant, by the URL parameter name that addresses it."""
     token, _ = api_token_create(membership=world.members[Role.AGENT], name="a token")
@@ -55,6 +69,7 @@ def _objects(world, number: str) -> dict:
         "alert_id": SecurityAlertFactory(tenant=world.tenant).id,
         **_conversation_objects(world),
         **_sms_objects(world, number),
+        **_privacy_objects(world, "+336990000" + number[-2:]),
     }
     return {name: (lambda value=value: str(value)) for name, value in ids.items()}
 
