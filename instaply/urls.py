@@ -7,6 +7,7 @@ from instaply import health
 from instaply.admin_site import PlatformAdminSite
 from instaply.api.errors import api_not_found
 from instaply.security_headers import csp_extend
+from privacy.dsr import package_urls
 
 # The admin is for platform superusers: it asks for a verified second factor
 # (django-otp), like every page of owners and admins, and answers 404 to platform
@@ -19,6 +20,7 @@ api_v1 = [
     path("", include("conversations.api.urls")),
     path("", include("channels_sms.api.urls")),
     path("", include("privacy.dsr.api.urls")),
+    path("", include(package_urls.api)),
 ]
 
 urlpatterns = [

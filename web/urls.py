@@ -1,6 +1,7 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import path
 
+from privacy.dsr import package_urls
 from web import (
     account,
     auth_views,
@@ -153,3 +154,6 @@ urlpatterns = [
     path("demo/phone/texts", demo.phone_messages, name="demo-phone-texts"),
     path("demo/shop", demo.shop, name="demo-shop"),
 ]
+
+# Access packages of data-subject requests (privacy/dsr/downloads.py).
+urlpatterns += package_urls.pages

@@ -42,6 +42,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tenants.requeue_stalled_invitations",
         "schedule": 600,
     },
+    "privacy.delete_expired_packages": {
+        "task": "privacy.delete_expired_packages",
+        "schedule": 3600,
+    },
 }
 # The embedded default (no broker) runs this schedule inside runserver's serving
 # process (instaply/embedded_beat.py); production has a broker and celery beat.

@@ -55,6 +55,8 @@ def _platform_objects(world) -> dict:
     )
     notice = Notice.objects.for_tenant(world.tenant).get(params__grant=str(grant.pk))
     return {"grant_id": grant.id, "notice_id": notice.id}
+
+
 def _privacy_objects(world, phone: str) -> dict:
     import datetime as dt
 

@@ -1,0 +1,11 @@
+"""Periodic tasks of data-subject requests (found by Celery's autodiscovery)."""
+
+from celery import shared_task
+
+
+@shared_task(name="privacy.delete_expired_packages")
+def delete_expired_packages() -> int:
+    """Hourly (CELERY_BEAT_SCHEDULE): deletes access packages 7 days after they were built."""
+    from privacy.dsr.downloads import delete_expired_packages as delete
+
+    return delete()
