@@ -20,6 +20,7 @@ class Capability(StrEnum):
     PRIVACY_REQUESTS = "privacy.requests"
     AUDIT_EXPORT = "audit.export"
     MAINTENANCE_GRANT = "maintenance.grant"
+    LEGAL_HOLD = "legal_hold"
 
 
 DESCRIPTIONS = {
@@ -32,6 +33,7 @@ DESCRIPTIONS = {
     Capability.PRIVACY_REQUESTS: "file or download data-subject requests",
     Capability.AUDIT_EXPORT: "export audit records or read breach notices",
     Capability.MAINTENANCE_GRANT: "grant platform maintenance access",
+    Capability.LEGAL_HOLD: "set or release legal holds on contacts",
 }
 
 _ALL = set(Capability)
@@ -39,7 +41,7 @@ _READER = {Capability.SELF, Capability.MEMBERS_READ, Capability.CONVERSATIONS_RE
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.OWNER: frozenset(_ALL),
-    Role.ADMIN: frozenset(_ALL - {Capability.PRIVACY_REQUESTS}),
+    Role.ADMIN: frozenset(_ALL - {Capability.PRIVACY_REQUESTS, Capability.LEGAL_HOLD}),
     Role.AGENT: frozenset(_READER | {Capability.CONVERSATIONS_WRITE}),
     Role.VIEWER: frozenset(_READER),
     Role.PRIVACY: frozenset(

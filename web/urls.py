@@ -9,6 +9,7 @@ from web import (
     inbox,
     password_reset,
     settings_channels,
+    settings_legal_holds,
     settings_members,
     settings_platform_access,
     views,
@@ -103,6 +104,12 @@ urlpatterns = [
         name="alert-acknowledge",
     ),
     path("settings/platform-access/", settings_platform_access.requests, name="platform-access"),
+    path("settings/legal-holds/", settings_legal_holds.holds, name="legal-holds"),
+    path(
+        "settings/legal-holds/<uuid:hold_id>/release",
+        settings_legal_holds.hold_release,
+        name="legal-hold-release",
+    ),
     # Development only: the demo.
     path("demo/", demo.landing, name="demo"),
     path("demo/phone", demo.phone, name="demo-phone"),
