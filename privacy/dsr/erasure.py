@@ -89,14 +89,14 @@ def erase_subject(request: DataSubjectRequest, contact: Contact | None, progress
     """Erases ``contact``; returns the counts of what was erased (codes and numbers)."""
     tenant_id = request.tenant_id
     done = ErasureRecord.objects.for_tenant(tenant_id).filter(request=request).first()
-    if contact is None:
-        # A run after the contact row went: the record is complete (step 5 deletes
-        # the row in the transaction that writes the receipt).
-        if done is None or not done.receipt:
-            raise Conflict("The request names no contact to erase.", code="no_contact")
+    if done is not None and done.receipt:
+        # A run after the work was done (step 5 deletes the contact row in the
+        # transaction that writes the receipt): only the last step may be left.
         _shred_request(request)
         progress(100)
         return _summary(done)
+    if contact is None:
+        raise Conflict("The request names no contact to erase.", code="no_contact")
     if contact.tenant_id != tenant_id:
         raise ValueError("the contact belongs to another tenant")
 

@@ -18,10 +18,10 @@ from conversations.models import (
 )
 from conversations.services.messages import message_reply
 from instaply.errors import Conflict
+from privacy.crypto import is_erased
 from privacy.dsr import erasure
 from privacy.dsr.erasure import erase_subject, identifiers_hash_matches
 from privacy.dsr.holds import legal_hold_release, legal_hold_set
-from privacy.crypto import is_erased
 from privacy.dsr.models import DataSubjectRequest, ErasureRecord
 from privacy.dsr.tests.erasure_support import erasure_request, no_progress, seed_subject
 
@@ -90,6 +90,7 @@ def test_erasure_run_twice_does_nothing_more(tenant_a, subject):
     first = erase_subject(request, subject.contact, no_progress)
     # A retried task: the contact is gone (dsr-core passes None) or still in hand.
     assert erase_subject(request, None, no_progress) == first
+    assert erase_subject(request, subject.contact, no_progress) == first
     assert AuditEvent.objects.filter(action="privacy.request_erasure_done").count() == 1
 
 
