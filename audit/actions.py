@@ -33,6 +33,18 @@ AUDIT_EXPORTED = "audit.exported"
 # The tenant's access-transparency record downloaded as CSV.
 PLATFORM_ACCESS_EXPORTED = "platform_access.exported"
 SECURITY_ALERT_ACKNOWLEDGED = "security_alert.acknowledged"
+# Executors of data-subject requests (privacy/dsr/): target ("dsr", request id).
+PRIVACY_REQUEST_ERASURE_STARTED = "privacy.request_erasure_started"
+PRIVACY_REQUEST_ERASURE_DONE = "privacy.request_erasure_done"
+PRIVACY_REQUEST_RECTIFIED = "privacy.request_rectified"
+PRIVACY_REQUEST_RESTRICTED = "privacy.request_restricted"
+PRIVACY_REQUEST_RESTRICTION_LIFTED = "privacy.request_restriction_lifted"
+PRIVACY_REQUEST_OBJECTION_APPLIED = "privacy.request_objection_applied"
+PRIVACY_REQUEST_OBJECTION_WITHDRAWN = "privacy.request_objection_withdrawn"
+# Legal holds on contacts (privacy/dsr/holds.py): target ("legal_hold", id).
+LEGAL_HOLD_SET = "privacy.legal_hold_set"
+LEGAL_HOLD_RELEASED = "privacy.legal_hold_released"
+CONTACT_PROCESSING_CHANGED = "contact.processing_changed"
 
 # The rules of audit.rules read these; record() queues their evaluation.
 LOGIN_FAILURES = frozenset({AUTH_LOGIN_FAILED, AUTH_2FA_FAILED})

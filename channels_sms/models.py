@@ -166,7 +166,13 @@ class WebhookDelivery(TenantScopedModel):
         indexes = [
             models.Index(
                 fields=["tenant", "state", "received_at"], name="sms_delivery_tenant_state"
-            )
+            ),
+            # Erasure removes the deliveries of a contact's messages (privacy.dsr.erasure).
+            models.Index(
+                fields=["tenant", "message_id"],
+                condition=models.Q(message_id__isnull=False),
+                name="sms_delivery_tenant_message",
+            ),
         ]
 
 
@@ -218,6 +224,8 @@ class ConcatenatedParts(TenantScopedModel):
                 name="sms_concat_once",
             )
         ]
+        # Erasure removes a sender's waiting parts (privacy.dsr.erasure).
+        indexes = [models.Index(fields=["tenant", "sender_index"], name="sms_concat_tenant_sender")]
 
 
 class SendAttempt(TenantScopedModel):

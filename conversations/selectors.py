@@ -106,6 +106,7 @@ _LIST_COLUMNS = (
     "assignee_id", "last_activity_at", "last_message_preview", "inbound_count",
     "contact__id", "contact__tenant_id", "contact__name", "contact__email", "contact__phone",
     "contact__age_status", "contact__opted_out_channels", "contact__processing_restricted",
+    "contact__objections",
     "assignee__id", "assignee__role", "assignee__user__id", "assignee__user__full_name",
     "assignee__user__email",
 )  # fmt: skip

@@ -22,6 +22,7 @@ class Capability(StrEnum):
     MAINTENANCE_GRANT = "maintenance.grant"
     # Owners only: disclosures of the workspace's data to authorities.
     DISCLOSURES_READ = "disclosures.read"
+    LEGAL_HOLD = "legal_hold"
 
 
 DESCRIPTIONS = {
@@ -35,6 +36,7 @@ DESCRIPTIONS = {
     Capability.AUDIT_EXPORT: "export audit records or read breach notices",
     Capability.MAINTENANCE_GRANT: "grant platform maintenance access",
     Capability.DISCLOSURES_READ: "read the disclosures of its data to authorities",
+    Capability.LEGAL_HOLD: "set or release legal holds on contacts",
 }
 
 _ALL = set(Capability)
@@ -42,7 +44,9 @@ _READER = {Capability.SELF, Capability.MEMBERS_READ, Capability.CONVERSATIONS_RE
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.OWNER: frozenset(_ALL),
-    Role.ADMIN: frozenset(_ALL - {Capability.PRIVACY_REQUESTS, Capability.DISCLOSURES_READ}),
+    Role.ADMIN: frozenset(
+        _ALL - {Capability.PRIVACY_REQUESTS, Capability.DISCLOSURES_READ, Capability.LEGAL_HOLD}
+    ),
     Role.AGENT: frozenset(_READER | {Capability.CONVERSATIONS_WRITE}),
     Role.VIEWER: frozenset(_READER),
     Role.PRIVACY: frozenset(

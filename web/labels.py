@@ -77,6 +77,9 @@ DOMAIN_ERRORS = {
     "number_taken": _("This number is already active on Instaply."),
     "account_exists": _("This provider account is already connected."),
     "not_failed": _("Only a failed message can be sent again."),
+    "already_held": _("This contact is already under a legal hold."),
+    "already_released": _("This legal hold was already released."),
+    "erased": _("This contact is being erased or was erased."),
 }
 
 

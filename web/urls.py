@@ -13,6 +13,7 @@ from web import (
     platform_access_log,
     settings_channels,
     settings_disclosures,
+    settings_legal_holds,
     settings_members,
     settings_platform_access,
     settings_privacy,
@@ -147,6 +148,12 @@ urlpatterns = [
         "settings/privacy/<uuid:dsr_id>/answer",
         settings_privacy.request_answer,
         name="privacy-request-answer",
+    ),
+    path("settings/legal-holds/", settings_legal_holds.holds, name="legal-holds"),
+    path(
+        "settings/legal-holds/<uuid:hold_id>/release",
+        settings_legal_holds.hold_release,
+        name="legal-hold-release",
     ),
     # Development only: the demo.
     path("demo/", demo.landing, name="demo"),

@@ -141,7 +141,9 @@ def _collect_part(delivery: WebhookDelivery, sms) -> tuple[str, str] | None:
 
 
 def _answer_help(conversation, shop) -> None:
-    message_send_automatic(conversation=conversation, body=help_text(shop))
+    # Carriers require the HELP answer: a service message, sent even when the
+    # contact's processing is restricted (the subject asked for it).
+    message_send_automatic(conversation=conversation, body=help_text(shop), service=True)
 
 
 def _apply_status(delivery: WebhookDelivery) -> tuple[object, str]:

@@ -81,11 +81,20 @@ def _hand_over(message: Message, conversation, number) -> str:
         )
     contact = Contact.objects.for_tenant(message.tenant_id).get(pk=message.contact_id)
     # Consent can change between the reply and its sending: look again.
-    if contact.has_opted_out("sms") or contact.processing_restricted:
+    if contact.has_opted_out("sms"):
         raise SendError(
             transient=False,
             code="opted_out",
             reason="The contact opted out of SMS before the message left; nothing was sent.",
+        )
+    # So can a restriction or an objection; only a legally required service
+    # message (the HELP answer) still leaves.
+    if contact.processing_refused and not message.service:
+        raise SendError(
+            transient=False,
+            code="processing_restricted",
+            reason="Processing of this contact's data was restricted before the message left; "
+            "nothing was sent.",
         )
     if not contact.phone or is_erased(contact.phone):
         raise SendError(transient=False, code="no_phone", reason="The contact has no phone number.")

@@ -61,6 +61,7 @@ class ContactOutput(serializers.Serializer):
     age_status = serializers.CharField()
     opted_out_channels = serializers.ListField(child=serializers.CharField())
     processing_restricted = serializers.BooleanField()
+    objections = serializers.ListField(child=serializers.CharField())
     privacy_policy_version = serializers.CharField()
     created_at = serializers.DateTimeField()
     erased = serializers.SerializerMethodField()
@@ -97,6 +98,7 @@ class ConversationOutput(serializers.Serializer):
             "display_name": contact_display_name(contact),
             "opted_out_channels": contact.opted_out_channels,
             "processing_restricted": contact.processing_restricted,
+            "objections": contact.objections,
             "age_status": contact.age_status,
         }
 

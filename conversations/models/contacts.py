@@ -28,6 +28,9 @@ class Contact(TenantScopedModel):
     # Channels this contact opted out of, e.g. ["sms"]: one consent state per tenant.
     opted_out_channels = models.JSONField(default=list, blank=True)
     processing_restricted = models.BooleanField(default=False)
+    # Purposes the contact objected to (GDPR art. 21), e.g. ["marketing"]; "all"
+    # stands for every processing (privacy.dsr.restriction).
+    objections = models.JSONField(default=list, blank=True)
     privacy_policy_version = models.CharField(max_length=32, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     erased_at = models.DateTimeField(null=True, blank=True)
@@ -37,6 +40,17 @@ class Contact(TenantScopedModel):
 
     def has_opted_out(self, channel: str) -> bool:
         return channel in self.opted_out_channels
+
+    @property
+    def processing_refused(self) -> bool:
+        """Restricted processing, or an objection to all of it: no message may be
+        sent but the legally required service ones (privacy.dsr.restriction)."""
+        return self.processing_restricted or "all" in self.objections
+
+    def objects_to(self, purpose: str) -> bool:
+        """Whether processing for ``purpose`` is refused: an objection to it or to
+        all processing. Every feature that processes for a purpose asks this."""
+        return "all" in self.objections or purpose in self.objections
 
 
 class ContactIdentifier(TenantScopedModel):

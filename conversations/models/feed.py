@@ -27,4 +27,8 @@ class FeedEvent(TenantScopedModel):
     created_at = models.DateTimeField(db_default=Now())
 
     class Meta:
-        indexes = [models.Index(fields=["tenant", "seq"], name="feed_event_tenant_seq")]
+        indexes = [
+            models.Index(fields=["tenant", "seq"], name="feed_event_tenant_seq"),
+            # Erasure removes a conversation's events (privacy.dsr.erasure).
+            models.Index(fields=["tenant", "conversation_id"], name="feed_event_tenant_conv"),
+        ]

@@ -37,6 +37,9 @@ class Message(TenantScopedModel):
     attachments = EncryptedJSONField(subject="contact_id")
     provider_message_id = models.CharField(max_length=64, blank=True)
     status = models.CharField(max_length=12, choices=Status.choices)
+    # A legally required service message (the answer to an SMS HELP): it leaves
+    # even when the contact's processing is restricted (privacy.dsr.restriction).
+    service = models.BooleanField(default=False)
     failure_code = models.CharField(max_length=32, blank=True)
     failure_reason = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 
 from audit.recorder import Actor, record
 from conversations.models import Contact, ContactIdentifier
-from instaply.errors import Invalid
+from instaply.errors import Conflict, Invalid
 from privacy.blind_index import NORMALISERS, blind_index
 from tenants.models import Membership
 from tenants.scoping import apply_changes, refuse_other_fields, require_same_tenant
@@ -141,5 +141,111 @@ def contact_set_opt_out(*, contact: Contact, channel: str, opted_out: bool, sour
         actor=Actor.system(source),
         target=("contact", contact.pk),
         metadata={"channel": channel},
+    )
+    return True
+
+
+# What a data subject may have corrected (privacy.dsr.rectification).
+RECTIFIABLE = ("name", "email", "phone")
+
+
+@transaction.atomic
+def contact_rectify(*, contact: Contact, corrections: dict, actor: Actor) -> list[str]:
+    """Applies a data subject's corrected values and re-computes the blind
+    indexes of a changed phone or email. A value of None clears the field, a
+    blank one changes nothing. Returns the names of the fields that changed.
+
+    A phone or email that another contact of the tenant already has is refused
+    (Conflict): two people cannot share one way in, and merging is a human decision.
+    """
+    unknown = set(corrections) - set(RECTIFIABLE)
+    if unknown:
+        raise Invalid(
+            f"Only {', '.join(RECTIFIABLE)} can be corrected, not {', '.join(sorted(unknown))}.",
+            fields={name: ["Cannot be corrected."] for name in sorted(unknown)},
+        )
+    contact = Contact.objects.for_tenant(contact.tenant_id).select_for_update().get(pk=contact.pk)
+    changed = {}
+    for field in RECTIFIABLE:
+        if field not in corrections:
+            continue
+        value = corrections[field]
+        if value is not None:
+            value = str(value).strip()
+            if not value:
+                continue
+            if field in ("phone", "email"):
+                value = _normalised(field, value)
+                owner = contact_find(tenant_id=contact.tenant_id, kind=field, value=value)
+                if owner not in (None, contact):
+                    raise Conflict(
+                        f"Another contact of this workspace already has this {field}: the "
+                        "correction was not applied. Correct or erase that contact first.",
+                        code="identifier_in_use",
+                    )
+        if value != getattr(contact, field):
+            changed[field] = value
+    if not changed:
+        return []
+    for field, value in changed.items():
+        setattr(contact, field, value)
+    contact.save(update_fields=sorted(changed))
+    for kind in ("phone", "email"):
+        if kind in changed:
+            # Index: the identifier's contact_id foreign key.
+            ContactIdentifier.objects.for_tenant(contact.tenant_id).filter(
+                contact=contact, kind=kind
+            ).delete()
+            if changed[kind]:
+                _identify(contact, kind, changed[kind])
+    record(
+        "contact.updated",
+        tenant=contact.tenant_id,
+        actor=actor,
+        target=("contact", contact.pk),
+        metadata={"fields": sorted(changed)},
+    )
+    return sorted(changed)
+
+
+@transaction.atomic
+def contact_set_processing(
+    *,
+    contact: Contact,
+    actor: Actor,
+    restricted: bool | None = None,
+    object_to: str | None = None,
+    withdraw: str | None = None,
+) -> bool:
+    """Restriction of processing and objections per purpose ("all" for every
+    processing; ``withdraw="*"`` withdraws every objection). Returns whether
+    anything changed."""
+    contact = Contact.objects.for_tenant(contact.tenant_id).select_for_update().get(pk=contact.pk)
+    fields = []
+    if restricted is not None and restricted != contact.processing_restricted:
+        contact.processing_restricted = restricted
+        fields.append("processing_restricted")
+    objections = set(contact.objections)
+    if object_to:
+        objections.add(object_to)
+    if withdraw == "*":
+        objections.clear()
+    elif withdraw:
+        objections.discard(withdraw)
+    if sorted(objections) != sorted(contact.objections):
+        contact.objections = sorted(objections)
+        fields.append("objections")
+    if not fields:
+        return False
+    contact.save(update_fields=fields)
+    record(
+        "contact.processing_changed",
+        tenant=contact.tenant_id,
+        actor=actor,
+        target=("contact", contact.pk),
+        metadata={
+            "processing_restricted": contact.processing_restricted,
+            "objections": contact.objections,
+        },
     )
     return True

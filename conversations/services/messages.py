@@ -120,13 +120,15 @@ def _auto_reply_if_closed(conversation: Conversation, now) -> None:
     message_send_automatic(conversation=conversation, body=shop.auto_reply_text, now=now)
 
 
-def send_refusal(conversation: Conversation, contact: Contact) -> Conflict | None:
+def send_refusal(
+    conversation: Conversation, contact: Contact, *, restriction: bool = True
+) -> Conflict | None:
     """Why nothing may be sent to this contact on this conversation now, or None.
 
     One rule for staff replies, retries and automatic messages alike: restricted
     processing, an opt-out of the channel, or the channel's own reason.
     """
-    if contact.processing_restricted:
+    if restriction and contact.processing_refused:
         return Conflict(
             "Processing of this contact's data is restricted: no message can be sent.",
             code="processing_restricted",
@@ -140,17 +142,31 @@ def send_refusal(conversation: Conversation, contact: Contact) -> Conflict | Non
     return Conflict(refusal, code="channel_refused") if refusal else None
 
 
-def message_send_automatic(*, conversation: Conversation, body: str, now=None) -> Message | None:
+def message_send_automatic(
+    *, conversation: Conversation, body: str, now=None, service: bool = False
+) -> Message | None:
     """A message the platform sends by itself (out-of-hours reply, SMS HELP
     answer): sent only where a staff reply would be allowed, silently skipped
-    otherwise. Call inside the transaction that caused it."""
+    otherwise. Call inside the transaction that caused it.
+
+    ``service``: a legally required service message (the answer to an SMS HELP,
+    which carriers require): it goes out even when processing is restricted or
+    objected to, the subject having asked for it; an opt-out still stops it.
+    """
     contact = Contact.objects.for_tenant(conversation.tenant_id).get(pk=conversation.contact_id)
-    if send_refusal(conversation, contact):
+    if send_refusal(conversation, contact, restriction=not service):
         return None
-    return _send(conversation, body=body, sender=None, now=now or timezone.now())
+    return _send(conversation, body=body, sender=None, now=now or timezone.now(), service=service)
 
 
-def _send(conversation: Conversation, *, body: str, sender: Membership | None, now) -> Message:
+def _send(
+    conversation: Conversation,
+    *,
+    body: str,
+    sender: Membership | None,
+    now,
+    service: bool = False,
+) -> Message:
     message = Message(
         tenant_id=conversation.tenant_id,
         conversation=conversation,
@@ -160,6 +176,7 @@ def _send(conversation: Conversation, *, body: str, sender: Membership | None, n
         sender=sender,
         body=body,
         status=Message.Status.QUEUED,
+        service=service,
         created_at=now,
         status_changed_at=now,
     )

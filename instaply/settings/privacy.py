@@ -12,3 +12,6 @@ PRIVACY_HOLIDAYS_COUNTRY = env.text("PRIVACY_HOLIDAYS_COUNTRY", "FR")
 # Where access packages (ZIPs of a subject's data) are written, readable by the
 # application only; each is deleted 7 days after it is built (privacy/dsr/package.py).
 PRIVACY_PACKAGE_DIR = Path(env.text("PRIVACY_PACKAGE_DIR") or VAR_DIR / "packages")
+# Days a database backup is kept: an erasure receipt tells the tenant the date by
+# which the last backup holding the subject's (already unreadable) ciphertext expires.
+BACKUP_RETENTION_DAYS = env.integer("BACKUP_RETENTION_DAYS", 35)

@@ -1,6 +1,8 @@
 import pytest
 
 from audit.tests.factories import SecurityAlertFactory
+from conversations.tests.factories import ContactFactory
+from privacy.dsr.models import LegalHold
 from tenants.models import Invitation, Role
 from tenants.services.tokens import api_token_create
 
@@ -94,6 +96,9 @@ def _objects(world, number: str) -> dict:
         **_platform_objects(world),
         **_privacy_objects(world, "+336990000" + number[-2:]),
     }
+    ids["hold_id"] = LegalHold.objects.create(
+        tenant=world.tenant, contact=ContactFactory(tenant=world.tenant), reason="isolation walk"
+    ).id
     return {name: (lambda value=value: str(value)) for name, value in ids.items()}
 
 

@@ -285,6 +285,7 @@ PAGE_FORMS = {
     "web:labels": {"label": "label_id"},
     "web:numbers": {"shop": "shop_id", "account": "account_id", "number": "+15017122644"},
     "web:widgets": {"shop": "shop_id"},
+    "web:legal-holds": {"contact": "contact_id", "reason": "isolation walk"},
     "web:switch-tenant": {"tenant": "tenant_slug"},
     "web:platform-access-approve": {
         "narrow": "conversations",
