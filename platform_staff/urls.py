@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include("platform_staff.urls_console")),
     path("", include("platform_staff.urls_grants")),
     path("", include("platform_staff.urls_disclosures")),
+    path("", include("platform_staff.urls_requests")),
 ]

@@ -16,6 +16,10 @@ def home(request):
         context["grants"] = grant_counts(staff=staff)
     if staff.has_role(PlatformRole.DPO) or staff.has_role(PlatformRole.SECURITY):
         context["totals"] = tenant_totals()
+    if staff.has_role(PlatformRole.DPO):
+        from privacy.dsr.selectors import dsr_console_totals
+
+        context["dsr"] = dsr_console_totals()
     return render(request, "platform_staff/home.html", context)
 
 

@@ -88,6 +88,37 @@ def _disclosure_corrected(params: dict) -> NoticeWords:
     )
 
 
+# Data-subject requests (privacy/dsr/services.py posts privacy_request.<outcome>).
+def _request_type(params: dict) -> str:
+    from web.settings_privacy import TYPES
+
+    return str(label(TYPES, params.get("type")))
+
+
+@notice_kind("privacy_request.completed")
+def _privacy_request_completed(params: dict) -> NoticeWords:
+    return NoticeWords(
+        _("A privacy request was completed"),
+        _(
+            "The platform completed your privacy request (%(type)s). Its outcome (the "
+            "package to download, or the erasure receipt) is on the request's page."
+        )
+        % {"type": _request_type(params)},
+    )
+
+
+@notice_kind("privacy_request.rejected")
+def _privacy_request_rejected(params: dict) -> NoticeWords:
+    return NoticeWords(
+        _("A privacy request was rejected"),
+        _(
+            "The platform rejected your privacy request (%(type)s). Its reason is on "
+            "the request's page."
+        )
+        % {"type": _request_type(params)},
+    )
+
+
 def _safe_link(link: str) -> str:
     # Only our own pages: a stored link is never an open redirect.
     return link if link.startswith("/") and not link.startswith("//") else ""

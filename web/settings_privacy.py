@@ -2,11 +2,14 @@
 follow its progress and deadline, answer the platform when it waits on the
 workspace, cancel it before the work starts. Owners and privacy officers only."""
 
+import datetime as dt
 import uuid
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
@@ -218,8 +221,63 @@ def _detail(request, dsr, answer_form):
                 for e in events
             ],
             "answer_form": answer_form,
+            **_outcome(dsr),
         },
     )
+
+
+# What the receipt's database rows are called on the page (erasure.COUNT_NAMES).
+ERASED_ROWS = {
+    "contacts": _lazy("Contacts"),
+    "identifiers": _lazy("Phone numbers and email addresses"),
+    "conversations": _lazy("Conversations"),
+    "conversation_labels": _lazy("Conversation labels"),
+    "conversation_reads": _lazy("Read marks"),
+    "messages": _lazy("Messages"),
+    "notes": _lazy("Notes"),
+    "feed_events": _lazy("Live-feed events"),
+    "widget_visitors": _lazy("Website chat visitors"),
+    "send_attempts": _lazy("SMS send attempts"),
+    "webhook_deliveries": _lazy("Stored provider callbacks"),
+    "sms_parts": _lazy("SMS parts"),
+    "released_legal_holds": _lazy("Released legal holds"),
+    "outbound_cancelled": _lazy("Queued replies cancelled"),
+    "access_packages": _lazy("Access packages"),
+}
+
+
+def _outcome(dsr) -> dict:
+    """The access package (link, size, expiry) or the erasure receipt, per type."""
+    if dsr.state != DataSubjectRequest.State.COMPLETED:
+        return {}
+    if dsr.request_type in (Type.ACCESS, Type.PORTABILITY):
+        package = selectors.dsr_package(dsr)
+        if package is None or not package.sha256:
+            return {}
+        expired = package.deleted_at is not None or package.expires_at <= timezone.now()
+        return {"package": package, "package_expired": expired}
+    if dsr.request_type == Type.ERASURE:
+        erasure = selectors.dsr_erasure(dsr)
+        if erasure is None or not erasure.receipt:
+            return {}
+        receipt = erasure.receipt
+        rows = receipt.get("database", {}).get("rows", {})
+        expire_by = receipt.get("backups", {}).get("expire_by")
+        return {
+            "receipt": {
+                "erased_at": erasure.erased_at,
+                "rows": [
+                    (labels.label(ERASED_ROWS, name), number)
+                    for name, number in sorted(rows.items())
+                    if isinstance(number, int) and number
+                ],
+                "keys": receipt.get("keys", {}).get("data_keys_destroyed", 0),
+                "files": receipt.get("encrypted_files", {}),
+                "cache_minutes": max(1, settings.ENCRYPTION_KEY_CACHE_SECONDS // 60),
+                "backups_expire_by": dt.date.fromisoformat(expire_by) if expire_by else None,
+            }
+        }
+    return {}
 
 
 def _left(clock) -> dict | None:

@@ -46,6 +46,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "privacy.delete_expired_packages",
         "schedule": 3600,
     },
+    # Reminders at 50 % and 90 % of a request's 72 working hours: 10 minutes late at most.
+    "privacy.dsr_remind": {"task": "privacy.dsr_remind", "schedule": 600},
 }
 # The embedded default (no broker) runs this schedule inside runserver's serving
 # process (instaply/embedded_beat.py); production has a broker and celery beat.

@@ -98,3 +98,157 @@ def pause_reason(dsr: DataSubjectRequest, events) -> str:
         return ""
     paused = [e for e in events if e.kind == RequestEvent.Kind.PAUSED]
     return paused[-1].reason if paused else ""
+
+
+# -- The DPO's console: every tenant's requests ------------------------------------
+#
+# The platform's DPO works the requests of all tenants: these reads cross
+# tenants on purpose (dangerously_unscoped, with the reason) and hand the
+# console the request's own facts and counts, never the subject's identifiers
+# (encrypted on the row, and never decrypted here) nor any content.
+
+QUEUE_LIMIT = 500
+CLOSED_LIMIT = 200
+HALF, NINETY = 0.5, 0.9
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    dsr: DataSubjectRequest
+    clock: Clock | None
+    used_fraction: float
+
+
+def _console_rows(*, reason: str):
+    return (
+        DataSubjectRequest.objects.dangerously_unscoped(reason=reason)
+        .select_related("tenant")
+        .defer("subject_phone", "subject_email", "notes", "corrections")
+    )
+
+
+def _events_by_request(dsrs) -> dict:
+    by_request: dict = {d.pk: [] for d in dsrs}
+    if not by_request:
+        return by_request
+    events = RequestEvent.objects.dangerously_unscoped(
+        reason="the DPO's queue reads the clock events of every tenant's open requests"
+    ).filter(request_id__in=list(by_request))
+    for event in events.order_by("at", "id"):
+        by_request[event.request_id].append(event)
+    return by_request
+
+
+def _used_fraction(dsr, events, now) -> float:
+    clock = [deadlines.ClockEvent(kind=e.kind, at=e.at) for e in events if e.kind in CLOCK]
+    return deadlines.deadline(clock, now=now).used_fraction
+
+
+def dsr_queue(
+    *, closed: bool = False, state: str = "", request_type: str = "", tenant_slug: str = "",
+    now=None,
+) -> list[QueueRow]:  # fmt: skip
+    """The DPO's queue across tenants.
+
+    Open requests (at most QUEUE_LIMIT, served by dsr_state_due): by due time,
+    soonest first; paused ones after, by the working time they had left when
+    the clock stopped. Closed ones (the second tab): most recently closed first.
+    """
+    now = now or timezone.now()
+    rows = _console_rows(reason="the DPO's queue lists every tenant's requests")
+    if closed:
+        rows = rows.exclude(state__in=DataSubjectRequest.OPEN_STATES)
+    else:
+        rows = rows.filter(state__in=DataSubjectRequest.OPEN_STATES)
+    if state:
+        rows = rows.filter(state=state)
+    if request_type:
+        rows = rows.filter(request_type=request_type)
+    if tenant_slug:
+        rows = rows.filter(tenant__slug=tenant_slug)
+    if closed:
+        return [
+            QueueRow(dsr=d, clock=None, used_fraction=0.0)
+            for d in rows.order_by("-closed_at", "-pk")[:CLOSED_LIMIT]
+        ]
+    dsrs = list(rows.order_by("due_at", "received_at")[:QUEUE_LIMIT])
+    events = _events_by_request(dsrs)
+    queue = [
+        QueueRow(
+            dsr=d,
+            clock=dsr_clock(d, events[d.pk], now=now),
+            used_fraction=_used_fraction(d, events[d.pk], now),
+        )
+        for d in dsrs
+    ]
+    queue.sort(key=lambda r: (r.clock.paused, r.clock.remaining, r.dsr.received_at))
+    return queue
+
+
+def dsr_for_dpo(*, id) -> DataSubjectRequest:
+    """One request of any tenant for the DPO's console; a bad id is a 404."""
+    from django.http import Http404
+
+    try:
+        return _console_rows(reason="the DPO works any tenant's request, by id").get(pk=id)
+    except (DataSubjectRequest.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such privacy request.") from None
+
+
+def dsr_console_events(dsr: DataSubjectRequest) -> list[RequestEvent]:
+    return list(
+        RequestEvent.objects.dangerously_unscoped(reason="the DPO reads a request's history")
+        .filter(request=dsr)
+        .order_by("at", "id")
+    )
+
+
+def dsr_active_hold_reason(dsr: DataSubjectRequest) -> str:
+    """The reason of the legal hold blocking an erasure (the tenant owner's words), or ""."""
+    from privacy.dsr.models import LegalHold
+
+    if dsr.request_type != DataSubjectRequest.Type.ERASURE or dsr.contact_id is None:
+        return ""
+    hold = (
+        LegalHold.objects.for_tenant(dsr.tenant_id)
+        .filter(contact_id=dsr.contact_id, released_at__isnull=True)
+        .first()
+    )
+    return hold.reason if hold is not None else ""
+
+
+def dsr_attention(*, now=None) -> list[QueueRow]:
+    """Open, running requests the DPO was reminded of (50 % or 90 % of the time
+    used): the console's "needs attention" list, most urgent first."""
+    return [
+        row
+        for row in dsr_queue(now=now)
+        if not row.dsr.paused and row.dsr.reminded_half_at is not None
+    ]
+
+
+def dsr_console_totals(*, now=None) -> dict:
+    """The DPO home's counts: open requests, overdue ones, those needing attention."""
+    queue = dsr_queue(now=now)
+    return {
+        "open": len(queue),
+        "overdue": sum(1 for r in queue if r.clock and r.clock.overdue),
+        "attention": sum(1 for r in queue if not r.dsr.paused and r.dsr.reminded_half_at),
+    }
+
+
+# -- The outcome the tenant reads on its request's page --------------------------
+
+
+def dsr_package(dsr: DataSubjectRequest):
+    """The access package built for the request (None before it is built)."""
+    from privacy.dsr.models import AccessPackage
+
+    return AccessPackage.objects.for_tenant(dsr.tenant_id).filter(request=dsr).first()
+
+
+def dsr_erasure(dsr: DataSubjectRequest):
+    """The erasure record (its receipt) of an erasure request, once written."""
+    from privacy.dsr.models import ErasureRecord
+
+    return ErasureRecord.objects.for_tenant(dsr.tenant_id).filter(request=dsr).first()

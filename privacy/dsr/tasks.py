@@ -9,3 +9,12 @@ def delete_expired_packages() -> int:
     from privacy.dsr.downloads import delete_expired_packages as delete
 
     return delete()
+
+
+@shared_task(name="privacy.dsr_remind")
+def dsr_remind() -> int:
+    """Every 10 minutes (CELERY_BEAT_SCHEDULE): reminds the DPO at 50 % and 90 %
+    of a request's working time, once each (privacy/dsr/reminders.py)."""
+    from privacy.dsr.reminders import dsr_remind as remind
+
+    return remind()
