@@ -115,4 +115,5 @@ def test_the_receipt_in_french(
     page = page_as(Role.OWNER).get(f"/settings/privacy/{dsr.pk}/", HTTP_ACCEPT_LANGUAGE="fr")
     receipt = page.content.decode()
     assert "Reçu d'effacement" in receipt or "Reçu d&#x27;effacement" in receipt
-    assert "Sauvegardes" in receipt
+    assert "Sauvegardes" in receipt and "Lignes de la base de données" in receipt
+    assert '<th scope="row">Messages</th><td>1</td>' in receipt
