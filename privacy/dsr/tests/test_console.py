@@ -231,3 +231,31 @@ def test_a_legal_hold_pauses_the_erasure_and_its_reason_shows(
     assert 'id="legal-hold"' in page and "Tax audit until June" in page
     assert "data-paused" in dpo_page.get("/platform/requests/").content.decode()
     assert not mail.outbox  # nothing told to the tenant by email: it is not closed
+
+
+def test_the_dpo_walks_every_console_route_and_reads_no_content(erasure, dpo):
+    """Every console route (read from the resolver), the request's id where a
+    route takes one: the DPO's role opens counts, never the subject's data."""
+    import uuid
+
+    from tests.isolation.walker import web_pages
+
+    walked = []
+    for page in web_pages(namespaces=("platform",)):
+        ids = {p: str(erasure.pk) if p == "dsr_id" else str(uuid.uuid4()) for p in page.params}
+        if any(p not in ("dsr_id",) and not p.endswith("_id") for p in page.params):
+            continue  # sign-in and enrolment tokens
+        response = console_client(dpo).get(page.path(ids))
+        walked.append(page.route)
+        assert response.status_code < 500, page.route
+        body = response.content.decode(errors="replace")
+        assert [s for s in SECRETS if s in body] == [], page.route
+    assert "platform/requests/<uuid:dsr_id>/" in walked
+
+
+def test_the_console_speaks_french(erasure, dpo):
+    dpo.user.language = "fr"
+    dpo.user.save(update_fields=["language"])
+    page = console_client(dpo).get(f"/platform/requests/{erasure.pk}/").content.decode()
+    assert "Commencer le traitement" in page and "Rejeter" in page
+    assert ">Demandes</a>" in page
