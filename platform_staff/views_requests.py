@@ -147,8 +147,8 @@ def _reason(request) -> str:
     return request.POST.get("reason", "")
 
 
-@require_POST
 @staff_required(DPO)
+@require_POST
 def start(request, dsr_id):
     staff = request.platform_staff
     return _act(
@@ -159,8 +159,8 @@ def start(request, dsr_id):
     )
 
 
-@require_POST
 @staff_required(DPO)
+@require_POST
 def pause(request, dsr_id):
     staff = request.platform_staff
     return _act(
@@ -173,8 +173,8 @@ def pause(request, dsr_id):
     )
 
 
-@require_POST
 @staff_required(DPO)
+@require_POST
 def resume(request, dsr_id):
     staff = request.platform_staff
     return _act(
@@ -187,8 +187,8 @@ def resume(request, dsr_id):
     )
 
 
-@require_POST
 @staff_required(DPO)
+@require_POST
 def reject(request, dsr_id):
     staff = request.platform_staff
     return _act(

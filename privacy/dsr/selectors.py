@@ -119,12 +119,8 @@ class QueueRow:
     used_fraction: float
 
 
-def _console_rows(*, reason: str):
-    return (
-        DataSubjectRequest.objects.dangerously_unscoped(reason=reason)
-        .select_related("tenant")
-        .defer("subject_phone", "subject_email", "notes", "corrections")
-    )
+# Never loaded for the console, so never decrypted there.
+SUBJECT_FIELDS = ("subject_phone", "subject_email", "notes", "corrections")
 
 
 def _events_by_request(dsrs) -> dict:
@@ -155,7 +151,13 @@ def dsr_queue(
     the clock stopped. Closed ones (the second tab): most recently closed first.
     """
     now = now or timezone.now()
-    rows = _console_rows(reason="the DPO's queue lists every tenant's requests")
+    rows = (
+        DataSubjectRequest.objects.dangerously_unscoped(
+            reason="the DPO's queue lists every tenant's requests"
+        )
+        .select_related("tenant")
+        .defer(*SUBJECT_FIELDS)
+    )
     if closed:
         rows = rows.exclude(state__in=DataSubjectRequest.OPEN_STATES)
     else:
@@ -190,7 +192,14 @@ def dsr_for_dpo(*, id) -> DataSubjectRequest:
     from django.http import Http404
 
     try:
-        return _console_rows(reason="the DPO works any tenant's request, by id").get(pk=id)
+        return (
+            DataSubjectRequest.objects.dangerously_unscoped(
+                reason="the DPO works any tenant's request, by id"
+            )
+            .select_related("tenant")
+            .defer(*SUBJECT_FIELDS)
+            .get(pk=id)
+        )
     except (DataSubjectRequest.DoesNotExist, ValueError, TypeError):
         raise Http404("No such privacy request.") from None
 
