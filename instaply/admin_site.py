@@ -19,14 +19,27 @@ from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 
 def barred(user) -> bool:
     """True for a platform person who may not use the admin."""
+    return _barred_staff(user) is not None
+
+
+def _barred_staff(user):
     from platform_staff.models import PlatformStaff
 
     if user is None or not user.is_authenticated:
-        return False
-    staff = PlatformStaff.objects.filter(user_id=user.pk).only("deactivated_at").first()
+        return None
+    staff = PlatformStaff.objects.filter(user_id=user.pk).select_related("user").first()
     if staff is None:
-        return False
-    return not user.is_superuser or staff.deactivated_at is not None
+        return None
+    refused = not user.is_superuser or staff.deactivated_at is not None
+    return staff if refused else None
+
+
+def _refuse(request):
+    """404, and the attempt on record like any platform refusal."""
+    from platform_staff.access import platform_access_denied
+
+    platform_access_denied(request=request, staff=_barred_staff(request.user), reason="admin")
+    raise Http404
 
 
 class AdminAuthenticationForm(OTPAdminAuthenticationForm):
@@ -53,7 +66,7 @@ class PlatformAdminSite(OTPAdminSite):
 
     def login(self, request, extra_context=None):
         if barred(request.user):
-            raise Http404
+            _refuse(request)
         return super().login(request, extra_context)
 
 
@@ -61,7 +74,7 @@ def _refusing_barred(view):
     @wraps(view)
     def inner(request, *args, **kwargs):
         if barred(request.user):
-            raise Http404
+            _refuse(request)
         return view(request, *args, **kwargs)
 
     return inner

@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice
 
-from audit.models import SecurityAlert
+from audit.models import AuditEvent, SecurityAlert
 from audit.recorder import Actor, record
 from instaply.ids import uuid7
 from platform_staff.models import PlatformStaff
@@ -173,6 +173,10 @@ def test_a_platform_person_who_is_not_a_superuser_gets_404_everywhere(address):
     client = verified_client(_platform_person(is_staff=True))
     assert client.get(address).status_code == 404
     assert client.post(address, {}).status_code == 404
+    # Each attempt is on record, as anywhere else a platform person is refused.
+    refusals = AuditEvent.objects.filter(action="platform.access_denied")
+    assert refusals.count() == 2
+    assert {e.metadata["reason"] for e in refusals} == {"admin"}
 
 
 def test_a_deactivated_platform_person_gets_404_even_as_a_superuser():

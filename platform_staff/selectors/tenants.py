@@ -15,12 +15,13 @@ from platform_staff.models import Disclosure
 from tenants.models import Membership, Shop, Tenant
 
 TENANTS_PER_PAGE = 50
-REASON = "the platform console counts rows of every tenant, never their content"
 
 
 def _count_of(model, **filters) -> Coalesce:
     rows = (
-        model.objects.dangerously_unscoped(reason=REASON)
+        model.objects.dangerously_unscoped(
+            reason="the console counts rows per tenant, never content"
+        )
         .filter(tenant=OuterRef("pk"), **filters)
         .order_by()
         .values("tenant")
@@ -46,12 +47,12 @@ def tenant_list(*, search: str = "", page: int | str = 1) -> Page:
 
 def tenant_totals() -> dict[str, int]:
     """What the DPO's and security's home pages count across the platform."""
-    members = Membership.objects.dangerously_unscoped(reason=REASON).filter(
-        revoked_at__isnull=True, user__is_active=True
-    )
-    disclosures = Disclosure.objects.dangerously_unscoped(reason=REASON).aggregate(
-        untold=Count("pk", filter=Q(tenant_informed_at__isnull=True))
-    )
+    members = Membership.objects.dangerously_unscoped(
+        reason="the console counts members across tenants"
+    ).filter(revoked_at__isnull=True, user__is_active=True)
+    disclosures = Disclosure.objects.dangerously_unscoped(
+        reason="security counts untold disclosures across tenants"
+    ).aggregate(untold=Count("pk", filter=Q(tenant_informed_at__isnull=True)))
     return {
         "tenants": Tenant.objects.count(),
         "members": members.count(),

@@ -89,7 +89,8 @@ def test_platform_staff_without_the_role_get_404(support, dpo, security):
             status = console_client(person).get(route).status_code
             if roles and role not in roles:
                 assert status == 404, (route, role)
-            else:
+            elif not any(filler in route for filler in FILLERS.values() if len(filler) > 1):
+                # A page naming an object (here a made-up one) is a 404 to anyone.
                 assert status != 404, (route, role)
 
 
