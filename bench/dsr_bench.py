@@ -178,7 +178,11 @@ def raw_read(contact: Contact) -> tuple[float, int]:
     started = time.perf_counter()
     rows = 0
     with connection.chunked_cursor() as cursor:
-        cursor.execute(sql, [contact.tenant_id, contact.pk])
+        # UUIDs as the backend stores them (SQLite, for --quick, has no uuid type).
+        uuid = Contact._meta.pk
+        cursor.execute(
+            sql, [uuid.get_db_prep_value(v, connection) for v in (contact.tenant_id, contact.pk)]
+        )
         while batch := cursor.fetchmany(CHUNK):
             rows += len(batch)
     return time.perf_counter() - started, rows
