@@ -363,6 +363,11 @@ def erase_request_here(dsr_id: str) -> None:
     print(json.dumps({"seconds": time.perf_counter() - started}), flush=True)
 
 
+def _wait_then_set(child: subprocess.Popen, done: threading.Event) -> None:
+    child.wait()
+    done.set()
+
+
 def inbox_during_erasure(tenant: Tenant, *, messages: int, rounds: int, clients: int) -> dict:
     headers = {"Cookie": owner_cookie(tenant)}
     idle, erasing, durations = Tally(), Tally(), []
@@ -376,7 +381,7 @@ def inbox_during_erasure(tenant: Tenant, *, messages: int, rounds: int, clients:
             dsr = erasure_request(tenant, victim)
             done = threading.Event()
             child, started = erase_in_child(dsr)
-            watcher = threading.Thread(target=lambda: (child.wait(), done.set()))
+            watcher = threading.Thread(target=_wait_then_set, args=(child, done))
             watcher.start()
             erasing.merge(inbox_load(server.port, headers, clients, done))
             watcher.join()
@@ -433,9 +438,10 @@ def report(figures: dict, inbox: dict) -> None:
         "in another process"
     )
     for phase in ("idle", "erasing"):
+        p50, p99 = inbox[f"{phase}_p50"] * 1000, inbox[f"{phase}_p99"] * 1000
         print(
             f"  {phase:<8} {inbox[f'{phase}_count']:6,} pages   "
-            f"p50 {inbox[f'{phase}_p50'] * 1000:7.1f} ms   p99 {inbox[f'{phase}_p99'] * 1000:7.1f} ms"
+            f"p50 {p50:7.1f} ms   p99 {p99:7.1f} ms"
         )
     print(f"  ratio p99 erasing / idle          {inbox['p99_ratio']:.2f}   target <= 1.5")
 
