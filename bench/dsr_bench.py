@@ -248,11 +248,13 @@ def measure(*, messages=10000, others=10000, scale=20, rounds=5, reseed=False) -
         elapsed, rows = raw_read(small[1])
         assert rows == messages, rows
         samples["raw_small"].append(elapsed)
-        samples["small"].append(build_once(*small)[0])
-        samples["large"].append(build_once(*large)[0])
-        victims = [erased_subject(tenant, messages, number) for tenant, _ in (small, large)]
-        samples["erase_small"].append(erase_once(small[0], victims[0]))
-        samples["erase_large"].append(erase_once(large[0], victims[1]))
+        # Small then large, large then small: a drift in the machine's load hits both.
+        order = (("small", small), ("large", large))[:: 1 if number % 2 == 0 else -1]
+        for name, (tenant, contact) in order:
+            samples[name].append(build_once(tenant, contact)[0])
+        victims = {name: erased_subject(tenant, messages, number) for name, (tenant, _) in order}
+        for name, (tenant, _) in order:
+            samples[f"erase_{name}"].append(erase_once(tenant, victims[name]))
         print(f"  round {number + 1} of {rounds}", flush=True)
     peak = peak_memory(*large)
     median = {name: statistics.median(values) for name, values in samples.items()}
