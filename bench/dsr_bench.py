@@ -3,7 +3,7 @@ against a raw read, the inbox during an erasure.
 
     DATABASE_URL=postgres://... .venv/bin/python bench/dsr_bench.py
         [--messages 10000] [--others 10000] [--scale 20] [--rounds 5]
-        [--inbox-rounds 3] [--clients 4] [--reseed] [--quick]
+        [--inbox-rounds 5] [--clients 4] [--reseed] [--quick]
 
 Two tenants hold the same subject (``--messages`` messages, one conversation),
 the small one beside ``--others`` messages of other contacts (1,000 each), the
@@ -454,7 +454,7 @@ def main() -> None:
     parser.add_argument("--others", type=int, default=10000, help="others' messages, small tenant")
     parser.add_argument("--scale", type=int, default=20, help="large tenant / small tenant")
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--inbox-rounds", type=int, default=3, help="erasures under inbox load")
+    parser.add_argument("--inbox-rounds", type=int, default=5, help="erasures under inbox load")
     parser.add_argument("--clients", type=int, default=4, help="inbox clients")
     parser.add_argument("--reseed", action="store_true")
     parser.add_argument("--quick", action="store_true", help="small numbers: a smoke test")
