@@ -337,8 +337,9 @@ def inbox_load(port: int, headers: dict, clients: int, until: threading.Event) -
 
 
 def erase_in_child(dsr: DataSubjectRequest) -> tuple[subprocess.Popen, float]:
-    """Erases in another process (as the dsr worker would), so the load generator
-    and the erasure do not share this process's interpreter lock."""
+    """Erases in another process, as the dsr worker would (at nice 10, as
+    docker-compose.yml runs it), so the load generator and the erasure do not
+    share this process's interpreter lock."""
     child = subprocess.Popen(
         [sys.executable, __file__, "--erase-request", str(dsr.pk)],
         stdout=subprocess.PIPE,
@@ -356,6 +357,7 @@ def erase_request_here(dsr_id: str) -> None:
     """The child's side: the executor with the work task's progress writes."""
     from privacy.dsr import services
 
+    os.nice(10)  # as the dsr worker runs (docker-compose.yml)
     dsr = DataSubjectRequest.objects.dangerously_unscoped(reason="bench: the erasing child").get(
         pk=dsr_id
     )
