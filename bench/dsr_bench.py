@@ -21,8 +21,9 @@ large one beside ``--scale`` times as many messages in all. Figures, PostgreSQL 
 * the p99 latency of the inbox page (HTTP, gunicorn, an owner's verified
   session, ``--clients`` keep-alive clients) in the large tenant while a subject
   of the same tenant is erased in another process, against the same load with
-  no erasure (target at most 1.5). Idle and erasure phases alternate, as long
-  as each other, ``--inbox-rounds`` times; the latencies are pooled per phase.
+  no erasure (target at most 1.5). Idle and erasure phases alternate (A/B,
+  B/A), as long as each other, ``--inbox-rounds`` times, after a checkpoint;
+  the latencies are pooled per phase.
 
 Rounds alternate raw read, builds and erasures; each figure is a median. The
 two tenants are seeded once (slugs ``dsr-small-<messages>-<others>`` and
@@ -372,6 +373,39 @@ def _wait_then_set(child: subprocess.Popen, done: threading.Event) -> None:
     done.set()
 
 
+def settle() -> None:
+    """Writes the seed's dirty pages out before the next phase, so neither pays for it."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("CHECKPOINT")
+    time.sleep(1)
+
+
+def erase_under_load(port, headers, clients, dsr, erasing: Tally, durations: list) -> float:
+    """The inbox loaded while another process erases; the seconds it lasted."""
+    done = threading.Event()
+    child, started = erase_in_child(dsr)
+    watcher = threading.Thread(target=_wait_then_set, args=(child, done))
+    watcher.start()
+    erasing.merge(inbox_load(port, headers, clients, done))
+    watcher.join()
+    seconds = time.perf_counter() - started
+    if child.returncode != 0:
+        raise RuntimeError(f"the erasing process failed ({child.returncode})")
+    durations.append(json.loads(child.stdout.read().strip().splitlines()[-1])["seconds"])
+    forget(dsr)
+    return seconds
+
+
+def quiet_load(port, headers, clients, seconds: float, idle: Tally) -> None:
+    """The same load, as long, with nothing erased."""
+    quiet = threading.Event()
+    timer = threading.Timer(seconds, quiet.set)
+    timer.start()
+    idle.merge(inbox_load(port, headers, clients, quiet))
+    timer.join()
+
+
 def inbox_during_erasure(tenant: Tenant, *, messages: int, rounds: int, clients: int) -> dict:
     headers = {"Cookie": owner_cookie(tenant)}
     idle, erasing, durations = Tally(), Tally(), []
@@ -380,26 +414,19 @@ def inbox_during_erasure(tenant: Tenant, *, messages: int, rounds: int, clients:
             status, _ = get(server.port, INBOX, headers)
             if status != 200:
                 raise RuntimeError(f"{INBOX} answered {status} to the owner's session")
+        seconds = 0.0
         for number in range(rounds):
             victim = erased_subject(tenant, messages, 50 + number)
+            settle()
             dsr = erasure_request(tenant, victim)
-            done = threading.Event()
-            child, started = erase_in_child(dsr)
-            watcher = threading.Thread(target=_wait_then_set, args=(child, done))
-            watcher.start()
-            erasing.merge(inbox_load(server.port, headers, clients, done))
-            watcher.join()
-            seconds = time.perf_counter() - started
-            if child.returncode != 0:
-                raise RuntimeError(f"the erasing process failed ({child.returncode})")
-            durations.append(json.loads(child.stdout.read().strip().splitlines()[-1])["seconds"])
-            forget(dsr)
-            # The same load, as long, with nothing erased.
-            quiet = threading.Event()
-            timer = threading.Timer(seconds, quiet.set)
-            timer.start()
-            idle.merge(inbox_load(server.port, headers, clients, quiet))
-            timer.join()
+            # Erasure then idle, idle then erasure: neither phase always follows
+            # the seeding (or anything else the machine does in turn).
+            if number % 2 == 0:
+                seconds = erase_under_load(server.port, headers, clients, dsr, erasing, durations)
+                quiet_load(server.port, headers, clients, seconds, idle)
+            else:
+                quiet_load(server.port, headers, clients, seconds, idle)
+                seconds = erase_under_load(server.port, headers, clients, dsr, erasing, durations)
     idle_p99 = percentile(sorted(idle.latencies), 0.99)
     erasing_p99 = percentile(sorted(erasing.latencies), 0.99)
     return {
