@@ -494,7 +494,7 @@ def main() -> None:
         return
     if args.quick:
         args.messages, args.others, args.scale = 200, 200, 3
-        args.rounds, args.inbox_rounds, args.clients = 1, 1, 2
+        args.rounds, args.inbox_rounds, args.clients = 2, 2, 2
     elif connection.vendor != "postgresql":
         sys.exit("dsr_bench measures PostgreSQL: set DATABASE_URL=postgres://...")
     with tempfile.TemporaryDirectory() as storage:
