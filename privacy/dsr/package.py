@@ -9,7 +9,7 @@ adds ``messages.csv``.
 It streams: every kind of record is read through a server-side cursor and
 written into its ZIP entry item by item, each value decrypted as its row
 passes, so memory does not grow with the subject's history and the cost
-follows the subject's data, not the tenant's (bench/dsr_package_bench.py).
+follows the subject's data, not the tenant's (bench/dsr_bench.py).
 
 The ZIP is written under a temporary name derived from the request (a retry
 truncates what a crashed run left), then renamed to a random name; the
@@ -54,7 +54,7 @@ CHUNK = 1000
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 # Read as tuples, not model instances: at a subject's scale, building a model per
-# row costs more than decrypting it (bench/dsr_package_bench.py).
+# row costs more than decrypting it (bench/dsr_bench.py).
 MESSAGE_COLUMNS = (
     "id",
     "conversation_id",

@@ -1,5 +1,5 @@
 """Subjects with a history, and access requests about them, for the package tests
-and bench/dsr_package_bench.py. Messages are inserted in bulk (each still
+and bench/dsr_bench.py. Messages are inserted in bulk (each still
 encrypted under its contact's key by the field's pre_save)."""
 
 import datetime as dt
