@@ -224,6 +224,11 @@ OPERATIONS: dict[str, Operation] = {
         "New identifiers or the contact id, and a note: the request is matched again and "
         "its clock runs again.",
     ),
+    "GET /api/v1/privacy/requests/{dsr_id}/package": Operation(
+        "Download an access package",
+        "The ZIP built for an access or portability request: 409 until it is built, 410 "
+        "seven days after. Every download is on the audit record.",
+    ),
     # The website chat widget, called by the widget's script on the shop's site.
     "GET /api/widget/v1/{widget_key}/config": Operation(
         "Widget settings", "What the chat shows: greeting, colours and pre-chat questions."
