@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from conversations.api.reads import record_personal_read
 from conversations.models import Contact, Conversation
 from instaply.errors import DomainError, NotFound
 from privacy.dsr.holds import legal_hold_list, legal_hold_release, legal_hold_set
@@ -57,11 +58,17 @@ def holds(request):
                     request, _("The legal hold is set: this contact cannot be erased.")
                 )
                 return redirect("web:legal-holds")
+    holds = list(legal_hold_list(tenant=request.tenant))
+    if holds:
+        # The list names each held contact: a read of personal data, on record.
+        record_personal_read(
+            request, target=("legal_hold_list", ""), fields=["contact"], count=len(holds)
+        )
     response = render(
         request,
         "web/settings/legal_holds.html",
         {
-            "holds": legal_hold_list(tenant=request.tenant),
+            "holds": holds,
             "form": form,
             "error": error,
             "section": "settings",

@@ -35,6 +35,7 @@ NOT_WALKED = {
     "widget/": "the widget's script",
     "invite/": "a public form addressed by a secret token",
     "password-reset/": "public forms addressed by secret tokens",
+    "platform/enrol/": "a platform person's one-time enrolment form, addressed by a secret token",
     "api/schema/": "the API description",
     "api/docs/": "the API description",
 }
@@ -108,6 +109,56 @@ def own(tenant_a):
         "number_id": PhoneNumber.objects.create(
             tenant=tenant, shop=shop, account=account, provider="twilio", number="+15017122677"
         ).id,
+        **_privacy_and_platform_objects(tenant_a, contact),
+    }
+
+
+def _privacy_and_platform_objects(tenant_a, contact) -> dict:
+    """A grant asked by support (and the notice it posted), a disclosure, a
+    privacy request about the walked contact and a legal hold on it."""
+    import datetime as dt
+
+    from platform_staff.models import Disclosure, PlatformStaff
+    from platform_staff.services.grants import access_request
+    from privacy.dsr.models import LegalHold
+    from privacy.dsr.services import dsr_file
+    from tenants.models import Notice
+    from tenants.tests.factories import UserFactory
+
+    tenant = tenant_a.tenant
+    staff = PlatformStaff.objects.create(
+        user=UserFactory(), roles=["support", "security", "dpo"], country="FR"
+    )
+    grant = access_request(
+        staff=staff,
+        tenant=tenant,
+        scope="tenant",
+        reason_code="incident_response",
+        justification="The walk.",
+        hours=1,
+    )
+    disclosure = Disclosure.objects.create(
+        tenant=tenant,
+        disclosed_on=dt.date(2026, 1, 5),
+        authority="A court",
+        legal_basis="An order",
+        data_scope="Walked data",
+        recorded_by=staff,
+        tenant_informed_at=dt.datetime(2026, 1, 6, tzinfo=dt.UTC),
+    )
+    dsr, _ = dsr_file(
+        membership=tenant_a.owner,
+        request_type="access",
+        contact_id=contact.id,
+        subject_asked_on=dt.date(2026, 1, 1),
+        identity_verified=True,
+    )
+    return {
+        "grant_id": grant.id,
+        "notice_id": Notice.objects.for_tenant(tenant).get(params__grant=str(grant.pk)).id,
+        "disclosure_id": disclosure.id,
+        "dsr_id": dsr.id,
+        "hold_id": LegalHold.objects.create(tenant=tenant, contact=contact, reason="Walk").id,
     }
 
 
