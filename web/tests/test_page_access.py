@@ -54,6 +54,7 @@ def _foreign_ids(world) -> dict:
         "widget_id": widget.id,
         "alert_id": SecurityAlertFactory(tenant=world.tenant).id,
         **_platform_ids(world),
+        **_privacy_ids(world, conversation.contact),
     }
 
 
@@ -70,6 +71,20 @@ def _platform_ids(world) -> dict:
     )  # fmt: skip
     notice = Notice.objects.for_tenant(world.tenant).get(kind="platform_access.requested")
     return {"grant_id": grant.id, "notice_id": notice.id}
+
+
+def _privacy_ids(world, contact) -> dict:
+    import datetime as dt
+
+    from privacy.dsr.models import LegalHold
+    from privacy.dsr.services import dsr_file
+
+    dsr, _ = dsr_file(
+        membership=world.owner, request_type="access", contact_id=contact.id,
+        subject_asked_on=dt.date(2026, 1, 1), identity_verified=True,
+    )  # fmt: skip
+    hold = LegalHold.objects.create(tenant=world.tenant, contact=contact, reason="Walk")
+    return {"dsr_id": dsr.id, "hold_id": hold.id}
 
 
 def test_every_page_with_an_id_is_a_404_for_another_tenants_object(tenant_a, tenant_b):
