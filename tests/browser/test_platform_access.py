@@ -7,29 +7,15 @@ record lists the reads (who, role, country, transfer).
 """
 
 import re
-from base64 import b32decode
 
-from django_otp.oath import totp
 from playwright.sync_api import expect
 
 from audit.models import AuditEvent
 from platform_staff.demo import demo_platform_staff_ensure
 from tests.browser.factories import widget_conversation
-from tests.browser.support import browser_test, no_problems, sign_in
+from tests.browser.support import browser_test, console_sign_in, no_problems, sign_in
 
 pytestmark = browser_test
-
-
-def console_sign_in(page, demo, person) -> None:
-    page.goto(demo.url + "/platform/login/")
-    page.fill("input[name=username]", person["email"])
-    page.fill("input[name=password]", person["password"])
-    with page.expect_navigation():
-        page.click("form[action='/platform/login/'] button[type=submit]")
-    page.fill("input[name=code]", f"{totp(b32decode(person['totp_secret'])):06d}")
-    with page.expect_navigation():
-        page.click("main form button[type=submit]")
-    expect(page).to_have_url(re.compile(r"/platform/$"))
 
 
 def test_support_reads_only_what_the_admin_approved_until_it_is_revoked(demo, new_page, shot):

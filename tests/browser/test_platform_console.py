@@ -2,14 +2,12 @@
 sees the home of their role and the tenants list (counts, no content)."""
 
 import re
-from base64 import b32decode
 
-from django_otp.oath import totp
 from playwright.sync_api import expect
 
 from platform_staff.demo import demo_platform_staff_ensure
 from tests.browser.factories import widget_conversation
-from tests.browser.support import browser_test, no_problems
+from tests.browser.support import browser_test, console_sign_in, no_problems
 
 pytestmark = browser_test
 
@@ -17,14 +15,7 @@ pytestmark = browser_test
 def _console_sign_in(page, demo, person) -> None:
     page.goto(demo.url + "/platform/")
     expect(page).to_have_url(re.compile(r"/platform/login/\?next=%2Fplatform%2F$"))
-    page.fill("input[name=username]", person["email"])
-    page.fill("input[name=password]", person["password"])
-    with page.expect_navigation():
-        page.click("form[action='/platform/login/'] button[type=submit]")
-    expect(page).to_have_url(re.compile(r"/platform/login/verify/"))
-    page.fill("input[name=code]", f"{totp(b32decode(person['totp_secret'])):06d}")
-    with page.expect_navigation():
-        page.click("main form button[type=submit]")
+    console_sign_in(page, demo, person)
 
 
 def test_support_signs_in_with_a_code_and_sees_home_and_tenants(demo, new_page, shot):

@@ -11,30 +11,16 @@ complete it moments later, hence the reloads while waiting."""
 import datetime as dt
 import re
 import time
-from base64 import b32decode
 
-from django_otp.oath import totp
 from playwright.sync_api import expect
 
 from platform_staff.demo import demo_platform_staff_ensure
 from tests.browser.factories import widget_conversation
-from tests.browser.support import browser_test, no_problems, sign_in
+from tests.browser.support import browser_test, console_sign_in, no_problems, sign_in
 
 pytestmark = browser_test
 
 NAME, BODY = "Lucie Effacée", "Please delete everything you have about me"
-
-
-def console_sign_in(page, demo, person) -> None:
-    page.goto(demo.url + "/platform/login/")
-    page.fill("input[name=username]", person["email"])
-    page.fill("input[name=password]", person["password"])
-    with page.expect_navigation():
-        page.click("form[action='/platform/login/'] button[type=submit]")
-    page.fill("input[name=code]", f"{totp(b32decode(person['totp_secret'])):06d}")
-    with page.expect_navigation():
-        page.click("main form button[type=submit]")
-    expect(page).to_have_url(re.compile(r"/platform/$"))
 
 
 def wait_for_state(page, state: str, seconds: float = 20) -> None:
