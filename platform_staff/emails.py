@@ -26,7 +26,8 @@ def _grant_locked(grant_id):
     )
 
 
-def _message(template: str, user, context: dict) -> tuple[str, str, None, list[str]]:
+def email_message(template: str, user, context: dict) -> tuple[str, str, None, list[str]]:
+    """One person's email from platform_staff/email/<template>(_subject).txt, in their language."""
     with translation.override(user.language or settings.LANGUAGE_CODE):
         subject = render_to_string(f"platform_staff/email/{template}_subject.txt", context)
         body = render_to_string(f"platform_staff/email/{template}.txt", context)
@@ -52,7 +53,7 @@ def access_request_email(*, grant_id) -> bool:
             "link": settings.PUBLIC_BASE_URL + reverse("web:platform-access"),
         }
         send_mass_mail(
-            [_message("access_requested", m.user, context) for m in deciders],
+            [email_message("access_requested", m.user, context) for m in deciders],
             fail_silently=False,
         )
         grant.request_notified_at = timezone.now()
@@ -75,7 +76,7 @@ def access_decision_email(*, grant_id) -> bool:
         # The request's own console page: its state, and its scope while live.
         link = settings.PUBLIC_BASE_URL + reverse("platform:grant", kwargs={"grant_id": grant.pk})
         context = {"grant": grant, "link": link}
-        send_mass_mail([_message("access_decided", requester, context)], fail_silently=False)
+        send_mass_mail([email_message("access_decided", requester, context)], fail_silently=False)
         grant.notified_status = grant.status
         grant.save(update_fields=["notified_status"])
     return True

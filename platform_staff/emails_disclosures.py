@@ -9,20 +9,13 @@ the sign-in and second factor, out of mailboxes.
 from django.conf import settings
 from django.core.mail import send_mass_mail
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
+from platform_staff.emails import email_message
 from platform_staff.models import Disclosure
 from tenants.models import Membership
 from tenants.permissions import Capability
-
-
-def _message(template: str, user, context: dict) -> tuple[str, str, None, list[str]]:
-    with translation.override(user.language or settings.LANGUAGE_CODE):
-        subject = render_to_string(f"platform_staff/email/{template}_subject.txt", context)
-        body = render_to_string(f"platform_staff/email/{template}.txt", context)
-    return (" ".join(subject.split()), body, None, [user.email])
 
 
 def disclosure_informed_email(*, disclosure_id) -> bool:
@@ -53,7 +46,7 @@ def disclosure_informed_email(*, disclosure_id) -> bool:
             "link": settings.PUBLIC_BASE_URL + reverse("web:disclosures"),
         }
         send_mass_mail(
-            [_message("disclosure_informed", m.user, context) for m in owners],
+            [email_message("disclosure_informed", m.user, context) for m in owners],
             fail_silently=False,
         )
         disclosure.tenant_emailed_at = timezone.now()
