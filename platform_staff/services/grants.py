@@ -254,22 +254,17 @@ def access_approve(
             approved_scope != grant.scope
             or (grant.scope == Scope.CONVERSATIONS and len(approved_ids) < rows.count())
         )
-        record(
+        _tenant_answered(
             "platform.access_approved",
-            request=request,
-            tenant=grant.tenant_id,
-            actor=Actor.member(membership),
-            target=("access_grant", grant.pk),
-            metadata=grant_event_metadata(
-                grant,
-                scope=approved_scope,
-                hours=hours,
-                conversations=len(approved_ids) if approved_scope == Scope.CONVERSATIONS else 0,
-                narrowed=narrowed,
-                expires_at=grant.expires_at.isoformat(),
-            ),
+            grant,
+            membership,
+            request,
+            scope=approved_scope,
+            hours=hours,
+            conversations=len(approved_ids) if approved_scope == Scope.CONVERSATIONS else 0,
+            narrowed=narrowed,
+            expires_at=grant.expires_at.isoformat(),
         )
-        _after_commit("notify_access_decision", grant)
     return grant
 
 
@@ -289,15 +284,7 @@ def access_deny(
         _check_pending(grant, now)
         grant.status = Status.DENIED
         _decided(grant, membership, note, now)
-        record(
-            "platform.access_denied_by_tenant",
-            request=request,
-            tenant=grant.tenant_id,
-            actor=Actor.member(membership),
-            target=("access_grant", grant.pk),
-            metadata=grant_event_metadata(grant),
-        )
-        _after_commit("notify_access_decision", grant)
+        _tenant_answered("platform.access_denied_by_tenant", grant, membership, request)
     return grant
 
 
@@ -315,15 +302,7 @@ def access_revoke(
         grant.revoked_at = now
         grant.revoked_by = membership
         grant.save(update_fields=["status", "revoked_at", "revoked_by"])
-        record(
-            "platform.access_revoked",
-            request=request,
-            tenant=grant.tenant_id,
-            actor=Actor.member(membership),
-            target=("access_grant", grant.pk),
-            metadata=grant_event_metadata(grant),
-        )
-        _after_commit("notify_access_decision", grant)
+        _tenant_answered("platform.access_revoked", grant, membership, request)
     return grant
 
 
@@ -365,6 +344,19 @@ def _lapsed_q(now):
     return Q(status=Status.PENDING, decision_due_at__lte=now) | Q(
         status=Status.APPROVED, expires_at__lte=now
     )
+
+
+def _tenant_answered(action: str, grant: AccessGrant, membership, request, **metadata) -> None:
+    """The audit event of a tenant's answer, and the support person's email after commit."""
+    record(
+        action,
+        request=request,
+        tenant=grant.tenant_id,
+        actor=Actor.member(membership),
+        target=("access_grant", grant.pk),
+        metadata=grant_event_metadata(grant, **metadata),
+    )
+    _after_commit("notify_access_decision", grant)
 
 
 def _check_pending(grant: AccessGrant, now) -> None:
