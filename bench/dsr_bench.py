@@ -61,7 +61,7 @@ from django.db import connection, transaction  # noqa: E402
 from conversations.models import Contact, Conversation, Message  # noqa: E402
 from privacy.dsr.erasure import erase_subject  # noqa: E402
 from privacy.dsr.models import DataSubjectRequest, ErasureRecord  # noqa: E402
-from privacy.dsr.package import CHUNK, build_access_package  # noqa: E402
+from privacy.dsr.package import CHUNK, MESSAGE_COLUMNS, build_access_package  # noqa: E402
 from privacy.dsr.tests.package_support import access_request, add_messages, subject  # noqa: E402
 from tenants.models import Membership, Role, Shop, Tenant, User  # noqa: E402
 
@@ -70,17 +70,7 @@ SUBJECT_PHONE = "+33600000001"
 ERASED_PREFIX = "+336200"
 PER_OTHER = 1000
 INBOX = "/inbox/"
-RAW_COLUMNS = (
-    "id",
-    "conversation_id",
-    "direction",
-    "sender_kind",
-    "status",
-    "failure_code",
-    "created_at",
-    "status_changed_at",
-    "body",
-)
+RAW_COLUMNS = MESSAGE_COLUMNS  # the rows the package reads, as it reads them
 
 
 def _body(i: int) -> str:

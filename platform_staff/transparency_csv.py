@@ -3,6 +3,7 @@
 import csv
 from collections.abc import Iterable, Iterator
 
+from instaply.spreadsheet import spreadsheet_cell
 from platform_staff.selectors.transparency import TransparencyRow
 
 COLUMNS = [
@@ -30,19 +31,12 @@ COLUMNS = [
     "narrowed",
 ]
 
-# A leading character that makes a spreadsheet evaluate a cell (as in
-# audit.recorder); tab and carriage return start one in some of them too.
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
-
 
 def neutralise_cell(value) -> str:
     """The value as text; one a spreadsheet would evaluate is quoted as text."""
-    if value is None:
-        return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA) else text
+    return spreadsheet_cell(value)
 
 
 class _Line:

@@ -40,6 +40,7 @@ from audit.models import AuditEvent
 from audit.recorder import Actor, record
 from conversations.models import Contact, Conversation, Message, Note
 from instaply.errors import Conflict
+from instaply.spreadsheet import spreadsheet_cell
 from privacy.crypto import DecryptionError, is_erased
 from privacy.dsr import package_schema
 from privacy.dsr.models import AccessPackage, DataSubjectRequest
@@ -50,8 +51,6 @@ VALID_FOR = dt.timedelta(days=7)
 # Rows fetched per round trip of a server-side cursor, and items written per
 # write into a ZIP entry: large enough to amortise, small enough to stay flat.
 CHUNK = 1000
-# What a spreadsheet reads as the start of a formula (CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 # Read as tuples, not model instances: at a subject's scale, building a model per
 # row costs more than decrypting it (bench/dsr_bench.py).
@@ -268,7 +267,7 @@ def _write_messages(zf, contact, channels: dict, portability: bool, tracker) -> 
         def items():
             for row in rows:
                 item = message_item(row, channels, shell)
-                writer.writerow([csv_cell(item[column]) for column in CSV_COLUMNS])
+                writer.writerow([spreadsheet_cell(item[column]) for column in CSV_COLUMNS])
                 yield item
 
         count = _write_array(zf, "messages.json", items(), tracker)
@@ -277,14 +276,6 @@ def _write_messages(zf, contact, channels: dict, portability: bool, tracker) -> 
             while block := spool.read(1 << 16):
                 entry.write(block.encode())
     return count
-
-
-def csv_cell(value) -> str:
-    """A cell a spreadsheet shows as text: a leading formula character is quoted."""
-    if value is None:
-        return ""
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def _time(value) -> str | None:
