@@ -288,7 +288,9 @@
       }).then(function () {
         button.disabled = false;
         button.textContent = label;
-        field.focus();
+        // Back to the box, unless the person moved on (Escape to the list) while it was sending.
+        var now = document.activeElement;
+        if (!now || now === document.body || now === button || now === field) { field.focus(); }
       });
     });
   });
