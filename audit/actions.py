@@ -58,3 +58,14 @@ def is_watched(action: str) -> bool:
         in (AUTH_LOGIN_SUCCEEDED, ACCESS_DENIED, PLATFORM_ACCESS_DENIED, PERSONAL_DATA_UNREADABLE)
         or action.endswith(EXPORT_SUFFIX)
     )
+
+
+# Issue 13: consent ledger, minors, retention and policy versions.
+CONSENT_GIVEN = "consent.given"
+CONSENT_WITHDRAWN = "consent.withdrawn"
+CONTACT_AGE_CHANGED = "contact.age_changed"
+RETENTION_POLICY_CHANGED = "retention.policy_changed"
+RETENTION_APPLIED = "retention.applied"
+POLICY_VERSION_CREATED = "policy.version_created"
+POLICY_VERSION_PUBLISHED = "policy.version_published"
+POLICY_MESSAGES_SENT = "policy.messages_sent"

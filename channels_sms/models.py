@@ -225,7 +225,11 @@ class ConcatenatedParts(TenantScopedModel):
             )
         ]
         # Erasure removes a sender's waiting parts (privacy.dsr.erasure).
-        indexes = [models.Index(fields=["tenant", "sender_index"], name="sms_concat_tenant_sender")]
+        indexes = [
+            models.Index(fields=["tenant", "sender_index"], name="sms_concat_tenant_sender"),
+            # Retention removes parts that never completed.
+            models.Index(fields=["tenant", "created_at"], name="sms_concat_tenant_created"),
+        ]
 
 
 class SendAttempt(TenantScopedModel):
@@ -250,5 +254,7 @@ class SendAttempt(TenantScopedModel):
 
     class Meta:
         indexes = [
-            models.Index(fields=["tenant", "message", "number"], name="sms_attempt_tenant_message")
+            models.Index(fields=["tenant", "message", "number"], name="sms_attempt_tenant_message"),
+            # Retention removes attempts older than RETENTION_SEND_ATTEMPT_DAYS.
+            models.Index(fields=["tenant", "finished_at"], name="sms_attempt_tenant_finished"),
         ]

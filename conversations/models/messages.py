@@ -40,6 +40,13 @@ class Message(TenantScopedModel):
     # A legally required service message (the answer to an SMS HELP): it leaves
     # even when the contact's processing is restricted (privacy.dsr.restriction).
     service = models.BooleanField(default=False)
+    # The privacy-policy version in force when the message was collected or sent.
+    policy_version = models.CharField(max_length=32, blank=True)
+    # The consent it was sent under (a visitor's special-category consent):
+    # withdrawing that consent deletes the message (privacy.consent).
+    consent = models.ForeignKey(
+        "consent.ConsentEntry", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     failure_code = models.CharField(max_length=32, blank=True)
     failure_reason = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -49,6 +56,11 @@ class Message(TenantScopedModel):
         indexes = [
             # A thread page: newest first, keyset on id (UUIDv7 is time-ordered).
             models.Index(fields=["tenant", "conversation", "-id"], name="message_tenant_thread"),
+            models.Index(
+                fields=["tenant", "consent"],
+                condition=models.Q(consent__isnull=False),
+                name="message_tenant_consent",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -22,6 +22,11 @@ class Widget(TenantScopedModel):
     # Fields asked before the chat starts, among "name" and "email".
     pre_chat_fields = models.JSONField(default=list, blank=True)
     age_gate = models.BooleanField(default=True)
+    # Ask for explicit consent, in the tenant's words, before a visitor may send
+    # special-category data (health, ...); recorded in the consent ledger.
+    special_category_consent = models.BooleanField(default=False)
+    special_category_text = models.CharField(max_length=600, blank=True)
+    special_category_text_version = models.CharField(max_length=32, blank=True)
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -41,3 +46,7 @@ class WidgetVisitor(TenantScopedModel):
     )
     created_at = models.DateTimeField(default=timezone.now)
     last_seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        # Retention removes sessions unseen for RETENTION_VISITOR_SESSION_DAYS.
+        indexes = [models.Index(fields=["tenant", "last_seen_at"], name="visitor_tenant_seen")]

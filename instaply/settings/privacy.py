@@ -15,3 +15,21 @@ PRIVACY_PACKAGE_DIR = Path(env.text("PRIVACY_PACKAGE_DIR") or VAR_DIR / "package
 # Days a database backup is kept: an erasure receipt tells the tenant the date by
 # which the last backup holding the subject's (already unreadable) ciphertext expires.
 BACKUP_RETENTION_DAYS = env.integer("BACKUP_RETENTION_DAYS", 35)
+
+# Retention (privacy/retention): a tenant's conversations with no activity for
+# this many days are deleted; a tenant may choose within the platform's bounds.
+RETENTION_INACTIVE_DAYS_DEFAULT = env.integer("RETENTION_INACTIVE_DAYS_DEFAULT", 730)
+RETENTION_MIN_DAYS = env.integer("RETENTION_MIN_DAYS", 30)
+RETENTION_MAX_DAYS = env.integer("RETENTION_MAX_DAYS", 3650)
+# The platform's own rows about people.
+RETENTION_WEBHOOK_DAYS = env.integer("RETENTION_WEBHOOK_DAYS", 30)
+RETENTION_CONCAT_PARTS_DAYS = env.integer("RETENTION_CONCAT_PARTS_DAYS", 2)
+RETENTION_SEND_ATTEMPT_DAYS = env.integer("RETENTION_SEND_ATTEMPT_DAYS", 90)
+RETENTION_VISITOR_SESSION_DAYS = env.integer("RETENTION_VISITOR_SESSION_DAYS", 90)
+# Rows deleted per short transaction.
+RETENTION_BATCH_SIZE = env.integer("RETENTION_BATCH_SIZE", 500)
+
+# Minors (privacy/minors.py): under the first age, a contact's data is erased;
+# from it up to the second, a parent or guardian must authorise.
+MINOR_AGE_CHILD = env.integer("MINOR_AGE_CHILD", 15)
+MINOR_AGE_ADULT = env.integer("MINOR_AGE_ADULT", 18)

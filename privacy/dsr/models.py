@@ -68,6 +68,9 @@ class DataSubjectRequest(TenantScopedModel):
     corrections = EncryptedJSONField(subject="id")
     # Objection: the purpose objected to (e.g. "marketing"); blank for all processing.
     purpose = models.CharField(max_length=32, blank=True)
+    # Why the platform opened it by itself, e.g. "child_under_15" (privacy.minors);
+    # blank for a request a tenant filed.
+    reason = models.CharField(max_length=32, blank=True)
 
     # A duplicate of an open request for the same subject and type is linked, not worked.
     duplicate_of = models.ForeignKey(

@@ -21,6 +21,9 @@ class Tenant(models.Model):
     slug = models.SlugField(max_length=60, unique=True)
     data_region = models.CharField(max_length=8, choices=Region.choices, default=Region.EU)
     require_2fa_for_all = models.BooleanField(default=False)
+    # Send end-users the platform's service message when a new privacy-policy
+    # version is published (privacy.policies).
+    send_policy_messages = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
