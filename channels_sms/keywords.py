@@ -21,8 +21,13 @@ class Keyword(StrEnum):
     HELP = "help"
 
 
+def keyword_word(body: str) -> str:
+    """The word as matched: "UNSUBSCRIBE" for " unsubscribe. " (for the consent ledger)."""
+    return _TRAILING.sub("", (body or "").strip()).upper()
+
+
 def keyword_of(body: str) -> Keyword | None:
-    word = _TRAILING.sub("", (body or "").strip()).upper()
+    word = keyword_word(body)
     if word in STOP:
         return Keyword.STOP
     if word in START:

@@ -28,6 +28,7 @@ from instaply.errors import DomainError, Invalid
 from tenants.permissions import Capability
 from tenants.selectors import membership_get, membership_list
 from web import inbox
+from web.consent import consent_panel
 from web.labels import domain_error_message
 from web.tenancy import member_required
 
@@ -63,15 +64,17 @@ def thread_items(conversation, *, request, cursor: str | None = None):
     return items, next_cursor, len(page), len(notes)
 
 
-def _record_thread_read(request, conversation, *, messages: int, notes: int, listed=0):
+def _record_thread_read(request, conversation, *, messages: int, notes: int, listed=0, consents=0):
     fields = ["contact", "messages", "notes"]
     if listed:
         fields += inbox.LIST_FIELDS
+    if consents:
+        fields.append("consents")
     record_personal_read(
         request,
         target=("conversation", conversation.pk),
         fields=fields,
-        count=messages + notes + listed,
+        count=messages + notes + listed + consents,
     )
 
 
@@ -96,34 +99,40 @@ def conversation_page(request, conversation_id):
     items, next_cursor, n_messages, n_notes = thread_items(conversation, request=request)
     filters = inbox.remembered_filters(request)
     listing = inbox.list_context(request, filters)
+    contact = conversation.contact
+    panel = consent_panel(contact)
     _record_thread_read(
         request,
         conversation,
         messages=n_messages,
         notes=n_notes,
         listed=len(listing["conversations"]),
+        consents=len(panel["consent_ledger"]),
     )
-    contact = conversation.contact
     labelled = list(conversation.labels.for_tenant(request.tenant))
     can_write = request.membership.can(WRITE)
     canned = list(selectors.canned_response_list(tenant=request.tenant)) if can_write else []
-    context = listing | {
-        "conversation": conversation,
-        "contact": contact,
-        "items": items,
-        "thread_cursor": next_cursor,
-        "current_id": conversation.id,
-        "conversation_labels": labelled,
-        "current_labels": {str(label.id) for label in labelled},
-        "sms_number": _sms_number(conversation),
-        "opted_out": contact.has_opted_out(conversation.channel),
-        "assignable": _assignable(request.tenant) if can_write else [],
-        "canned": canned,
-        "canned_json": json.dumps([{"shortcut": c.shortcut, "text": c.text} for c in canned]),
-        "max_segments": settings.SMS_MAX_SEGMENTS,
-        "snooze_presets": SNOOZE_PRESETS,
-        "back_query": filters.query(),
-    }
+    context = (
+        listing
+        | panel
+        | {
+            "conversation": conversation,
+            "contact": contact,
+            "items": items,
+            "thread_cursor": next_cursor,
+            "current_id": conversation.id,
+            "conversation_labels": labelled,
+            "current_labels": {str(label.id) for label in labelled},
+            "sms_number": _sms_number(conversation),
+            "opted_out": contact.has_opted_out(conversation.channel),
+            "assignable": _assignable(request.tenant) if can_write else [],
+            "canned": canned,
+            "canned_json": json.dumps([{"shortcut": c.shortcut, "text": c.text} for c in canned]),
+            "max_segments": settings.SMS_MAX_SEGMENTS,
+            "snooze_presets": SNOOZE_PRESETS,
+            "back_query": filters.query(),
+        }
+    )
     return render(request, "web/conversation.html", context)
 
 

@@ -256,6 +256,19 @@ class WidgetForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     age_gate = forms.BooleanField(label=_("Ask visitors their age"), required=False)
+    special_category_consent = forms.BooleanField(
+        label=_("Ask for consent before visitors send sensitive data"), required=False
+    )
+    special_category_text = forms.CharField(
+        label=_("Consent text"),
+        max_length=600,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            'Shown beside the checkbox, e.g. "I agree that the shop processes the health '
+            'details I give in this chat to answer me." Changing it starts a new version.'
+        ),
+    )
     active = forms.BooleanField(label=_("Chat switched on"), required=False)
 
     @classmethod
@@ -267,6 +280,8 @@ class WidgetForm(forms.Form):
             "text_colour": widget.text_colour,
             "pre_chat_fields": widget.pre_chat_fields,
             "age_gate": widget.age_gate,
+            "special_category_consent": widget.special_category_consent,
+            "special_category_text": widget.special_category_text,
             "active": widget.active,
         }
 

@@ -5,6 +5,7 @@ from privacy.dsr import package_urls
 from web import (
     account,
     auth_views,
+    consent,
     conversation,
     demo,
     inbox,
@@ -63,6 +64,7 @@ urlpatterns = [
     path(c + "assign", conversation.assign, name="assign"),
     path(c + "status", conversation.change_status, name="status"),
     path(c + "labels", conversation.set_labels, name="labels"),
+    path(c + "consents", consent.record_consent, name="consent"),
     path(c + "messages/<uuid:message_id>/retry", conversation.retry, name="retry"),
     # Settings of the workspace.
     path("settings/", settings_members.settings_home, name="settings"),

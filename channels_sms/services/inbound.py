@@ -12,11 +12,11 @@ import uuid
 from django.db import transaction
 from django.utils import timezone
 
-from channels_sms.keywords import Keyword, help_text, keyword_of
+from channels_sms.keywords import Keyword, help_text, keyword_of, keyword_word
 from channels_sms.models import ConcatenatedParts, DeliveryKind, WebhookDelivery
 from channels_sms.providers import provider_for
 from conversations.models import Message
-from conversations.services.contacts import contact_get_or_create, contact_set_opt_out
+from conversations.services.contacts import contact_get_or_create
 from conversations.services.messages import (
     conversation_for_inbound,
     message_receive,
@@ -25,9 +25,9 @@ from conversations.services.messages import (
 )
 from instaply.errors import DomainError, Invalid
 from privacy.blind_index import blind_index, normalise_phone
+from privacy.consent.services import consent_sms_keyword
 
 CHANNEL = "sms"
-KEYWORD_SOURCE = "sms_keyword"
 # A status callback may overtake the commit of the send that it reports on.
 STATUS_WAIT = dt.timedelta(minutes=5)
 
@@ -90,13 +90,10 @@ def _receive(delivery: WebhookDelivery) -> tuple[object, str]:
     contact, _ = contact_get_or_create(tenant_id=delivery.tenant_id, kind="phone", value=sms.sender)
     keyword = keyword_of(body)
     if keyword in (Keyword.STOP, Keyword.START):
-        # Before the message lands, so a STOP never triggers the auto-reply.
-        contact_set_opt_out(
-            contact=contact,
-            channel=CHANNEL,
-            opted_out=keyword is Keyword.STOP,
-            source=KEYWORD_SOURCE,
-        )
+        # Before the message lands, so a STOP never triggers the auto-reply. The
+        # opt-out state and the consent ledger change together; a retried or
+        # replayed webhook is processed once (delivery_process), so once here.
+        consent_sms_keyword(contact=contact, stop=keyword is Keyword.STOP, word=keyword_word(body))
     conversation = conversation_for_inbound(
         shop=number.shop, contact=contact, channel=CHANNEL, endpoint_id=number.pk
     )

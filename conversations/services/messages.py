@@ -81,8 +81,13 @@ def message_receive(
     attachments: list | None = None,
     provider_message_id: str = "",
     now=None,
+    consent=None,
 ) -> Message:
-    """An end-user's message lands in the inbox (and may trigger the auto-reply)."""
+    """An end-user's message lands in the inbox (and may trigger the auto-reply).
+
+    ``consent``: the consent entry the message was sent under (a widget
+    visitor's special-category consent); withdrawing it deletes the message.
+    """
     now = now or timezone.now()
     conversation = (
         Conversation.objects.for_tenant(conversation.tenant_id)
@@ -99,6 +104,7 @@ def message_receive(
         body=body,
         attachments=attachments or None,
         provider_message_id=provider_message_id,
+        consent=consent,
         status=Message.Status.RECEIVED,
         created_at=now,
         status_changed_at=now,

@@ -20,9 +20,32 @@ WIDGET_CHANGES = frozenset(
         "text_colour",
         "pre_chat_fields",
         "age_gate",
+        "special_category_consent",
+        "special_category_text",
         "active",
     }
 )
+
+
+def _consent_text(widget: Widget, fields: dict) -> dict:
+    """Checks the special-category consent settings; a new wording gets the next
+    version number (special_category_text_version), so the consent ledger records
+    which wording each person agreed to. Returns the fields to save."""
+    if "special_category_text" in fields:
+        fields["special_category_text"] = (fields["special_category_text"] or "").strip()
+    enabled = fields.get("special_category_consent", widget.special_category_consent)
+    text = fields.get("special_category_text", widget.special_category_text)
+    if enabled and not text:
+        raise Invalid(
+            "Write the text visitors agree to before sending special-category data.",
+            fields={"special_category_text": ["Required when the consent is asked."]},
+        )
+    if text != widget.special_category_text:
+        previous = widget.special_category_text_version
+        fields["special_category_text_version"] = (
+            str(int(previous) + 1) if previous.isdigit() else "1"
+        )
+    return fields
 
 
 def normalise_origins(origins: list[str]) -> list[str]:
@@ -45,6 +68,7 @@ def widget_create(*, actor: Membership, shop: Shop, **fields) -> Widget:
     refuse_other_fields(fields, allowed=WIDGET_CHANGES)
     if "allowed_origins" in fields:
         fields["allowed_origins"] = normalise_origins(fields["allowed_origins"])
+    fields = _consent_text(Widget(), fields)
     widget = Widget.objects.create(tenant_id=shop.tenant_id, shop=shop, **fields)
     record(
         "widget.created",
@@ -60,7 +84,9 @@ def widget_update(*, actor: Membership, widget: Widget, **changes) -> Widget:
     if "allowed_origins" in changes:
         changes["allowed_origins"] = normalise_origins(changes["allowed_origins"])
     require_same_tenant(actor, widget)
-    apply_changes(widget, changes, allowed=WIDGET_CHANGES)
+    refuse_other_fields(changes, allowed=WIDGET_CHANGES)
+    changes = _consent_text(widget, changes)
+    apply_changes(widget, changes, allowed=WIDGET_CHANGES | {"special_category_text_version"})
     record(
         "widget.updated",
         tenant=widget.tenant_id,

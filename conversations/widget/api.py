@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from conversations.api.serializers import PersonalText
-from conversations.widget import services
+from conversations.widget import consent, services
 from instaply.api.serializers import StrictInput
 from instaply.errors import Forbidden, Invalid, RateLimited
 from instaply.ratelimit import by_ip, hit
@@ -141,6 +141,9 @@ class WidgetConfigOutput(serializers.Serializer):
     pre_chat_fields = serializers.ListField(child=serializers.CharField())
     age_gate = serializers.BooleanField()
     shop = serializers.CharField()
+    special_category_consent = serializers.BooleanField()
+    special_category_text = serializers.CharField()
+    special_category_text_version = serializers.CharField()
 
 
 class WidgetConfigApi(WidgetApi):
@@ -155,5 +158,61 @@ class WidgetConfigApi(WidgetApi):
                 "pre_chat_fields": widget.pre_chat_fields,
                 "age_gate": widget.age_gate,
                 "shop": widget.shop.name,
+                # The consent checkbox asked before special-category data (consent.py).
+                "special_category_consent": widget.special_category_consent,
+                "special_category_text": widget.special_category_text
+                if widget.special_category_consent
+                else "",
+                "special_category_text_version": widget.special_category_text_version,
             }
         )
+
+
+class ConsentOutput(serializers.Serializer):
+    purpose = serializers.CharField()
+    asked = serializers.BooleanField()
+    text = serializers.CharField()
+    text_version = serializers.CharField()
+    given = serializers.BooleanField()
+    given_at = serializers.DateTimeField(allow_null=True)
+    given_text_version = serializers.CharField()
+
+
+class WithdrawalOutput(ConsentOutput):
+    deleted_message_ids = serializers.ListField(child=serializers.UUIDField())
+
+
+class WidgetConsentApi(WidgetApi):
+    class Input(StrictInput):
+        text_version = serializers.CharField(max_length=32, allow_blank=True)
+
+    def visitor(self, request):
+        visitor = super().visitor(request)
+        visitor.widget = self.widget
+        return visitor
+
+    @extend_schema(responses=ConsentOutput)
+    def get(self, request, widget_key):
+        return Response(ConsentOutput(consent.consent_state(self.visitor(request))).data)
+
+    @extend_schema(request=Input, responses={201: ConsentOutput, 200: ConsentOutput})
+    def post(self, request, widget_key):
+        visitor = self.visitor(request)
+        serializer = self.Input(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        state, created = consent.visitor_consent_give(
+            visitor=visitor, text_version=serializer.validated_data["text_version"]
+        )
+        return Response(
+            ConsentOutput(state).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+class WidgetConsentWithdrawApi(WidgetConsentApi):
+    http_method_names = ["post", "options"]
+
+    @extend_schema(request=None, responses=WithdrawalOutput)
+    def post(self, request, widget_key):
+        state, deleted = consent.visitor_consent_withdraw(visitor=self.visitor(request))
+        return Response(WithdrawalOutput(state | {"deleted_message_ids": deleted}).data)

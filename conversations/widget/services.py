@@ -21,6 +21,7 @@ from conversations.services.messages import (
     message_receive,
     message_status_update,
 )
+from conversations.widget.consent import visitor_consent_for_message
 from instaply.errors import Forbidden, Invalid, NotFound
 from tenants import credentials
 
@@ -166,7 +167,9 @@ def visitor_write(*, visitor: WidgetVisitor, body: str) -> Message:
             visitor.conversation = conversation
         visitor.last_seen_at = timezone.now()
         visitor.save(update_fields=["conversation", "last_seen_at"])
-        return message_receive(conversation=conversation, body=body)
+        # Written under the visitor's special-category consent, it depends on it.
+        consent = visitor_consent_for_message(visitor)
+        return message_receive(conversation=conversation, body=body, consent=consent)
 
 
 def visitor_messages(*, visitor: WidgetVisitor, after: uuid.UUID | None) -> list[Message]:

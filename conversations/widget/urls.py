@@ -6,4 +6,10 @@ urlpatterns = [
     path("<str:widget_key>/config", api.WidgetConfigApi.as_view(), name="widget-config"),
     path("<str:widget_key>/sessions", api.WidgetSessionApi.as_view(), name="widget-sessions"),
     path("<str:widget_key>/messages", api.WidgetMessagesApi.as_view(), name="widget-messages"),
+    path("<str:widget_key>/consent", api.WidgetConsentApi.as_view(), name="widget-consent"),
+    path(
+        "<str:widget_key>/consent/withdraw",
+        api.WidgetConsentWithdrawApi.as_view(),
+        name="widget-consent-withdraw",
+    ),
 ]

@@ -119,7 +119,8 @@ OPERATIONS: dict[str, Operation] = {
     "GET /api/v1/widgets/{widget_id}": Operation("Get a website chat widget"),
     "PATCH /api/v1/widgets/{widget_id}": Operation(
         "Change a website chat widget",
-        "Its look, greeting, pre-chat questions, age gate and the sites allowed to use it.",
+        "Its look, greeting, pre-chat questions, age gate, special-category consent and "
+        "the sites allowed to use it. A new consent text gets the next version.",
     ),
     # The inbox.
     "GET /api/v1/conversations": Operation(
@@ -173,6 +174,22 @@ OPERATIONS: dict[str, Operation] = {
     "GET /api/v1/contacts/{contact_id}": Operation("Get a contact"),
     "PATCH /api/v1/contacts/{contact_id}": Operation(
         "Change a contact", "Send only the fields to change."
+    ),
+    "GET /api/v1/contacts/{contact_id}/consents": Operation(
+        "A contact's consent ledger",
+        "Every consent the person gave or withdrew, oldest first: purpose, given or "
+        "withdrawn, channel (widget, sms_keyword, staff), the text and its version, the "
+        "privacy-policy version then in force, who recorded it, and details (what a "
+        "withdrawal deleted, the keyword texted). `current` is the state of each purpose: "
+        "its newest entry. The read is on the audit record.",
+    ),
+    "POST /api/v1/contacts/{contact_id}/consents": Operation(
+        "Record a consent or its withdrawal",
+        "What the person told you: `purpose` (`marketing` or `special_category_data`), "
+        "`action` (`given` or `withdrawn`), the `text` they agreed to (required when given) "
+        "and its `text_version`. A withdrawal deletes the messages sent under that consent "
+        "and says so in the entry's details; withdrawing a consent not in force is refused "
+        "(409 `consent_not_given`). SMS consent follows the STOP and START keywords only.",
     ),
     "GET /api/v1/labels": Operation("List labels"),
     "POST /api/v1/labels": Operation("Create a label"),
@@ -231,7 +248,9 @@ OPERATIONS: dict[str, Operation] = {
     ),
     # The website chat widget, called by the widget's script on the shop's site.
     "GET /api/widget/v1/{widget_key}/config": Operation(
-        "Widget settings", "What the chat shows: greeting, colours and pre-chat questions."
+        "Widget settings",
+        "What the chat shows: greeting, colours, pre-chat questions, and the consent "
+        "asked before special-category data (its text and version).",
     ),
     "POST /api/widget/v1/{widget_key}/sessions": Operation(
         "Start a chat",
@@ -240,5 +259,22 @@ OPERATIONS: dict[str, Operation] = {
     "GET /api/widget/v1/{widget_key}/messages": Operation(
         "The visitor's messages", "Pass the last message id as `after` to get only newer ones."
     ),
-    "POST /api/widget/v1/{widget_key}/messages": Operation("Write to the shop"),
+    "POST /api/widget/v1/{widget_key}/messages": Operation(
+        "Write to the shop",
+        "While the visitor's special-category consent is in force, the message is sent "
+        "under it: withdrawing the consent deletes it.",
+    ),
+    "GET /api/widget/v1/{widget_key}/consent": Operation(
+        "The visitor's special-category consent",
+        "Whether the chat asks for it, its text and version, and whether this visitor gave it.",
+    ),
+    "POST /api/widget/v1/{widget_key}/consent": Operation(
+        "Give the special-category consent",
+        "Send the `text_version` shown; a wording changed since is refused (409 "
+        "`consent_text_changed`). Giving it again changes nothing (200).",
+    ),
+    "POST /api/widget/v1/{widget_key}/consent/withdraw": Operation(
+        "Withdraw the special-category consent",
+        "Deletes the messages the visitor sent under it and answers their ids.",
+    ),
 }

@@ -86,6 +86,7 @@ COUNT_NAMES = {
     "channels_sms.WebhookDelivery": "webhook_deliveries",
     "channels_sms.ConcatenatedParts": "sms_parts",
     "dsr.LegalHold": "released_legal_holds",
+    "consent.ConsentEntry": "consent_entries",
 }
 
 Progress = Callable[[int], None]

@@ -2,9 +2,9 @@
 
 ``build_access_package`` writes a ZIP of everything the platform holds about
 one subject (the contact, its conversations, messages, notes, attachments'
-metadata, consent, the audit events about it), a ``schema.json`` describing
-each file and a readable ``index.html`` in the tenant's language. Portability
-adds ``messages.csv``.
+metadata, consent and the consent ledger, the audit events about it), a
+``schema.json`` describing each file and a readable ``index.html`` in the
+tenant's language. Portability adds ``messages.csv``.
 
 It streams: every kind of record is read through a server-side cursor and
 written into its ZIP entry item by item, each value decrypted as its row
@@ -41,6 +41,8 @@ from audit.recorder import Actor, record
 from conversations.models import Contact, Conversation, Message, Note
 from instaply.errors import Conflict
 from instaply.spreadsheet import spreadsheet_cell
+from privacy.consent.models import ConsentEntry
+from privacy.consent.selectors import consent_ledger, consent_states, readable_details
 from privacy.crypto import DecryptionError, is_erased
 from privacy.dsr import package_schema
 from privacy.dsr.models import AccessPackage, DataSubjectRequest
@@ -63,6 +65,8 @@ MESSAGE_COLUMNS = (
     "failure_code",
     "created_at",
     "status_changed_at",
+    "policy_version",
+    "consent_id",
     "body",
 )
 NOTE_COLUMNS = ("id", "conversation_id", "created_at", "body")
@@ -171,6 +175,7 @@ def _total_rows(contact: Contact) -> int:
         + Conversation.objects.for_tenant(tenant).filter(contact=contact).count()
         + Message.objects.for_tenant(tenant).filter(contact=contact).count()
         + Note.objects.for_tenant(tenant).filter(contact=contact).count()
+        + ConsentEntry.objects.for_tenant(tenant).filter(contact=contact).count()
     )
 
 
@@ -207,7 +212,11 @@ def _write_zip(part: Path, dsr: DataSubjectRequest, contact: Contact, tracker: _
                 tracker,
             )
             counts["attachments"] = _write_array(zf, "attachments.json", _attachment_items(contact))
-            zf.writestr("consent.json", _dumps(consent_item(contact), indent=2))
+            ledger = consent_ledger(contact)
+            zf.writestr("consent.json", _dumps(consent_item(contact, ledger), indent=2))
+            counts["consent_entries"] = _write_array(
+                zf, "consent_ledger.json", map(consent_entry_item, ledger), tracker
+            )
             counts["audit_events"] = _write_array(zf, "audit_events.json", _audit_items(contact))
             schema = package_schema.schema(portability=portability, counts=counts)
             zf.writestr("schema.json", _dumps(schema, indent=2))
@@ -322,14 +331,38 @@ def contact_item(contact: Contact) -> dict:
     }
 
 
-def consent_item(contact: Contact) -> dict:
+def consent_item(contact: Contact, ledger: list[ConsentEntry]) -> dict:
     return {
+        # The state of each purpose: its newest entry in consent_ledger.json.
+        "consents": {
+            purpose: {
+                "given": entry.action == ConsentEntry.Action.GIVEN,
+                "since": _time(entry.occurred_at),
+                "entry_id": str(entry.pk),
+            }
+            for purpose, entry in sorted(consent_states(ledger).items())
+        },
         "opted_out_channels": list(contact.opted_out_channels or []),
         "processing_restricted": contact.processing_restricted,
         # Objections per purpose, where the platform records them.
         "objections": list(getattr(contact, "objections", None) or []),
         "privacy_policy_version": contact.privacy_policy_version,
         "age_status": contact.age_status,
+    }
+
+
+def consent_entry_item(entry: ConsentEntry) -> dict:
+    return {
+        "id": str(entry.pk),
+        "purpose": entry.purpose,
+        "action": entry.action,
+        "channel": entry.channel,
+        "text": entry.text,
+        "text_version": entry.text_version,
+        "policy_version": entry.policy_version,
+        "recorded_by": str(entry.recorded_by_id) if entry.recorded_by_id else None,
+        "occurred_at": _time(entry.occurred_at),
+        "details": readable_details(entry),
     }
 
 
@@ -370,7 +403,19 @@ class _Opener:
 
 
 def message_item(row: tuple, channels: dict, opener: _Opener) -> dict:
-    pk, conversation_id, direction, sender_kind, status, failure, created, changed, body = row
+    (
+        pk,
+        conversation_id,
+        direction,
+        sender_kind,
+        status,
+        failure,
+        created,
+        changed,
+        policy_version,
+        consent_id,
+        body,
+    ) = row
     body, unreadable = opener.open(pk, body)
     return {
         "id": str(pk),
@@ -382,6 +427,8 @@ def message_item(row: tuple, channels: dict, opener: _Opener) -> dict:
         "failure_code": failure,
         "created_at": _time(created),
         "status_changed_at": _time(changed),
+        "policy_version": policy_version,
+        "consent_entry_id": str(consent_id) if consent_id else None,
         "body": body,
         "unreadable": unreadable,
     }
@@ -480,6 +527,7 @@ def package_language(dsr: DataSubjectRequest) -> str:
 
 def _index_html(dsr, contact, counts, schema) -> str:
     language = package_language(dsr)
+    ledger = consent_ledger(contact)
     with translation.override(language):
         return render_to_string(
             "dsr/package_index.html",
@@ -487,7 +535,8 @@ def _index_html(dsr, contact, counts, schema) -> str:
                 "language": language,
                 "dsr": dsr,
                 "contact": contact_item(contact),
-                "consent": consent_item(contact),
+                "consent": consent_item(contact, ledger),
+                "ledger": [consent_entry_item(entry) for entry in ledger],
                 "counts": counts,
                 "files": schema["files"],
                 "built_at": timezone.now(),

@@ -49,6 +49,14 @@ FILES = {
             "failure_code": "the provider's code when not delivered",
             "created_at": _TIME,
             "status_changed_at": _TIME,
+            "policy_version": (
+                "version of the privacy policy in force when the message was collected or "
+                "sent (blank before versions were recorded)"
+            ),
+            "consent_entry_id": (
+                "the consent the message was sent under (an entry of consent_ledger.json), "
+                "null for most messages; withdrawing that consent deletes the message"
+            ),
             "body": "the text, decrypted (null when erased or unreadable)",
             "unreadable": "true when the stored text did not decrypt (damaged)",
         },
@@ -82,11 +90,45 @@ FILES = {
         "kind": "object",
         "description": "Consent and the subject's choices about processing.",
         "fields": {
+            "consents": (
+                "the current state of each consent purpose the subject spoke of: given "
+                "(true/false), since (" + _TIME + ") and the ledger entry it comes from"
+            ),
             "opted_out_channels": "channels the subject opted out of (e.g. sms after STOP)",
             "processing_restricted": "true while processing is restricted (GDPR art. 18)",
             "objections": "purposes objected to (GDPR art. 21); all for every processing",
-            "privacy_policy_version": "version of the tenant's privacy policy accepted",
+            "privacy_policy_version": (
+                "version of the privacy policy in force when the contact was first recorded"
+            ),
             "age_status": "unknown, adult, minor_authorised, minor_unauthorised or under_15",
+        },
+    },
+    "consent_ledger.json": {
+        "kind": "array",
+        "description": (
+            "Every consent the subject gave or withdrew, oldest first, as recorded: the "
+            "current state of a purpose is its newest entry. Entries are never changed."
+        ),
+        "fields": {
+            "id": _ID,
+            "purpose": (
+                "special_category_data, marketing, sms_messages (SMS STOP/START) or "
+                "parental_authorisation"
+            ),
+            "action": "given or withdrawn",
+            "channel": (
+                "widget (the website chat), sms_keyword (a text), staff (the tenant's staff "
+                "on the subject's instruction) or api"
+            ),
+            "text": "the text the subject was shown or told, as written by the tenant",
+            "text_version": "version of that text",
+            "policy_version": "version of the privacy policy in force at the time",
+            "recorded_by": "the tenant's staff member who recorded it (UUID), or null",
+            "occurred_at": _TIME,
+            "details": (
+                "what else was recorded, decrypted: the keyword texted, the chat session, "
+                "what a withdrawal deleted (counts and message ids, never content)"
+            ),
         },
     },
     "audit_events.json": {

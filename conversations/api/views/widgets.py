@@ -25,6 +25,9 @@ class WidgetOutput(serializers.Serializer):
     text_colour = serializers.CharField()
     pre_chat_fields = serializers.ListField(child=serializers.CharField())
     age_gate = serializers.BooleanField()
+    special_category_consent = serializers.BooleanField()
+    special_category_text = serializers.CharField()
+    special_category_text_version = serializers.CharField()
     active = serializers.BooleanField()
     snippet = serializers.SerializerMethodField()
 
@@ -43,6 +46,10 @@ class _WidgetFields(StrictInput):
         child=serializers.ChoiceField(choices=["name", "email"]), required=False
     )
     age_gate = serializers.BooleanField(required=False)
+    special_category_consent = serializers.BooleanField(required=False)
+    special_category_text = serializers.CharField(
+        max_length=600, required=False, allow_blank=True, trim_whitespace=True
+    )
     active = serializers.BooleanField(required=False)
 
 

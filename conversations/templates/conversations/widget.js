@@ -57,6 +57,12 @@
     "textarea,input[type=text],input[type=email]{flex:1;font:inherit;padding:8px;border:1px solid #8a93a5;border-radius:8px}",
     "button.send{border:0;border-radius:8px;padding:8px 12px;font:inherit;cursor:pointer}",
     ".error{color:#a3262a}",
+    ".consent{padding:8px 12px;border-top:1px solid #d5dae3;font-size:13px;max-height:140px;overflow-y:auto}",
+    ".consent .note{margin:4px 0 0;color:#4a5263}",
+    ".consent .confirm{margin-top:6px;display:flex;flex-wrap:wrap;gap:6px;align-items:center}",
+    ".consent .confirm p{margin:0;flex-basis:100%}",
+    "button.link{background:none;border:0;padding:0;margin-top:4px;color:#1b4fb8;text-decoration:underline;cursor:pointer;font:inherit}",
+    "button.plain{border:1px solid #8a93a5;background:#fff;border-radius:6px;padding:4px 8px;font:inherit;cursor:pointer}",
     ":focus-visible{outline:3px solid #f0a500;outline-offset:2px}"
   ].join("") });
   root.appendChild(style);
@@ -109,6 +115,62 @@
     try { window.localStorage.removeItem(STORE); } catch (e) { /* private mode */ }
   }
 
+  // The consent to special-category data (health...), where the shop asks for it:
+  // ticking records it; what the visitor writes while it is given is sent under
+  // it; withdrawing it deletes those messages.
+  function renderConsent(state, said) {
+    var old = panel.querySelector(".consent"); if (old) { old.remove(); }
+    var form = panel.querySelector("form.row");
+    if (!form || (!state.asked && !state.given)) { return; }
+    var box = el("div", { "class": "consent", role: "group", "aria-label": "Consent to sensitive data" });
+    var tick = el("input", { type: "checkbox", id: "instaply-special-consent" });
+    var label = el("label", { "for": "instaply-special-consent", text: " " + (state.text || "I agreed that the shop processes the sensitive details I give in this chat.") });
+    box.appendChild(el("div", {}, [tick, label]));
+    var note = el("p", { "class": "note", role: "status" });
+    box.appendChild(note);
+    if (state.given) {
+      tick.checked = true; tick.disabled = true;
+      note.textContent = said || "You gave this consent: what you write now is sent under it.";
+      var withdraw = el("button", { "class": "link", type: "button", text: "Withdraw my consent" });
+      var yes = el("button", { "class": "plain", type: "button", text: "Withdraw and delete" });
+      var no = el("button", { "class": "plain", type: "button", text: "Keep my consent" });
+      var confirm = el("div", { "class": "confirm", hidden: "" }, [
+        el("p", { text: "Withdrawing deletes the messages you sent while your consent was given." }), yes, no
+      ]);
+      withdraw.addEventListener("click", function () { confirm.removeAttribute("hidden"); withdraw.setAttribute("hidden", ""); yes.focus(); });
+      no.addEventListener("click", function () { confirm.setAttribute("hidden", ""); withdraw.removeAttribute("hidden"); withdraw.focus(); });
+      yes.addEventListener("click", function () {
+        yes.disabled = true;
+        request("POST", "/consent/withdraw", {}).then(function (data) {
+          data.deleted_message_ids.forEach(function (id) {
+            var node = body.querySelector("[data-id='" + id + "']"); if (node) { node.remove(); }
+          });
+          var count = data.deleted_message_ids.length;
+          renderConsent(data, "Your consent is withdrawn; " + count + (count === 1 ? " message" : " messages") + " deleted.");
+        }).catch(function (error) { yes.disabled = false; showError(box, error); });
+      });
+      box.appendChild(withdraw); box.appendChild(confirm);
+    } else {
+      note.textContent = said || "Please do not share health or other sensitive details unless you tick this box.";
+      tick.addEventListener("change", function () {
+        if (!tick.checked) { return; }
+        tick.disabled = true;
+        request("POST", "/consent", { text_version: state.text_version }).then(function (data) {
+          renderConsent(data, "Thank you: your consent is recorded.");
+        }).catch(function (error) {
+          tick.checked = false; tick.disabled = false; showError(box, error);
+          if (error.code === "consent_text_changed") { loadConsent(); }
+        });
+      });
+    }
+    panel.insertBefore(box, form);
+  }
+
+  function loadConsent() {
+    request("GET", "/consent").then(function (state) { renderConsent(state); })
+      .catch(function () { /* the chat works without it; the next opening tries again */ });
+  }
+
   function chat() {
     body.textContent = "";
     var form = el("form", { "class": "row" });
@@ -130,6 +192,7 @@
         .then(function () { send.disabled = false; input.focus(); });
     });
     panel.appendChild(form);
+    loadConsent();
     poll();
     if (!state.timer) { state.timer = window.setInterval(function () { if (state.open) { poll(); } }, 3000); }
     input.focus();
@@ -138,6 +201,7 @@
   function startForm() {
     body.textContent = "";
     var existing = panel.querySelector("form.row"); if (existing) { existing.remove(); }
+    var consentBox = panel.querySelector(".consent"); if (consentBox) { consentBox.remove(); }
     var settings = state.settings;
     body.appendChild(el("p", { text: settings.greeting }));
     var form = el("form", { "class": "form" });

@@ -12,12 +12,18 @@ import tracemalloc
 import zipfile
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from audit.models import AuditEvent
 from audit.recorder import record
 from conversations.models import Message
 from instaply.errors import Conflict
+from privacy.consent.services import (
+    consent_give,
+    consent_record_for_subject,
+    consent_sms_keyword,
+)
 from privacy.dsr import package_schema
 from privacy.dsr.models import AccessPackage
 from privacy.dsr.package import PACKAGE_BUILT, build_access_package, package_path
@@ -86,6 +92,7 @@ def test_the_package_holds_every_kind_of_record_of_the_subject_and_nothing_else(
         "messages": 6,
         "notes": 1,
         "attachments": 1,
+        "consent_entries": 0,
         "audit_events": 2,
     }
     package = AccessPackage.objects.for_tenant(tenant_a.tenant).get(request=dsr)
@@ -97,6 +104,7 @@ def test_the_package_holds_every_kind_of_record_of_the_subject_and_nothing_else(
         "notes.json",
         "attachments.json",
         "consent.json",
+        "consent_ledger.json",
         "audit_events.json",
         "schema.json",
         "index.html",
@@ -281,3 +289,92 @@ def test_the_schema_describes_the_csv_with_the_columns_written():
     from privacy.dsr.package import CSV_COLUMNS
 
     assert set(CSV_COLUMNS) <= set(package_schema.FILES["messages.json"]["fields"])
+
+
+def test_the_package_holds_the_consent_ledger_and_the_policy_versions(tenant_a, history):
+    """Every entry of the ledger, as recorded, the state per purpose, the policy
+    version on the contact and on each message; nothing of another contact's."""
+    contact, conversation, picture, other = history
+    agent = tenant_a.members[Role.AGENT]
+    start = timezone.now() - dt.timedelta(days=3)
+    with time_machine.travel(start, tick=False):
+        stop = consent_sms_keyword(contact=contact, stop=True, word="UNSUBSCRIBE")
+    with time_machine.travel(start + dt.timedelta(days=1), tick=False):
+        marketing = consent_record_for_subject(
+            actor=agent,
+            contact=contact,
+            purpose="marketing",
+            action="given",
+            text="News of our sales, by text, about once a month.",
+            text_version="2026-02",
+        )
+    with time_machine.travel(start + dt.timedelta(days=2), tick=False):
+        given = consent_give(
+            contact=contact,
+            purpose="special_category_data",
+            channel="widget",
+            text="I agree that the shop processes the health details I give.",
+            text_version="3",
+            details={"visitor_id": "v-1"},
+        )
+        under = Message(
+            tenant_id=contact.tenant_id,
+            conversation=conversation,
+            contact_id=contact.pk,
+            direction="inbound",
+            sender_kind="contact",
+            status="received",
+            body="my allergy is to nuts",
+            policy_version="2026-01",
+            consent=given,
+        )
+        under.save()
+    consent_sms_keyword(contact=other, stop=True, word="STOP")
+    dsr = access_request(tenant_a.tenant, contact)
+
+    counts = build(dsr, contact)
+
+    assert counts["consent_entries"] == 3 and counts["messages"] == 7
+    files = entries(AccessPackage.objects.for_tenant(tenant_a.tenant).get(request=dsr))
+    ledger = json.loads(files["consent_ledger.json"])
+    assert [(e["purpose"], e["action"], e["channel"]) for e in ledger] == [
+        ("sms_messages", "withdrawn", "sms_keyword"),
+        ("marketing", "given", "staff"),
+        ("special_category_data", "given", "widget"),
+    ]
+    assert ledger[0]["details"] == {"keyword": "STOP", "word": "UNSUBSCRIBE"}
+    assert ledger[0]["occurred_at"] == stop.occurred_at.isoformat()
+    assert ledger[1]["text"] == "News of our sales, by text, about once a month."
+    assert ledger[1]["text_version"] == "2026-02"
+    assert ledger[1]["recorded_by"] == str(agent.pk)
+    assert ledger[1]["id"] == str(marketing.pk)
+    assert ledger[2]["details"] == {"visitor_id": "v-1"}
+    assert set(ledger[0]) == set(package_schema.FILES["consent_ledger.json"]["fields"])
+    consent = json.loads(files["consent.json"])
+    assert consent["consents"] == {
+        "marketing": {
+            "given": True,
+            "since": ledger[1]["occurred_at"],
+            "entry_id": ledger[1]["id"],
+        },
+        "sms_messages": {
+            "given": False,
+            "since": ledger[0]["occurred_at"],
+            "entry_id": ledger[0]["id"],
+        },
+        "special_category_data": {
+            "given": True,
+            "since": ledger[2]["occurred_at"],
+            "entry_id": ledger[2]["id"],
+        },
+    }
+    assert consent["privacy_policy_version"] == "2026-01"
+    messages = {m["id"]: m for m in json.loads(files["messages.json"])}
+    assert messages[str(under.pk)]["policy_version"] == "2026-01"
+    assert messages[str(under.pk)]["consent_entry_id"] == str(given.pk)
+    assert messages[str(picture.pk)]["consent_entry_id"] is None
+    assert set(messages[str(under.pk)]) == set(package_schema.FILES["messages.json"]["fields"])
+    html = files["index.html"].decode()
+    assert "News of our sales" in html and "special_category_data" in html
+    # The other contact's STOP is theirs alone.
+    assert str(other.pk) not in b"".join(files.values()).decode()
