@@ -9,8 +9,9 @@ import pytest
 
 from audit.models import AuditEvent
 from conversations.models import Contact, Conversation, Message
+from instaply.errors import NotFound
 from privacy.consent.models import ConsentEntry
-from privacy.consent.services import consent_sms_keyword
+from privacy.consent.services import consent_record_for_subject, consent_sms_keyword
 from privacy.consent.tests.conftest import Visitor
 from tenants.models import Role
 from web.tests.helpers import verified_client
@@ -99,7 +100,18 @@ def test_another_tenants_contact_is_not_found(tenant_a, tenant_b, person):
             _url(contact), MARKETING, format="json"
         )
         assert response.status_code == 404
+    # The service refuses a member of another tenant too, whatever the caller.
+    with pytest.raises(NotFound):
+        consent_record_for_subject(actor=tenant_b.owner, contact=contact, **MARKETING)
+    with pytest.raises(NotFound):
+        consent_record_for_subject(
+            actor=tenant_b.owner,
+            contact=contact,
+            purpose="special_category_data",
+            action="withdrawn",
+        )
     assert ConsentEntry.objects.filter(purpose="marketing").count() == 0
+    assert Message.objects.filter(contact=contact).count() == 1
 
 
 @pytest.mark.parametrize(
