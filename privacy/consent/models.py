@@ -59,5 +59,21 @@ class ConsentEntry(TenantScopedModel):
             )
         ]
         # Append-only: an entry is never edited (a withdrawal is a new entry). It
-        # goes only with its contact (erasure, retention).
-        triggers = [pgtrigger.Protect(name="consent_append_only", operation=pgtrigger.Update)]
+        # goes only with its contact (erasure, retention). The one change allowed
+        # is the database's own: recorded_by set to NULL when a membership row is
+        # deleted (memberships are revoked, not deleted, but a tenant can be).
+        triggers = [
+            pgtrigger.Protect(
+                name="consent_append_only",
+                operation=pgtrigger.Update,
+                condition=pgtrigger.AnyChange(exclude=["recorded_by"]),
+            ),
+            pgtrigger.Protect(
+                name="consent_recorder_only_cleared",
+                operation=pgtrigger.Update,
+                condition=pgtrigger.Q(
+                    new__recorded_by__isnull=False,
+                    old__recorded_by__df=pgtrigger.F("new__recorded_by"),
+                ),
+            ),
+        ]

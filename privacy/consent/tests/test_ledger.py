@@ -136,3 +136,21 @@ def test_the_ledger_goes_with_its_contact_and_the_receipt_counts_it(contact, ten
     counts = erase_subject(request, contact, no_progress)["erased"]
     assert counts["consent_entries"] == 2
     assert not ConsentEntry.objects.filter(contact_id=contact.pk).exists()
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the append-only trigger is PostgreSQL's"
+)
+def test_deleting_the_recorder_clears_it_but_the_recorder_cannot_be_rewritten(contact):
+    from tenants.models import Membership
+
+    tenant = contact.tenant
+    members = list(Membership.objects.for_tenant(tenant)[:2])
+    assert len(members) == 2, "the fixture tenant has two members"
+    entry = _give(contact, recorded_by=members[0])
+    with pytest.raises(DatabaseError), transaction.atomic():
+        ConsentEntry.objects.for_tenant(tenant).filter(pk=entry.pk).update(recorded_by=members[1])
+    # A deleted membership (a tenant closing down) leaves the entry, without its recorder.
+    Membership.objects.for_tenant(tenant).filter(pk=members[0].pk).delete()
+    entry.refresh_from_db()
+    assert entry.recorded_by_id is None and entry.action == "given"
