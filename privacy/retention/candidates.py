@@ -25,7 +25,15 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 
 from channels_sms.models import ConcatenatedParts, SendAttempt, WebhookDelivery
-from conversations.models import Contact, ContactIdentifier, Conversation, Message, WidgetVisitor
+from conversations.models import (
+    Contact,
+    ContactIdentifier,
+    Conversation,
+    FeedEvent,
+    Message,
+    Note,
+    WidgetVisitor,
+)
 from privacy.dsr.models import LegalHold
 from privacy.retention.models import RetentionPolicy
 
@@ -123,6 +131,31 @@ class Scope:
         # Index: message_tenant_thread (tenant, conversation, -id).
         return Message.objects.for_tenant(self.tenant_id).filter(
             conversation_id__in=conversations.values("pk")
+        )
+
+    def batch_messages(self, conversation_ids: list, cutoff: dt.datetime) -> QuerySet:
+        """Messages of a batch of conversations written by the cutoff, holds excluded."""
+        # Index: message_tenant_thread (tenant, conversation, -id).
+        return (
+            Message.objects.for_tenant(self.tenant_id)
+            .filter(conversation_id__in=conversation_ids, created_at__lte=cutoff)
+            .exclude(contact_id__in=self.held_contacts())
+            .order_by()
+        )
+
+    def batch_notes(self, conversation_ids: list, cutoff: dt.datetime) -> QuerySet:
+        # Index: note_tenant_thread (tenant, conversation, -id).
+        return (
+            Note.objects.for_tenant(self.tenant_id)
+            .filter(conversation_id__in=conversation_ids, created_at__lte=cutoff)
+            .exclude(contact_id__in=self.held_contacts())
+            .order_by()
+        )
+
+    def batch_feed_events(self, conversation_ids: list) -> QuerySet:
+        # Index: feed_event_tenant_conv (tenant, conversation_id).
+        return FeedEvent.objects.for_tenant(self.tenant_id).filter(
+            conversation_id__in=conversation_ids
         )
 
     def contacts_left(self) -> QuerySet:

@@ -213,6 +213,15 @@ def retention_last_run(tenant: Tenant) -> dict:
     return {"at": event.created_at.isoformat(), "counts": dict(event.metadata)}
 
 
+def keyset_page(queryset: QuerySet, time_field: str, after, size: int, *extra: str) -> QuerySet:
+    """The next ``size`` rows after ``after`` (a ``(time, id)`` pair, or None), as
+    ``(time, id, *extra)``: a row comparison, so PostgreSQL seeks into the index
+    on (tenant, time) instead of reading the rows before the key again."""
+    if after is not None:
+        queryset = queryset.filter(TupleGreaterThan(Tuple(F(time_field), F("id")), after))
+    return queryset.order_by(time_field, "id").values_list(time_field, "id", *extra)[:size]
+
+
 class _Run:
     def __init__(self, scope: Scope, totals: dict, batch: int, progress: Progress | None):
         self.scope = scope
@@ -243,15 +252,7 @@ class _Run:
         """Pages of ``(time, id, *extra)`` in time order. The key moves past rows the
         caller left (held, revived), so none is read twice."""
         last = None
-        while True:
-            page = queryset
-            if last is not None:
-                page = page.filter(TupleGreaterThan(Tuple(F(time_field), F("id")), last))
-            rows = list(
-                page.order_by(time_field, "id").values_list(time_field, "id", *extra)[: self.batch]
-            )
-            if not rows:
-                return
+        while rows := list(keyset_page(queryset, time_field, last, self.batch, *extra)):
             last = rows[-1][:2]
             yield rows
 
@@ -285,29 +286,15 @@ class _Run:
 
     def _conversation_batch(self, rule: Q, cutoff: dt.datetime, ids: list) -> None:
         t = self.tenant_id
-        held = self.scope.held_contacts()
         # Rows written before the cutoff only: a message arriving during the run
         # revives its conversation, which is then kept with it.
-        thread = (
-            Message.objects.for_tenant(t)
-            .filter(conversation_id__in=ids, created_at__lte=cutoff)
-            .exclude(contact_id__in=held)
-            .order_by()
-        )
-        self._locked_batches(thread, self._delete_messages)
-        notes = (
-            Note.objects.for_tenant(t)
-            .filter(conversation_id__in=ids, created_at__lte=cutoff)
-            .exclude(contact_id__in=held)
-            .order_by()
-        )
-        self._locked_batches(notes, self._delete_notes)
+        self._locked_batches(self.scope.batch_messages(ids, cutoff), self._delete_messages)
+        self._locked_batches(self.scope.batch_notes(ids, cutoff), self._delete_notes)
         started = time.monotonic()
         gone = self._delete_conversation_rows(rule, ids)
         self._give_way(started)
         # Ids and states only (never content): swept after their conversations.
-        # Index: feed_event_tenant_conv.
-        events = FeedEvent.objects.for_tenant(t).filter(conversation_id__in=gone)
+        events = self.scope.batch_feed_events(gone)
         while True:
             started = time.monotonic()
             seqs = list(events.values_list("seq", flat=True)[: self.batch])
@@ -322,10 +309,10 @@ class _Run:
         its own transaction under its contacts' locks, skipping held contacts."""
         while True:
             started = time.monotonic()
+            page = list(rows.values_list("id", "contact_id")[: self.batch])
+            if not page:
+                return
             with transaction.atomic():
-                page = list(rows.values_list("id", "contact_id")[: self.batch])
-                if not page:
-                    return
                 free = self._lock_unheld({contact_id for _, contact_id in page})
                 delete([row_id for row_id, contact_id in page if contact_id in free])
             self._give_way(started)
