@@ -8,14 +8,16 @@ A run, in order:
    long texts, send attempts, widget visitor sessions.
 2. *Conversations* with no activity for the tenant's days (closed ones first when
    the tenant set ``closed_days``), a batch of conversations at a time: their
-   messages (with the send attempts and stored webhooks of those messages) and
-   notes in batches of rows, each batch its own short transaction; then, in one
-   short transaction under the rows' locks, the conversations themselves (their
-   labels, read marks, visitor sessions and access-grant entries cascade); then
-   their live-feed events.
-3. *Contacts left with no conversation* among those whose conversations went:
-   crypto-shredded as an erasure does it (their data key destroyed, then the row
-   deleted with its identifiers and consent ledger), without a data-subject request.
+   messages (with the send attempts and stored webhooks of those messages),
+   notes and live-feed events in batches of rows, each batch its own short
+   transaction; then, in one short transaction under the rows' locks, the
+   conversations themselves (their labels, read marks, visitor sessions and
+   access-grant entries cascade) and
+3. *the contacts left with no conversation* by them, crypto-shredded as an
+   erasure does it (their data key destroyed, then the row deleted with its
+   identifiers and consent ledger), without a data-subject request. Both in one
+   transaction: a run stopped anywhere leaves no contact without a conversation
+   that the next run would not find.
 4. One ``retention.applied`` audit event with the counts per kind, and the
    counts stored as the policy's ``last_run``.
 
@@ -171,9 +173,9 @@ def retention_apply(
     run = _Run(scope, totals, batch_size or settings.RETENTION_BATCH_SIZE, progress)
     run.platform_rows()
     run.conversations()
-    run.contacts()
     counts = _zero() | {kind: run.counts[kind] for kind in KINDS}
-    counts[HELD] = totals[HELD]
+    # Counted at the end: a hold set during the run kept what was left of its contact.
+    counts[HELD] = scope.held_conversations().count()
     _finish(tenant, now, counts)
     return counts
 
@@ -230,7 +232,6 @@ class _Run:
         self.batch = max(1, batch)
         self.progress = progress
         self.counts: Counter = Counter()
-        self.touched_contacts: set = set()
 
     # Bookkeeping -------------------------------------------------------------------
 
@@ -290,19 +291,16 @@ class _Run:
         # revives its conversation, which is then kept with it.
         self._locked_batches(self.scope.batch_messages(ids, cutoff), self._delete_messages)
         self._locked_batches(self.scope.batch_notes(ids, cutoff), self._delete_notes)
-        started = time.monotonic()
-        gone = self._delete_conversation_rows(rule, ids)
-        self._give_way(started)
-        # Ids and states only (never content): swept after their conversations.
-        events = self.scope.batch_feed_events(gone)
-        while True:
+        # Live-feed events hold ids and states only, never content.
+        events = self.scope.batch_feed_events(ids)
+        while seqs := list(events.values_list("seq", flat=True)[: self.batch]):
             started = time.monotonic()
-            seqs = list(events.values_list("seq", flat=True)[: self.batch])
-            if not seqs:
-                return
             with transaction.atomic():
                 FeedEvent.objects.for_tenant(t).filter(seq__in=seqs).delete()
             self._give_way(started)
+        started = time.monotonic()
+        self._delete_conversation_rows(rule, ids)
+        self._give_way(started)
 
     def _locked_batches(self, rows: QuerySet, delete: Callable[[list], None]) -> None:
         """Deletes ``rows`` (which have a contact) a batch at a time, each batch in
@@ -354,9 +352,10 @@ class _Run:
         if ids:
             Note.objects.for_tenant(self.tenant_id).filter(pk__in=ids).delete()
 
-    def _delete_conversation_rows(self, rule: Q, ids: list) -> list:
-        """The conversations still due and not held, under their rows' locks and
-        their contacts'; returns the ids deleted."""
+    def _delete_conversation_rows(self, rule: Q, ids: list) -> None:
+        """The conversations still due and not held go, under their rows' locks and
+        their contacts'; in the same transaction, their contacts left with no
+        conversation are shredded, so a run stopped anywhere leaves none behind."""
         t = self.tenant_id
         with transaction.atomic():
             contacts = set(
@@ -375,7 +374,7 @@ class _Run:
             )
             gone_ids = [pk for pk, _ in gone]
             if not gone_ids:
-                return []
+                return
             # Messages written after the cutoff without reviving the conversation
             # (few, if any): their stored webhooks first, then the cascade takes them.
             late = Message.objects.for_tenant(t).filter(conversation_id__in=gone_ids)
@@ -384,22 +383,17 @@ class _Run:
                 .filter(message_id__in=late.values("pk"))
                 .delete()[1]
             )
+            FeedEvent.objects.for_tenant(t).filter(conversation_id__in=gone_ids).delete()
             # Cascades: messages left and their send attempts, notes left, labels,
             # read marks, visitor sessions, access-grant entries.
             self.add(Conversation.objects.for_tenant(t).filter(pk__in=gone_ids).delete()[1])
-        self.touched_contacts.update(contact_id for _, contact_id in gone)
-        return gone_ids
+            self._shred(sorted({contact_id for _, contact_id in gone}))
 
     # 3. Contacts left with no conversation ----------------------------------------------
 
-    def contacts(self) -> None:
-        touched = sorted(self.touched_contacts)
-        for start in range(0, len(touched), self.batch):
-            started = time.monotonic()
-            self._shred(touched[start : start + self.batch])
-            self._give_way(started)
-
     def _shred(self, contact_ids: list) -> None:
+        """Crypto-shreds those of ``contact_ids`` left with no conversation (inside
+        the transaction that deleted their conversations)."""
         t = self.tenant_id
         with transaction.atomic():
             # A contact being erased (erased_at) is its erasure's to finish.
