@@ -37,6 +37,19 @@ from conversations.models import (
 from privacy.dsr.models import LegalHold
 from privacy.retention.models import RetentionPolicy
 
+# Kinds of rows a run deletes, as its counts name them (in this order).
+KINDS = (
+    "conversations",
+    "messages",
+    "contacts",
+    "webhook_deliveries",
+    "concatenated_parts",
+    "send_attempts",
+    "visitor_sessions",
+)
+# Conversations that were due but kept because their contact is under a legal hold.
+HELD = "held"
+
 # Stored webhooks that are done with: processed (the payload already moved into
 # the inbox and cleared), or failed and not replayed within the retention days
 # (their payload, still encrypted under the tenant's key, names a person). Pending

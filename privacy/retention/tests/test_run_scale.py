@@ -23,7 +23,8 @@ from instaply.ids import uuid7
 from platform_staff.models import AccessGrantConversation
 from privacy.dsr.tests.package_support import add_messages, add_note
 from privacy.retention.candidates import Cutoffs, Scope
-from privacy.retention.run import keyset_page, retention_apply
+from privacy.retention.deletion import keyset_page
+from privacy.retention.run import retention_apply
 from privacy.retention.selectors import retention_policy_for
 from privacy.retention.tests.support import START, ago, set_policy
 
