@@ -22,7 +22,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from channels_sms.models import ConcatenatedParts, SendAttempt, WebhookDelivery
 from conversations.models import (
@@ -175,11 +175,17 @@ class Scope:
         """Contacts every conversation of which is due: shredded once those go.
         A contact being erased (``erased_at``) is left to its erasure."""
         due = self.due_conversations()
-        kept = Conversation.objects.for_tenant(self.tenant_id).exclude(pk__in=due.values("pk"))
+        # Asked per contact of a due conversation (index conv_tenant_contact), never
+        # of every conversation the tenant keeps.
+        kept = (
+            Conversation.objects.for_tenant(self.tenant_id)
+            .filter(contact_id=OuterRef("pk"))
+            .exclude(self._due_filter())
+        )
         return (
             Contact.objects.for_tenant(self.tenant_id)
             .filter(pk__in=due.values("contact_id"), erased_at__isnull=True)
-            .exclude(pk__in=kept.values("contact_id"))
+            .exclude(Exists(kept))
         )
 
     # The platform's own rows about people ------------------------------------------
