@@ -57,6 +57,7 @@
     "textarea,input[type=text],input[type=email]{flex:1;font:inherit;padding:8px;border:1px solid #8a93a5;border-radius:8px}",
     "button.send{border:0;border-radius:8px;padding:8px 12px;font:inherit;cursor:pointer}",
     ".error{color:#a3262a}",
+    ".policy{font-size:12px;margin:0}.policy a{color:inherit}",
     ":focus-visible{outline:3px solid #f0a500;outline-offset:2px}"
   ].join("") });
   root.appendChild(style);
@@ -180,6 +181,16 @@
       }).catch(function (error) { showError(form, error); });
     });
     body.appendChild(form);
+    body.appendChild(policyLink());
+  }
+
+  function policyLink() {
+    var language = (navigator.language || "en").slice(0, 2).toLowerCase();
+    var text = "Privacy policy" + (CONFIG.policy_version ? " (version " + CONFIG.policy_version + ")" : "");
+    return el("p", { "class": "policy" }, [el("a", {
+      href: CONFIG.policy_url + "?lang=" + encodeURIComponent(language),
+      target: "_blank", rel: "noopener", text: text
+    })]);
   }
 
   bubble.addEventListener("click", function () {
