@@ -23,6 +23,7 @@ REASONS = {
     "channel_refused": gettext_lazy("the channel cannot send now (number or widget switched off)"),
     "erased": pgettext_lazy("policy", "being erased"),
     "no_channel": pgettext_lazy("policy", "channel no longer available"),
+    "conversation_deleted": pgettext_lazy("policy", "conversation deleted meanwhile"),
     "refused": pgettext_lazy("policy", "refused"),
 }
 

@@ -39,6 +39,7 @@ NOT_SENT = "not_sent"
 PROGRESS = "progress"
 ERASED = "erased"
 NO_CHANNEL = "no_channel"
+DELETED = "conversation_deleted"
 # Should a refusal come without its code (it cannot today), it still counts.
 REFUSED = "refused"
 
@@ -76,8 +77,11 @@ def _send_one(contact: Contact, version, *, now) -> str:
     conversation = (
         Conversation.objects.for_tenant(contact.tenant_id)
         .select_related("shop")
-        .get(pk=contact.latest_id)
+        .filter(pk=contact.latest_id)
+        .first()
     )
+    if conversation is None:  # deleted since (retention, erasure)
+        return DELETED
     body = getattr(version, f"service_message_{_language(contact)}")
     try:
         sent = message_send_automatic(
