@@ -1,8 +1,10 @@
 """Which privacy-policy version was in force when."""
 
 import datetime as dt
+import hashlib
 
 from django.core.cache import cache
+from django.db import connections, router
 from django.utils import timezone
 
 from instaply.errors import NotFound
@@ -14,22 +16,31 @@ CACHE_KEY = "policies:published:v1"
 CACHE_SECONDS = 300
 
 
+def _cache_key() -> str:
+    # One list per database: processes on different databases sharing one Redis
+    # (parallel test processes, each with its own test database) must not read
+    # each other's versions.
+    name = str(connections[router.db_for_read(PolicyVersion)].settings_dict["NAME"])
+    return f"{CACHE_KEY}:{hashlib.sha256(name.encode()).hexdigest()[:16]}"
+
+
 def published_versions() -> list[tuple[dt.datetime, str]]:
     """(effective_at, version) of every published version, newest first."""
-    cached = cache.get(CACHE_KEY)
+    key = _cache_key()
+    cached = cache.get(key)
     if cached is None:
         cached = list(
             PolicyVersion.objects.filter(published_at__isnull=False)
             .order_by("-effective_at")
             .values_list("effective_at", "version")
         )
-        cache.set(CACHE_KEY, cached, CACHE_SECONDS)
+        cache.set(key, cached, CACHE_SECONDS)
     return cached
 
 
 def forget_published_versions() -> None:
     """Call after publishing: the next question reads the table again."""
-    cache.delete(CACHE_KEY)
+    cache.delete(_cache_key())
 
 
 def version_in_force(at: dt.datetime | None = None) -> str:
