@@ -46,6 +46,7 @@ urlpatterns = [
     re_path(r"^api/", api_not_found),
     path("admin/", admin.site.urls),
     path("platform/", include("platform_staff.urls")),
+    path("privacy-policy/", include("privacy.policies.urls_public")),
     path("", include("web.urls")),
 ]
 

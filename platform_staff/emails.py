@@ -26,11 +26,13 @@ def _grant_locked(grant_id):
     )
 
 
-def email_message(template: str, user, context: dict) -> tuple[str, str, None, list[str]]:
-    """One person's email from platform_staff/email/<template>(_subject).txt, in their language."""
+def email_message(
+    template: str, user, context: dict, *, folder: str = "platform_staff/email"
+) -> tuple[str, str, None, list[str]]:
+    """One person's email from <folder>/<template>(_subject).txt, in their language."""
     with translation.override(user.language or settings.LANGUAGE_CODE):
-        subject = render_to_string(f"platform_staff/email/{template}_subject.txt", context)
-        body = render_to_string(f"platform_staff/email/{template}.txt", context)
+        subject = render_to_string(f"{folder}/{template}_subject.txt", context)
+        body = render_to_string(f"{folder}/{template}.txt", context)
     return (" ".join(subject.split()), body, None, [user.email])
 
 

@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("platform_staff.urls_grants")),
     path("", include("platform_staff.urls_disclosures")),
     path("", include("platform_staff.urls_requests")),
+    path("", include("privacy.policies.urls_console")),
 ]

@@ -119,6 +119,25 @@ def _privacy_request_rejected(params: dict) -> NoticeWords:
     )
 
 
+# Privacy-policy versions (privacy/policies/announce.py posts policy_version.published).
+@notice_kind("policy_version.published")
+def _policy_version_published(params: dict) -> NoticeWords:
+    words = {"version": params.get("version") or "?", "effective": params.get("effective") or "?"}
+    if params.get("sending"):
+        text = _(
+            "Instaply's privacy policy changes: version %(version)s is in force from "
+            "%(effective)s. As you chose, your customers receive its service message; "
+            "Settings, Privacy policy shows how many received it, and why the others did not."
+        )
+    else:
+        text = _(
+            "Instaply's privacy policy changes: version %(version)s is in force from "
+            "%(effective)s. Read it, and choose whether your customers get the service "
+            "message of the next versions, in Settings, Privacy policy."
+        )
+    return NoticeWords(_("A new version of the privacy policy"), text % words)
+
+
 def _safe_link(link: str) -> str:
     # Only our own pages: a stored link is never an open redirect.
     return link if link.startswith("/") and not link.startswith("//") else ""

@@ -17,6 +17,7 @@ from web import (
     settings_legal_holds,
     settings_members,
     settings_platform_access,
+    settings_policies,
     settings_privacy,
     views,
 )
@@ -151,6 +152,7 @@ urlpatterns = [
         settings_privacy.request_answer,
         name="privacy-request-answer",
     ),
+    path("settings/privacy-policy/", settings_policies.policies, name="settings-policies"),
     path("settings/legal-holds/", settings_legal_holds.holds, name="legal-holds"),
     path(
         "settings/legal-holds/<uuid:hold_id>/release",

@@ -7,6 +7,7 @@ from audit.recorder import Actor, record
 from conversations.models import Contact, ContactIdentifier
 from instaply.errors import Conflict, Invalid
 from privacy.blind_index import NORMALISERS, blind_index
+from privacy.policies.selectors import version_in_force
 from tenants.models import Membership
 from tenants.scoping import apply_changes, refuse_other_fields, require_same_tenant
 
@@ -33,14 +34,21 @@ def _identify(contact: Contact, kind: str, normalised: str) -> None:
 
 
 # What a channel may say about a new contact besides the way to reach it.
-CREATABLE = ("name", "locale", "age_status", "privacy_policy_version")
+CREATABLE = ("name", "locale", "age_status")
+# Accepted and ignored: which privacy-policy version was in force is the server's
+# to say (the widget once let the visitor's browser claim one).
+IGNORED = ("privacy_policy_version",)
 
 
 def _new_contact(tenant_id, details: dict) -> Contact:
+    details = {key: value for key, value in details.items() if key not in IGNORED}
     unknown = set(details) - set(CREATABLE)
     if unknown:
         raise TypeError(f"a new contact cannot be given {sorted(unknown)}")
-    return Contact(tenant_id=tenant_id, **details)
+    contact = Contact(tenant_id=tenant_id, **details)
+    # The version in force when the data was collected (privacy.policies).
+    contact.privacy_policy_version = version_in_force(contact.created_at)
+    return contact
 
 
 @transaction.atomic

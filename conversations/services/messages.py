@@ -10,6 +10,7 @@ from conversations.models import Contact, Conversation, FeedEvent, Message
 from conversations.services.feed import feed_publish
 from conversations.services.hours import closed_period_start
 from instaply.errors import Conflict, Invalid
+from privacy.policies.selectors import version_in_force
 from tenants.models import Membership, Shop
 from tenants.scoping import require_same_tenant
 
@@ -48,11 +49,19 @@ def conversation_for_inbound(
         return current.get()
 
 
-def _append(conversation: Conversation, message: Message, *, inbound: bool) -> None:
+def _append(
+    conversation: Conversation, message: Message, *, inbound: bool, activity: bool = True
+) -> None:
+    """``activity=False``: the message neither moves the conversation up the
+    inbox nor restarts its retention clock (a platform notice, not a reply)."""
+    # The privacy-policy version in force when the message was collected or sent.
+    message.policy_version = version_in_force(message.created_at)
     message.save(force_insert=True)
-    conversation.last_message_preview = (message.body or "")[:PREVIEW_LENGTH]
-    conversation.last_activity_at = message.created_at
-    fields = ["last_message_preview", "last_activity_at"]
+    fields = []
+    if activity:
+        conversation.last_message_preview = (message.body or "")[:PREVIEW_LENGTH]
+        conversation.last_activity_at = message.created_at
+        fields += ["last_message_preview", "last_activity_at"]
     if inbound:
         # F() so concurrent inbound messages never lose a count.
         conversation.inbound_count = F("inbound_count") + 1
@@ -60,7 +69,8 @@ def _append(conversation: Conversation, message: Message, *, inbound: bool) -> N
         if conversation.status in (Conversation.Status.SNOOZED, Conversation.Status.PENDING):
             conversation.status, conversation.snoozed_until = Conversation.Status.OPEN, None
             fields += ["status", "snoozed_until"]
-    conversation.save(update_fields=fields)
+    if fields:
+        conversation.save(update_fields=fields)
     if inbound:
         conversation.refresh_from_db(fields=["inbound_count"])
     feed_publish(
@@ -149,20 +159,27 @@ def send_refusal(
 
 
 def message_send_automatic(
-    *, conversation: Conversation, body: str, now=None, service: bool = False
+    *,
+    conversation: Conversation,
+    body: str,
+    now=None,
+    service: bool = False,
+    activity: bool = True,
 ) -> Message | None:
     """A message the platform sends by itself (out-of-hours reply, SMS HELP
     answer): sent only where a staff reply would be allowed, silently skipped
     otherwise. Call inside the transaction that caused it.
 
     ``service``: a legally required service message (the answer to an SMS HELP,
-    which carriers require): it goes out even when processing is restricted or
-    objected to, the subject having asked for it; an opt-out still stops it.
+    which carriers require; a new privacy-policy version): it goes out even when
+    processing is restricted or objected to; an opt-out still stops it.
+    ``activity=False``: it does not count as the conversation's activity (see _append).
     """
     contact = Contact.objects.for_tenant(conversation.tenant_id).get(pk=conversation.contact_id)
     if send_refusal(conversation, contact, restriction=not service):
         return None
-    return _send(conversation, body=body, sender=None, now=now or timezone.now(), service=service)
+    now = now or timezone.now()
+    return _send(conversation, body=body, sender=None, now=now, service=service, activity=activity)
 
 
 def _send(
@@ -172,6 +189,7 @@ def _send(
     sender: Membership | None,
     now,
     service: bool = False,
+    activity: bool = True,
 ) -> Message:
     message = Message(
         tenant_id=conversation.tenant_id,
@@ -186,7 +204,7 @@ def _send(
         created_at=now,
         status_changed_at=now,
     )
-    _append(conversation, message, inbound=False)
+    _append(conversation, message, inbound=False, activity=activity)
     channel = channel_for(conversation.channel)
     transaction.on_commit(lambda: channel.dispatch(message_id=message.pk))
     return message

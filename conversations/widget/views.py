@@ -5,9 +5,11 @@ import json
 from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from conversations.models import Widget
+from privacy.policies.selectors import version_in_force
 
 
 @require_GET
@@ -15,7 +17,13 @@ def widget_script(request, widget_key: str):
     widgets = Widget.objects.dangerously_unscoped(reason="the public widget key finds its tenant")
     if not widgets.filter(public_key=widget_key, active=True).exists():
         raise Http404("No widget with this key.")
-    config = {"key": widget_key, "api": settings.PUBLIC_BASE_URL}
+    config = {
+        "key": widget_key,
+        "api": settings.PUBLIC_BASE_URL,
+        # The privacy policy the visitor's data is collected under (privacy.policies).
+        "policy_url": settings.PUBLIC_BASE_URL + reverse("policies:public"),
+        "policy_version": version_in_force(),
+    }
     script = render_to_string(
         "conversations/widget.js", {"config_json": json.dumps(config).replace("<", "\\u003c")}
     )

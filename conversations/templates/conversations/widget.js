@@ -63,6 +63,7 @@
     ".consent .confirm p{margin:0;flex-basis:100%}",
     "button.link{background:none;border:0;padding:0;margin-top:4px;color:#1b4fb8;text-decoration:underline;cursor:pointer;font:inherit}",
     "button.plain{border:1px solid #8a93a5;background:#fff;border-radius:6px;padding:4px 8px;font:inherit;cursor:pointer}",
+    ".policy{font-size:12px;margin:0}.policy a{color:inherit}",
     ":focus-visible{outline:3px solid #f0a500;outline-offset:2px}"
   ].join("") });
   root.appendChild(style);
@@ -244,6 +245,16 @@
       }).catch(function (error) { showError(form, error); });
     });
     body.appendChild(form);
+    body.appendChild(policyLink());
+  }
+
+  function policyLink() {
+    var language = (navigator.language || "en").slice(0, 2).toLowerCase();
+    var text = "Privacy policy" + (CONFIG.policy_version ? " (version " + CONFIG.policy_version + ")" : "");
+    return el("p", { "class": "policy" }, [el("a", {
+      href: CONFIG.policy_url + "?lang=" + encodeURIComponent(language),
+      target: "_blank", rel: "noopener", text: text
+    })]);
   }
 
   bubble.addEventListener("click", function () {

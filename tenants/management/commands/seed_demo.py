@@ -9,6 +9,7 @@ from django_otp.oath import totp
 from channels_sms.demo import DemoNumbersExhausted, demo_numbers_ensure
 from conversations.demo import demo_inbox_ensure
 from platform_staff.demo import demo_platform_staff_ensure
+from privacy.policies.demo import demo_policy_ensure
 from tenants.demo import demo_tenant_ensure, demo_tokens_refresh
 
 DEFAULT_TENANT = "Demo Bakery"
@@ -38,6 +39,7 @@ class Command(BaseCommand):
                 )
                 seeded["widget"] = demo_inbox_ensure(shop=seeded["shop"])
                 seeded["platform"] = demo_platform_staff_ensure()
+                seeded["policy"] = demo_policy_ensure(dpo=seeded["platform"]["dpo"]["staff"])
         except DemoNumbersExhausted as exc:
             raise CommandError(f"Cannot seed {tenant!r}. {exc}") from None
         if json:
@@ -59,6 +61,10 @@ class Command(BaseCommand):
         for number in seeded["phone_numbers"]:
             self.stdout.write(f"  {number['provider']:9} {number['number']}")
         self.stdout.write(f"Website chat widget key: {seeded['widget'].public_key}")
+        self.stdout.write(
+            f"Privacy policy in force: version {seeded['policy'].version} "
+            f"({settings.PUBLIC_BASE_URL}/privacy-policy/)"
+        )
         self.stdout.write(f"Platform console: {settings.PUBLIC_BASE_URL}/platform/ (2FA always)")
         for role, person in seeded["platform"].items():
             self.stdout.write(
