@@ -34,7 +34,13 @@ class AuthorisationForm(forms.Form):
     given_by = forms.CharField(
         label=gettext_lazy("Who gave it"),
         max_length=services.GIVEN_BY_MAX,
-        help_text=gettext_lazy("The parent or guardian, e.g. “Her mother, Anne Martin”."),
+        widget=forms.TextInput(
+            attrs={
+                "placeholder": gettext_lazy(
+                    "The parent or guardian, e.g. “Her mother, Anne Martin”."
+                )
+            }
+        ),
     )
     given_on = forms.DateField(
         label=gettext_lazy("When"), widget=forms.DateInput(attrs={"type": "date"})
