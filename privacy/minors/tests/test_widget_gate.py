@@ -16,6 +16,7 @@ from privacy.consent.models import ConsentEntry
 from privacy.dsr.models import DataSubjectRequest
 from privacy.minors.services import WIDGET_CONFIRM, contact_age_set
 from tenants.models import Notice, Role
+from web.tests.helpers import verified_client
 
 pytestmark = pytest.mark.django_db
 ORIGIN = "https://shop-a.example"
@@ -154,3 +155,16 @@ def test_a_held_visitor_never_reads_a_reply_refused_as_it_left(
     assert Message.objects.get(direction="outbound").failure_code == (
         "parental_authorisation_required"
     )
+
+
+def test_the_tenant_confirms_a_widget_mark_by_answering_the_request(client, tenant_a, widget_a):
+    from privacy.dsr.services import dsr_answer
+
+    _known(tenant_a)
+    _api(client, widget_a, "sessions", age="under-15", email="lou@example.org")
+    dsr = DataSubjectRequest.objects.get()
+    assert dsr.due_at is None  # the clock waits for the tenant
+    page = verified_client(tenant_a.owner.user).get(f"/settings/privacy/{dsr.id}/")
+    assert "declared being under the minimum age" in page.content.decode()
+    dsr = dsr_answer(membership=tenant_a.owner, dsr=dsr, note="Checked with the parents")
+    assert not dsr.paused and dsr.due_at is not None and dsr.state == "received"
