@@ -64,3 +64,25 @@ def test_a_held_minor_gets_replies_once_the_authorisation_is_recorded(demo, new_
     assert entry.details["method"] == "phone"
     assert Message.objects.filter(conversation=conversation, direction="outbound").count() == 1
     no_problems(agent)
+
+
+def test_a_visitor_aged_15_to_17_is_told_replies_wait_for_the_shop(demo, new_page, shot):
+    visitor = new_page(width=900, height=800, locale="fr-FR")
+    visitor.goto(demo.url + "/demo/shop")
+    visitor.click("button.bubble")
+    visitor.fill("input[name=name]", "Jade")
+    expect(visitor.locator("label[for=instaply-age-15-17]")).to_have_text(" De 15 à 17 ans")
+    visitor.check("#instaply-age-15-17")
+    visitor.check("#instaply-consent")
+    visitor.click("button.send")
+    expect(visitor.locator(".notice")).to_contain_text("la boutique vous répondra")
+    message = visitor.locator("textarea")
+    message.fill("Bonjour, avez-vous des éclairs ?")
+    message.press("Enter")
+    expect(visitor.locator(".msg.in")).to_have_text("Bonjour, avez-vous des éclairs ?")
+    shot(visitor, "01-visitor-held")
+    contact = Contact.objects.filter(tenant=demo.tenant).order_by("-created_at").first()
+    assert contact.name == "Jade"
+    assert contact.age_status == "minor_unauthorised"
+    assert consent_current(contact, "parental_authorisation").channel == "widget"
+    no_problems(visitor)
