@@ -107,27 +107,24 @@ def conversation_page(request, conversation_id):
     labelled = list(conversation.labels.for_tenant(request.tenant))
     can_write = request.membership.can(WRITE)
     canned = list(selectors.canned_response_list(tenant=request.tenant)) if can_write else []
-    context = (
-        listing
-        | {
-            "conversation": conversation,
-            "contact": contact,
-            "items": items,
-            "thread_cursor": next_cursor,
-            "current_id": conversation.id,
-            "conversation_labels": labelled,
-            "current_labels": {str(label.id) for label in labelled},
-            "sms_number": _sms_number(conversation),
-            "opted_out": contact.has_opted_out(conversation.channel),
-            "assignable": _assignable(request.tenant) if can_write else [],
-            "canned": canned,
-            "canned_json": json.dumps([{"shortcut": c.shortcut, "text": c.text} for c in canned]),
-            "max_segments": settings.SMS_MAX_SEGMENTS,
-            "snooze_presets": SNOOZE_PRESETS,
-            "back_query": filters.query(),
-        }
-        | minors.page_context(request, contact)
-    )
+    context = listing | {
+        "conversation": conversation,
+        "contact": contact,
+        "items": items,
+        "thread_cursor": next_cursor,
+        "current_id": conversation.id,
+        "conversation_labels": labelled,
+        "current_labels": {str(label.id) for label in labelled},
+        "sms_number": _sms_number(conversation),
+        "opted_out": contact.has_opted_out(conversation.channel),
+        "assignable": _assignable(request.tenant) if can_write else [],
+        "canned": canned,
+        "canned_json": json.dumps([{"shortcut": c.shortcut, "text": c.text} for c in canned]),
+        "max_segments": settings.SMS_MAX_SEGMENTS,
+        "snooze_presets": SNOOZE_PRESETS,
+        "back_query": filters.query(),
+    }
+    context |= minors.page_context(request, contact)
     return render(request, "web/conversation.html", context)
 
 
