@@ -18,6 +18,7 @@ api_v1 = [
     path("", include("tenants.api.urls")),
     path("", include("audit.api.urls")),
     path("", include("conversations.api.urls")),
+    path("", include("privacy.minors.urls")),
     path("", include("channels_sms.api.urls")),
     path("", include("privacy.dsr.api.urls")),
     path("", include("privacy.consent.urls")),

@@ -27,7 +27,7 @@ from instaply.api import cursors
 from instaply.errors import DomainError, Invalid
 from tenants.permissions import Capability
 from tenants.selectors import membership_get, membership_list
-from web import inbox
+from web import inbox, minors
 from web.consent import consent_panel
 from web.labels import domain_error_message
 from web.tenancy import member_required
@@ -133,6 +133,7 @@ def conversation_page(request, conversation_id):
             "back_query": filters.query(),
         }
     )
+    context |= minors.page_context(request, contact)
     return render(request, "web/conversation.html", context)
 
 

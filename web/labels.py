@@ -32,14 +32,6 @@ MESSAGE_STATUSES = {
 
 CHANNELS = {"sms": _("SMS"), "widget": _("Website chat")}
 
-AGE_STATUSES = {
-    "unknown": _("Unknown"),
-    "adult": _("Adult"),
-    "minor_authorised": _("15–17, parental authorisation"),
-    "minor_unauthorised": _("15–17, no parental authorisation"),
-    "under_15": _("Under 15"),
-}
-
 PROVIDERS = {"twilio": "Twilio", "vonage": "Vonage", "simulator": _("Simulator")}
 
 ALERT_RULES = {

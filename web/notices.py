@@ -138,6 +138,26 @@ def _policy_version_published(params: dict) -> NoticeWords:
     return NoticeWords(_("A new version of the privacy policy"), text % words)
 
 
+@notice_kind("minors.child_marked")
+def _minors_child_marked(params: dict) -> NoticeWords:
+    from privacy.minors.rules import ages
+
+    if params.get("source") == "widget":
+        text = _(
+            "A visitor of your website chat declared being under %(child)s and gave the email "
+            "address of one of your contacts. Messages to that contact are blocked, and an "
+            "erasure request of their data was opened: it waits for you to confirm it (answer "
+            "it) or to cancel it if the declaration was not theirs."
+        )
+    else:
+        text = _(
+            "A member of your team marked a contact as under %(child)s. Messages to them are "
+            "blocked, and an erasure request of their data was opened automatically; the "
+            "platform carries it out within 72 working hours."
+        )
+    return NoticeWords(_("A contact under %(child)s") % ages(), text % ages())
+
+
 def _safe_link(link: str) -> str:
     # Only our own pages: a stored link is never an open redirect.
     return link if link.startswith("/") and not link.startswith("//") else ""

@@ -9,6 +9,7 @@ from web import (
     conversation,
     demo,
     inbox,
+    minors,
     notices,
     password_reset,
     platform_access_log,
@@ -67,6 +68,13 @@ urlpatterns = [
     path(c + "labels", conversation.set_labels, name="labels"),
     path(c + "consents", consent.record_consent, name="consent"),
     path(c + "messages/<uuid:message_id>/retry", conversation.retry, name="retry"),
+    path(c + "age", minors.age, name="contact-age"),
+    path(c + "parental-authorisation", minors.authorisation, name="parental-authorisation"),
+    path(
+        c + "parental-authorisation/withdraw",
+        minors.authorisation_withdraw,
+        name="parental-authorisation-withdraw",
+    ),
     # Settings of the workspace.
     path("settings/", settings_members.settings_home, name="settings"),
     path("settings/members/", settings_members.members, name="members"),

@@ -21,6 +21,7 @@ from channels_sms.webhooks.addresses import webhook_urls
 from conversations.models import Contact, Message
 from conversations.services.messages import message_status_update
 from privacy.crypto import is_erased
+from privacy.minors import rules as minor_rules
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,11 @@ def _hand_over(message: Message, conversation, number) -> str:
             code="opted_out",
             reason="The contact opted out of SMS before the message left; nothing was sent.",
         )
+    # So can the contact's age (marked under 15, or a minor held for parental
+    # authorisation): no message leaves, service messages included.
+    age = minor_rules.send_refusal(contact)
+    if age:
+        raise SendError(transient=False, code=age.code[:32], reason=age.message[:200])
     # So can a restriction or an objection; only a legally required service
     # message (the HELP answer) still leaves.
     if contact.processing_refused and not message.service:

@@ -101,9 +101,22 @@ EDITABLE = ("name", "email", "phone", "locale", "age_status", "processing_restri
 
 
 @transaction.atomic
-def contact_update(*, actor: Membership, contact: Contact, **changes) -> Contact:
+def contact_update(*, actor: Membership, contact: Contact, request=None, **changes) -> Contact:
     require_same_tenant(actor, contact)
     refuse_other_fields(changes, allowed=EDITABLE)
+    if "age_status" in changes:
+        # Age has rules of its own (erasure of a child, parental authorisation):
+        # it changes through privacy.minors only, whoever edits the contact.
+        from privacy.minors.services import contact_age_set
+
+        contact = contact_age_set(
+            contact=contact,
+            age_status=changes.pop("age_status"),
+            membership=actor,
+            request=request,
+        )
+        if not changes:
+            return contact
     for kind in ("phone", "email"):
         if kind in changes and changes[kind]:
             changes[kind] = _normalised(kind, changes[kind])
@@ -151,6 +164,17 @@ def contact_set_opt_out(*, contact: Contact, channel: str, opted_out: bool, sour
         metadata={"channel": channel},
     )
     return True
+
+
+def contact_set_age_status(*, contact: Contact, age_status: str) -> str:
+    """Writes the age status of a contact locked by the caller; returns the
+    previous one. privacy.minors.services is the only caller: the rules of
+    minors, their audit and their consequences live there."""
+    previous = contact.age_status
+    if previous != age_status:
+        contact.age_status = age_status
+        contact.save(update_fields=["age_status"])
+    return previous
 
 
 # What a data subject may have corrected (privacy.dsr.rectification).

@@ -10,6 +10,7 @@ from conversations.models import Contact, Conversation, FeedEvent, Message
 from conversations.services.feed import feed_publish
 from conversations.services.hours import closed_period_start
 from instaply.errors import Conflict, Invalid
+from privacy.minors import rules as minor_rules
 from privacy.policies.selectors import version_in_force
 from tenants.models import Membership, Shop
 from tenants.scoping import require_same_tenant
@@ -141,9 +142,14 @@ def send_refusal(
 ) -> Conflict | None:
     """Why nothing may be sent to this contact on this conversation now, or None.
 
-    One rule for staff replies, retries and automatic messages alike: restricted
-    processing, an opt-out of the channel, or the channel's own reason.
+    One rule for staff replies, retries and automatic messages alike: the
+    contact's age (under 15, or a minor without parental authorisation: this
+    holds for service messages too), restricted processing, an opt-out of the
+    channel, or the channel's own reason.
     """
+    age = minor_rules.send_refusal(contact)
+    if age:
+        return age
     if restriction and contact.processing_refused:
         return Conflict(
             "Processing of this contact's data is restricted: no message can be sent.",

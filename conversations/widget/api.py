@@ -83,6 +83,8 @@ class VisitorMessageOutput(serializers.Serializer):
 class SessionOutput(serializers.Serializer):
     visitor_token = serializers.CharField()
     conversation_id = serializers.UUIDField()
+    # Shown in the chat when it starts (a minor's replies wait for the shop), or "".
+    notice = serializers.CharField(allow_blank=True)
 
 
 class WidgetSessionApi(WidgetApi):
@@ -103,7 +105,11 @@ class WidgetSessionApi(WidgetApi):
         serializer.is_valid(raise_exception=True)
         visitor, token = services.visitor_start(widget=self.widget, **serializer.validated_data)
         return Response(
-            {"visitor_token": token, "conversation_id": str(visitor.conversation_id)},
+            {
+                "visitor_token": token,
+                "conversation_id": str(visitor.conversation_id),
+                "notice": services.visitor_notice(visitor),
+            },
             status=status.HTTP_201_CREATED,
         )
 
@@ -140,6 +146,8 @@ class WidgetConfigOutput(serializers.Serializer):
     text_colour = serializers.CharField()
     pre_chat_fields = serializers.ListField(child=serializers.CharField())
     age_gate = serializers.BooleanField()
+    # The age gate's words, in the visitor's language, with the threshold ages.
+    age_texts = serializers.DictField(child=serializers.CharField())
     shop = serializers.CharField()
     special_category_consent = serializers.BooleanField()
     special_category_text = serializers.CharField()
@@ -157,6 +165,7 @@ class WidgetConfigApi(WidgetApi):
                 "text_colour": widget.text_colour,
                 "pre_chat_fields": widget.pre_chat_fields,
                 "age_gate": widget.age_gate,
+                "age_texts": services.age_gate_texts(),
                 "shop": widget.shop.name,
                 # The consent checkbox asked before special-category data (consent.py).
                 "special_category_consent": widget.special_category_consent,

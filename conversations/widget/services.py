@@ -23,6 +23,8 @@ from conversations.services.messages import (
 )
 from conversations.widget.consent import visitor_consent_for_message
 from instaply.errors import Forbidden, Invalid, NotFound
+from privacy.minors import rules as minor_rules
+from privacy.minors import services as minors
 from tenants import credentials
 
 VISITOR_PREFIX = "vis_"
@@ -54,6 +56,8 @@ def origin_allowed(widget: Widget, origin: str | None) -> bool:
 
 
 def _age_status(widget: Widget, age: str | None, parental_authorisation: bool) -> str:
+    """The age status the gate's answer gives (the thresholds are settings,
+    privacy.minors.rules; the answer codes name the groups whatever they are)."""
     if not widget.age_gate:
         return AgeStatus.UNKNOWN
     if age not in AgeAnswer.CHOICES:
@@ -62,21 +66,41 @@ def _age_status(widget: Widget, age: str | None, parental_authorisation: bool) -
             fields={"age": [f"One of {', '.join(AgeAnswer.CHOICES)}."]},
         )
     if age == AgeAnswer.CHILD:
-        # Under 15: refused, and nothing about the visitor is stored.
-        raise Forbidden("Sorry, this chat is not available to people under 15.", code="age_refused")
+        # A child is refused; nothing about them is stored (visitor_start marks
+        # a known contact whose email they gave, before refusing).
+        raise Forbidden(minor_rules.widget_child_refusal(), code="age_refused")
     if age == AgeAnswer.MINOR:
         if not parental_authorisation:
             raise Forbidden(
-                "People aged 15 to 17 need the authorisation of a parent or guardian to chat. "
-                "Ask them, then confirm it.",
-                code="parental_authorisation_required",
+                minor_rules.widget_authorisation_missing(), code="parental_authorisation_required"
             )
-        return AgeStatus.MINOR_AUTHORISED
+        # The declaration is recorded, but replies wait for staff to record it.
+        return AgeStatus.MINOR_UNAUTHORISED
     return AgeStatus.ADULT
 
 
+def age_gate_texts() -> dict[str, str]:
+    return minor_rules.widget_age_texts()
+
+
+def visitor_notice(visitor: WidgetVisitor) -> str:
+    """What the chat says as it starts: a held minor's replies wait for the shop."""
+    if visitor.contact.age_status == AgeStatus.MINOR_UNAUTHORISED:
+        return minor_rules.widget_held_notice()
+    return ""
+
+
+def visitor_start(*, widget: Widget, **details) -> tuple[WidgetVisitor, str]:
+    """Starts a chat (``_start``). A visitor answering "under 15" is refused;
+    if the email they gave names a contact, that contact is marked under 15
+    first, in its own transaction (privacy.minors), so the refusal keeps it."""
+    if widget.age_gate and details.get("age") == AgeAnswer.CHILD:
+        minors.widget_child_declared(tenant_id=widget.tenant_id, email=details.get("email", ""))
+    return _start(widget=widget, **details)
+
+
 @transaction.atomic
-def visitor_start(
+def _start(
     *,
     widget: Widget,
     age: str | None = None,
@@ -101,11 +125,12 @@ def visitor_start(
     }
     if email:
         # A returning visitor is the same contact: one thread for the shop's staff.
-        contact, _ = contact_get_or_create(
+        contact, created = contact_get_or_create(
             tenant_id=widget.tenant_id, kind="email", value=email, defaults=details
         )
     else:
-        contact = contact_create(tenant_id=widget.tenant_id, **details)
+        contact, created = contact_create(tenant_id=widget.tenant_id, **details), True
+    contact = minors.widget_age_declared(contact=contact, age_status=age_status, created=created)
     conversation = conversation_for_inbound(
         shop=widget.shop, contact=contact, channel=CHANNEL, endpoint_id=widget.pk
     )
@@ -140,6 +165,9 @@ def visitor_for(widget: Widget, token: str | None) -> WidgetVisitor:
         raise Forbidden(
             "This visitor token is not valid for this widget.", code="visitor_token_invalid"
         )
+    if visitor.contact.age_status == AgeStatus.UNDER_15:
+        # Marked under 15 since the chat began: nothing more in or out.
+        raise Forbidden(minor_rules.widget_child_refusal(), code="age_refused")
     return visitor
 
 
@@ -182,6 +210,8 @@ def visitor_messages(*, visitor: WidgetVisitor, after: uuid.UUID | None) -> list
     rows = Message.objects.for_tenant(visitor.tenant_id).filter(
         contact=visitor.contact_id, created_at__gte=visitor.created_at
     )
+    # A reply that failed never reached the visitor (privacy.minors refuses some as they leave).
+    rows = rows.exclude(direction=Message.Direction.OUTBOUND, status=Message.Status.FAILED)
     if after:
         rows = rows.filter(id__gt=after)
     page = list(rows.order_by("id")[:100])
@@ -209,6 +239,24 @@ class WidgetChannel:
     kind = CHANNEL
 
     def dispatch(self, *, message_id) -> None:
+        # The age rule is checked again as the reply leaves (a contact marked
+        # under 15, or held, since it was queued): it fails, and the visitor's
+        # thread never shows a failed reply.
+        message = (
+            Message.objects.dangerously_unscoped(reason="by id of a reply we just queued")
+            .select_related("contact")
+            .filter(pk=message_id)
+            .first()
+        )
+        refusal = message and minor_rules.send_refusal(message.contact)
+        if refusal:
+            message_status_update(
+                message_id=message_id,
+                status=Message.Status.FAILED,
+                failure_code=refusal.code,
+                failure_reason=refusal.message,
+            )
+            return
         message_status_update(message_id=message_id, status=Message.Status.SENT)
 
     def refusal(self, *, conversation, contact) -> str | None:

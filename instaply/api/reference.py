@@ -191,6 +191,26 @@ OPERATIONS: dict[str, Operation] = {
         "and says so in the entry's details; withdrawing a consent not in force is refused "
         "(409 `consent_not_given`). SMS consent follows the STOP and START keywords only.",
     ),
+    # Minors (docs/privacy.md#minors).
+    "POST /api/v1/contacts/{contact_id}/age": Operation(
+        "Set a contact's age",
+        "`age_status` (unknown, adult, minor_unauthorised, under_15) or `age` in years, "
+        "placed by the workspace's threshold ages. Under 15: every message to the contact "
+        "is refused at once and an erasure request (reason `child_under_15`) is filed. "
+        "15 to 17: replies are refused (409 `parental_authorisation_required`) until the "
+        "parental authorisation is recorded. Only an owner can withdraw an under-15 mark, "
+        "before the erasure starts; it cancels the request.",
+    ),
+    "POST /api/v1/contacts/{contact_id}/parental-authorisation": Operation(
+        "Record a parental authorisation",
+        "For a 15-17-year-old: who gave it (`given_by`), when (`given_on`) and how "
+        "(`method`: in_person, phone, written, other), with an optional `note`. It goes "
+        "into the contact's consent ledger and lifts the hold on replies.",
+    ),
+    "DELETE /api/v1/contacts/{contact_id}/parental-authorisation": Operation(
+        "Withdraw a parental authorisation",
+        "Recorded in the consent ledger; replies to the contact are refused again.",
+    ),
     "GET /api/v1/labels": Operation("List labels"),
     "POST /api/v1/labels": Operation("Create a label"),
     "DELETE /api/v1/labels/{label_id}": Operation(

@@ -51,6 +51,23 @@ def dsr_events(dsr: DataSubjectRequest) -> list[RequestEvent]:
     return list(RequestEvent.objects.for_tenant(dsr.tenant_id).filter(request=dsr))
 
 
+def dsr_open_erasure(*, contact) -> DataSubjectRequest | None:
+    """The open erasure request worked for this contact (not a linked
+    duplicate), oldest first: what privacy.minors shows and links to."""
+    # Index: the request's contact_id foreign key.
+    return (
+        DataSubjectRequest.objects.for_tenant(contact.tenant_id)
+        .filter(
+            contact=contact,
+            request_type=DataSubjectRequest.Type.ERASURE,
+            state__in=DataSubjectRequest.OPEN_STATES,
+            duplicate_of__isnull=True,
+        )
+        .order_by("received_at")
+        .first()
+    )
+
+
 def dsr_by_id(dsr_id) -> DataSubjectRequest | None:
     """For tasks handed the id of a request we wrote."""
     try:

@@ -70,6 +70,11 @@ def _actor(who) -> tuple[Actor, str]:
     return Actor.system("dsr_work"), SYSTEM
 
 
+def _system(source: str) -> tuple[Actor, str]:
+    """The actor of a request the platform files by itself (e.g. ``minors``)."""
+    return Actor.system(source), f"system:{source}"
+
+
 # -- Filing -------------------------------------------------------------------
 
 
@@ -265,6 +270,7 @@ def dsr_file(
     try:
         with transaction.atomic():
             dsr = _create(
+                tenant=tenant,
                 membership=membership,
                 request_type=request_type,
                 phone=phone,
@@ -289,6 +295,65 @@ def dsr_file(
     return dsr, True
 
 
+def dsr_file_by_platform(
+    *,
+    contact: Contact,
+    request_type: str,
+    reason: str,
+    source: str,
+    wait_on_tenant: str = "",
+    request=None,
+    now: dt.datetime | None = None,
+) -> DataSubjectRequest:
+    """A request the platform files by itself about one contact it names
+    (privacy.minors: a contact marked under 15 gets an erasure request).
+
+    The same creation as a tenant's filing (``_create``): it names the contact,
+    is linked to an open request of the same type about them (then it is closed
+    at once, as any duplicate), is audited, and lands in the DPO's queue like
+    any other. Nobody filed it: ``filed_by`` is empty, ``reason`` says why, the
+    actor is ``system:<source>``. The subject is the contact itself, not
+    identifiers someone typed, so there is nothing to match: the identity is
+    taken as verified. ``subject_asked_on`` is today (the platform's calendar).
+
+    ``wait_on_tenant``: a reason to file it paused, waiting on the tenant (who
+    answers it to go on, or cancels it), when what opened it needs confirming.
+    Call it inside the transaction that caused it.
+    """
+    if request_type not in Type.values or not reason or len(reason) > 32:
+        raise ValueError("a platform filing needs a known type and a short reason code")
+    now = now or timezone.now()
+    today = now.astimezone(deadlines.platform_calendar().zone).date()
+    with transaction.atomic():
+        dsr = _create(
+            tenant=contact.tenant,
+            membership=None,
+            request_type=request_type,
+            phone="",
+            email="",
+            phone_index=None,
+            email_index=None,
+            contact=contact,
+            subject_asked_on=today,
+            notes="",
+            corrections={},
+            purpose="",
+            key="",
+            request=request,
+            now=now,
+            reason=reason,
+            system=source,
+        )
+        if wait_on_tenant and dsr.is_open and not dsr.paused:
+            actor, label = _system(source)
+            _event(dsr, Kind.PAUSED, now, actor=label, reason=_reason(wait_on_tenant))
+            dsr.paused = True
+            _refresh_due(dsr, now)
+            dsr.save(update_fields=["paused", "due_at"])
+            _audit("privacy.request_paused", dsr, actor, request, reason_code="confirm")
+    return dsr
+
+
 def _by_key(tenant, key: str) -> DataSubjectRequest | None:
     return DataSubjectRequest.objects.for_tenant(tenant).filter(idempotency_key=key).first()
 
@@ -304,6 +369,7 @@ def _same_request(existing: DataSubjectRequest, request_type: str) -> DataSubjec
 
 def _create(
     *,
+    tenant,
     membership,
     request_type,
     phone,
@@ -318,8 +384,11 @@ def _create(
     key,
     request,
     now,
+    reason="",
+    system="",
 ):
-    tenant = membership.tenant
+    """``membership`` files it, or None when the platform files it by itself
+    (``system`` names the source, ``reason`` says why)."""
     match = match_subject(
         tenant=tenant, phone_index=phone_index, email_index=email_index, contact=contact
     )
@@ -349,13 +418,14 @@ def _create(
         purpose=purpose,
         duplicate_of=original,
         counts=subject_counts(match.contact) if match.contact else {},
+        reason=reason,
     )
     if original is not None:
         dsr.state = State.CANCELLED
         dsr.closed_at = now
         dsr.due_at = original.due_at
     dsr.save()
-    actor, label = _actor(membership)
+    actor, label = _actor(membership) if membership else _system(system)
     _event(dsr, Kind.RECEIVED, now, actor=label)
     _audit("privacy.request_filed", dsr, actor, request, match=match.outcome)
     if original is not None:

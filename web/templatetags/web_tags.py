@@ -8,6 +8,7 @@ from django.utils.html import format_html
 
 from conversations.api.serializers import contact_display_name
 from privacy.crypto import is_erased
+from privacy.minors.rules import age_status_label
 from web import labels
 
 register = template.Library()
@@ -41,7 +42,8 @@ def channel_label(code) -> str:
 
 @register.filter
 def age_label(code) -> str:
-    return labels.label(labels.AGE_STATUSES, code)
+    # With the threshold ages of the settings (privacy.minors).
+    return age_status_label(code)
 
 
 @register.filter

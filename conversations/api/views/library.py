@@ -141,6 +141,9 @@ class ContactDetailApi(TenantAPIView):
     def patch(self, request, contact_id):
         contact = selectors.contact_get(tenant=self.tenant, id=contact_id)
         contact = contacts.contact_update(
-            actor=self.membership, contact=contact, **self.validated(self.Input, request.data)
+            actor=self.membership,
+            contact=contact,
+            request=request,
+            **self.validated(self.Input, request.data),
         )
         return Response(ContactOutput(contact).data)

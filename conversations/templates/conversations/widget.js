@@ -64,6 +64,7 @@
     "button.link{background:none;border:0;padding:0;margin-top:4px;color:#1b4fb8;text-decoration:underline;cursor:pointer;font:inherit}",
     "button.plain{border:1px solid #8a93a5;background:#fff;border-radius:6px;padding:4px 8px;font:inherit;cursor:pointer}",
     ".policy{font-size:12px;margin:0}.policy a{color:inherit}",
+    ".notice{margin:0;padding:6px 8px;background:#fff6dd;border-radius:8px;font-size:14px}",
     ":focus-visible{outline:3px solid #f0a500;outline-offset:2px}"
   ].join("") });
   root.appendChild(style);
@@ -104,6 +105,8 @@
       .then(function (data) { data.results.forEach(addMessage); })
       .catch(function (error) {
         if (error.code === "visitor_token_invalid") { forget(); startForm(); }
+        // Marked under the minimum age since the chat began: the chat closes.
+        else if (error.code === "age_refused") { forget(); body.textContent = ""; var row = panel.querySelector("form.row"); if (row) { row.remove(); } showError(body, error); }
       })
       .then(function () {
         state.polling = false;
@@ -213,8 +216,10 @@
     });
     var age = null, consent = null;
     if (settings.age_gate) {
-      var group = el("fieldset", {}, [el("legend", { text: "Your age" })]);
-      [["adult", "18 or older"], ["15-17", "15 to 17"], ["under-15", "Under 15"]].forEach(function (pair) {
+      // The words come from the server, in the visitor's language, with the shop's threshold ages.
+      var words = settings.age_texts || {};
+      var group = el("fieldset", {}, [el("legend", { text: words.legend || "Your age" })]);
+      [["adult", words.adult || "18 or older"], ["15-17", words.minor || "15 to 17"], ["under-15", words.child || "Under 15"]].forEach(function (pair) {
         var id = "instaply-age-" + pair[0];
         group.appendChild(el("div", {}, [
           el("input", { type: "radio", name: "age", value: pair[0], id: id }),
@@ -222,7 +227,7 @@
         ]));
       });
       consent = el("input", { type: "checkbox", id: "instaply-consent" });
-      group.appendChild(el("div", {}, [consent, el("label", { "for": "instaply-consent", text: " A parent or guardian authorises me (15 to 17)" })]));
+      group.appendChild(el("div", {}, [consent, el("label", { "for": "instaply-consent", text: " " + (words.authorisation || "A parent or guardian authorises me (15 to 17)") })]));
       form.appendChild(group);
       age = group;
     }
@@ -242,6 +247,7 @@
         state.token = data.visitor_token;
         try { window.localStorage.setItem(STORE, state.token); } catch (e) { /* private mode */ }
         chat();
+        if (data.notice) { body.insertBefore(el("p", { "class": "notice", role: "status", text: data.notice }), body.firstChild); }
       }).catch(function (error) { showError(form, error); });
     });
     body.appendChild(form);

@@ -24,6 +24,8 @@ class RequestOutput(NestedOutput):
     closed_at = serializers.DateTimeField(allow_null=True)
     progress = serializers.IntegerField()
     purpose = serializers.CharField()
+    # Why the platform opened it by itself (e.g. child_under_15); "" when the tenant filed it.
+    reason = serializers.CharField()
     contact_id = serializers.UUIDField(allow_null=True)
     duplicate_of = serializers.UUIDField(source="duplicate_of_id", allow_null=True)
     rejection_reason = serializers.CharField()
