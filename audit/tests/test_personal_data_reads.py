@@ -122,6 +122,7 @@ def _privacy_and_platform_objects(tenant_a, contact) -> dict:
     from platform_staff.services.grants import access_request
     from privacy.dsr.models import LegalHold
     from privacy.dsr.services import dsr_file
+    from privacy.policies.models import PolicyVersion
     from tenants.models import Notice
     from tenants.tests.factories import UserFactory
 
@@ -153,12 +154,22 @@ def _privacy_and_platform_objects(tenant_a, contact) -> dict:
         subject_asked_on=dt.date(2026, 1, 1),
         identity_verified=True,
     )
+    policy = PolicyVersion.objects.create(
+        version="walk-1",
+        effective_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+        text_en="Walked policy.",
+        text_fr="Politique parcourue.",
+        published_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+    )
     return {
         "grant_id": grant.id,
         "notice_id": Notice.objects.for_tenant(tenant).get(params__grant=str(grant.pk)).id,
         "disclosure_id": disclosure.id,
         "dsr_id": dsr.id,
         "hold_id": LegalHold.objects.create(tenant=tenant, contact=contact, reason="Walk").id,
+        # A privacy-policy version: platform text, never personal data.
+        "version_id": policy.id,
+        "version": policy.version,
     }
 
 
