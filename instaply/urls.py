@@ -20,6 +20,7 @@ api_v1 = [
     path("", include("conversations.api.urls")),
     path("", include("channels_sms.api.urls")),
     path("", include("privacy.dsr.api.urls")),
+    path("", include("privacy.retention.api")),
     path("", include(package_urls.api)),
 ]
 

@@ -17,6 +17,7 @@ from web import (
     settings_members,
     settings_platform_access,
     settings_privacy,
+    settings_retention,
     views,
 )
 
@@ -155,6 +156,7 @@ urlpatterns = [
         settings_legal_holds.hold_release,
         name="legal-hold-release",
     ),
+    path("settings/retention/", settings_retention.retention, name="retention"),
     # Development only: the demo.
     path("demo/", demo.landing, name="demo"),
     path("demo/phone", demo.phone, name="demo-phone"),
