@@ -101,7 +101,7 @@ def _page(request, *, policy, form, proposed=None, status=200):
     low, high = services.retention_bounds()
     context = {
         "policy": policy,
-        "saved": policy.pk is not None,
+        "saved": not policy._state.adding,
         "default_days": settings.RETENTION_INACTIVE_DAYS_DEFAULT,
         "low": low,
         "high": high,

@@ -41,8 +41,9 @@ def _answer(tenant, proposed: tuple[int, int | None] | None = None) -> dict:
     answer = {
         "inactive_days": policy.inactive_days,
         "closed_days": policy.closed_days,
-        "is_default": policy.pk is None,
-        "updated_at": policy.updated_at if policy.pk is not None else None,
+        # The defaults are an unsaved row (retention_policy_for).
+        "is_default": policy._state.adding,
+        "updated_at": None if policy._state.adding else policy.updated_at,
         "updated_by": policy.updated_by_id,
         "bounds": {
             "min_days": low,

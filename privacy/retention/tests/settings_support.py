@@ -13,9 +13,7 @@ BOUNDS = {
 }
 
 
-def old_conversations(
-    world, days: float, count: int, *, messages: int = 2, status="open", now=NOW
-):
+def old_conversations(world, days: float, count: int, *, messages: int = 2, status="open", now=NOW):
     """``count`` conversations of ``world``'s tenant (anything with ``tenant`` and
     ``shop``), last active ``days`` before ``now``, each with its own contact and
     ``messages`` messages."""

@@ -73,7 +73,9 @@ def test_the_bounds_themselves_are_allowed_and_closed_may_equal_inactive(tenant_
 
 def test_a_change_is_audited_with_the_numbers_before_and_after(tenant_a):
     retention_policy_set(membership=tenant_a.owner, inactive_days=365)
-    retention_policy_set(membership=tenant_a.members[Role.PRIVACY], inactive_days=90, closed_days=30)
+    retention_policy_set(
+        membership=tenant_a.members[Role.PRIVACY], inactive_days=90, closed_days=30
+    )
     first, second = AuditEvent.objects.filter(action=CHANGED).order_by("id")
     assert first.metadata == {
         "inactive_days_before": 730,
@@ -96,7 +98,7 @@ def test_setting_the_same_values_again_records_nothing_new(tenant_a, tenant_b):
     assert AuditEvent.objects.filter(action=CHANGED).count() == 1
     # A first explicit choice of the defaults is a choice: on record.
     policy = retention_policy_set(membership=tenant_b.owner, inactive_days=730)
-    assert policy.pk is not None and policy.updated_by == tenant_b.owner
+    assert not policy._state.adding and policy.updated_by == tenant_b.owner
     assert AuditEvent.objects.filter(action=CHANGED, tenant_id=tenant_b.tenant.pk).count() == 1
 
 

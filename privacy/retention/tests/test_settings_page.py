@@ -46,7 +46,7 @@ def test_the_owner_sees_values_bounds_preview_platform_days_and_the_hold_rule(te
     html = page.content.decode()
     assert f'href="{URL}" aria-current="page"' in html
     assert "Conversations with no activity for 730 days are deleted." in html
-    assert "The platform&#x27;s default (730 days)" in html
+    assert "The platform's default (730 days)" in html
     assert "between 30 and 3650 days" in html
     assert "never deleted by retention" in html
     assert count_of(html, "retention-preview", "conversations") == 3
@@ -133,9 +133,7 @@ def test_agents_and_viewers_are_refused_admins_and_privacy_officers_may(tenant_a
         assert 'href="/settings/retention/"' in client.get("/settings/tokens/").content.decode()
 
 
-def test_the_page_counts_only_its_own_tenant_and_shows_held_conversations_apart(
-    tenant_a, tenant_b
-):
+def test_the_page_counts_only_its_own_tenant_and_shows_held_conversations_apart(tenant_a, tenant_b):
     kept = old_conversations(tenant_a, 800, 2)
     old_conversations(tenant_b, 800, 5)
     LegalHold.objects.create(
