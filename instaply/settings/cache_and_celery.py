@@ -33,6 +33,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "audit.seal_events": {"task": "audit.seal_events", "schedule": AUDIT_SEAL_INTERVAL_SECONDS},
     "audit.enforce_retention": {"task": "audit.enforce_retention", "schedule": 24 * 3600},
+    # Each tenant's retention (privacy/retention): one task per tenant, on the dsr queue.
+    "retention.apply_all": {"task": "retention.apply_all", "schedule": 24 * 3600},
     "conversations.wake_snoozed": {"task": "conversations.wake_snoozed", "schedule": 60},
     "platform_staff.record_access_expiries": {
         "task": "platform_staff.record_access_expiries",
@@ -54,7 +56,10 @@ CELERY_BEAT_SCHEDULE = {
 EMBEDDED_BEAT = env.boolean("EMBEDDED_BEAT", True) and not PRODUCTION
 
 # Long work that must not wait in front of the inbox's tasks (exports, erasures
-# of data-subject requests) has its own queue; the worker consumes it beside
-# the default one (docker-compose.yml, Makefile).
+# of data-subject requests, retention runs) has its own queue; the worker consumes
+# it beside the default one (docker-compose.yml, Makefile).
 CELERY_TASK_DEFAULT_QUEUE = "celery"
-CELERY_TASK_ROUTES = {"privacy.dsr.work.perform_request": {"queue": "dsr"}}
+CELERY_TASK_ROUTES = {
+    "privacy.dsr.work.perform_request": {"queue": "dsr"},
+    "retention.apply_tenant": {"queue": "dsr"},
+}

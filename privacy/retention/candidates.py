@@ -22,12 +22,33 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from channels_sms.models import ConcatenatedParts, SendAttempt, WebhookDelivery
-from conversations.models import Contact, ContactIdentifier, Conversation, Message, WidgetVisitor
+from conversations.models import (
+    Contact,
+    ContactIdentifier,
+    Conversation,
+    FeedEvent,
+    Message,
+    Note,
+    WidgetVisitor,
+)
 from privacy.dsr.models import LegalHold
 from privacy.retention.models import RetentionPolicy
+
+# Kinds of rows a run deletes, as its counts name them (in this order).
+KINDS = (
+    "conversations",
+    "messages",
+    "contacts",
+    "webhook_deliveries",
+    "concatenated_parts",
+    "send_attempts",
+    "visitor_sessions",
+)
+# Conversations that were due but kept because their contact is under a legal hold.
+HELD = "held"
 
 # Stored webhooks that are done with: processed (the payload already moved into
 # the inbox and cleared), or failed and not replayed within the retention days
@@ -125,15 +146,46 @@ class Scope:
             conversation_id__in=conversations.values("pk")
         )
 
+    def batch_messages(self, conversation_ids: list, cutoff: dt.datetime) -> QuerySet:
+        """Messages of a batch of conversations written by the cutoff, holds excluded."""
+        # Index: message_tenant_thread (tenant, conversation, -id).
+        return (
+            Message.objects.for_tenant(self.tenant_id)
+            .filter(conversation_id__in=conversation_ids, created_at__lte=cutoff)
+            .exclude(contact_id__in=self.held_contacts())
+            .order_by()
+        )
+
+    def batch_notes(self, conversation_ids: list, cutoff: dt.datetime) -> QuerySet:
+        # Index: note_tenant_thread (tenant, conversation, -id).
+        return (
+            Note.objects.for_tenant(self.tenant_id)
+            .filter(conversation_id__in=conversation_ids, created_at__lte=cutoff)
+            .exclude(contact_id__in=self.held_contacts())
+            .order_by()
+        )
+
+    def batch_feed_events(self, conversation_ids: list) -> QuerySet:
+        # Index: feed_event_tenant_conv (tenant, conversation_id).
+        return FeedEvent.objects.for_tenant(self.tenant_id).filter(
+            conversation_id__in=conversation_ids
+        )
+
     def contacts_left(self) -> QuerySet:
         """Contacts every conversation of which is due: shredded once those go.
         A contact being erased (``erased_at``) is left to its erasure."""
         due = self.due_conversations()
-        kept = Conversation.objects.for_tenant(self.tenant_id).exclude(pk__in=due.values("pk"))
+        # Asked per contact of a due conversation (index conv_tenant_contact), never
+        # of every conversation the tenant keeps.
+        kept = (
+            Conversation.objects.for_tenant(self.tenant_id)
+            .filter(contact_id=OuterRef("pk"))
+            .exclude(self._due_filter())
+        )
         return (
             Contact.objects.for_tenant(self.tenant_id)
             .filter(pk__in=due.values("contact_id"), erased_at__isnull=True)
-            .exclude(pk__in=kept.values("contact_id"))
+            .exclude(Exists(kept))
         )
 
     # The platform's own rows about people ------------------------------------------

@@ -1,14 +1,14 @@
 import pytest
 import time_machine
 
-from privacy.retention import run
+from privacy.retention import deletion
 from privacy.retention.tests.support import START, History
 
 
 @pytest.fixture(autouse=True)
 def no_giving_way(monkeypatch):
     """The run waits between batches so the inbox keeps its share; tests need not."""
-    monkeypatch.setattr(run, "GIVE_WAY", 0.0)
+    monkeypatch.setattr(deletion, "GIVE_WAY", 0.0)
 
 
 @pytest.fixture

@@ -367,3 +367,43 @@ def test_a_contact_being_erased_is_left_to_its_erasure(history):
     assert preview["conversations"] == 1 and preview["contacts"] == 0
     assert retention_apply(history.tenant) == preview
     assert Contact.objects.filter(pk=conversation.contact_id).exists()
+
+
+def test_a_hold_set_during_a_run_stops_it_at_the_next_batch(history):
+    set_policy(history.tenant, 90)
+    conversation = history.conversation(100, messages=6)
+    contact = Contact.objects.get(pk=conversation.contact_id)
+
+    def hold_once_started(kind, done, total):
+        if kind == "messages" and done == 2:
+            history.hold(contact)
+
+    counts = retention_apply(history.tenant, batch_size=2, progress=hold_once_started)
+
+    assert counts["messages"] == 2  # the batch before the hold
+    assert counts["conversations"] == counts["contacts"] == 0
+    assert counts["held"] == 1
+    assert Message.objects.filter(conversation=conversation).count() == 4
+    assert Contact.objects.filter(pk=contact.pk).exists()
+
+
+def test_a_run_stopped_half_way_is_finished_by_the_next(history):
+    set_policy(history.tenant, 90)
+    for _ in range(4):
+        history.conversation(100)
+
+    def stop_in_the_second_batch(kind, done, total):
+        if kind == "conversations" and done > 2:
+            raise RuntimeError("worker lost")
+
+    with pytest.raises(RuntimeError):
+        retention_apply(history.tenant, batch_size=2, progress=stop_in_the_second_batch)
+
+    # The first batch went whole, with its contacts; the second not at all.
+    assert Conversation.objects.count() == 2
+    assert Contact.objects.count() == 2
+    assert not AuditEvent.objects.filter(action=actions.RETENTION_APPLIED).exists()
+
+    counts = retention_apply(history.tenant, batch_size=2)
+    assert counts["conversations"] == counts["contacts"] == 2
+    assert not Conversation.objects.exists() and not Contact.objects.exists()
