@@ -22,6 +22,7 @@ api_v1 = [
     path("", include("channels_sms.api.urls")),
     path("", include("privacy.dsr.api.urls")),
     path("", include("privacy.consent.urls")),
+    path("", include("privacy.retention.api")),
     path("", include(package_urls.api)),
 ]
 

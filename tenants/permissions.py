@@ -23,6 +23,8 @@ class Capability(StrEnum):
     # Owners only: disclosures of the workspace's data to authorities.
     DISCLOSURES_READ = "disclosures.read"
     LEGAL_HOLD = "legal_hold"
+    # How long the workspace keeps conversations (privacy/retention).
+    RETENTION_MANAGE = "retention.manage"
 
 
 DESCRIPTIONS = {
@@ -37,6 +39,7 @@ DESCRIPTIONS = {
     Capability.MAINTENANCE_GRANT: "grant platform maintenance access",
     Capability.DISCLOSURES_READ: "read the disclosures of its data to authorities",
     Capability.LEGAL_HOLD: "set or release legal holds on contacts",
+    Capability.RETENTION_MANAGE: "change how long the workspace keeps conversations",
 }
 
 _ALL = set(Capability)
@@ -55,6 +58,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.MEMBERS_READ,
             Capability.PRIVACY_REQUESTS,
             Capability.AUDIT_EXPORT,
+            Capability.RETENTION_MANAGE,
         }
     ),
 }

@@ -158,6 +158,31 @@ def _minors_child_marked(params: dict) -> NoticeWords:
     return NoticeWords(_("A contact under %(child)s") % ages(), text % ages())
 
 
+# Retention (privacy/retention/services.py posts it when a member changes it).
+def _closed_words(days) -> str:
+    if days is None:
+        return _("with the others")
+    return ngettext("after %(days)s day", "after %(days)s days", days) % {"days": days}
+
+
+@notice_kind("retention.changed")
+def _retention_changed(params: dict) -> NoticeWords:
+    return NoticeWords(
+        _("The workspace's retention was changed"),
+        _(
+            "Conversations with no activity are now deleted after %(after)s days "
+            "(before: %(before)s days); closed ones %(closed_after)s (before: "
+            "%(closed_before)s). The next daily run applies it; see Settings, Retention."
+        )
+        % {
+            "after": params.get("inactive_days_after") or "?",
+            "before": params.get("inactive_days_before") or "?",
+            "closed_after": _closed_words(params.get("closed_days_after")),
+            "closed_before": _closed_words(params.get("closed_days_before")),
+        },
+    )
+
+
 def _safe_link(link: str) -> str:
     # Only our own pages: a stored link is never an open redirect.
     return link if link.startswith("/") and not link.startswith("//") else ""

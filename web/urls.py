@@ -20,6 +20,7 @@ from web import (
     settings_platform_access,
     settings_policies,
     settings_privacy,
+    settings_retention,
     views,
 )
 
@@ -167,6 +168,7 @@ urlpatterns = [
         settings_legal_holds.hold_release,
         name="legal-hold-release",
     ),
+    path("settings/retention/", settings_retention.retention, name="retention"),
     # Development only: the demo.
     path("demo/", demo.landing, name="demo"),
     path("demo/phone", demo.phone, name="demo-phone"),

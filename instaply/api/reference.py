@@ -266,6 +266,21 @@ OPERATIONS: dict[str, Operation] = {
         "The ZIP built for an access or portability request: 409 until it is built, 410 "
         "seven days after. Every download is on the audit record.",
     ),
+    # Retention: how long the workspace keeps conversations (privacy/retention).
+    "GET /api/v1/retention": Operation(
+        "Retention",
+        "The days after which conversations with no activity are deleted (and closed ones, "
+        "if sooner), the platform's bounds, what the next daily run would delete (counts "
+        "per kind) and what the last one did. Pass `inactive_days` (and `closed_days`) to "
+        "see, under `proposed`, what the next run would delete with those values.",
+    ),
+    "PUT /api/v1/retention": Operation(
+        "Change retention",
+        "Both values in days, within the bounds; `closed_days` (null: like the others) is "
+        "at most `inactive_days`. A shorter retention deletes at the next daily run what "
+        "the former kept: preview it first with GET. Owners and privacy officers get an "
+        "in-app notice of every change.",
+    ),
     # The website chat widget, called by the widget's script on the shop's site.
     "GET /api/widget/v1/{widget_key}/config": Operation(
         "Widget settings",

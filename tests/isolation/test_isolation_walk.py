@@ -133,6 +133,7 @@ def test_every_page_and_form_is_scoped_to_the_caller_tenant(
         "POST settings/privacy/<uuid:dsr_id>/answer form contact_id",
         "GET settings/shops/<uuid:shop_id>/",
         "GET inbox/",
+        "GET settings/retention/",
     } <= set(walk.exercised)
 
 
