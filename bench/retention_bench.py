@@ -56,7 +56,7 @@ from _bulk_seed import Encryptor, check_readable, data_keys, insert  # noqa: E40
 from _http import Gunicorn, get  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
-from dsr_bench import INBOX, inbox_load, owner_cookie, settle  # noqa: E402
+from dsr_bench import INBOX, inbox_load, owner_cookie, quiet_load, settle  # noqa: E402
 
 from conversations.models import Contact, ContactIdentifier, Conversation, Message  # noqa: E402
 from instaply.ids import uuid7  # noqa: E402
@@ -312,14 +312,6 @@ def run_under_load(port, headers, clients, tenant, deleting: Tally, durations: l
         raise RuntimeError(f"the retention process failed ({child.returncode})")
     durations.append(json.loads(child.stdout.read().strip().splitlines()[-1])["seconds"])
     return seconds
-
-
-def quiet_load(port, headers, clients, seconds: float, idle: Tally) -> None:
-    quiet = threading.Event()
-    timer = threading.Timer(seconds, quiet.set)
-    timer.start()
-    idle.merge(inbox_load(port, headers, clients, quiet))
-    timer.join()
 
 
 def inbox_during_runs(tenant: Tenant, *, delete: int, rounds: int, clients: int) -> dict:
