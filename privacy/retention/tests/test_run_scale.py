@@ -104,8 +104,13 @@ def test_every_statement_that_finds_rows_is_served_by_its_index(history):
         # of these tables while other tests ran (the full suite shares the database).
         for table in ("conversations_conversation", "conversations_message", "dsr_legalhold"):
             cursor.execute(f"ANALYZE {table}")
+        # Sorting too: the rows of a few conversations sort for nothing, so under the
+        # full suite's statistics the planner may fetch them by another index and
+        # sort them. The question is whether the index serves the keyset in order.
         cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
         plans = {index: query.explain() for index, query in queries.items()}
+        cursor.execute("SET LOCAL enable_sort = on")
         cursor.execute("SET LOCAL enable_seqscan = on")
     # Rows of a batch of conversations may come by the conversation's own foreign-key
     # index as well: it too is keyed by the conversation.
