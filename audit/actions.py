@@ -45,6 +45,27 @@ PRIVACY_REQUEST_OBJECTION_WITHDRAWN = "privacy.request_objection_withdrawn"
 LEGAL_HOLD_SET = "privacy.legal_hold_set"
 LEGAL_HOLD_RELEASED = "privacy.legal_hold_released"
 CONTACT_PROCESSING_CHANGED = "contact.processing_changed"
+# Breaches (breaches/): target ("incident", id) or ("breach_notice", id).
+INCIDENT_DECLARED = "breach.incident_declared"
+INCIDENT_UPDATED = "breach.incident_updated"
+INCIDENT_CLOSED = "breach.incident_closed"
+BREACH_NOTICE_SENT = "breach.notice_sent"
+BREACH_NOTICE_UPDATE_SENT = "breach.notice_update_sent"
+BREACH_NOTICE_READ = "breach.notice_read"
+BREACH_NOTICE_ACKNOWLEDGED = "breach.notice_acknowledged"
+BREACH_NOTICE_ALERTED = "breach.notice_alerted"
+# Compliance (compliance/): records, sub-processors, audit requests.
+RECORDS_EXPORTED = "compliance.records.exported"
+SUBPROCESSOR_CHANGE_ANNOUNCED = "compliance.subprocessor_change_announced"
+SUBPROCESSOR_OBJECTION_RAISED = "compliance.subprocessor_objection_raised"
+SUBPROCESSOR_OBJECTION_WITHDRAWN = "compliance.subprocessor_objection_withdrawn"
+AUDIT_REQUEST_FILED = "compliance.audit_request_filed"
+AUDIT_REQUEST_REFUSED = "compliance.audit_request_refused"
+AUDIT_REQUEST_COUNTER_PROPOSED = "compliance.audit_request_counter_proposed"
+AUDIT_REQUEST_ACCEPTED = "compliance.audit_request_accepted"
+AUDIT_REQUEST_CANCELLED = "compliance.audit_request_cancelled"
+AUDIT_PACKAGE_READY = "compliance.audit_package_ready"
+AUDIT_PACKAGE_EXPORTED = "compliance.audit_package.exported"
 
 # The rules of audit.rules read these; record() queues their evaluation.
 LOGIN_FAILURES = frozenset({AUTH_LOGIN_FAILED, AUTH_2FA_FAILED})

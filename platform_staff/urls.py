@@ -10,4 +10,9 @@ urlpatterns = [
     path("", include("platform_staff.urls_disclosures")),
     path("", include("platform_staff.urls_requests")),
     path("", include("privacy.policies.urls_console")),
+    path("", include("breaches.urls_console")),
+    path("", include("breaches.urls_console_notices")),
+    path("", include("compliance.urls_records_console")),
+    path("", include("compliance.urls_subprocessors_console")),
+    path("", include("compliance.urls_audits_console")),
 ]

@@ -25,6 +25,13 @@ class Capability(StrEnum):
     LEGAL_HOLD = "legal_hold"
     # How long the workspace keeps conversations (privacy/retention).
     RETENTION_MANAGE = "retention.manage"
+    # Breach notices (breaches/): acknowledging one is the owners' and privacy members'.
+    BREACH_ACKNOWLEDGE = "breach.acknowledge"
+    # Records of processing, the sub-processor registry (compliance/).
+    COMPLIANCE_READ = "compliance.read"
+    SUBPROCESSOR_OBJECT = "subprocessor.object"
+    # Owners only: auditing the platform (compliance/audits).
+    AUDIT_REQUEST = "audit.request"
 
 
 DESCRIPTIONS = {
@@ -40,6 +47,10 @@ DESCRIPTIONS = {
     Capability.DISCLOSURES_READ: "read the disclosures of its data to authorities",
     Capability.LEGAL_HOLD: "set or release legal holds on contacts",
     Capability.RETENTION_MANAGE: "change how long the workspace keeps conversations",
+    Capability.BREACH_ACKNOWLEDGE: "acknowledge breach notices",
+    Capability.COMPLIANCE_READ: "read the records of processing and the sub-processors",
+    Capability.SUBPROCESSOR_OBJECT: "object to a new sub-processor",
+    Capability.AUDIT_REQUEST: "request an audit of the platform",
 }
 
 _ALL = set(Capability)
@@ -48,7 +59,15 @@ _READER = {Capability.SELF, Capability.MEMBERS_READ, Capability.CONVERSATIONS_RE
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.OWNER: frozenset(_ALL),
     Role.ADMIN: frozenset(
-        _ALL - {Capability.PRIVACY_REQUESTS, Capability.DISCLOSURES_READ, Capability.LEGAL_HOLD}
+        _ALL
+        - {
+            Capability.PRIVACY_REQUESTS,
+            Capability.DISCLOSURES_READ,
+            Capability.LEGAL_HOLD,
+            Capability.BREACH_ACKNOWLEDGE,
+            Capability.SUBPROCESSOR_OBJECT,
+            Capability.AUDIT_REQUEST,
+        }
     ),
     Role.AGENT: frozenset(_READER | {Capability.CONVERSATIONS_WRITE}),
     Role.VIEWER: frozenset(_READER),
@@ -59,6 +78,9 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.PRIVACY_REQUESTS,
             Capability.AUDIT_EXPORT,
             Capability.RETENTION_MANAGE,
+            Capability.BREACH_ACKNOWLEDGE,
+            Capability.COMPLIANCE_READ,
+            Capability.SUBPROCESSOR_OBJECT,
         }
     ),
 }

@@ -1,5 +1,5 @@
 from django.contrib.auth.views import LogoutView
-from django.urls import path
+from django.urls import include, path
 
 from privacy.dsr import package_urls
 from web import (
@@ -178,3 +178,12 @@ urlpatterns = [
 
 # Access packages of data-subject requests (privacy/dsr/downloads.py).
 urlpatterns += package_urls.pages
+
+# Settings pages of the processor's obligations (breaches/, compliance/), named in
+# this namespace ("web:..."): each part keeps its routes in its own module.
+urlpatterns += [
+    path("", include("breaches.urls_settings")),
+    path("", include("compliance.urls_records_settings")),
+    path("", include("compliance.urls_subprocessors_settings")),
+    path("", include("compliance.urls_audits_settings")),
+]

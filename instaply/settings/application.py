@@ -30,6 +30,8 @@ INSTALLED_APPS = [
     "privacy.policies",
     "audit",
     "platform_staff",
+    "breaches",
+    "compliance",
     "web",
 ]
 
