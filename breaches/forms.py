@@ -60,7 +60,7 @@ class IncidentForm(forms.Form):
         label=_("Risk level"), choices=labels.choices(labels.RISK_LEVELS), widget=forms.RadioSelect
     )
     scope_kind = forms.ChoiceField(
-        label=_("Affected tenants"),
+        label=_("How the affected tenants are found"),
         choices=labels.choices(labels.SCOPE_KINDS),
         widget=forms.RadioSelect,
     )

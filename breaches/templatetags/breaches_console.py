@@ -3,6 +3,8 @@
 import datetime as dt
 
 from django import template
+from django.utils import formats, timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from breaches import labels
@@ -37,3 +39,12 @@ def hours_minutes(value) -> str:
     seconds = int(value.total_seconds() if isinstance(value, dt.timedelta) else value)
     minutes = abs(seconds) // 60
     return _("%(hours)d h %(minutes)02d min") % {"hours": minutes // 60, "minutes": minutes % 60}
+
+
+@register.filter
+def iso_local(value) -> str:
+    """A stored ISO time (a scope's window) in the reader's time zone."""
+    moment = parse_datetime(value) if isinstance(value, str) else None
+    if moment is None:
+        return ""
+    return formats.date_format(timezone.localtime(moment), "Y-m-d H:i T")

@@ -168,3 +168,11 @@ def test_the_home_shows_security_its_open_incidents_and_nearest_deadline(securit
     assert "nearest-deadline" in html
     nav = console_client(platform_person("support")).get("/platform/").content.decode()
     assert "/platform/incidents/" not in nav
+
+
+def test_the_register_reads_in_french(security, incident):
+    security.user.language = "fr"
+    security.user.save(update_fields=["language"])
+    html = console_client(security).get("/platform/incidents/").content.decode()
+    for text in ("Registre des violations", "Accès non autorisé", "Confidentialité", "Ouvert"):
+        assert text in html, text
