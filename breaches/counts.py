@@ -51,7 +51,6 @@ STAFF_DATA = {DataCategory.STAFF_ACCOUNTS, DataCategory.LOGIN_DATA}
 MINORS = (AgeStatus.MINOR_AUTHORISED, AgeStatus.MINOR_UNAUTHORISED, AgeStatus.UNDER_15)
 CONTENT_TARGETS = ("contact", "conversation", "message", "note")
 LOGIN_ACTIONS = (actions.AUTH_LOGIN_SUCCEEDED, actions.AUTH_LOGIN_FAILED)
-REASON = "breach counts: how many subjects and records per affected tenant, counts only"
 
 
 def _grouped(queryset, field: str = "id", *, distinct: bool = False) -> dict:
@@ -77,12 +76,18 @@ def _targeted(events, ids) -> tuple[dict, dict]:
     def targets(kind: str):
         return touched.filter(target_kind=kind).annotate(uid=_target_uuid()).values("uid")
 
-    conversations = Conversation.objects.dangerously_unscoped(reason=REASON).filter(
-        pk__in=targets("conversation")
-    )
-    messages = Message.objects.dangerously_unscoped(reason=REASON).filter(pk__in=targets("message"))
-    notes = Note.objects.dangerously_unscoped(reason=REASON).filter(pk__in=targets("note"))
-    contacts = Contact.objects.dangerously_unscoped(reason=REASON).filter(
+    conversations = Conversation.objects.dangerously_unscoped(
+        reason="breach counts: the contacts behind the conversations an incident touched"
+    ).filter(pk__in=targets("conversation"))
+    messages = Message.objects.dangerously_unscoped(
+        reason="breach counts: the contacts behind the messages an incident touched"
+    ).filter(pk__in=targets("message"))
+    notes = Note.objects.dangerously_unscoped(
+        reason="breach counts: the contacts behind the notes an incident touched"
+    ).filter(pk__in=targets("note"))
+    contacts = Contact.objects.dangerously_unscoped(
+        reason="breach counts: distinct contacts an incident touched, per tenant, counted"
+    ).filter(
         Q(pk__in=targets("contact"))
         | Q(pk__in=conversations.values("contact_id"))
         | Q(pk__in=messages.values("contact_id"))
@@ -93,9 +98,9 @@ def _targeted(events, ids) -> tuple[dict, dict]:
 
 
 def _existing(model, ids, start, end, *, gone: str | None = None):
-    rows = model.objects.dangerously_unscoped(reason=REASON).filter(
-        tenant_id__in=ids, created_at__lte=end
-    )
+    rows = model.objects.dangerously_unscoped(
+        reason="breach counts: rows per affected tenant that existed in the window, counted"
+    ).filter(tenant_id__in=ids, created_at__lte=end)
     if gone:
         rows = rows.filter(Q(**{f"{gone}__isnull": True}) | Q(**{f"{gone}__gte": start or end}))
     return rows
@@ -125,9 +130,9 @@ def _end_user_counts(ids, data, subjects_wanted, start, end) -> tuple[dict, dict
 
 
 def _audit_rows(ids, start, end):
-    rows = AuditEvent.objects.dangerously_unscoped(reason=REASON).filter(
-        tenant_id__in=ids, created_at__lte=end
-    )
+    rows = AuditEvent.objects.dangerously_unscoped(
+        reason="breach counts: a tenant's audit events in the window, counted"
+    ).filter(tenant_id__in=ids, created_at__lte=end)
     return rows.filter(created_at__gte=start) if start else rows
 
 

@@ -9,22 +9,23 @@ from django.db.models import Min, Prefetch
 from breaches.models import BreachNotice, Incident
 from instaply.errors import NotFound
 
-REASON = "the breach register: every affected tenant's notice, for platform security"
-
 
 def _notices():
     return (
-        BreachNotice.objects.dangerously_unscoped(reason=REASON)
+        BreachNotice.objects.dangerously_unscoped(
+            reason="the breach register: every affected tenant's notice, for platform security"
+        )
         .select_related("tenant")
         .order_by("deadline_at", "tenant__name")
     )
 
 
 def incident_register():
-    """Every incident, newest awareness first, with its notices and their tenants."""
+    """Every incident, newest awareness first, with its notices (``notice_list``)
+    and their tenants."""
     return (
         Incident.objects.select_related("declared_by__user")
-        .prefetch_related(Prefetch("notices", queryset=_notices()))
+        .prefetch_related(Prefetch("notices", queryset=_notices(), to_attr="notice_list"))
         .order_by("-aware_at")
     )
 
@@ -42,9 +43,9 @@ def incident_notices(incident: Incident) -> list[BreachNotice]:
 
 def security_totals(*, now: dt.datetime) -> dict:
     """Open incidents, notices not sent yet and the nearest of their deadlines."""
-    unsent = BreachNotice.objects.dangerously_unscoped(reason=REASON).filter(
-        sent_at__isnull=True, incident__state=Incident.State.OPEN
-    )
+    unsent = BreachNotice.objects.dangerously_unscoped(
+        reason="the console's home: unsent notices across tenants, counted"
+    ).filter(sent_at__isnull=True, incident__state=Incident.State.OPEN)
     nearest = unsent.aggregate(nearest=Min("deadline_at"))["nearest"]
     return {
         "incidents_open": Incident.objects.filter(state=Incident.State.OPEN).count(),

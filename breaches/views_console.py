@@ -71,7 +71,7 @@ def register(request):
     now = timezone.now()
     incidents = list(selectors.incident_register())
     for incident in incidents:
-        _with_time_left(incident.notices.all(), now)
+        _with_time_left(incident.notice_list, now)
     return render(
         request,
         "breaches/console/register.html",
