@@ -1,3 +1,12 @@
-"""Routes of this part (see its views); included by platform_staff/urls.py or web/urls.py."""
+"""Console routes: incidents and the breach register (platform security)."""
 
-urlpatterns = []
+from django.urls import path
+
+from breaches import views_console as views
+
+urlpatterns = [
+    path("incidents/", views.register, name="incidents"),
+    path("incidents/new/", views.new, name="incident-new"),
+    path("incidents/<uuid:incident_id>/", views.detail, name="incident"),
+    path("incidents/<uuid:incident_id>/close", views.close, name="incident-close"),
+]

@@ -1,6 +1,7 @@
 """The console's home per role and its tenants list: counts, never content."""
 
 from django.shortcuts import render
+from django.utils import timezone
 
 from platform_staff.console import staff_required
 from platform_staff.models import PlatformRole
@@ -20,6 +21,10 @@ def home(request):
         from privacy.dsr.selectors import dsr_console_totals
 
         context["dsr"] = dsr_console_totals()
+    if staff.has_role(PlatformRole.SECURITY):
+        from breaches.selectors_console import security_totals
+
+        context["incidents"] = security_totals(now=timezone.now())
     return render(request, "platform_staff/home.html", context)
 
 

@@ -1,0 +1,1 @@
+"""Writes of the breaches app: incidents (incidents.py) and their notices (notices.py)."""
