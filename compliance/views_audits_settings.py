@@ -63,6 +63,7 @@ def _page(request, form, status=200):
         "requests": rows,
         "earliest": rules.earliest_date(now),
         "notice_days": settings.AUDIT_REQUEST_NOTICE_DAYS,
+        "keep_days": settings.AUDIT_PACKAGE_KEEP_DAYS,
         "section": "settings",
         "tab": "audits",
     }
