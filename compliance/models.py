@@ -139,6 +139,8 @@ class AuditRequest(TenantScopedModel):
         PREPARING = "preparing", "Preparing"
         READY = "ready", "Ready"
         FAILED = "failed", "Failed"
+        # Deleted after its retention (compliance/audits/package.py).
+        EXPIRED = "expired", "Deleted after its retention"
 
     filed_by = models.ForeignKey(
         "tenants.Membership", null=True, on_delete=models.SET_NULL, related_name="+"
@@ -164,6 +166,14 @@ class AuditRequest(TenantScopedModel):
     # File name under COMPLIANCE_PACKAGE_DIR once READY.
     package_file = models.CharField(max_length=200, blank=True)
     package_ready_at = models.DateTimeField(null=True, blank=True)
+    package_sha256 = models.CharField(max_length=64, blank=True)
+    package_size = models.PositiveBigIntegerField(default=0)
+    # The file is deleted at this time (then EXPIRED): some weeks after the audit.
+    package_expires_at = models.DateTimeField(null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    # Emails already sent ("<audience>:<step>:<key>"): a retried task sends nothing twice.
+    notified = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-filed_at"]

@@ -212,3 +212,51 @@ def dismiss(request, notice_id):
     notice_dismiss(membership=request.membership, notice=notice)
     messages.success(request, _("Notice dismissed."))
     return redirect("web:notices")
+
+
+# Audit requests (compliance/audits/services.py and package.py post them to the owners).
+def _audit_day(params: dict) -> str:
+    import datetime as dt
+
+    from django.utils import formats
+
+    try:
+        return formats.date_format(dt.date.fromisoformat(params.get("date") or ""), "DATE_FORMAT")
+    except ValueError:
+        return "?"
+
+
+@notice_kind("audit_request.counter_proposed")
+def _audit_request_counter_proposed(params: dict) -> NoticeWords:
+    return NoticeWords(
+        _("Another date proposed for your audit"),
+        _(
+            "Instaply proposes to hold your audit on %(date)s instead of the date you "
+            "asked for. Accept it or cancel the request in Settings, Audits."
+        )
+        % {"date": _audit_day(params)},
+    )
+
+
+@notice_kind("audit_request.accepted")
+def _audit_request_accepted(params: dict) -> NoticeWords:
+    return NoticeWords(
+        _("Your audit is agreed"),
+        _(
+            "The audit of Instaply is agreed for %(date)s. The evidence package is being "
+            "prepared; it will be in Settings, Audits."
+        )
+        % {"date": _audit_day(params)},
+    )
+
+
+@notice_kind("audit_request.package_ready")
+def _audit_request_package_ready(params: dict) -> NoticeWords:
+    return NoticeWords(
+        _("The evidence package of your audit is ready"),
+        _(
+            "The evidence package of your audit on %(date)s can be downloaded by the "
+            "workspace's owners in Settings, Audits."
+        )
+        % {"date": _audit_day(params)},
+    )

@@ -50,6 +50,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Reminders at 50 % and 90 % of a request's 72 working hours: 10 minutes late at most.
     "privacy.dsr_remind": {"task": "privacy.dsr_remind", "schedule": 600},
+    # Evidence packages of audit requests, deleted after their retention (compliance/audits).
+    "compliance.delete_expired_audit_packages": {
+        "task": "compliance.delete_expired_audit_packages",
+        "schedule": 3600,
+    },
 }
 # The embedded default (no broker) runs this schedule inside runserver's serving
 # process (instaply/embedded_beat.py); production has a broker and celery beat.

@@ -23,3 +23,6 @@ SUBPROCESSOR_NOTICE_DAYS = 30
 AUDIT_REQUEST_NOTICE_DAYS = 30
 # Evidence packages of audit requests, readable by the application only.
 COMPLIANCE_PACKAGE_DIR = Path(env.text("COMPLIANCE_PACKAGE_DIR") or VAR_DIR / "compliance")
+# An evidence package is deleted this many days after the audit's date (or after it
+# was built, if later): time for the auditors' follow-up questions, not longer.
+AUDIT_PACKAGE_KEEP_DAYS = 30

@@ -75,6 +75,17 @@ def _privacy_objects(world, phone: str) -> dict:
     return {"dsr_id": dsr.id}
 
 
+def _compliance_objects(world) -> dict:
+    import datetime as dt
+
+    from compliance.models import AuditRequest
+
+    audit = AuditRequest.objects.create(
+        tenant=world.tenant, filed_by=world.owner, proposed_date=dt.date(2099, 1, 15)
+    )
+    return {"audit_id": audit.id}
+
+
 def _objects(world, number: str) -> dict:
     """One object of each kind of the tenant, by the URL parameter name that addresses it."""
     token, _ = api_token_create(membership=world.members[Role.AGENT], name="a token")
@@ -95,6 +106,7 @@ def _objects(world, number: str) -> dict:
         **_sms_objects(world, number),
         **_platform_objects(world),
         **_privacy_objects(world, "+336990000" + number[-2:]),
+        **_compliance_objects(world),
     }
     ids["hold_id"] = LegalHold.objects.create(
         tenant=world.tenant, contact=ContactFactory(tenant=world.tenant), reason="isolation walk"
