@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from compliance.subprocessors import selectors
+from compliance.subprocessors.errors import error_words
 from compliance.subprocessors.forms import AnnounceForm
 from compliance.subprocessors.services import earliest_effective_on, subprocessor_change_announce
 from instaply.errors import DomainError, NotFound
@@ -60,7 +61,7 @@ def announce(request):
                 request=request,
             )
         except DomainError as error:
-            _show(form, error)
+            _show(form, error, earliest=earliest_effective_on(now).isoformat())
         else:
             messages.success(request, _("Change announced: every workspace is told."))
             return redirect("platform:subprocessor-change", change_id=change.pk)
@@ -72,13 +73,14 @@ def announce(request):
     )
 
 
-def _show(form, error: DomainError) -> None:
+def _show(form, error: DomainError, **context) -> None:
     """A service refusal beside the field it names, else above the form."""
+    words = error_words(error, **context)
     for field in error.fields or {}:
         if field in form.fields:
-            form.add_error(field, error.message)
+            form.add_error(field, words)
             return
-    form.add_error(None, error.message)
+    form.add_error(None, words)
 
 
 @staff_required(DPO)

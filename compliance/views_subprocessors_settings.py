@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from compliance.subprocessors import selectors
+from compliance.subprocessors.errors import error_words
 from compliance.subprocessors.forms import ObjectionForm
 from compliance.subprocessors.services import objection_raise, objection_withdraw
 from compliance.usage import subprocessors_in_use
@@ -69,7 +70,8 @@ def object_to(request, change_id):
                 request=request,
             )
         except DomainError as error:
-            form.add_error("reason" if "reason" in (error.fields or {}) else None, error.message)
+            field = "reason" if "reason" in (error.fields or {}) else None
+            form.add_error(field, error_words(error))
         else:
             messages.success(request, _("Your objection was sent to the platform."))
             return redirect("web:subprocessors")
@@ -88,7 +90,7 @@ def withdraw(request, objection_id):
             membership=request.membership, objection=objection, now=timezone.now(), request=request
         )
     except DomainError as error:
-        messages.error(request, error.message)
+        messages.error(request, error_words(error))
     else:
         messages.success(request, _("Your objection was withdrawn."))
     return redirect("web:subprocessors")

@@ -167,3 +167,14 @@ def test_an_unknown_change_is_a_404(dpo, clock, tenant_a):
     client = verified_client(tenant_a.owner.user)
     url = f"/settings/subprocessors/changes/{missing}/object"
     assert client.post(url, {"reason": "x"}).status_code == 404
+
+
+def test_the_pages_speak_french(tenant_a, dpo, clock):
+    user = tenant_a.members[Role.PRIVACY].user
+    user.language = "fr"
+    user.save(update_fields=["language"])
+    announce(dpo)
+    html = verified_client(user).get(SETTINGS).content.decode()
+    assert "Sous-traitants" in html and "Changements à venir" in html
+    assert "Envoie des SMS." in html  # the entry's French purpose
+    assert "Clauses contractuelles types" in html
