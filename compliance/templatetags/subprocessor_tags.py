@@ -18,7 +18,7 @@ def safeguard_label(code: str) -> str:
 def category_labels(codes) -> str:
     labels = dict(CATEGORIES)
     words = [str(labels.get(code, code)) for code in codes or []]
-    return ", ".join(words) if words else _("None (no personal data)")
+    return ", ".join(words) if words else _("None: identifiers or anonymous events only")
 
 
 @register.filter
