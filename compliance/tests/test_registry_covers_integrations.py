@@ -135,3 +135,33 @@ def test_postgresql_and_redis_are_the_hosting_entry():
     )
     settings_found = [i for i in found if i.kind == "setting"]
     assert checker.uncovered(settings_found, [hosting]) == []
+
+
+def test_the_operator_corrects_a_default_entry_in_the_admin_and_it_is_audited():
+    from audit import actions
+    from audit.models import AuditEvent
+    from tenants.tests.factories import UserFactory
+    from web.tests.helpers import verified_client
+
+    admin_client = verified_client(UserFactory(is_superuser=True, is_staff=True))
+
+    hosting = SubProcessor.objects.get(code="hosting")
+    url = f"/admin/compliance/subprocessor/{hosting.pk}/change/"
+    assert admin_client.get(url).status_code == 200
+    form = {
+        "name": "OVH SAS",
+        "purpose_en": hosting.purpose_en,
+        "purpose_fr": hosting.purpose_fr,
+        "data_categories": '["message_content"]',
+        "country": "FR",
+        "safeguard": "eu",
+        "integrations": '["settings.DATABASE_URL"]',
+    }
+    assert admin_client.post(url, form).status_code == 302
+    hosting.refresh_from_db()
+    assert hosting.name == "OVH SAS"
+    [event] = AuditEvent.objects.dangerously_unscoped(reason="test").filter(
+        action=actions.SUBPROCESSOR_EDITED
+    )
+    assert "name" in event.metadata["fields"]
+    assert admin_client.get("/admin/compliance/subprocessor/add/").status_code == 403
