@@ -213,10 +213,14 @@ def _classified(module: str) -> str | None:
     return None
 
 
-def scan_source(source: str, *, where: str, own: set[str]) -> list[Integration]:
-    """Outbound integrations of one module's source; ``own`` are the project's packages."""
+def scan_source(
+    source: str, *, where: str, own: set[str], explained: list | None = None
+) -> list[Integration]:
+    """Outbound integrations of one module's source; ``own`` are the project's packages.
+    What is seen but not counted goes to ``explained`` as (integration, why)."""
     tree = ast.parse(source)
     found = []
+    explained = explained if explained is not None else []
     for module, line in _imported(tree):
         top = module.split(".")[0]
         if top in own:
@@ -224,23 +228,31 @@ def scan_source(source: str, *, where: str, own: set[str]) -> list[Integration]:
         known = _classified(module)
         if known in REMOTE_CLIENTS or known in OWN_SERVICE_CLIENTS:
             found.append(Integration("sdk", known, f"{where}:{line}"))
+        elif known in TRANSPORTS or known in LOCAL:
+            why = TRANSPORTS.get(known) or LOCAL[known]
+            explained.append((Integration("sdk", known, f"{where}:{line}"), why))
         elif known is None and top not in sys.stdlib_module_names and top != "__future__":
             # Unclassified: a finding until someone lists it above.
             found.append(Integration("sdk", top, f"{where}:{line}"))
     for node in ast.walk(tree):
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             for host in hosts_in(node.value):
-                if local_host(host) is None:
-                    found.append(Integration("host", host, f"{where}:{node.lineno}"))
+                seen = Integration("host", host, f"{where}:{node.lineno}")
+                why = local_host(host)
+                if why is None:
+                    found.append(seen)
+                else:
+                    explained.append((seen, why))
     return found
 
 
-def scan_modules(root: Path) -> list[Integration]:
+def scan_modules(root: Path, explained: list | None = None) -> list[Integration]:
     own = {p.name for p in root.iterdir() if (p / "__init__.py").exists()}
     found = []
     for path in project_modules(root):
         where = str(path.relative_to(root))
-        found.extend(scan_source(path.read_text(encoding="utf-8"), where=where, own=own))
+        source = path.read_text(encoding="utf-8")
+        found.extend(scan_source(source, where=where, own=own, explained=explained))
     return found
 
 
@@ -260,9 +272,10 @@ def _strings(value, depth: int = 0) -> Iterable[str]:
             yield from _strings(item, depth + 1)
 
 
-def scan_settings(values: Mapping[str, object]) -> list[Integration]:
+def scan_settings(values: Mapping[str, object], explained: list | None = None) -> list[Integration]:
     """Address-valued settings, and non-local hosts in any setting's value."""
     found = []
+    explained = explained if explained is not None else []
     for name in sorted(values):
         if not name.isupper():
             continue
@@ -272,14 +285,18 @@ def scan_settings(values: Mapping[str, object]) -> list[Integration]:
         if ADDRESS_SETTING.match(name) and addressing and name not in EXPLAINED_SETTINGS:
             found.append(Integration("setting", where, where))
         if name in EXPLAINED_SETTINGS:
+            explained.append((Integration("setting", where, where), EXPLAINED_SETTINGS[name]))
             continue
         for text in _strings(values[name]):
             hosts = hosts_in(text)
             if not hosts and name.endswith("_HOST") and text:
                 hosts = [text]
-            found.extend(
-                Integration("host", host, where) for host in hosts if local_host(host) is None
-            )
+            for host in hosts:
+                why = local_host(host)
+                if why is None:
+                    found.append(Integration("host", host, where))
+                else:
+                    explained.append((Integration("host", host, where), why))
     return found
 
 
@@ -307,12 +324,15 @@ def uncovered(integrations: Iterable[Integration], entries) -> list[Integration]
     )
 
 
-def outbound_integrations(root: Path | None = None, settings_values=None) -> list[Integration]:
-    """Every outbound integration of the code base as it stands."""
+def outbound_integrations(
+    root: Path | None = None, settings_values=None, explained: list | None = None
+) -> list[Integration]:
+    """Every outbound integration of the code base as it stands; what was seen and
+    not counted goes to ``explained`` as (integration, why)."""
     from django.conf import settings
 
     if root is None:
         root = Path(settings.BASE_DIR)
     if settings_values is None:
         settings_values = {n: getattr(settings, n) for n in dir(settings) if n.isupper()}
-    return scan_modules(root) + scan_settings(settings_values)
+    return scan_modules(root, explained) + scan_settings(settings_values, explained)

@@ -165,3 +165,14 @@ def test_the_operator_corrects_a_default_entry_in_the_admin_and_it_is_audited():
     )
     assert "name" in event.metadata["fields"]
     assert admin_client.get("/admin/compliance/subprocessor/add/").status_code == 403
+
+
+def test_what_is_not_counted_is_explained_with_its_reason(settings):
+    settings.SMS_SIMULATOR_URL = "http://127.0.0.1:8025"
+    explained = []
+    checker.outbound_integrations(explained=explained)
+    why = {(i.kind, i.name): reason for i, reason in explained}
+    assert "own provider simulator" in why[("setting", "settings.SMS_SIMULATOR_URL")]
+    assert why[("host", "127.0.0.1")] == "loopback"
+    assert "HTTP" in why[("sdk", "requests")]  # the SMS providers' transport
+    assert all(reason for _, reason in explained)
