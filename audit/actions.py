@@ -59,6 +59,8 @@ RECORDS_EXPORTED = "compliance.records.exported"
 SUBPROCESSOR_CHANGE_ANNOUNCED = "compliance.subprocessor_change_announced"
 SUBPROCESSOR_OBJECTION_RAISED = "compliance.subprocessor_objection_raised"
 SUBPROCESSOR_OBJECTION_WITHDRAWN = "compliance.subprocessor_objection_withdrawn"
+# The operator corrected a registry entry in the admin (compliance/admin.py).
+SUBPROCESSOR_EDITED = "compliance.subprocessor_edited"
 AUDIT_REQUEST_FILED = "compliance.audit_request_filed"
 AUDIT_REQUEST_REFUSED = "compliance.audit_request_refused"
 AUDIT_REQUEST_COUNTER_PROPOSED = "compliance.audit_request_counter_proposed"

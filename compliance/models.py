@@ -93,12 +93,27 @@ class SubProcessorObjection(TenantScopedModel):
     reason = models.TextField()
     raised_at = models.DateTimeField(default=timezone.now)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+    # The platform DPO's email about it went out (cleared when raised again).
+    dpo_emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["tenant", "change"], name="subprocessor_objection_once")
         ]
         indexes = [models.Index(fields=["change", "raised_at"], name="objection_change")]
+
+
+class SubProcessorChangeEmail(TenantScopedModel):
+    """One tenant's email about one announced change: its owners and privacy members
+    were written to at ``emailed_at`` (a retried task finds it and stops)."""
+
+    change = models.ForeignKey(SubProcessorChange, on_delete=models.CASCADE, related_name="+")
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "change"], name="subprocessor_change_email")
+        ]
 
 
 class RecordSnapshot(TenantScopedModel):

@@ -1,3 +1,13 @@
-"""Routes of this part (see its views); included by platform_staff/urls.py or web/urls.py."""
+"""Console routes: the sub-processor registry (platform DPO)."""
 
-urlpatterns = []
+from django.urls import path
+
+from compliance import views_subprocessors_console as views
+
+urlpatterns = [
+    path("subprocessors/", views.registry, name="subprocessors"),
+    path("subprocessors/announce/", views.announce, name="subprocessor-announce"),
+    path(
+        "subprocessors/changes/<uuid:change_id>/", views.change_detail, name="subprocessor-change"
+    ),
+]

@@ -1,3 +1,19 @@
-"""Routes of this part (see its views); included by platform_staff/urls.py or web/urls.py."""
+"""Settings routes: the sub-processors serving the workspace, and objections."""
 
-urlpatterns = []
+from django.urls import path
+
+from compliance import views_subprocessors_settings as views
+
+urlpatterns = [
+    path("settings/subprocessors/", views.subprocessors, name="subprocessors"),
+    path(
+        "settings/subprocessors/changes/<uuid:change_id>/object",
+        views.object_to,
+        name="subprocessor-object",
+    ),
+    path(
+        "settings/subprocessors/objections/<uuid:objection_id>/withdraw",
+        views.withdraw,
+        name="subprocessor-withdraw",
+    ),
+]

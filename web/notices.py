@@ -260,3 +260,23 @@ def _audit_request_package_ready(params: dict) -> NoticeWords:
         )
         % {"date": _audit_day(params)},
     )
+
+
+# Sub-processor changes (compliance/subprocessors/services.py posts it to every
+# workspace's owners and privacy members when the platform announces one).
+@notice_kind("subprocessor.change_announced")
+def _subprocessor_change_announced(params: dict) -> NoticeWords:
+    words = {"code": params.get("code") or "?", "day": params.get("effective_on") or "?"}
+    if params.get("replaces"):
+        words["old"] = params["replaces"]
+        text = _(
+            "From %(day)s, the sub-processor %(code)s replaces %(old)s. See its purpose, "
+            "country and safeguard in Settings, Sub-processors; you may object there before "
+            "that date."
+        )
+    else:
+        text = _(
+            "From %(day)s, Instaply adds the sub-processor %(code)s. See its purpose, country "
+            "and safeguard in Settings, Sub-processors; you may object there before that date."
+        )
+    return NoticeWords(_("A new sub-processor from %(day)s") % words, text % words)

@@ -86,6 +86,29 @@ def _compliance_objects(world) -> dict:
     return {"audit_id": audit.id}
 
 
+def _subprocessor_objection(world):
+    import datetime as dt
+
+    from compliance.models import SubProcessor, SubProcessorChange, SubProcessorObjection
+
+    # A change is the platform's (every tenant may object to it); the objection is the tenant's.
+    entry = SubProcessor.objects.create(
+        code=f"walk-{world.tenant.slug}"[:40],
+        name="Walk SMS",
+        purpose_en="SMS",
+        purpose_fr="SMS",
+        country="IE",
+        safeguard="eu",
+        since=dt.date(2099, 1, 1),
+    )
+    change = SubProcessorChange.objects.create(
+        kind="added", subprocessor=entry, effective_on=dt.date(2099, 1, 1)
+    )
+    return SubProcessorObjection.objects.create(
+        tenant=world.tenant, change=change, reason="isolation walk"
+    ).id
+
+
 def _objects(world, number: str) -> dict:
     """One object of each kind of the tenant, by the URL parameter name that addresses it."""
     token, _ = api_token_create(membership=world.members[Role.AGENT], name="a token")
@@ -111,6 +134,7 @@ def _objects(world, number: str) -> dict:
     ids["hold_id"] = LegalHold.objects.create(
         tenant=world.tenant, contact=ContactFactory(tenant=world.tenant), reason="isolation walk"
     ).id
+    ids["objection_id"] = _subprocessor_objection(world)
     return {name: (lambda value=value: str(value)) for name, value in ids.items()}
 
 

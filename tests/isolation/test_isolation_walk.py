@@ -99,6 +99,10 @@ def test_the_body_walk_catches_a_body_id_looked_up_without_the_tenant(
 PUBLIC_PAGES = {
     "web:accept-invitation": "the token is looked up inside the tenant the link names",
     "web:password-reset-confirm": "a person's own reset link; it names no tenant's object",
+    "web:subprocessor-object": (
+        "names a sub-processor change, the platform's own announced to every tenant; the "
+        "objection is written inside the caller's tenant (compliance/tests/test_subprocessors_*)"
+    ),
 }
 
 

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("compliance", "0001_initial"),
+        ("compliance", "0003_subprocessor_change_email"),
     ]
 
     operations = [

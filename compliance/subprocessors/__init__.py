@@ -1,0 +1,1 @@
+"""The sub-processor registry: its services, selectors and the integration check."""
