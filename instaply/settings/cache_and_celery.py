@@ -50,6 +50,12 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Reminders at 50 % and 90 % of a request's 72 working hours: 10 minutes late at most.
     "privacy.dsr_remind": {"task": "privacy.dsr_remind", "schedule": 600},
+    # Records of processing (compliance/records): refreshed on every change of an
+    # input; daily for what no hook sees (registry dates, the audit chain).
+    "compliance.refresh_all_records": {
+        "task": "compliance.refresh_all_records",
+        "schedule": 24 * 3600,
+    },
 }
 # The embedded default (no broker) runs this schedule inside runserver's serving
 # process (instaply/embedded_beat.py); production has a broker and celery beat.
@@ -62,4 +68,6 @@ CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_ROUTES = {
     "privacy.dsr.work.perform_request": {"queue": "dsr"},
     "retention.apply_tenant": {"queue": "dsr"},
+    # Verifies the tenant's audit chain: long for a large tenant.
+    "compliance.refresh_records": {"queue": "dsr"},
 }

@@ -23,3 +23,8 @@ SUBPROCESSOR_NOTICE_DAYS = 30
 AUDIT_REQUEST_NOTICE_DAYS = 30
 # Evidence packages of audit requests, readable by the application only.
 COMPLIANCE_PACKAGE_DIR = Path(env.text("COMPLIANCE_PACKAGE_DIR") or VAR_DIR / "compliance")
+
+# How database backups are encrypted, as the operator states it (e.g. "pgBackRest,
+# AES-256-CBC repository cipher"); the records of processing show it, or say that
+# nothing is configured. The application cannot check its backups itself.
+BACKUP_ENCRYPTION = env.text("BACKUP_ENCRYPTION", "")
