@@ -122,7 +122,7 @@ def _security(security: dict) -> list[dict]:
     chain = security.get("audit_chain", {})
     backups = security.get("backup_encryption", {})
     roles = ", ".join(
-        labels.label(labels.ROLES, r) for r in two_factor.get("always_required_roles", [])
+        str(labels.label(labels.ROLES, r)) for r in two_factor.get("always_required_roles", [])
     )
     rotation = encryption.get("last_rotation")
     chain_text = _label(CHAIN, chain.get("status"))
