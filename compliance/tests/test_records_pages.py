@@ -1,5 +1,6 @@
 """Settings → Records of processing: who may read it, EN and FR, print, JSON, history."""
 
+import datetime as dt
 import json
 
 import pytest
@@ -60,13 +61,18 @@ def test_the_page_in_french(tenant_a, versions):
 
 def test_the_printable_page_has_no_navigation_and_follows_the_language(tenant_a, versions):
     _, second = versions
-    client = verified_client(tenant_a.members[Role.PRIVACY].user)
+    reader = tenant_a.members[Role.PRIVACY].user
+    reader.time_zone = "Europe/Paris"
+    reader.save(update_fields=["time_zone"])
+    client = verified_client(reader)
     url = reverse("web:records-print", args=[second.pk])
     english = client.get(url + "?lang=en").content.decode()
     french = client.get(url + "?lang=fr").content.decode()
     assert '<html lang="en">' in english and "Security measures" in english
     assert '<html lang="fr">' in french and "Mesures de sécurité" in french
     assert "records-print.css" in french
+    # The printed time says UTC and is UTC, whatever the reader's time zone.
+    assert second.created_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC") in french
     for html in (english, french):
         assert "subnav" not in html and "mainnav" not in html and "/settings/members/" not in html
 
