@@ -7,3 +7,10 @@ class ComplianceConfig(AppConfig):
 
     name = "compliance"
     verbose_name = "Processor compliance"
+
+    def ready(self):
+        # Refresh the records of processing when any of their inputs changes
+        # (this also registers the records' tasks).
+        from compliance.records import hooks
+
+        hooks.connect()

@@ -1,3 +1,13 @@
-"""Routes of this part (see its views); included by platform_staff/urls.py or web/urls.py."""
+"""Console → a tenant's records of processing (views_records_console); "platform" namespace."""
 
-urlpatterns = []
+from django.urls import path
+
+from compliance import views_records_console as views
+
+t = "tenants/<uuid:tenant_id>/records/"
+
+urlpatterns = [
+    path(t, views.tenant_records, name="records"),
+    path(f"{t}<uuid:snapshot_id>/", views.tenant_records_version, name="records-version"),
+    path(f"{t}<uuid:snapshot_id>/json", views.tenant_records_json, name="records-json"),
+]

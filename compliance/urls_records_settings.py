@@ -1,3 +1,12 @@
-"""Routes of this part (see its views); included by platform_staff/urls.py or web/urls.py."""
+"""Settings → Records of processing (views_records_settings); in the "web" namespace."""
 
-urlpatterns = []
+from django.urls import path
+
+from compliance import views_records_settings as views
+
+urlpatterns = [
+    path("settings/records/", views.records, name="records"),
+    path("settings/records/<uuid:snapshot_id>/", views.records_version, name="records-version"),
+    path("settings/records/<uuid:snapshot_id>/print", views.records_print, name="records-print"),
+    path("settings/records/<uuid:snapshot_id>/json", views.records_json, name="records-json"),
+]

@@ -55,6 +55,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "compliance.delete_expired_audit_packages",
         "schedule": 3600,
     },
+    # Records of processing (compliance/records): refreshed on every change of an
+    # input; daily for what no hook sees (registry dates, the audit chain).
+    "compliance.refresh_all_records": {
+        "task": "compliance.refresh_all_records",
+        "schedule": 24 * 3600,
+    },
 }
 # The embedded default (no broker) runs this schedule inside runserver's serving
 # process (instaply/embedded_beat.py); production has a broker and celery beat.
@@ -67,4 +73,6 @@ CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_ROUTES = {
     "privacy.dsr.work.perform_request": {"queue": "dsr"},
     "retention.apply_tenant": {"queue": "dsr"},
+    # Verifies the tenant's audit chain: long for a large tenant.
+    "compliance.refresh_records": {"queue": "dsr"},
 }

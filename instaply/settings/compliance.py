@@ -26,3 +26,8 @@ COMPLIANCE_PACKAGE_DIR = Path(env.text("COMPLIANCE_PACKAGE_DIR") or VAR_DIR / "c
 # An evidence package is deleted this many days after the audit's date (or after it
 # was built, if later): time for the auditors' follow-up questions, not longer.
 AUDIT_PACKAGE_KEEP_DAYS = 30
+
+# How database backups are encrypted, as the operator states it (e.g. "pgBackRest,
+# AES-256-CBC repository cipher"); the records of processing show it, or say that
+# nothing is configured. The application cannot check its backups itself.
+BACKUP_ENCRYPTION = env.text("BACKUP_ENCRYPTION", "")

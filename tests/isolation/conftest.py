@@ -109,6 +109,16 @@ def _subprocessor_objection(world):
     ).id
 
 
+def _records_objects(world) -> dict:
+    from django.utils import timezone
+
+    from compliance.records.snapshot import records_refresh
+    from compliance.selectors import latest_record_snapshot
+
+    records_refresh(world.tenant.pk, now=timezone.now())
+    return {"snapshot_id": latest_record_snapshot(world.tenant).id}
+
+
 def _objects(world, number: str) -> dict:
     """One object of each kind of the tenant, by the URL parameter name that addresses it."""
     token, _ = api_token_create(membership=world.members[Role.AGENT], name="a token")
@@ -130,6 +140,7 @@ def _objects(world, number: str) -> dict:
         **_platform_objects(world),
         **_privacy_objects(world, "+336990000" + number[-2:]),
         **_compliance_objects(world),
+        **_records_objects(world),
     }
     ids["hold_id"] = LegalHold.objects.create(
         tenant=world.tenant, contact=ContactFactory(tenant=world.tenant), reason="isolation walk"

@@ -4,9 +4,12 @@ from base64 import b32decode
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 from django_otp.oath import totp
 
 from channels_sms.demo import DemoNumbersExhausted, demo_numbers_ensure
+from compliance.records.snapshot import records_refresh
+from compliance.selectors import latest_record_snapshot
 from conversations.demo import demo_inbox_ensure
 from platform_staff.demo import demo_platform_staff_ensure
 from privacy.policies.demo import demo_policy_ensure
@@ -42,6 +45,9 @@ class Command(BaseCommand):
                 seeded["policy"] = demo_policy_ensure(dpo=seeded["platform"]["dpo"]["staff"])
         except DemoNumbersExhausted as exc:
             raise CommandError(f"Cannot seed {tenant!r}. {exc}") from None
+        # Its records of processing, now rather than when a worker gets to it (a
+        # second run writes nothing unless the seed changed something).
+        records_refresh(seeded["tenant"].pk, now=timezone.now())
         if json:
             tokens = demo_tokens_refresh(people=seeded["people"])
             self.stdout.write(_as_json(seeded, tokens))
@@ -65,6 +71,8 @@ class Command(BaseCommand):
             f"Privacy policy in force: version {seeded['policy'].version} "
             f"({settings.PUBLIC_BASE_URL}/privacy-policy/)"
         )
+        records = latest_record_snapshot(seeded["tenant"])
+        self.stdout.write(f"Records of processing: version {records.version if records else '-'}")
         self.stdout.write(f"Platform console: {settings.PUBLIC_BASE_URL}/platform/ (2FA always)")
         for role, person in seeded["platform"].items():
             self.stdout.write(
