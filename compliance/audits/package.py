@@ -1,7 +1,7 @@
 """The evidence package of an accepted audit request: one ZIP of what the
 tenant's auditors examine in place of a visit.
 
-    records_of_processing.json   the latest snapshot of the tenant's records (or "not generated")
+    records_of_processing.json   the tenant's records, refreshed, from their latest snapshot
     audit_log.jsonl              the tenant's audit log, as its export (audit/export.py)
     audit_chain_verification.json  the verification of the tenant's hash chain
     data_subject_requests.json   each request's type, state and times; no subject identifiers
@@ -40,6 +40,7 @@ from audit.verification import verify_tenant_chain
 from breaches.models import NoticeUpdateDelivery
 from breaches.selectors import notices_for_tenant
 from compliance.models import AuditRequest
+from compliance.records.snapshot import records_refresh
 from compliance.selectors import latest_record_snapshot
 from platform_staff import transparency_csv
 from platform_staff.selectors.transparency import TransparencyFilters, transparency_export
@@ -214,6 +215,9 @@ def _json(value) -> str:
 
 
 def _records(tenant) -> dict:
+    # Brought up to date first: the auditors read the records as they stand when
+    # the package is built, and the history of versions is on the records page.
+    records_refresh(tenant.pk, now=timezone.now())
     snapshot = latest_record_snapshot(tenant)
     if snapshot is None:
         return {

@@ -120,8 +120,8 @@ def test_the_package_holds_every_part_of_this_tenant_only(
     assert audit.package_sha256 == whole
 
     records = read_json(archive, "records_of_processing.json")
-    assert records["generated"] is False
-    assert "not been generated" in records["note"]
+    assert records["generated"] is True
+    assert records["content"]["controller"]["name"] == tenant_a.tenant.name
 
     verification = read_json(archive, "audit_chain_verification.json")
     assert verification["intact"] is True
@@ -154,21 +154,25 @@ def test_the_package_holds_every_part_of_this_tenant_only(
     assert stat.S_IMODE(package_path(audit).stat().st_mode) == 0o600
 
 
-def test_the_latest_records_snapshot_is_in_the_package(
+def test_the_records_in_the_package_are_brought_up_to_date_first(
     clock, tenant_a, dpo, django_capture_on_commit_callbacks
 ):
-    for version in (1, 2):
-        RecordSnapshot.objects.create(
-            tenant=tenant_a.tenant,
-            version=version,
-            content={"version": version, "purposes": ["messaging"]},
-            content_hash=f"{version:064d}",
-        )
+    # An outdated snapshot (not what the configuration gives today).
+    latest = RecordSnapshot.objects.for_tenant(tenant_a.tenant).order_by("-version").first()
+    version = (latest.version if latest else 0) + 1
+    RecordSnapshot.objects.create(
+        tenant=tenant_a.tenant,
+        version=version,
+        content={"version": version, "purposes": ["messaging"]},
+        content_hash=f"{version:064d}",
+    )
     with django_capture_on_commit_callbacks(execute=True):
         audit = accepted(tenant_a, dpo)
     records = read_json(opened(audit), "records_of_processing.json")
-    assert records["generated"] is True and records["version"] == 2
-    assert records["content"] == {"version": 2, "purposes": ["messaging"]}
+    current = RecordSnapshot.objects.for_tenant(tenant_a.tenant).order_by("-version").first()
+    assert records["generated"] is True and records["version"] == current.version > version
+    assert records["content"] == current.content
+    assert records["content"]["controller"]["name"] == tenant_a.tenant.name
 
 
 def test_the_task_run_again_changes_nothing(
