@@ -50,6 +50,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Reminders at 50 % and 90 % of a request's 72 working hours: 10 minutes late at most.
     "privacy.dsr_remind": {"task": "privacy.dsr_remind", "schedule": 600},
+    # Alerts to platform security at 12 h and 20 h for breach notices not sent yet.
+    "breaches.alert_unsent_notices": {"task": "breaches.alert_unsent_notices", "schedule": 300},
 }
 # The embedded default (no broker) runs this schedule inside runserver's serving
 # process (instaply/embedded_beat.py); production has a broker and celery beat.
