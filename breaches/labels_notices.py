@@ -5,40 +5,46 @@ from django.utils.translation import pgettext_lazy
 
 from breaches.models import DataCategory, Nature, Property, RiskLevel, SubjectCategory
 
-# Context "breach notice": these short words may mean other things elsewhere.
-C = "breach notice"
+# Context "breach notice" (a literal, for makemessages): these short words may
+# mean other things elsewhere.
 
 NATURES = {
-    Nature.DESTRUCTION: pgettext_lazy(C, "Destruction"),
-    Nature.LOSS: pgettext_lazy(C, "Loss"),
-    Nature.ALTERATION: pgettext_lazy(C, "Alteration"),
-    Nature.UNAUTHORISED_DISCLOSURE: pgettext_lazy(C, "Unauthorised disclosure"),
-    Nature.UNAUTHORISED_ACCESS: pgettext_lazy(C, "Unauthorised access"),
+    Nature.DESTRUCTION: pgettext_lazy("breach notice", "Destruction"),
+    Nature.LOSS: pgettext_lazy("breach notice", "Loss"),
+    Nature.ALTERATION: pgettext_lazy("breach notice", "Alteration"),
+    Nature.UNAUTHORISED_DISCLOSURE: pgettext_lazy("breach notice", "Unauthorised disclosure"),
+    Nature.UNAUTHORISED_ACCESS: pgettext_lazy("breach notice", "Unauthorised access"),
 }
 PROPERTIES = {
-    Property.CONFIDENTIALITY: pgettext_lazy(C, "Confidentiality"),
-    Property.INTEGRITY: pgettext_lazy(C, "Integrity"),
-    Property.AVAILABILITY: pgettext_lazy(C, "Availability"),
+    Property.CONFIDENTIALITY: pgettext_lazy("breach notice", "Confidentiality"),
+    Property.INTEGRITY: pgettext_lazy("breach notice", "Integrity"),
+    Property.AVAILABILITY: pgettext_lazy("breach notice", "Availability"),
 }
 DATA_CATEGORIES = {
-    DataCategory.MESSAGE_CONTENT: pgettext_lazy(C, "Message content"),
-    DataCategory.CONTACT_IDENTITY: pgettext_lazy(C, "Contact names"),
-    DataCategory.CONTACT_DETAILS: pgettext_lazy(C, "Phone numbers and email addresses"),
-    DataCategory.NOTES: pgettext_lazy(C, "Internal notes"),
-    DataCategory.SPECIAL_CATEGORY: pgettext_lazy(C, "Special-category data"),
-    DataCategory.STAFF_ACCOUNTS: pgettext_lazy(C, "Staff accounts (names, emails, sign-in data)"),
-    DataCategory.LOGIN_DATA: pgettext_lazy(C, "Login data (IP addresses, browsers)"),
-    DataCategory.AUDIT_RECORDS: pgettext_lazy(C, "Audit records"),
+    DataCategory.MESSAGE_CONTENT: pgettext_lazy("breach notice", "Message content"),
+    DataCategory.CONTACT_IDENTITY: pgettext_lazy("breach notice", "Contact names"),
+    DataCategory.CONTACT_DETAILS: pgettext_lazy(
+        "breach notice", "Phone numbers and email addresses"
+    ),
+    DataCategory.NOTES: pgettext_lazy("breach notice", "Internal notes"),
+    DataCategory.SPECIAL_CATEGORY: pgettext_lazy("breach notice", "Special-category data"),
+    DataCategory.STAFF_ACCOUNTS: pgettext_lazy(
+        "breach notice", "Staff accounts (names, emails, sign-in data)"
+    ),
+    DataCategory.LOGIN_DATA: pgettext_lazy("breach notice", "Login data (IP addresses, browsers)"),
+    DataCategory.AUDIT_RECORDS: pgettext_lazy("breach notice", "Audit records"),
 }
 SUBJECT_CATEGORIES = {
-    SubjectCategory.END_USERS: pgettext_lazy(C, "End-users (the workspace's customers)"),
-    SubjectCategory.MINORS: pgettext_lazy(C, "Minors among end-users"),
-    SubjectCategory.TENANT_STAFF: pgettext_lazy(C, "The workspace's staff"),
+    SubjectCategory.END_USERS: pgettext_lazy(
+        "breach notice", "End-users (the workspace's customers)"
+    ),
+    SubjectCategory.MINORS: pgettext_lazy("breach notice", "Minors among end-users"),
+    SubjectCategory.TENANT_STAFF: pgettext_lazy("breach notice", "The workspace's staff"),
 }
 RISK_LEVELS = {
-    RiskLevel.LOW: pgettext_lazy(C, "Low"),
-    RiskLevel.MEDIUM: pgettext_lazy(C, "Medium"),
-    RiskLevel.HIGH: pgettext_lazy(C, "High"),
+    RiskLevel.LOW: pgettext_lazy("breach notice", "Low"),
+    RiskLevel.MEDIUM: pgettext_lazy("breach notice", "Medium"),
+    RiskLevel.HIGH: pgettext_lazy("breach notice", "High"),
 }
 
 
