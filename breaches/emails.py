@@ -74,7 +74,7 @@ def notice_email(*, notice_id) -> bool:
         )
         # The updates it carried are delivered: no separate email for them.
         for update in updates:
-            NoticeUpdateDelivery.objects.get_or_create(
+            NoticeUpdateDelivery.objects.for_tenant(notice.tenant_id).get_or_create(
                 tenant_id=notice.tenant_id, notice=notice, update=update
             )
         notice.emailed_at = timezone.now()

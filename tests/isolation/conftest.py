@@ -75,6 +75,17 @@ def _privacy_objects(world, phone: str) -> dict:
     return {"dsr_id": dsr.id}
 
 
+def _breach_objects(world) -> dict:
+    """A breach notice sent to the tenant (breaches/): its register lists it."""
+    from django.utils import timezone
+
+    from breaches.tests.factories import incident_make, notice_make
+
+    now = timezone.now()
+    notice = notice_make(incident=incident_make(aware_at=now), tenant=world.tenant, sent_at=now)
+    return {"breach_notice_id": notice.id}
+
+
 def _objects(world, number: str) -> dict:
     """One object of each kind of the tenant, by the URL parameter name that addresses it."""
     token, _ = api_token_create(membership=world.members[Role.AGENT], name="a token")
@@ -95,6 +106,7 @@ def _objects(world, number: str) -> dict:
         **_sms_objects(world, number),
         **_platform_objects(world),
         **_privacy_objects(world, "+336990000" + number[-2:]),
+        **_breach_objects(world),
     }
     ids["hold_id"] = LegalHold.objects.create(
         tenant=world.tenant, contact=ContactFactory(tenant=world.tenant), reason="isolation walk"
