@@ -246,3 +246,31 @@ def test_the_console_home_shows_unsent_notices_and_alerts(incident_a, security, 
     assert "12 h: 2026-03-02 21:00 UTC" in page(
         console_client(security), reverse("platform:incident-notices", args=[incident.pk])
     )
+
+
+# The read-only API.
+
+
+def test_the_api_lists_and_shows_the_workspace_notices_only(sent, tenant_a, tenant_b):
+    incident, notice = sent
+    IncidentUpdate.objects.create(incident=incident, number=1, facts="More facts.")
+    listed = tenant_a.client(Role.PRIVACY).get("/api/v1/breach-notices")
+    assert listed.status_code == 200
+    (row,) = listed.json()["results"]
+    assert row["id"] == str(notice.pk)
+    assert row["incident"]["reference"] == incident.reference
+    assert row["subjects_count"] == 120
+    detail = tenant_a.client(Role.ADMIN).get(f"/api/v1/breach-notices/{notice.pk}")
+    assert detail.status_code == 200
+    assert detail.json()["updates"] == [
+        {"number": 1, "facts": "More facts.", "added_at": detail.json()["updates"][0]["added_at"]}
+    ]
+    assert (
+        AuditEvent.objects.for_tenant(tenant_a.tenant).filter(action="breach.notice_read").exists()
+    )
+    # Another workspace: an empty list and a 404; agents are refused.
+    assert tenant_b.client().get("/api/v1/breach-notices").json()["results"] == []
+    missing = tenant_b.client().get(f"/api/v1/breach-notices/{notice.pk}")
+    assert missing.status_code == 404
+    assert "error" in missing.json()
+    assert tenant_a.client(Role.AGENT).get("/api/v1/breach-notices").status_code == 403
