@@ -11,6 +11,7 @@ from django.db.models import Count, Min, Q, QuerySet
 
 from breaches.models import BreachNotice, Incident, IncidentUpdate
 from breaches.selectors import notices_for_tenant
+from instaply.errors import NotFound
 from tenants.scoping import tenant_get
 
 
@@ -54,8 +55,6 @@ def incident_notices(*, incident) -> QuerySet:
 
 def incident_get(*, id) -> Incident:
     """An incident by id for the console; NotFound when there is none."""
-    from instaply.errors import NotFound
-
     incident = Incident.objects.filter(pk=id).first()
     if incident is None:
         raise NotFound("No incident with this id.")
