@@ -155,6 +155,8 @@ class BreachNotice(TenantScopedModel):
     late_reason = models.TextField(blank=True)
     # Membership ids the notice was emailed to: follow-up updates reach the same people.
     recipients = models.JSONField(default=list, blank=True)
+    # Set by the email task once the recipients' emails went out (a retried task stops).
+    emailed_at = models.DateTimeField(null=True, blank=True)
     # Alerts to platform security while the notice is not sent (12 h and 20 h).
     alerted_12_at = models.DateTimeField(null=True, blank=True)
     alerted_20_at = models.DateTimeField(null=True, blank=True)

@@ -24,6 +24,7 @@ api_v1 = [
     path("", include("privacy.consent.urls")),
     path("", include("privacy.retention.api")),
     path("", include(package_urls.api)),
+    path("", include("breaches.api")),
 ]
 
 urlpatterns = [

@@ -9,6 +9,14 @@ from tenants.permissions import Capability
 from tenants.selectors_notices import notice_unread_count
 
 
+def _breach_banner(membership):
+    if not membership.can(Capability.AUDIT_EXPORT):
+        return None
+    from breaches.selectors_notices import notice_banner
+
+    return notice_banner(tenant=membership.tenant_id)
+
+
 def frame(request) -> dict:
     context = {"languages": settings.LANGUAGES}
     membership = getattr(request, "membership", None)
@@ -23,6 +31,9 @@ def frame(request) -> dict:
     # Counted when the frame shows it (a template calls a callable once per
     # lookup; cached), so fragments that never show the bell cost no query.
     context["notices_unread"] = functools.cache(lambda: notice_unread_count(membership=membership))
+    # The breach banner: a sent notice nobody acknowledged yet, for the members who
+    # may read notices; one query, and only on pages that show the frame.
+    context["breach_banner"] = functools.cache(lambda: _breach_banner(membership))
     # The switcher lists the person's other workspaces; one query, small.
     context["memberships"] = list(active_memberships(request.user))
     return context

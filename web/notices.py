@@ -280,3 +280,27 @@ def _subprocessor_change_announced(params: dict) -> NoticeWords:
             "and safeguard in Settings, Sub-processors; you may object there before that date."
         )
     return NoticeWords(_("A new sub-processor from %(day)s") % words, text % words)
+
+
+# Breach notices (breaches/services/notices.py posts them when security sends a
+# notice or adds an update to an incident the workspace was told of).
+@notice_kind("breach.notice_sent")
+def _breach_notice_sent(params: dict) -> NoticeWords:
+    return NoticeWords(
+        _("A personal-data breach notice"),
+        _(
+            "Instaply notifies this workspace of a personal-data breach (%(reference)s). "
+            "The notice holds what your own notification to your authority needs; read "
+            "it under Settings, Breach notices."
+        )
+        % {"reference": params.get("reference") or "?"},
+    )
+
+
+@notice_kind("breach.notice_updated")
+def _breach_notice_updated(params: dict) -> NoticeWords:
+    return NoticeWords(
+        _("New facts on a breach notice"),
+        _("Instaply added update %(number)s to the breach notice %(reference)s.")
+        % {"number": params.get("number") or "?", "reference": params.get("reference") or "?"},
+    )

@@ -170,7 +170,20 @@ def _privacy_and_platform_objects(tenant_a, contact) -> dict:
         # A privacy-policy version: platform text, never personal data.
         "version_id": policy.id,
         "version": policy.version,
+        **_breach_objects(tenant),
     }
+
+
+def _breach_objects(tenant) -> dict:
+    """An incident and the notice sent to the tenant (breaches/): codes and counts."""
+    from django.utils import timezone
+
+    from breaches.tests.factories import incident_make, notice_make
+
+    now = timezone.now()
+    incident = incident_make(aware_at=now)
+    notice = notice_make(incident=incident, tenant=tenant, sent_at=now)
+    return {"incident_id": incident.id, "breach_notice_id": notice.id}
 
 
 def _reads() -> int:

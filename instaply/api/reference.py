@@ -281,6 +281,18 @@ OPERATIONS: dict[str, Operation] = {
         "the former kept: preview it first with GET. Owners and privacy officers get an "
         "in-app notice of every change.",
     ),
+    # The workspace's breach register (breaches/): owners, admins, privacy officers.
+    "GET /api/v1/breach-notices": Operation(
+        "List breach notices",
+        "The personal-data breach notices sent to this workspace, newest first: the "
+        "incident's facts (GDPR Art. 33(3)), approximate counts, deadline, when sent, "
+        "how late and why, and whether it was acknowledged.",
+    ),
+    "GET /api/v1/breach-notices/{breach_notice_id}": Operation(
+        "A breach notice",
+        "One notice with its follow-up updates in order. Reading it is on the audit "
+        "record; a notice not sent yet, or another workspace's, is a 404.",
+    ),
     # The website chat widget, called by the widget's script on the shop's site.
     "GET /api/widget/v1/{widget_key}/config": Operation(
         "Widget settings",

@@ -61,6 +61,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "compliance.refresh_all_records",
         "schedule": 24 * 3600,
     },
+    # Alerts to platform security at 12 h and 20 h for breach notices not sent yet.
+    "breaches.alert_unsent_notices": {"task": "breaches.alert_unsent_notices", "schedule": 300},
 }
 # The embedded default (no broker) runs this schedule inside runserver's serving
 # process (instaply/embedded_beat.py); production has a broker and celery beat.

@@ -119,6 +119,17 @@ def _records_objects(world) -> dict:
     return {"snapshot_id": latest_record_snapshot(world.tenant).id}
 
 
+def _breach_objects(world) -> dict:
+    """A breach notice sent to the tenant (breaches/): its register lists it."""
+    from django.utils import timezone
+
+    from breaches.tests.factories import incident_make, notice_make
+
+    now = timezone.now()
+    notice = notice_make(incident=incident_make(aware_at=now), tenant=world.tenant, sent_at=now)
+    return {"breach_notice_id": notice.id}
+
+
 def _objects(world, number: str) -> dict:
     """One object of each kind of the tenant, by the URL parameter name that addresses it."""
     token, _ = api_token_create(membership=world.members[Role.AGENT], name="a token")
@@ -141,6 +152,7 @@ def _objects(world, number: str) -> dict:
         **_privacy_objects(world, "+336990000" + number[-2:]),
         **_compliance_objects(world),
         **_records_objects(world),
+        **_breach_objects(world),
     }
     ids["hold_id"] = LegalHold.objects.create(
         tenant=world.tenant, contact=ContactFactory(tenant=world.tenant), reason="isolation walk"

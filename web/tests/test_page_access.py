@@ -20,12 +20,20 @@ _PARAM = re.compile(r"<(?:\w+:)?(\w+)>")
 
 
 def _web_routes():
-    """The routes of the web app (the pages), with their prefix."""
+    """The routes of the web app (the pages), with their prefix, down through the
+    route modules it includes (breaches/, compliance/)."""
+
+    def walk(patterns, prefix):
+        for page in patterns:
+            if isinstance(page, URLResolver):
+                yield from walk(page.url_patterns, prefix + str(page.pattern))
+            else:
+                assert isinstance(page, URLPattern)
+                yield prefix + str(page.pattern)
+
     for pattern in get_resolver().url_patterns:
         if isinstance(pattern, URLResolver) and pattern.namespace == "web":
-            for page in pattern.url_patterns:
-                assert isinstance(page, URLPattern)
-                yield str(pattern.pattern) + str(page.pattern)
+            yield from walk(pattern.url_patterns, str(pattern.pattern))
 
 
 def _foreign_ids(world) -> dict:
@@ -55,7 +63,18 @@ def _foreign_ids(world) -> dict:
         "alert_id": SecurityAlertFactory(tenant=world.tenant).id,
         **_platform_ids(world),
         **_privacy_ids(world, conversation.contact),
+        **_breach_ids(world),
     }
+
+
+def _breach_ids(world) -> dict:
+    from django.utils import timezone
+
+    from breaches.tests.factories import incident_make, notice_make
+
+    now = timezone.now()
+    notice = notice_make(incident=incident_make(aware_at=now), tenant=world.tenant, sent_at=now)
+    return {"breach_notice_id": notice.id}
 
 
 def _platform_ids(world) -> dict:
