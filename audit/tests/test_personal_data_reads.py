@@ -171,6 +171,47 @@ def _privacy_and_platform_objects(tenant_a, contact) -> dict:
         "version_id": policy.id,
         "version": policy.version,
         **_breach_objects(tenant),
+        **_compliance_objects(tenant_a),
+    }
+
+
+def _compliance_objects(world) -> dict:
+    """Records, audit requests and sub-processor objections (compliance/): the
+    controller's representatives appear in the records, nothing of end-users."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from compliance.models import (
+        AuditRequest,
+        SubProcessor,
+        SubProcessorChange,
+        SubProcessorObjection,
+    )
+    from compliance.records.snapshot import records_refresh
+    from compliance.selectors import latest_record_snapshot
+
+    records_refresh(world.tenant.pk, now=timezone.now())
+    audit = AuditRequest.objects.create(
+        tenant=world.tenant, filed_by=world.owner, proposed_date=dt.date(2099, 1, 15)
+    )
+    entry = SubProcessor.objects.create(
+        code="walk-reads", name="Walk SMS", purpose_en="SMS", purpose_fr="SMS",
+        country="IE", safeguard="eu", since=dt.date(2099, 1, 1),
+    )  # fmt: skip
+    change = SubProcessorChange.objects.create(
+        kind="added", subprocessor=entry, effective_on=dt.date(2099, 1, 1)
+    )
+    objection = SubProcessorObjection.objects.create(
+        tenant=world.tenant, change=change, reason="Walk"
+    )
+    return {
+        "tenant_id": world.tenant.id,
+        "snapshot_id": latest_record_snapshot(world.tenant).id,
+        "audit_id": audit.id,
+        "request_id": audit.id,
+        "change_id": change.id,
+        "objection_id": objection.id,
     }
 
 

@@ -12,19 +12,6 @@ MAP = ROOT / "docs" / "compliance.md"
 # A repository path: at least one folder, then a name (a file or a folder).
 PATH = re.compile(r"`((?:[a-z_][\w.-]*/)+[\w.-]*)`")
 
-# Paths of the other parts of issue 14, built at the same time on other
-# branches: allowed to be missing only while one of them still is. Once all
-# are merged every path is checked; this set can then be deleted.
-BUILT_IN_PARALLEL = {
-    "breaches/scope.py",
-    "breaches/services/incidents.py",
-    "breaches/services/notices.py",
-    "breaches/alerts.py",
-    "breaches/tests/",
-    "compliance/records/",
-    "compliance/audits/",
-}
-
 PROMISES = [
     "Encryption in transit",
     "Encryption at rest",
@@ -63,9 +50,6 @@ def test_the_map_names_paths():
 
 def test_every_path_the_map_names_exists():
     missing = [p for p in _paths() if not (ROOT / p).exists()]
-    if not all((ROOT / p).exists() for p in BUILT_IN_PARALLEL):
-        # Before the merge of the other parts only; strict for every path after it.
-        missing = [p for p in missing if p not in BUILT_IN_PARALLEL]
     assert missing == [], f"docs/compliance.md names paths that do not exist: {missing}"
 
 

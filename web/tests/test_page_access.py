@@ -64,7 +64,41 @@ def _foreign_ids(world) -> dict:
         **_platform_ids(world),
         **_privacy_ids(world, conversation.contact),
         **_breach_ids(world),
+        **_compliance_ids(world),
     }
+
+
+def _compliance_ids(world) -> dict:
+    from django.utils import timezone
+
+    from compliance.models import AuditRequest
+    from compliance.records.snapshot import records_refresh
+    from compliance.selectors import latest_record_snapshot
+
+    records_refresh(world.tenant.pk, now=timezone.now())
+    audit = AuditRequest.objects.create(
+        tenant=world.tenant, filed_by=world.owner, proposed_date="2099-01-15"
+    )
+    return {
+        "snapshot_id": latest_record_snapshot(world.tenant).id,
+        "audit_id": audit.id,
+        "objection_id": _objection(world).id,
+    }
+
+
+def _objection(world):
+    import datetime as dt
+
+    from compliance.models import SubProcessor, SubProcessorChange, SubProcessorObjection
+
+    entry = SubProcessor.objects.create(
+        code=f"walk-{world.tenant.slug}"[:40], name="Walk SMS", purpose_en="SMS",
+        purpose_fr="SMS", country="IE", safeguard="eu", since=dt.date(2099, 1, 1),
+    )  # fmt: skip
+    change = SubProcessorChange.objects.create(
+        kind="added", subprocessor=entry, effective_on=dt.date(2099, 1, 1)
+    )
+    return SubProcessorObjection.objects.create(tenant=world.tenant, change=change, reason="Walk")
 
 
 def _breach_ids(world) -> dict:
@@ -114,6 +148,8 @@ def test_every_page_with_an_id_is_a_404_for_another_tenants_object(tenant_a, ten
         names = _PARAM.findall(route)
         if not names or "token" in names or "uidb64" in names:
             continue  # the invitation and password-reset links carry their own secret
+        if "change_id" in names:
+            continue  # a sub-processor change is the platform's: every tenant may object to it
         assert all(name in foreign for name in names), f"{route}: extend this walk"
         path = "/" + _PARAM.sub(lambda m: str(foreign[m[1]]), route)
         for method in ("get", "post"):
