@@ -9,6 +9,7 @@ English word elsewhere in the catalogue.
 from django.utils.translation import get_language, gettext_lazy, ngettext, pgettext_lazy
 from django.utils.translation import gettext as _
 
+from breaches import labels as breach_labels
 from web import labels
 
 REGIONS = {
@@ -21,16 +22,8 @@ SUBJECTS = {
     "minors": pgettext_lazy("records", "Minors among end-users"),
     "tenant_staff": pgettext_lazy("records", "Your staff"),
 }
-CATEGORIES = {
-    "message_content": pgettext_lazy("records", "Message content"),
-    "contact_identity": pgettext_lazy("records", "Contact names"),
-    "contact_details": pgettext_lazy("records", "Phone numbers and email addresses"),
-    "notes": pgettext_lazy("records", "Internal notes"),
-    "special_category": pgettext_lazy("records", "Special-category data (e.g. health)"),
-    "staff_accounts": pgettext_lazy("records", "Staff accounts (names, emails, sign-in data)"),
-    "login_data": pgettext_lazy("records", "Login data (IP addresses, browsers)"),
-    "audit_records": pgettext_lazy("records", "Audit records"),
-}
+# The same words as the breach notices and the console (breaches/labels.py).
+CATEGORIES = breach_labels.DATA_CATEGORIES
 SAFEGUARDS = {
     "eu": pgettext_lazy("records", "None needed (EU/EEA)"),
     "adequacy": pgettext_lazy("records", "Adequacy decision"),
