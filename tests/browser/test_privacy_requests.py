@@ -64,7 +64,7 @@ def test_an_erasure_filed_by_the_workspace_and_carried_out_by_the_dpo(demo, new_
     dpo = new_page()
     console_sign_in(dpo, demo, dpo_person)
     expect(dpo.locator("#home-dpo [data-count='dsr-open']")).to_have_text("1")
-    dpo.locator(".subnav").get_by_role("link", name="Requests").click()
+    dpo.locator(".subnav").get_by_role("link", name="Requests", exact=True).click()
     expect(dpo).to_have_url(re.compile(r"/platform/requests/$"))
     row = dpo.locator(f"tr[data-dsr='{dsr_id}']")
     expect(row).to_contain_text("Demo Bakery")
