@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import connection
 
 from web.tests.helpers import authenticator_for, current_code
 
@@ -16,7 +17,9 @@ FLAGS = [
     "--disable-sync",
 ]
 
-# Every browser test module: marked, and skipped only when Chromium is absent.
+# Every browser test module: marked, and skipped only when Chromium is absent, or
+# on the embedded default: scenario suites run once, on PostgreSQL (.ci/run runs
+# the suite on both; the pages are the same code on either database).
 browser_test = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
@@ -24,6 +27,10 @@ browser_test = [
         not CHROMIUM.exists(),
         reason="Debian's Chromium (/usr/bin/chromium) is not installed; `make test` and "
         ".ci/run install it with apt-get (package chromium)",
+    ),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="browser scenarios run once, on PostgreSQL (DATABASE_URL)",
     ),
 ]
 
