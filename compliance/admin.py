@@ -13,6 +13,7 @@ from django.contrib import admin
 from audit import actions
 from audit.recorder import Actor, record
 from compliance.models import SubProcessor
+from compliance.subprocessors.services import ENTRY_FIELDS
 
 
 @admin.register(SubProcessor)
@@ -20,18 +21,7 @@ class SubProcessorAdmin(admin.ModelAdmin):
     actions = None
     list_display = ("code", "name", "country", "safeguard", "since", "retired_on")
     ordering = ("code",)
-    fields = (
-        "code",
-        "name",
-        "purpose_en",
-        "purpose_fr",
-        "data_categories",
-        "country",
-        "safeguard",
-        "integrations",
-        "since",
-        "retired_on",
-    )
+    fields = (*ENTRY_FIELDS, "since", "retired_on")
     readonly_fields = ("code", "since", "retired_on")
 
     def has_add_permission(self, request):

@@ -44,6 +44,7 @@ from compliance.records.snapshot import records_refresh
 from compliance.selectors import latest_record_snapshot
 from platform_staff import transparency_csv
 from platform_staff.selectors.transparency import TransparencyFilters, transparency_export
+from privacy.dsr import package as dsr_package
 from privacy.dsr.selectors import dsr_events, dsr_list
 
 logger = logging.getLogger(__name__)
@@ -55,9 +56,8 @@ STALE_PART = dt.timedelta(days=1)
 
 
 def package_dir() -> Path:
-    path = Path(settings.COMPLIANCE_PACKAGE_DIR)
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return path
+    # The same private folder rules as access packages (privacy/dsr/package.py).
+    return dsr_package.private_dir(settings.COMPLIANCE_PACKAGE_DIR)
 
 
 def package_path(audit: AuditRequest) -> Path:

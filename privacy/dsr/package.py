@@ -73,10 +73,15 @@ NOTE_COLUMNS = ("id", "conversation_id", "created_at", "body")
 CSV_COLUMNS = tuple(package_schema.CSV_FILE["messages.csv"]["fields"])
 
 
-def package_dir() -> Path:
-    path = Path(settings.PRIVACY_PACKAGE_DIR)
+def private_dir(location) -> Path:
+    """A folder of packages, created readable by the application only."""
+    path = Path(location)
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
     return path
+
+
+def package_dir() -> Path:
+    return private_dir(settings.PRIVACY_PACKAGE_DIR)
 
 
 def package_path(package: AccessPackage) -> Path:
