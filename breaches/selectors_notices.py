@@ -9,9 +9,8 @@ import datetime as dt
 
 from django.db.models import Count, Min, Q, QuerySet
 
-from breaches.models import BreachNotice, Incident, IncidentUpdate
+from breaches.models import BreachNotice, IncidentUpdate
 from breaches.selectors import notices_for_tenant
-from instaply.errors import NotFound
 from tenants.scoping import tenant_get
 
 
@@ -39,26 +38,6 @@ def notice_banner(*, tenant) -> BreachNotice | None:
 def incident_updates(*, incident) -> QuerySet:
     """The incident's follow-up updates, in their order."""
     return IncidentUpdate.objects.filter(incident=incident).order_by("number")
-
-
-def incident_notices(*, incident) -> QuerySet:
-    """Every notice of an incident for the console: tenant codes, counts, times."""
-    return (
-        BreachNotice.objects.dangerously_unscoped(
-            reason="platform security works an incident's notices across tenants"
-        )
-        .filter(incident=incident)
-        .select_related("tenant", "sent_by__user")
-        .order_by("sent_at", "deadline_at", "tenant__slug")
-    )
-
-
-def incident_get(*, id) -> Incident:
-    """An incident by id for the console; NotFound when there is none."""
-    incident = Incident.objects.filter(pk=id).first()
-    if incident is None:
-        raise NotFound("No incident with this id.")
-    return incident
 
 
 def unsent_alerts(*, now: dt.datetime) -> dict:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from breaches.selectors_notices import incident_get, incident_notices
+from breaches.selectors_console import incident_get, incident_notices
 from breaches.services.notices import incident_update_add, notice_send, notices_send_pending
 from instaply.errors import DomainError, NotFound
 from platform_staff.console import staff_required
@@ -26,7 +26,7 @@ SECURITY = PlatformRole.SECURITY.value
 
 def _incident(incident_id):
     try:
-        return incident_get(id=incident_id)
+        return incident_get(incident_id=incident_id)
     except NotFound:
         raise Http404 from None
 
@@ -37,7 +37,7 @@ def _page(request, incident, *, error=None, status=200):
         "breaches/console/incident_notices.html",
         {
             "incident": incident,
-            "notices": list(incident_notices(incident=incident)),
+            "notices": incident_notices(incident),
             "error": error,
             "posted": request.POST if error else None,
             "section": "incidents",
@@ -100,7 +100,7 @@ def send_pending(request, incident_id):
 @require_POST
 def send_one(request, incident_id, breach_notice_id):
     incident = _incident(incident_id)
-    notice = incident_notices(incident=incident).filter(pk=breach_notice_id).first()
+    notice = next((n for n in incident_notices(incident) if n.pk == breach_notice_id), None)
     if notice is None:
         raise Http404
     was_sent = notice.sent_at is not None
