@@ -9,6 +9,30 @@ from tenants.models import Role
 from tenants.services.tokens import api_token_create
 from tenants.tests.factories import MembershipFactory, ShopFactory, TenantFactory
 
+_DB_FIXTURES = {
+    "db",
+    "transactional_db",
+    "django_db_reset_sequences",
+    "django_db_serialized_rollback",
+}
+
+
+def pytest_collection_modifyitems(items):
+    """Every database test may reach the reporting database too: erasure and
+    retention remove facts there in the same run as the source rows, so any test
+    that erases or deletes touches both (analytics/reporting)."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker is None and not _DB_FIXTURES & set(getattr(item, "fixturenames", ())):
+            continue
+        kwargs = dict(marker.kwargs) if marker else {}
+        if "transactional_db" in getattr(item, "fixturenames", ()):
+            kwargs.setdefault("transaction", True)
+        if kwargs.get("databases") is None:
+            kwargs["databases"] = "__all__"
+            marked = pytest.mark.django_db(*(marker.args if marker else ()), **kwargs)
+            item.add_marker(marked, append=False)
+
 
 class TenantWorld:
     """A tenant with a shop and one membership per role, each with an API client."""

@@ -92,3 +92,11 @@ RETENTION_APPLIED = "retention.applied"
 POLICY_VERSION_CREATED = "policy.version_created"
 POLICY_VERSION_PUBLISHED = "policy.version_published"
 POLICY_MESSAGES_SENT = "policy.messages_sent"
+
+# Issue 15: product analytics, login data, the reporting database.
+ANALYTICS_OPT_OUT_CHANGED = "analytics.opt_out_changed"
+ANALYTICS_EVENTS_SENT = "analytics.events_sent"
+LOGIN_SESSION_SIGNED_OUT = "login_session.signed_out"
+LOGIN_DATA_PURGED = "login_data.purged"
+REPORTING_EXTRACTED = "reporting.extracted"
+REPORTING_FACTS_FORGOTTEN = "reporting.facts_forgotten"

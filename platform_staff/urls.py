@@ -15,4 +15,6 @@ urlpatterns = [
     path("", include("compliance.urls_records_console")),
     path("", include("compliance.urls_subprocessors_console")),
     path("", include("compliance.urls_audits_console")),
+    path("", include("analytics.urls_console")),
+    path("", include("analytics.reporting.urls_console")),
 ]

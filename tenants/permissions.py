@@ -32,6 +32,9 @@ class Capability(StrEnum):
     SUBPROCESSOR_OBJECT = "subprocessor.object"
     # Owners only: auditing the platform (compliance/audits).
     AUDIT_REQUEST = "audit.request"
+    # Issue 15: staff login data and the workspace's product-analytics choice.
+    LOGIN_DATA_READ = "login_data.read"
+    ANALYTICS_MANAGE = "analytics.manage"
 
 
 DESCRIPTIONS = {
@@ -51,6 +54,8 @@ DESCRIPTIONS = {
     Capability.COMPLIANCE_READ: "read the records of processing and the sub-processors",
     Capability.SUBPROCESSOR_OBJECT: "object to a new sub-processor",
     Capability.AUDIT_REQUEST: "request an audit of the platform",
+    Capability.LOGIN_DATA_READ: "see the staff's sign-in sessions or sign them out",
+    Capability.ANALYTICS_MANAGE: "opt the workspace out of product analytics",
 }
 
 _ALL = set(Capability)
@@ -78,6 +83,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.PRIVACY_REQUESTS,
             Capability.AUDIT_EXPORT,
             Capability.RETENTION_MANAGE,
+            Capability.ANALYTICS_MANAGE,
             Capability.BREACH_ACKNOWLEDGE,
             Capability.COMPLIANCE_READ,
             Capability.SUBPROCESSOR_OBJECT,

@@ -186,4 +186,6 @@ urlpatterns += [
     path("", include("compliance.urls_records_settings")),
     path("", include("compliance.urls_subprocessors_settings")),
     path("", include("compliance.urls_audits_settings")),
+    path("", include("analytics.urls_settings")),
+    path("", include("analytics.login_data.urls_settings")),
 ]

@@ -24,6 +24,7 @@ from instaply.settings.email import *  # noqa: F403
 from instaply.settings.audit import *  # noqa: F403
 from instaply.settings.privacy import *  # noqa: F403
 from instaply.settings.compliance import *  # noqa: F403
+from instaply.settings.analytics import *  # noqa: F403
 from instaply.settings.sms import *  # noqa: F403
 from instaply.settings.logging import *  # noqa: F403
 from instaply.settings.base import PRODUCTION, production

@@ -32,6 +32,9 @@ INSTALLED_APPS = [
     "platform_staff",
     "breaches",
     "compliance",
+    "analytics",
+    "analytics.login_data",
+    "analytics.reporting",
     "web",
 ]
 

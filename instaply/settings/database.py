@@ -32,5 +32,31 @@ else:
         # One per test process, so two runs in one checkout never share it.
         "TEST": {"NAME": VAR_DIR / f"test_instaply_{os.getpid()}.sqlite3"},
     }
-DATABASES = {"default": _default_db}
+
+# The identifiers-only reporting database (analytics/reporting, docs/reporting.md):
+# production names its own PostgreSQL database, reached with its own role; on
+# PostgreSQL without one, a database of the same server named <default>_reporting;
+# on the embedded default, its own SQLite file.
+REPORTING_DATABASE_URL = env.text("REPORTING_DATABASE_URL")
+production.require(
+    REPORTING_DATABASE_URL.startswith(("postgres://", "postgresql://"))
+    and REPORTING_DATABASE_URL != DATABASE_URL,
+    "REPORTING_DATABASE_URL (a PostgreSQL URL of a database other than DATABASE_URL's)",
+)
+if REPORTING_DATABASE_URL:
+    _reporting_db = dj_database_url.parse(REPORTING_DATABASE_URL, conn_max_age=0)
+elif _default_db["ENGINE"] == "django.db.backends.postgresql":
+    _reporting_db = {
+        **{k: v for k, v in _default_db.items() if k not in ("OPTIONS", "TEST")},
+        "NAME": f"{_default_db['NAME']}_reporting",
+    }
+else:
+    _reporting_db = {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": VAR_DIR / "reporting.sqlite3",
+        "OPTIONS": {"init_command": "PRAGMA journal_mode=WAL;"},
+        "TEST": {"NAME": VAR_DIR / f"test_reporting_{os.getpid()}.sqlite3"},
+    }
+DATABASES = {"default": _default_db, "reporting": _reporting_db}
+DATABASE_ROUTERS = ["analytics.reporting.router.ReportingRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

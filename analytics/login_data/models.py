@@ -1,0 +1,1 @@
+"""Models of this part: written by its issue-15 work."""
