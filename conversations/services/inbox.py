@@ -4,6 +4,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from analytics import events as analytics
+from analytics.tracking import track
 from audit.recorder import Actor, record
 from conversations.models import (
     Conversation,
@@ -74,6 +76,13 @@ def conversation_assign(
         conversation,
         assignee_id=assignee.pk if assignee else None,
     )
+    if assignee is not None:
+        track(
+            analytics.CONVERSATION_ASSIGNED,
+            tenant_id=conversation.tenant_id,
+            contact_id=conversation.contact_id,
+            channel=conversation.channel,
+        )
     _changed(conversation, FeedEvent.Kind.ASSIGNMENT_CHANGED)
     return conversation
 
@@ -96,6 +105,7 @@ def conversation_set_status(
         snoozed_until = None
     require_same_tenant(actor, conversation)
     conversation = _locked(conversation)
+    closing = status == Status.CLOSED and conversation.status != Status.CLOSED
     conversation.status, conversation.snoozed_until = status, snoozed_until
     try:
         with transaction.atomic():
@@ -111,6 +121,13 @@ def conversation_set_status(
             code="newer_conversation_in_progress",
         ) from None
     _audit(actor, f"conversation.{status}", conversation)
+    if closing:
+        track(
+            analytics.CONVERSATION_CLOSED,
+            tenant_id=conversation.tenant_id,
+            contact_id=conversation.contact_id,
+            channel=conversation.channel,
+        )
     _changed(conversation)
     return conversation
 

@@ -4,6 +4,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from analytics import events as analytics
+from analytics.tracking import track
 from audit.recorder import Actor, record
 from conversations.channels import channel_for
 from conversations.models import Contact, Conversation, FeedEvent, Message
@@ -39,13 +41,20 @@ def conversation_for_inbound(
         return conversation
     try:
         with transaction.atomic():
-            return Conversation.objects.create(
+            conversation = Conversation.objects.create(
                 tenant_id=shop.tenant_id,
                 shop=shop,
                 contact=contact,
                 channel=channel,
                 endpoint_id=endpoint_id,
             )
+            track(
+                analytics.CONVERSATION_OPENED,
+                tenant_id=shop.tenant_id,
+                contact_id=contact.pk,
+                channel=channel,
+            )
+            return conversation
     except IntegrityError:
         return current.get()
 
@@ -121,6 +130,13 @@ def message_receive(
         status_changed_at=now,
     )
     _append(conversation, message, inbound=True)
+    track(
+        analytics.MESSAGE_RECEIVED,
+        tenant_id=conversation.tenant_id,
+        contact_id=conversation.contact_id,
+        now=now,
+        **analytics.message_properties(channel=conversation.channel, body=body),
+    )
     _auto_reply_if_closed(conversation, now)
     return message
 
@@ -236,7 +252,13 @@ def message_reply(*, actor: Membership, conversation: Conversation, body: str) -
     if refusal:
         raise refusal
     channel_for(conversation.channel).check_body(body=body)
+    first = not (
+        Message.objects.for_tenant(actor.tenant_id)
+        .filter(conversation=conversation, sender_kind=Message.SenderKind.MEMBER)
+        .exists()
+    )
     message = _send(conversation, body=body, sender=actor, now=timezone.now())
+    _track_reply(conversation, message, first=first)
     record(
         "message.sent",
         tenant=conversation.tenant_id,
@@ -245,6 +267,23 @@ def message_reply(*, actor: Membership, conversation: Conversation, body: str) -
         metadata={"conversation_id": conversation.pk, "channel": conversation.channel},
     )
     return message
+
+
+def _track_reply(conversation: Conversation, message: Message, *, first: bool) -> None:
+    about = {"tenant_id": conversation.tenant_id, "contact_id": conversation.contact_id}
+    track(
+        analytics.MESSAGE_SENT,
+        **about,
+        **analytics.message_properties(channel=conversation.channel, body=message.body),
+    )
+    if first:
+        waited = (message.created_at - conversation.created_at).total_seconds()
+        track(
+            analytics.FIRST_RESPONSE,
+            **about,
+            channel=conversation.channel,
+            response_time=analytics.response_time_bucket(waited),
+        )
 
 
 _FORWARD = {

@@ -11,6 +11,8 @@ import uuid
 from django.db import transaction
 from django.utils import timezone
 
+from analytics import events as analytics
+from analytics.tracking import track
 from audit.recorder import Actor, record
 from conversations.models import AgeStatus, Message, Widget, WidgetVisitor
 from conversations.services import integrity
@@ -149,6 +151,7 @@ def _start(
         target=("conversation", conversation.pk),
         metadata={"widget_id": widget.pk, "age_status": age_status},
     )
+    track(analytics.WIDGET_SESSION_STARTED, tenant_id=widget.tenant_id, contact_id=contact.pk)
     return visitor, raw
 
 

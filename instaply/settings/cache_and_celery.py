@@ -1,6 +1,7 @@
 """Redis is the cache (and rate-limit store) and the Celery broker when configured."""
 
 from instaply import env
+from instaply.settings.analytics import ANALYTICS_FLUSH_SECONDS
 from instaply.settings.audit import AUDIT_SEAL_INTERVAL_SECONDS
 from instaply.settings.base import PRODUCTION, production
 
@@ -63,6 +64,13 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Alerts to platform security at 12 h and 20 h for breach notices not sent yet.
     "breaches.alert_unsent_notices": {"task": "breaches.alert_unsent_notices", "schedule": 300},
+    # Product analytics (analytics/sending.py): pending events leave in batches; sent
+    # ones are kept ANALYTICS_SENT_KEEP_DAYS, past months' pseudonym secrets deleted.
+    "analytics.flush_events": {
+        "task": "analytics.flush_events",
+        "schedule": ANALYTICS_FLUSH_SECONDS,
+    },
+    "analytics.purge_events": {"task": "analytics.purge_events", "schedule": 3600},
 }
 # The embedded default (no broker) runs this schedule inside runserver's serving
 # process (instaply/embedded_beat.py); production has a broker and celery beat.

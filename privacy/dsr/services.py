@@ -18,6 +18,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from analytics import events as analytics
+from analytics.tracking import track
 from audit.recorder import Actor, record
 from conversations.models import Contact
 from instaply.errors import Conflict, Forbidden, Invalid
@@ -690,6 +692,13 @@ def dsr_complete(*, dsr: DataSubjectRequest, counts: dict | None = None, now=Non
         actor, label = _actor(None)
         _event(dsr, Kind.COMPLETED, now, actor=label)
         _audit("privacy.request_completed", dsr, actor, None)
+        track(
+            analytics.DSR_COMPLETED,
+            tenant_id=dsr.tenant_id,
+            contact_id=dsr.contact_id,
+            request_type=dsr.request_type,
+            timeliness=analytics.timeliness(closed_at=now, due_at=dsr.due_at),
+        )
         _tell_tenant(dsr, "completed")
     return dsr
 

@@ -24,6 +24,8 @@ class Tenant(models.Model):
     # Send end-users the platform's service message when a new privacy-policy
     # version is published (privacy.policies).
     send_policy_messages = models.BooleanField(default=False)
+    # No anonymous product analytics at all for this workspace (analytics.tracking).
+    analytics_opt_out = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -1,0 +1,64 @@
+"""``track``: how a service records a product-analytics event.
+
+One pending row, written in the caller's transaction (a rollback drops it), and
+nothing else: no broker publish, no HTTP call on the request or inbound path;
+the periodic flush (analytics.sending) sends the rows later.
+
+Nothing is recorded for a tenant that opted out, nor for an event about a
+contact whose processing is restricted or who objected to it or to analytics
+(privacy.dsr.restriction.analytics_allowed).
+"""
+
+import datetime as dt
+import secrets
+
+from django.utils import timezone
+
+from analytics.events import checked
+from analytics.models import AnalyticsEvent
+from analytics.pseudonyms import pseudonym
+from conversations.models import Contact
+from tenants.models import Tenant
+
+
+def hour_of(when: dt.datetime) -> dt.datetime:
+    return when.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def _allowed(tenant_id, contact_id) -> bool:
+    # Imported here: privacy.dsr imports the conversation services that track.
+    from privacy.dsr.restriction import analytics_allowed
+
+    if contact_id is None:
+        opted_out = Tenant.objects.filter(pk=tenant_id).values_list("analytics_opt_out", flat=True)
+        return not opted_out.first()
+    # One query for both answers: the contact's flags and its tenant's choice.
+    contact = (
+        Contact.objects.for_tenant(tenant_id)
+        .select_related("tenant")
+        .only("processing_restricted", "objections", "tenant__analytics_opt_out")
+        .filter(pk=contact_id)
+        .first()
+    )
+    return (
+        contact is not None and not contact.tenant.analytics_opt_out and analytics_allowed(contact)
+    )
+
+
+def track(
+    name: str, *, tenant_id, contact_id=None, now=None, **properties
+) -> AnalyticsEvent | None:
+    """Records event ``name`` of the tenant (about ``contact_id`` when it concerns
+    a contact). Raises analytics.events.NotAllowed for anything off the allowlist,
+    even when nothing would be recorded: a mistake must not hide behind an opt-out."""
+    values = checked(name, properties)
+    if not _allowed(tenant_id, contact_id):
+        return None
+    now = now or timezone.now()
+    return AnalyticsEvent.objects.create(
+        name=name,
+        distinct_id=pseudonym(tenant_id, when=now),
+        properties=values,
+        occurred_hour=hour_of(now),
+        insert_id=secrets.token_hex(16),
+    )
