@@ -42,8 +42,18 @@ def _secret(month: dt.date) -> bytes:
 
 def pseudonym(tenant_id, *, when: dt.datetime) -> str:
     """The tenant's pseudonym for the month of ``when`` (64 hex characters)."""
-    key = _secret(month_of(when))
+    return _digest(_secret(month_of(when)), tenant_id)
+
+
+def _digest(key: bytes, tenant_id) -> str:
     return hmac.new(key, str(tenant_id).encode(), hashlib.sha256).hexdigest()
+
+
+def pseudonyms_existing(tenant_id) -> list[str]:
+    """The tenant's pseudonyms under every secret still kept (this month's, and
+    last month's during the grace day)."""
+    secrets_kept = PseudonymSecret.objects.values_list("secret", flat=True)
+    return [_digest(bytes(secret), tenant_id) for secret in secrets_kept]
 
 
 def secrets_purge(*, now: dt.datetime) -> int:

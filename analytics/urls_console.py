@@ -1,3 +1,9 @@
-"""Routes of this part, included by the site's URL modules; filled by its issue-15 work."""
+"""Console route: what product analytics left the platform (namespace platform:)."""
 
-urlpatterns = []
+from django.urls import path
+
+from analytics import views_console
+
+urlpatterns = [
+    path("analytics/", views_console.analytics_console, name="analytics"),
+]

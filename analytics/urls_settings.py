@@ -1,3 +1,13 @@
-"""Routes of this part, included by the site's URL modules; filled by its issue-15 work."""
+"""Settings → Product analytics (namespace web:)."""
 
-urlpatterns = []
+from django.urls import path
+
+from analytics import views_settings
+
+urlpatterns = [
+    path(
+        "settings/product-analytics/",
+        views_settings.product_analytics,
+        name="product-analytics",
+    ),
+]
