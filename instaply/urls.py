@@ -25,6 +25,7 @@ api_v1 = [
     path("", include("privacy.retention.api")),
     path("", include(package_urls.api)),
     path("", include("breaches.api")),
+    path("", include("analytics.api")),
 ]
 
 urlpatterns = [

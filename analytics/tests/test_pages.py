@@ -75,3 +75,23 @@ def test_the_dpo_sees_counts_and_the_payloads_as_recorded(tenant_a, settings):
 
 def test_support_does_not_see_the_page(db):
     assert console_client(make_platform_person(("support",))).get(CONSOLE).status_code == 404
+
+
+API = "/api/v1/tenant/analytics"
+
+
+def test_the_api_reads_and_changes_the_choice(tenant_a):
+    client = tenant_a.client(Role.ADMIN)
+    read = client.get(API)
+    assert read.status_code == 200
+    assert read.json()["analytics_opt_out"] is False
+    assert read.json()["allowlist"]["first_response"]["response_time"][0] == "under_5m"
+    assert set(read.json()["allowlist"]) == set(ALLOWLIST)
+    changed = client.patch(API, {"analytics_opt_out": True}, format="json")
+    assert changed.status_code == 200 and changed.json()["analytics_opt_out"] is True
+    assert AuditEvent.objects.filter(action="analytics.opt_out_changed").count() == 1
+    bad = client.patch(API, {"analytics_opt_out": True, "tenant": "x"}, format="json")
+    assert bad.status_code == 400
+    assert tenant_a.client(Role.AGENT).patch(API, {"analytics_opt_out": False}).status_code == 403
+    tenant_a.tenant.refresh_from_db()
+    assert tenant_a.tenant.analytics_opt_out

@@ -75,6 +75,16 @@ OPERATIONS: dict[str, Operation] = {
         "Change the tenant's security settings",
         "Require a second factor of every member, or only of the roles that always need one.",
     ),
+    "GET /api/v1/tenant/analytics": Operation(
+        "Get the tenant's product-analytics choice",
+        "Whether the workspace opted out of the anonymous product analytics, and every event "
+        "that may be sent with the only values of each of its properties.",
+    ),
+    "PATCH /api/v1/tenant/analytics": Operation(
+        "Opt the tenant out of product analytics, or back in",
+        "Opting out stops every event about the workspace at once and drops those still "
+        "waiting to be sent.",
+    ),
     # Shops and channels.
     "GET /api/v1/shops": Operation("List shops"),
     "POST /api/v1/shops": Operation(
