@@ -12,7 +12,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.embedded_only import embedded_pass_only
+
 ROOT = Path(__file__).resolve().parents[1]
+pytestmark = embedded_pass_only
 
 
 def test_the_dsr_bench_runs_its_quick_mode_to_the_report(tmp_path):

@@ -20,7 +20,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.embedded_only import embedded_pass_only
+
 ROOT = Path(__file__).resolve().parents[1]
+pytestmark = embedded_pass_only
 STARTUP_SECONDS = 120  # a deadline for the server to come up, not a measurement
 
 

@@ -8,7 +8,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 
 from platform_staff.console import PLATFORM_SESSION_KEY
 from platform_staff.services.staff import platform_staff_create
-from tenants.tests.factories import TEST_PASSWORD
+from tenants.tests.factories import TEST_PASSWORD, hashed_once
 from web.tests.helpers import authenticator_for
 
 
@@ -18,7 +18,7 @@ def make_platform_person(roles=("support",), *, country="FR", email=None, passwo
         email=email, roles=list(roles), country=country, full_name="Pat Platform"
     )
     if password:
-        staff.user.set_password(password)
+        staff.user.password = hashed_once(password)  # Argon2 once per process
         staff.user.save(update_fields=["password"])
     return staff
 

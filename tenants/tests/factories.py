@@ -1,9 +1,25 @@
+import functools
+
 import factory
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
 
 from tenants.demo import DEMO_HOURS
 from tenants.models import Membership, Role, Shop, Tenant, User
 
 TEST_PASSWORD = "correct horse battery staple"
+
+
+def hashed_once(raw: str) -> str:
+    """A real hash of ``raw`` under the configured hashers, computed once per
+    test process: Argon2 costs a fifth of a second a hash, and a TenantWorld
+    makes five people (sign-ins still verify against it for real)."""
+    return _hash(raw, tuple(settings.PASSWORD_HASHERS))
+
+
+@functools.cache
+def _hash(raw: str, hashers: tuple) -> str:
+    return make_password(raw)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -13,7 +29,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     email = factory.Sequence(lambda n: f"person{n}@staff.example")
     full_name = factory.Sequence(lambda n: f"Staff Person {n}")
-    password = factory.django.Password(TEST_PASSWORD)
+    password = factory.django.Password(TEST_PASSWORD, transform=hashed_once)
 
 
 class TenantFactory(factory.django.DjangoModelFactory):
