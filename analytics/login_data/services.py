@@ -13,6 +13,7 @@ from analytics.login_data.models import NO_TENANT, LoginSession
 from audit import actions
 from audit.recorder import Actor, record
 from instaply.client_ip import client_ip
+from instaply.errors import Forbidden
 
 # Kept in the Django session: which row it is, the session key and activity
 # mark last written to it, and the route counts written so far.
@@ -103,6 +104,8 @@ def login_session_sign_out(
     person is then told by email); without it, the person ended their own session.
     False when the session had already ended."""
     by_admin = membership is not None
+    if by_admin:
+        _check_may_end(membership, login_session)
     with transaction.atomic():
         row = LoginSession.objects.select_for_update().filter(pk=login_session.pk).first()
         if row is None or row.ended_at is not None:
@@ -128,6 +131,23 @@ def login_session_sign_out(
             transaction.on_commit(lambda: tell_signed_out.delay(session_id, tenant), robust=True)
     login_session.ended_at, login_session.end_reason = row.ended_at, row.end_reason
     return True
+
+
+def _check_may_end(membership, login_session: LoginSession) -> None:
+    """As with access (tenants.services.members): admins end everyone's sessions
+    but an owner's; owners end anyone's."""
+    from tenants.models import Membership
+    from tenants.permissions import ROLES_MANAGED_BY
+
+    if login_session.user_id == membership.user_id:
+        return
+    roles = set(
+        Membership.objects.for_tenant(membership.tenant_id)
+        .filter(user_id=login_session.user_id, revoked_at__isnull=True)
+        .values_list("role", flat=True)
+    )
+    if roles - ROLES_MANAGED_BY.get(membership.role, frozenset()):
+        raise Forbidden("Only an owner can sign out an owner's session.", code="owner_session")
 
 
 def route_key(tenant_id) -> str:

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from analytics.login_data import selectors, services
@@ -18,10 +19,21 @@ def _current_id(request) -> str:
     return (request.session.get(services.STATE_KEY) or {}).get("id", "")
 
 
+# Why a session ended, in the reader's words (LoginSession.EndReason).
+END_REASONS = {
+    "signed_out": _lazy("signed out"),
+    "signed_out_elsewhere": _lazy("signed out from another session"),
+    "signed_out_by_admin": _lazy("signed out by an admin"),
+    "idle_timeout": _lazy("signed out after inactivity"),
+    "revoked": _lazy("access revoked"),
+}
+
+
 def _rows(sessions, routes_of) -> list[dict]:
     return [
         {
             "session": row,
+            "ended_because": END_REASONS.get(row.end_reason, row.end_reason),
             "routes": sorted(routes_of(row).items(), key=lambda item: (-item[1], item[0])),
         }
         for row in sessions

@@ -99,3 +99,20 @@ def test_a_person_ends_their_own_other_session(tenant_a):
     assert mail.outbox == []  # their own doing: no email
     other = LoginSession.objects.create(user=tenant_a.members[Role.VIEWER].user)
     assert laptop.post(f"/account/sign-ins/{other.pk}/sign-out").status_code == 404
+
+
+def test_an_admin_cannot_end_an_owners_session_but_an_owner_can(tenant_a):
+    from analytics.login_data.tests.conftest import browser_of
+
+    owner = tenant_a.owner.user
+    browser_of(owner)
+    row = LoginSession.objects.get(user=owner)
+    admin = verified_client(tenant_a.members[Role.ADMIN].user)
+    assert admin.post(f"/settings/sign-ins/{row.pk}/sign-out").status_code == 403
+    assert LoginSession.objects.get(pk=row.pk).ended_at is None
+    other_owner = MembershipFactory(tenant=tenant_a.tenant, role=Role.OWNER)
+    assert (
+        verified_client(other_owner.user).post(f"/settings/sign-ins/{row.pk}/sign-out").status_code
+        == 302
+    )
+    assert LoginSession.objects.get(pk=row.pk).end_reason == "signed_out_by_admin"
