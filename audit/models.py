@@ -211,6 +211,8 @@ class SecurityAlert(models.Model):
         NEW_LOGIN_IP = "new_login_ip", "Owner or admin sign-in from a new IP address"
         UNREADABLE_DATA = "unreadable_data", "Stored data that does not decrypt"
         PLATFORM_DENIALS = "platform_denials", "Platform person refused again and again"
+        NEW_LOGIN_COUNTRY = "new_login_country", "Owner or admin sign-in from a new country"
+        NEW_LOGIN_DEVICE = "new_login_device", "Owner or admin sign-in from a new device"
 
     class Severity(models.TextChoices):
         MEDIUM = "medium", "Medium"

@@ -40,6 +40,7 @@ def evaluate(event: AuditEvent) -> list[SecurityAlert]:
         alerts += platform_denials(event)
     elif event.action == actions.AUTH_LOGIN_SUCCEEDED:
         alerts += new_login_ip(event)
+        alerts += new_login_place_or_device(event)
     elif event.action.endswith(actions.EXPORT_SUFFIX):
         alerts += export_volume(event)
     elif event.action == actions.PERSONAL_DATA_UNREADABLE:
@@ -210,22 +211,9 @@ def new_login_ip(event: AuditEvent) -> list[SecurityAlert]:
 
     Their very first sign-in sets the baseline and raises nothing.
     """
-    from tenants.models import Membership, Role
-
     if event.outcome != AuditEvent.Outcome.SUCCESS or not event.ip:
         return []
-    if event.actor_kind not in ("user", "platform_staff") or not event.actor_id:
-        return []
-    tenant_ids = list(
-        Membership.objects.dangerously_unscoped(reason="every workspace this person owns or runs")
-        .filter(
-            user_id=event.actor_id,
-            role__in=(Role.OWNER, Role.ADMIN),
-            revoked_at__isnull=True,
-            user__is_active=True,
-        )
-        .values_list("tenant_id", flat=True)
-    )
+    tenant_ids = _owned_or_run(event)
     if not tenant_ids:
         return []
     # Index: audit_login_ok_actor (actor_id, ip), partial on successful sign-ins.
@@ -258,6 +246,69 @@ def new_login_ip(event: AuditEvent) -> list[SecurityAlert]:
             window=seconds,
             event=event,
         )
+        for tenant_id in sorted(tenant_ids, key=str)
+    ]
+
+
+def _owned_or_run(event: AuditEvent) -> list:
+    """The workspaces where the person who signed in is an active owner or admin."""
+    from tenants.models import Membership, Role
+
+    if event.actor_kind not in ("user", "platform_staff") or not event.actor_id:
+        return []
+    return list(
+        Membership.objects.dangerously_unscoped(reason="every workspace this person owns or runs")
+        .filter(
+            user_id=event.actor_id,
+            role__in=(Role.OWNER, Role.ADMIN),
+            revoked_at__isnull=True,
+            user__is_active=True,
+        )
+        .values_list("tenant_id", flat=True)
+    )
+
+
+# Rule, what is new, the alert's summary.
+_NOVELTIES = (
+    (
+        Rule.NEW_LOGIN_COUNTRY,
+        "country",
+        "An owner or admin signed in from a country never seen for them.",
+    ),
+    (
+        Rule.NEW_LOGIN_DEVICE,
+        "device",
+        "An owner or admin signed in with a browser and system never seen for them.",
+    ),
+)
+
+
+def new_login_place_or_device(event: AuditEvent) -> list[SecurityAlert]:
+    """An owner or admin signed in from a country, or with a device (browser and OS
+    family), absent from their earlier sessions (analytics.login_data). Their first
+    session sets the baseline and raises nothing."""
+    from analytics.login_data.selectors import sign_in_novelty
+
+    if event.outcome != AuditEvent.Outcome.SUCCESS:
+        return []
+    tenant_ids = _owned_or_run(event)
+    if not tenant_ids:
+        return []
+    novelty = sign_in_novelty(user_id=event.actor_id, at=event.created_at)
+    return [
+        raise_alert(
+            rule=rule,
+            severity=Severity.MEDIUM,
+            tenant_id=tenant_id,
+            subject=("user", event.actor_id),
+            ip=event.ip,
+            summary=summary,
+            count=1,
+            window=settings.SECURITY_ALERT_NEW_LOGIN_IP_WINDOW,
+            event=event,
+        )
+        for rule, kind, summary in _NOVELTIES
+        if novelty[kind]
         for tenant_id in sorted(tenant_ids, key=str)
     ]
 

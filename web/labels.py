@@ -40,6 +40,8 @@ ALERT_RULES = {
     "export_volume": _("Export volume spike"),
     "new_login_ip": _("Owner or admin sign-in from a new IP address"),
     "unreadable_data": _("Stored data that does not decrypt"),
+    "new_login_country": _("Owner or admin sign-in from a new country"),
+    "new_login_device": _("Owner or admin sign-in from a new device"),
 }
 
 SEVERITIES = {"medium": _("Medium"), "high": _("High")}

@@ -52,6 +52,7 @@ def platform_rows() -> list[tuple[str, int]]:
         (_("Delivery attempts of sent messages"), settings.RETENTION_SEND_ATTEMPT_DAYS),
         (_("Chat widget visitor sessions"), settings.RETENTION_VISITOR_SESSION_DAYS),
         (_("Audit events"), settings.AUDIT_RETENTION_DAYS),
+        (_("Sign-in sessions of your staff (login data)"), settings.LOGIN_DATA_RETENTION_DAYS),
     ]
 
 

@@ -46,6 +46,7 @@ def member_required(capability: Capability):
                 step = "web:two-factor-enrol" if pending == TWO_FACTOR_ENROL else "web:two-factor"
                 return redirect(f"{reverse(step)}?{urlencode({'next': request.get_full_path()})}")
             if membership is None:
+                request.logout_reason = "revoked"  # read by the sign-out receivers
                 logout(request)
                 messages.error(request, _("Your access to this workspace has ended."))
                 return _to_sign_in(request, _login_url())

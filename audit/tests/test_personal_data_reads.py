@@ -105,12 +105,20 @@ def own(tenant_a):
         "token_id": token.id,
         "shop_id": shop.id,
         "alert_id": SecurityAlertFactory(tenant=tenant).id,
+        "login_session_id": _login_session(tenant_a).id,
         "account_id": account.id,
         "number_id": PhoneNumber.objects.create(
             tenant=tenant, shop=shop, account=account, provider="twilio", number="+15017122677"
         ).id,
         **_privacy_and_platform_objects(tenant_a, contact),
     }
+
+
+def _login_session(tenant_a):
+    """A sign-in session of one of the tenant's staff (analytics/login_data)."""
+    from analytics.login_data.models import LoginSession
+
+    return LoginSession.objects.create(user=tenant_a.members[Role.AGENT].user)
 
 
 def _privacy_and_platform_objects(tenant_a, contact) -> dict:

@@ -178,6 +178,7 @@ def _retention(tenant: Tenant) -> dict:
             "send_attempts_days": settings.RETENTION_SEND_ATTEMPT_DAYS,
             "visitor_sessions_days": settings.RETENTION_VISITOR_SESSION_DAYS,
             "audit_events_days": settings.AUDIT_RETENTION_DAYS,
+            "login_data_days": settings.LOGIN_DATA_RETENTION_DAYS,
             "backups_days": settings.BACKUP_RETENTION_DAYS,
         },
     }

@@ -165,6 +165,7 @@ def _retention(retention: dict) -> dict:
         (_("Delivery attempts of sent messages"), platform.get("send_attempts_days")),
         (_("Chat widget visitor sessions"), platform.get("visitor_sessions_days")),
         (_("Audit events"), platform.get("audit_events_days")),
+        (_("Sign-in sessions of staff (login data)"), platform.get("login_data_days")),
         (_("Database backups"), platform.get("backups_days")),
     ]
     return {

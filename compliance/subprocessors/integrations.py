@@ -95,6 +95,7 @@ LOCAL = {
     "ipware": "reads the client IP from the request",
     "nh3": "local HTML sanitising",
     "phonenumbers": "local number parsing (offline metadata)",
+    "ua_parser": "local user-agent parsing into families (login data; offline regexes)",
     "uuid_utils": "local ids",
     "gunicorn": "our web server",
     "uvicorn": "our web server",

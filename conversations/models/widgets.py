@@ -46,6 +46,9 @@ class WidgetVisitor(TenantScopedModel):
     )
     created_at = models.DateTimeField(default=timezone.now)
     last_seen_at = models.DateTimeField(default=timezone.now)
+    # Login data of visitors: the families only (ua-parser), never the user agent or IP.
+    browser_family = models.CharField(max_length=64, blank=True)
+    device_family = models.CharField(max_length=64, blank=True)
 
     class Meta:
         # Retention removes sessions unseen for RETENTION_VISITOR_SESSION_DAYS.

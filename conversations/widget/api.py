@@ -14,6 +14,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from analytics.login_data.agents import families
 from conversations.api.serializers import PersonalText
 from conversations.widget import consent, services
 from instaply.api.serializers import StrictInput
@@ -103,7 +104,14 @@ class WidgetSessionApi(WidgetApi):
         _limit("widget_session", by_ip(request))
         serializer = self.Input(data=request.data)
         serializer.is_valid(raise_exception=True)
-        visitor, token = services.visitor_start(widget=self.widget, **serializer.validated_data)
+        # Browser and device family only (login data of visitors): no OS, no version, no IP.
+        found = families(request.headers.get("User-Agent"))
+        visitor, token = services.visitor_start(
+            widget=self.widget,
+            browser_family=found.browser,
+            device_family=found.device,
+            **serializer.validated_data,
+        )
         return Response(
             {
                 "visitor_token": token,

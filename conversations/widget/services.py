@@ -111,8 +111,12 @@ def _start(
     email: str = "",
     locale: str = "",
     privacy_policy_version: str = "",
+    browser_family: str = "",
+    device_family: str = "",
 ) -> tuple[WidgetVisitor, str]:
-    """Starts a chat: a contact, its conversation and the visitor's token (shown once)."""
+    """Starts a chat: a contact, its conversation and the visitor's token (shown once).
+    The browser's and device's families (analytics.login_data.agents) are all that is
+    kept of the visitor's device."""
     age_status = _age_status(widget, age, parental_authorisation)
     missing = [f for f in widget.pre_chat_fields if not {"name": name, "email": email}.get(f)]
     if missing:
@@ -143,6 +147,8 @@ def _start(
         token_hash=digest,
         contact=contact,
         conversation=conversation,
+        browser_family=browser_family[:64],
+        device_family=device_family[:64],
     )
     record(
         "widget.session_started",

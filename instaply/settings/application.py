@@ -54,6 +54,8 @@ MIDDLEWARE = [
     "web.preferences.PreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "instaply.session_idle.SessionIdleTimeoutMiddleware",
+    # Login data (routes used, activity): after the idle timeout, whose minute mark it follows.
+    "analytics.login_data.middleware.LoginDataMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: turns a flagged lockout into its answer.
     "axes.middleware.AxesMiddleware",

@@ -36,6 +36,8 @@ CELERY_BEAT_SCHEDULE = {
     "audit.enforce_retention": {"task": "audit.enforce_retention", "schedule": 24 * 3600},
     # Each tenant's retention (privacy/retention): one task per tenant, on the dsr queue.
     "retention.apply_all": {"task": "retention.apply_all", "schedule": 24 * 3600},
+    # Staff login data past LOGIN_DATA_RETENTION_DAYS (analytics/login_data/retention.py).
+    "login_data.purge": {"task": "login_data.purge", "schedule": 24 * 3600},
     "conversations.wake_snoozed": {"task": "conversations.wake_snoozed", "schedule": 60},
     "platform_staff.record_access_expiries": {
         "task": "platform_staff.record_access_expiries",

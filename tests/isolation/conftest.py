@@ -130,6 +130,13 @@ def _breach_objects(world) -> dict:
     return {"breach_notice_id": notice.id}
 
 
+def _login_session(world):
+    """A sign-in session of one of the tenant's staff (analytics/login_data)."""
+    from analytics.login_data.models import LoginSession
+
+    return LoginSession.objects.create(user=world.members[Role.AGENT].user)
+
+
 def _objects(world, number: str) -> dict:
     """One object of each kind of the tenant, by the URL parameter name that addresses it."""
     token, _ = api_token_create(membership=world.members[Role.AGENT], name="a token")
@@ -146,6 +153,7 @@ def _objects(world, number: str) -> dict:
         "shop_id": world.shop.id,
         "tenant_slug": world.tenant.slug,
         "alert_id": SecurityAlertFactory(tenant=world.tenant).id,
+        "login_session_id": _login_session(world).id,
         **_conversation_objects(world),
         **_sms_objects(world, number),
         **_platform_objects(world),

@@ -61,11 +61,18 @@ def _foreign_ids(world) -> dict:
         "number_id": number.id,
         "widget_id": widget.id,
         "alert_id": SecurityAlertFactory(tenant=world.tenant).id,
+        "login_session_id": _login_session(world).id,
         **_platform_ids(world),
         **_privacy_ids(world, conversation.contact),
         **_breach_ids(world),
         **_compliance_ids(world),
     }
+
+
+def _login_session(world):
+    from analytics.login_data.models import LoginSession
+
+    return LoginSession.objects.create(user=world.members[Role.AGENT].user)
 
 
 def _compliance_ids(world) -> dict:
