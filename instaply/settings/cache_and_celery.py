@@ -2,6 +2,7 @@
 
 from instaply import env
 from instaply.settings.audit import AUDIT_SEAL_INTERVAL_SECONDS
+from instaply.settings.analytics import REPORTING_EXTRACT_SECONDS
 from instaply.settings.base import PRODUCTION, production
 
 REDIS_URL = env.text("REDIS_URL")
@@ -63,6 +64,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Alerts to platform security at 12 h and 20 h for breach notices not sent yet.
     "breaches.alert_unsent_notices": {"task": "breaches.alert_unsent_notices", "schedule": 300},
+    # The identifiers-only reporting database, filled from its marks (analytics/reporting).
+    "reporting.extract": {"task": "reporting.extract", "schedule": REPORTING_EXTRACT_SECONDS},
 }
 # The embedded default (no broker) runs this schedule inside runserver's serving
 # process (instaply/embedded_beat.py); production has a broker and celery beat.
