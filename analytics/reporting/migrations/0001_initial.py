@@ -4,58 +4,76 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='ExtractMark',
+            name="ExtractMark",
             fields=[
-                ('name', models.CharField(choices=[('conversations', 'Conversations'), ('messages', 'Messages'), ('changes', 'Changes')], max_length=16, primary_key=True, serialize=False)),
-                ('position', models.BigIntegerField(default=0)),
-                ('last_run_at', models.DateTimeField(null=True)),
+                (
+                    "name",
+                    models.CharField(
+                        choices=[
+                            ("conversations", "Conversations"),
+                            ("messages", "Messages"),
+                            ("changes", "Changes"),
+                        ],
+                        max_length=16,
+                        primary_key=True,
+                        serialize=False,
+                    ),
+                ),
+                ("position", models.BigIntegerField(default=0)),
+                ("last_run_at", models.DateTimeField(null=True)),
             ],
         ),
         migrations.CreateModel(
-            name='ForgottenKey',
+            name="ForgottenKey",
             fields=[
-                ('key', models.CharField(max_length=64, primary_key=True, serialize=False)),
-                ('forgotten_hour', models.DateTimeField(db_index=True)),
+                ("key", models.CharField(max_length=64, primary_key=True, serialize=False)),
+                ("forgotten_hour", models.DateTimeField(db_index=True)),
             ],
         ),
         migrations.CreateModel(
-            name='ConversationFact',
+            name="ConversationFact",
             fields=[
-                ('key', models.CharField(max_length=64, primary_key=True, serialize=False)),
-                ('tenant_key', models.CharField(max_length=64)),
-                ('shop_key', models.CharField(max_length=64)),
-                ('channel', models.CharField(max_length=16)),
-                ('status', models.CharField(max_length=8)),
-                ('opened_hour', models.DateTimeField()),
-                ('first_response_seconds', models.PositiveIntegerField(null=True)),
-                ('closed_hour', models.DateTimeField(null=True)),
+                ("key", models.CharField(max_length=64, primary_key=True, serialize=False)),
+                ("tenant_key", models.CharField(max_length=64)),
+                ("shop_key", models.CharField(max_length=64)),
+                ("channel", models.CharField(max_length=16)),
+                ("status", models.CharField(max_length=8)),
+                ("opened_hour", models.DateTimeField()),
+                ("first_response_seconds", models.PositiveIntegerField(null=True)),
+                ("closed_hour", models.DateTimeField(null=True)),
             ],
             options={
-                'indexes': [models.Index(fields=['tenant_key', 'opened_hour'], name='rep_conv_tenant_opened'), models.Index(fields=['shop_key', 'opened_hour'], name='rep_conv_shop_opened')],
+                "indexes": [
+                    models.Index(
+                        fields=["tenant_key", "opened_hour"], name="rep_conv_tenant_opened"
+                    ),
+                    models.Index(fields=["shop_key", "opened_hour"], name="rep_conv_shop_opened"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='MessageFact',
+            name="MessageFact",
             fields=[
-                ('key', models.CharField(max_length=64, primary_key=True, serialize=False)),
-                ('tenant_key', models.CharField(max_length=64)),
-                ('shop_key', models.CharField(max_length=64)),
-                ('conversation_key', models.CharField(max_length=64)),
-                ('channel', models.CharField(max_length=16)),
-                ('direction', models.CharField(max_length=8)),
-                ('sender_kind', models.CharField(max_length=8)),
-                ('hour', models.DateTimeField()),
+                ("key", models.CharField(max_length=64, primary_key=True, serialize=False)),
+                ("tenant_key", models.CharField(max_length=64)),
+                ("shop_key", models.CharField(max_length=64)),
+                ("conversation_key", models.CharField(max_length=64)),
+                ("channel", models.CharField(max_length=16)),
+                ("direction", models.CharField(max_length=8)),
+                ("sender_kind", models.CharField(max_length=8)),
+                ("hour", models.DateTimeField()),
             ],
             options={
-                'indexes': [models.Index(fields=['tenant_key', 'hour'], name='rep_msg_tenant_hour'), models.Index(fields=['conversation_key'], name='rep_msg_conversation')],
+                "indexes": [
+                    models.Index(fields=["tenant_key", "hour"], name="rep_msg_tenant_hour"),
+                    models.Index(fields=["conversation_key"], name="rep_msg_conversation"),
+                ],
             },
         ),
     ]

@@ -127,13 +127,19 @@ def test_running_twice_or_from_the_start_again_writes_the_same_facts(tenant_a):
         conversation_with_reply(tenant_a, reply_after=dt.timedelta(minutes=5))
     now = settled_now()
     extract_run(now=now, batch=2)
-    before = sorted(ConversationFact.objects.values_list()), sorted(MessageFact.objects.values_list())
+    before = (
+        sorted(ConversationFact.objects.values_list()),
+        sorted(MessageFact.objects.values_list()),
+    )
 
     assert extract_run(now=now, batch=2) == {}
     extract_rebuild()
     assert extract_run(now=now, batch=2)["conversations"] == 3
 
-    after = sorted(ConversationFact.objects.values_list()), sorted(MessageFact.objects.values_list())
+    after = (
+        sorted(ConversationFact.objects.values_list()),
+        sorted(MessageFact.objects.values_list()),
+    )
     assert after == before and len(after[1]) == 6
 
 
