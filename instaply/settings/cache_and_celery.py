@@ -1,8 +1,8 @@
 """Redis is the cache (and rate-limit store) and the Celery broker when configured."""
 
 from instaply import env
-from instaply.settings.audit import AUDIT_SEAL_INTERVAL_SECONDS
 from instaply.settings.analytics import REPORTING_EXTRACT_SECONDS
+from instaply.settings.audit import AUDIT_SEAL_INTERVAL_SECONDS
 from instaply.settings.base import PRODUCTION, production
 
 REDIS_URL = env.text("REDIS_URL")

@@ -21,9 +21,10 @@ class Command(BaseCommand):
         # cannot connect before its database exists. Same server unless
         # REPORTING_DATABASE_URL names another, whose operator creates it.
         main = connections["default"]
-        if main.vendor != "postgresql" or main.settings_dict["HOST"] != reporting.settings_dict[
-            "HOST"
-        ]:
+        if (
+            main.vendor != "postgresql"
+            or main.settings_dict["HOST"] != reporting.settings_dict["HOST"]
+        ):
             self.stdout.write("The reporting database lives on another server: not created here.")
             return
         with main.cursor() as cursor:
