@@ -43,7 +43,6 @@ SETTLE = dt.timedelta(seconds=60)
 BATCH = 1000
 # Forgotten keys guard against a batch read before a deletion; a week is ample.
 FORGOTTEN_KEEP = dt.timedelta(days=7)
-REASON = "the reporting extract reads every tenant's rows, by id, into opaque facts"
 
 CONVERSATION_COLUMNS = (
     "id", "tenant_id", "shop_id", "channel", "status", "created_at", "last_activity_at",
@@ -124,7 +123,9 @@ def _conversation_facts(rows: list[dict], closed_at: dict | None = None) -> list
         return []
     ids = [row["id"] for row in rows]
     first_replies = dict(
-        Message.objects.dangerously_unscoped(reason=REASON)
+        Message.objects.dangerously_unscoped(
+            reason="the reporting extract reads every tenant's rows into opaque facts"
+        )
         .filter(conversation_id__in=ids, direction="outbound", sender_kind="member")
         .order_by()
         .values(FIRST_RESPONSE_COLUMNS[0])
@@ -168,7 +169,9 @@ def _conversations_batch(bound: int, size: int) -> int | None:
         mark = _locked_mark(Name.CONVERSATIONS)
         if mark.position >= bound:
             return None
-        source = Conversation.objects.dangerously_unscoped(reason=REASON)
+        source = Conversation.objects.dangerously_unscoped(
+            reason="the reporting extract reads every tenant's rows into opaque facts"
+        )
         rows, mark.position = _new_rows(source, CONVERSATION_COLUMNS, mark.position, bound, size)
         written = _upsert(ConversationFact, _conversation_facts(rows))
         mark.last_run_at = timezone.now()
@@ -201,7 +204,9 @@ def _messages_batch(bound: int, size: int) -> int | None:
         mark = _locked_mark(Name.MESSAGES)
         if mark.position >= bound:
             return None
-        source = Message.objects.dangerously_unscoped(reason=REASON)
+        source = Message.objects.dangerously_unscoped(
+            reason="the reporting extract reads every tenant's rows into opaque facts"
+        )
         rows, mark.position = _new_rows(source, MESSAGE_COLUMNS, mark.position, bound, size)
         written = _upsert(MessageFact, _message_facts(rows))
         mark.last_run_at = timezone.now()
@@ -217,7 +222,9 @@ def _changes_batch(settled: dt.datetime, size: int) -> int | None:
     with transaction.atomic(using=REPORTING_DB):
         mark = _locked_mark(Name.CHANGES)
         entries = list(
-            FeedEvent.objects.dangerously_unscoped(reason=REASON)
+            FeedEvent.objects.dangerously_unscoped(
+                reason="the reporting extract reads every tenant's rows into opaque facts"
+            )
             .filter(seq__gt=mark.position, created_at__lte=settled)
             .order_by("seq")
             .values(*CHANGE_COLUMNS[:3], status=KT(CHANGE_COLUMNS[3]))[:size]
@@ -230,7 +237,9 @@ def _changes_batch(settled: dt.datetime, size: int) -> int | None:
             if entry["status"] == Conversation.Status.CLOSED
         }
         rows = list(
-            Conversation.objects.dangerously_unscoped(reason=REASON)
+            Conversation.objects.dangerously_unscoped(
+                reason="the reporting extract reads every tenant's rows into opaque facts"
+            )
             .filter(pk__in={entry["conversation_id"] for entry in entries})
             .values(*CONVERSATION_COLUMNS)
         )

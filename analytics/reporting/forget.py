@@ -98,5 +98,5 @@ def _record(tenant_id, counts: Counter, *, cause: str) -> None:
         tenant=tenant_id,
         actor=Actor.system("reporting_forget"),
         target=("tenant", tenant_id),
-        metadata={"cause": cause, **{name: counts[name] for name in sorted(counts)}},
+        metadata={"cause": cause, **{name: n for name, n in sorted(counts.items()) if n}},
     )

@@ -121,15 +121,16 @@ def test_the_extract_selects_only_its_declared_source_columns(
 ):
     from conversations.services.inbox import conversation_set_status
 
-    conversation = conversation_with_reply(tenant_a, reply_after=dt.timedelta(minutes=1))
-    with django_capture_on_commit_callbacks(execute=True):
-        conversation_set_status(actor=tenant_a.owner, conversation=conversation, status="closed")
-    # A column added to a source table behind the code's back, holding a marker.
+    # A column added to a source table behind the code's back, holding a marker
+    # (before any row is written: PostgreSQL alters no table with pending triggers).
     with connections["default"].cursor() as cursor:
         cursor.execute(
             "ALTER TABLE conversations_message ADD COLUMN secret_marker varchar(40) "
             "DEFAULT 'SECRET-MARKER-7731'"
         )
+    conversation = conversation_with_reply(tenant_a, reply_after=dt.timedelta(minutes=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        conversation_set_status(actor=tenant_a.owner, conversation=conversation, status="closed")
     with CaptureQueriesContext(connections["default"]) as queries:
         written = extract()
     assert written == {"conversations": 1, "messages": 2, "changes": 1}
