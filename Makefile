@@ -49,6 +49,7 @@ run: SERVE_ENV = $(RUN_ENV)
 dev: SERVE_ENV = $(DEV_ENV)
 run dev: install
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/python manage.py migrate --no-input -v0
+	env -u DATABASE_URL -u REDIS_URL $(BIN)/python manage.py migrate --database reporting --no-input -v0
 	env -u DATABASE_URL -u REDIS_URL PUBLIC_BASE_URL=http://$(HOST):$(PORT) \
 		SMS_SIMULATOR_URL=http://127.0.0.1:$(SMS_PORT) $(BIN)/python manage.py seed_demo
 	env -u DATABASE_URL -u REDIS_URL PUBLIC_BASE_URL=http://$(HOST):$(PORT) \

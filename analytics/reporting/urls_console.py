@@ -1,3 +1,7 @@
-"""Routes of this part, included by the site's URL modules; filled by its issue-15 work."""
+"""Console route of the reporting database (platform DPO and security)."""
 
-urlpatterns = []
+from django.urls import path
+
+from analytics.reporting import views_console as views
+
+urlpatterns = [path("reporting/", views.status, name="reporting")]

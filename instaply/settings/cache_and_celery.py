@@ -1,7 +1,7 @@
 """Redis is the cache (and rate-limit store) and the Celery broker when configured."""
 
 from instaply import env
-from instaply.settings.analytics import ANALYTICS_FLUSH_SECONDS
+from instaply.settings.analytics import ANALYTICS_FLUSH_SECONDS, REPORTING_EXTRACT_SECONDS
 from instaply.settings.audit import AUDIT_SEAL_INTERVAL_SECONDS
 from instaply.settings.base import PRODUCTION, production
 
@@ -73,6 +73,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": ANALYTICS_FLUSH_SECONDS,
     },
     "analytics.purge_events": {"task": "analytics.purge_events", "schedule": 3600},
+    # The identifiers-only reporting database, filled from its marks (analytics/reporting).
+    "reporting.extract": {"task": "reporting.extract", "schedule": REPORTING_EXTRACT_SECONDS},
 }
 # The embedded default (no broker) runs this schedule inside runserver's serving
 # process (instaply/embedded_beat.py); production has a broker and celery beat.

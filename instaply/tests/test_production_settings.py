@@ -30,6 +30,9 @@ def production_env(**overrides):
         "SECRET_KEY": secrets.token_urlsafe(64),
         "DATABASE_URL": "postgres://instaply@db.internal:5432/instaply",
         "REDIS_URL": "redis://cache.internal:6379/0",
+        # The identifiers-only reporting database: another database, its own key.
+        "REPORTING_DATABASE_URL": "postgres://instaply@db.internal:5432/instaply_reporting",
+        "REPORTING_KEY": secrets.token_urlsafe(48),
         "INSTAPLY_MASTER_KEYS": generate_master_key_ring(),
         "PUBLIC_BASE_URL": "https://inbox.example.com",
         "ALLOWED_HOSTS": "inbox.example.com",
@@ -48,6 +51,8 @@ def test_production_without_anything_names_every_missing_item():
         "INSTAPLY_MASTER_KEYS",
         "PUBLIC_BASE_URL",
         "ALLOWED_HOSTS",
+        "REPORTING_DATABASE_URL",
+        "REPORTING_KEY",
     ):
         assert item in result.stderr, result.stderr
 

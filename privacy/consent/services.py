@@ -13,6 +13,7 @@ message is linked to a consent that has just been withdrawn.
 from django.db import transaction
 from django.utils import timezone
 
+from analytics.reporting.forget import facts_forget, forgetting_run
 from audit import actions
 from audit.recorder import Actor, record
 from conversations.models import Contact, Message
@@ -169,6 +170,9 @@ def consent_withdraw(
         tenant_id=contact.tenant_id, message_ids=dependent_message_ids(contact, purpose)
     )
     deleted = [message_id for ids in removed.values() for message_id in ids]
+    # Their facts leave the reporting database with them (audited there, once).
+    with forgetting_run(tenant_id=contact.tenant_id, cause="consent_withdrawn"):
+        facts_forget(contact.tenant_id, message_ids=deleted)
     entry = consent_record(
         contact=contact,
         purpose=purpose,

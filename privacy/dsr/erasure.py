@@ -41,6 +41,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from analytics.reporting.forget import facts_forget, forgetting_run
 from audit.recorder import Actor, record
 from channels_sms.models import ConcatenatedParts, SendAttempt, WebhookDelivery
 from conversations.models import (
@@ -112,7 +113,9 @@ def erase_subject(request: DataSubjectRequest, contact: Contact | None, progress
     _cut_ways_in(erasure, contact)
     _cancel_queued(erasure, contact)
     progress(10)
-    _delete_conversations(erasure, contact, progress)
+    # Their facts leave the reporting database with the rows (analytics.reporting.forget).
+    with forgetting_run(tenant_id=tenant_id, cause="erasure"):
+        _delete_conversations(erasure, contact, progress)
     _delete_stray_payloads(erasure, contact)
     _delete_packages(erasure, contact)
     progress(95)
@@ -295,6 +298,7 @@ def _delete_conversations(erasure: ErasureRecord, contact: Contact, progress: Pr
         _in_batches(erasure, events, key="seq")
         with transaction.atomic():
             _delete(erasure, Conversation.objects.for_tenant(tenant_id).filter(pk=conversation_id))
+            facts_forget(tenant_id, conversation_ids=[conversation_id])
         progress(10 + 80 * number // len(conversation_ids))
     # Notes and messages are keyed by the contact too: anything left on another
     # conversation (there should be none) goes as well. Index: the contact_id FKs.
@@ -350,6 +354,7 @@ def _delete_message_batch(erasure: ErasureRecord, tenant_id, ids: list) -> None:
         # for cascades, most of an erasure's CPU, taken from the inbox's (bench/dsr_bench.py).
         messages = Message.objects.for_tenant(tenant_id).filter(pk__in=ids)
         _add(erasure, {"conversations.Message": messages._raw_delete(messages.db)})
+        facts_forget(tenant_id, message_ids=ids)
 
 
 # Webhook payloads not yet turned into messages, parts of a long text --------------

@@ -12,6 +12,7 @@ from django.db.models import F, Q, QuerySet
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan
 from django.utils import timezone
 
+from analytics.reporting.forget import facts_forget
 from audit.recorder import Actor
 from channels_sms.models import SendAttempt, WebhookDelivery
 from conversations.models import Contact, Conversation, FeedEvent, Message, Note
@@ -175,6 +176,7 @@ class Deletion:
         self.add(SendAttempt.objects.for_tenant(t).filter(message_id__in=ids).delete()[1])
         messages = Message.objects.for_tenant(t).filter(pk__in=ids)
         self.add({"conversations.Message": messages._raw_delete(messages.db)})
+        facts_forget(t, message_ids=ids)
 
     def _delete_notes(self, ids: list) -> None:
         if ids:
@@ -215,6 +217,8 @@ class Deletion:
             # Cascades: messages left and their send attempts, notes left, labels,
             # read marks, visitor sessions, access-grant entries.
             self.add(Conversation.objects.for_tenant(t).filter(pk__in=gone_ids).delete()[1])
+            # Their messages' facts too, those written after the cutoff included.
+            facts_forget(t, conversation_ids=gone_ids)
             self._shred(sorted({contact_id for _, contact_id in gone}))
 
     # 3. Contacts left with no conversation ----------------------------------------------

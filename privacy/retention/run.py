@@ -42,6 +42,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from analytics.reporting.forget import forgetting_run
 from audit import actions
 from audit.models import AuditEvent
 from audit.recorder import record
@@ -131,7 +132,9 @@ def retention_apply(
         return totals
     run = Deletion(scope, totals, batch_size or settings.RETENTION_BATCH_SIZE, progress)
     run.platform_rows()
-    run.conversations()
+    # One reporting.facts_forgotten event for the run (analytics.reporting.forget).
+    with forgetting_run(tenant_id=tenant.pk, cause="retention"):
+        run.conversations()
     counts = _zero() | {kind: run.counts[kind] for kind in KINDS}
     # Counted at the end: a hold set during the run kept what was left of its contact.
     counts[HELD] = scope.held_conversations().count()
