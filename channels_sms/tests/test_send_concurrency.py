@@ -12,7 +12,7 @@ import threading
 import time
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 
 from channels_sms.models import SendAttempt
 from channels_sms.services import outbound
@@ -82,7 +82,7 @@ def test_two_workers_running_one_send_make_one_provider_call(sms, sms_simulator,
         except Exception as exc:  # noqa: BLE001  (re-raised below)
             errors.append(exc)
         finally:
-            connection.close()
+            connections.close_all()  # the reporting database too
 
     threads = [threading.Thread(target=worker) for _ in range(2)]
     for thread in threads:

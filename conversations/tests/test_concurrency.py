@@ -7,7 +7,7 @@ workers would be. SQLite serialises every writer, so there is no race to show.
 import threading
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 
 from conversations.models import Contact, Conversation, Message
 from conversations.services.contacts import contact_find, contact_get_or_create
@@ -42,7 +42,7 @@ class Worker(threading.Thread):
         except Exception as exc:  # noqa: BLE001  (re-raised by outcome)
             self.error = exc
         finally:
-            connection.close()
+            connections.close_all()  # the reporting database too
 
     def outcome(self):
         self.join(WAIT)

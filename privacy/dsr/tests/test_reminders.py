@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.core import mail
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 
 from audit.models import AuditEvent
 from platform_staff.tests.console_helpers import console_client, make_platform_person
@@ -149,7 +149,7 @@ def test_a_request_another_run_holds_is_skipped_not_reminded_twice(running):
                 locked.set()
                 release.wait(10)
         finally:
-            connection.close()
+            connections.close_all()  # the reporting database too
 
     thread = threading.Thread(target=other_run)
     thread.start()
