@@ -13,10 +13,18 @@ def setup() -> None:
     # As deployed: with DEBUG on, Django keeps every query in memory.
     os.environ.setdefault("DEBUG", "false")
     import django
-    from django.core.management import call_command
 
     django.setup()
+    migrate_both()
+
+
+def migrate_both() -> None:
+    """The main database, then the reporting one (created on PostgreSQL when missing)."""
+    from django.core.management import call_command
+
     call_command("migrate", verbosity=0)
+    call_command("reporting_create_database", verbosity=0)
+    call_command("migrate", database="reporting", verbosity=0)
 
 
 def stats(samples: list[float]) -> tuple[float, float]:

@@ -64,10 +64,11 @@ def setup_django(port: int, queue: str) -> None:
     os.environ["BENCH_CELERY_QUEUE"] = queue
     sys.path[:0] = [str(ROOT), str(BENCH)]
     import django
-    from django.core.management import call_command
 
     django.setup()
-    call_command("migrate", verbosity=0)
+    from _django import migrate_both
+
+    migrate_both()
 
 
 def bench_tenant():

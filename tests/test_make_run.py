@@ -51,6 +51,17 @@ def _get(url: str) -> tuple[int, str, dict]:
         return error.code, error.read().decode(), dict(error.headers)
 
 
+def migrate_both(env: dict[str, str]) -> None:
+    """As `make run` does: the main database, then the reporting one."""
+    for database in ("default", "reporting"):
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--database", database, "--no-input", "-v0"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+        )
+
+
 def make_run_env(var_dir, port: int) -> dict[str, str]:
     """`make run`'s environment, on its own var/ directory."""
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "DEBUG")}
@@ -69,11 +80,15 @@ def make_run_server(tmp_path):
     """runserver with `make run`'s environment, on a free port and a fresh var/ directory."""
     port = _free_port()
     env = make_run_env(tmp_path, port)
+    migrate_both(env)
+    # Into a file, not a pipe nobody reads while it serves: a full pipe would
+    # stop the server at its next line of output.
+    output = (tmp_path / "runserver.log").open("w+")
     server = subprocess.Popen(
         [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=output,
         stderr=subprocess.STDOUT,
         text=True,
     )
@@ -86,7 +101,8 @@ def make_run_server(tmp_path):
         except OSError:
             if server.poll() is not None or time.monotonic() > deadline:
                 server.kill()
-                pytest.fail(f"runserver did not start:\n{server.stdout.read()}")
+                output.seek(0)
+                pytest.fail(f"runserver did not start:\n{output.read()}")
             time.sleep(0.2)
     yield url
     server.terminate()
@@ -94,6 +110,7 @@ def make_run_server(tmp_path):
         server.wait(timeout=15)
     except subprocess.TimeoutExpired:
         server.kill()
+    output.close()
 
 
 def test_make_run_serves_the_product_error_page_not_the_debug_page(make_run_server):
@@ -118,7 +135,7 @@ def test_make_run_runs_the_beat_schedule_once_in_the_serving_process(tmp_path):
     port = _free_port()
     env = make_run_env(tmp_path, port)
     manage = [sys.executable, "manage.py"]
-    subprocess.run([*manage, "migrate", "--no-input", "-v0"], cwd=ROOT, env=env, check=True)
+    migrate_both(env)
     server = subprocess.Popen(
         [*manage, "runserver", f"127.0.0.1:{port}"],  # with the reloader, as the Makefile runs it
         cwd=ROOT,
