@@ -9,6 +9,7 @@ rule below, or it serves every tenant (the safe reading for a breach).
 
 import datetime as dt
 
+from django.conf import settings
 from django.db.models import Q
 
 from channels_sms.models import PhoneNumber, Provider
@@ -17,6 +18,8 @@ from tenants.models import Tenant
 
 # The SMS providers: they serve a tenant while it has a number on them.
 SMS_PROVIDERS = {"twilio": Provider.TWILIO, "vonage": Provider.VONAGE}
+# Product analytics (analytics.sending): it serves a tenant only while events leave.
+ANALYTICS = "mixpanel"
 
 
 def _numbers_in_window(provider: str, start: dt.datetime, end: dt.datetime):
@@ -52,6 +55,12 @@ def subprocessors_in_use(tenant: Tenant, *, at: dt.datetime) -> list[SubProcesso
 
 
 def _served_now(code: str, tenant: Tenant, at: dt.datetime) -> set:
+    if code == ANALYTICS:
+        # Nothing of the tenant goes to Mixpanel without a token (the local sink)
+        # or once it opted out. A breach's scope (tenants_served_by) still counts
+        # every tenant: the opt-out has no history, and past events did leave.
+        sent = settings.MIXPANEL_TOKEN and not tenant.analytics_opt_out
+        return {tenant.pk} if sent else set()
     if code in SMS_PROVIDERS:
         numbers = _numbers_in_window(SMS_PROVIDERS[code], at, at).filter(tenant=tenant)
         return {tenant.pk} if numbers.exists() else set()

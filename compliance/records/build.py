@@ -15,6 +15,7 @@ from django.db.models import Count
 
 from breaches.models import DataCategory, SubjectCategory
 from channels_sms.models import PhoneNumber
+from compliance.records.analytics import analytics_processing
 from compliance.records.security import security_measures
 from compliance.usage import subprocessors_in_use
 from conversations.models import Widget
@@ -115,7 +116,7 @@ def _processing(tenant: Tenant, widgets: list[Widget]) -> list[dict]:
         {"code": "staff_accounts"},
         {"code": "audit_log"},
     ]
-    return entries
+    return entries + analytics_processing(tenant)
 
 
 def _data_subjects() -> list[str]:

@@ -22,7 +22,13 @@ from tenants.models import Membership, Role, Tenant
 ALL = "all"
 # The fields of each input the record reads; None: any field.
 WATCHED = {
-    Tenant: {"name", "data_region", "require_2fa_for_all", "send_policy_messages"},
+    Tenant: {
+        "name",
+        "data_region",
+        "require_2fa_for_all",
+        "send_policy_messages",
+        "analytics_opt_out",
+    },
     PhoneNumber: {"provider", "active", "deactivated_at", "tenant"},
     Widget: {
         "active",

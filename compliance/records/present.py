@@ -58,6 +58,33 @@ PROCESSING = {
     "audit_log": gettext_lazy(
         "Recording every access attempt in an append-only audit log sealed in a hash chain"
     ),
+    "product_analytics": gettext_lazy(
+        "Product analytics: anonymous usage events (what happened, never who or what was "
+        "written), under a pseudonym of your workspace that changes every month"
+    ),
+    "login_data": gettext_lazy(
+        "Your staff's login data, to administer the service and defend it against abuse "
+        "(alerts when an owner or admin signs in from a new country or device); shown to "
+        "your owners and admins, and to each person for their own sessions"
+    ),
+    "reporting_database": gettext_lazy(
+        "Business reporting on a separate database of identifiers and facts only: opaque "
+        "keys that cannot be traced back, codes, whole hours and response times; no "
+        "content, names, numbers or addresses"
+    ),
+}
+LOGIN_DATA = {
+    "ip_address": gettext_lazy("IP address"),
+    "country": gettext_lazy("country"),
+    "browser_os_device": gettext_lazy("browser, system and device families"),
+    "referrer_host": gettext_lazy("referring site"),
+    "pages_used": gettext_lazy("pages and API routes used"),
+    "times": gettext_lazy("sign-in and last-activity times"),
+    "time_spent": gettext_lazy("time spent"),
+}
+DATABASE_ENGINES = {
+    "postgresql": pgettext_lazy("records", "its own PostgreSQL database"),
+    "sqlite": pgettext_lazy("records", "its own SQLite file (embedded default)"),
 }
 CHAIN = {
     "intact": gettext_lazy("Verified intact"),
@@ -106,7 +133,53 @@ def _processing_entry(entry: dict) -> dict:
         detail += " · " + ngettext(
             "age gate on %(count)s widget", "age gate on %(count)s widgets", gates
         ) % {"count": gates}
+    elif code in ANALYTICS_DETAILS:
+        detail = ANALYTICS_DETAILS[code](entry)
     return {"code": code, "title": _label(PROCESSING, code), "detail": detail}
+
+
+def _product_analytics(entry: dict) -> str:
+    if entry.get("opted_out"):
+        return _("your workspace opted out: none of its events are recorded or sent")
+    if entry.get("destination"):
+        return _("sent from our servers to %(host)s, geolocation off") % {
+            "host": entry["destination"]
+        }
+    return _("not sent: recorded on the platform only (local sink, no Mixpanel token set)")
+
+
+def _login_data(entry: dict) -> str:
+    collected = ", ".join(_label(LOGIN_DATA, code) for code in entry.get("collected", []))
+    return " · ".join(
+        [
+            collected,
+            _("website visitors: browser and device families only"),
+            _("kept %(days)s days after the session's last activity")
+            % {"days": entry.get("retention_days")},
+        ]
+    )
+
+
+def _reporting_database(entry: dict) -> str:
+    tables = "; ".join(
+        f"{table}: {', '.join(columns)}" for table, columns in entry.get("tables", {}).items()
+    )
+    readers = _(
+        "read by the reporting provider through a read-only role limited to %(tables)s; "
+        "the platform's DPO and security see counts only"
+    ) % {"tables": ", ".join(entry.get("bi_readable", []))}
+    forgotten = _(
+        "facts are removed in the same run as the erasure or retention deletion of their source"
+    )
+    engine = _label(DATABASE_ENGINES, entry.get("engine"))
+    return " · ".join([engine, tables, readers, forgotten])
+
+
+ANALYTICS_DETAILS = {
+    "product_analytics": _product_analytics,
+    "login_data": _login_data,
+    "reporting_database": _reporting_database,
+}
 
 
 def _security(security: dict) -> list[dict]:

@@ -107,3 +107,16 @@ def test_the_refresh_runs_after_commit_and_writes_a_version(
     latest = RecordSnapshot.objects.for_tenant(tenant_a.tenant).order_by("-version").first()
     assert latest is not None
     assert latest.content["retention"]["inactive_days"] == 365
+
+
+def test_an_analytics_opt_out_queues_its_tenant(tenant_a, sent, django_capture_on_commit_callbacks):
+    from analytics.services import analytics_opt_out_set
+
+    one, _ = sent
+    with django_capture_on_commit_callbacks(execute=True):
+        analytics_opt_out_set(membership=tenant_a.owner, opted_out=True)
+    assert tenants_queued(one) == [str(tenant_a.tenant.pk)]
+    one.reset_mock()
+    with django_capture_on_commit_callbacks(execute=True):
+        analytics_opt_out_set(membership=tenant_a.owner, opted_out=False)
+    assert tenants_queued(one) == [str(tenant_a.tenant.pk)]
