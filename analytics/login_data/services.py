@@ -133,20 +133,31 @@ def login_session_sign_out(
     return True
 
 
-def _check_may_end(membership, login_session: LoginSession) -> None:
-    """As with access (tenants.services.members): admins end everyone's sessions
-    but an owner's; owners end anyone's."""
+def users_whose_sessions_may_end(*, membership, user_ids) -> set:
+    """Of ``user_ids``, the people whose sessions ``membership`` may end. As with
+    access (tenants.services.members): admins end everyone's sessions but an
+    owner's; owners end anyone's; everyone ends their own. The sign-out checks it,
+    and the page offers the button only where it works."""
     from tenants.models import Membership
     from tenants.permissions import ROLES_MANAGED_BY
 
-    if login_session.user_id == membership.user_id:
-        return
-    roles = set(
-        Membership.objects.for_tenant(membership.tenant_id)
-        .filter(user_id=login_session.user_id, revoked_at__isnull=True)
-        .values_list("role", flat=True)
+    managed = ROLES_MANAGED_BY.get(membership.role, frozenset())
+    roles: dict = {}
+    memberships = Membership.objects.for_tenant(membership.tenant_id).filter(
+        user_id__in=user_ids, revoked_at__isnull=True
     )
-    if roles - ROLES_MANAGED_BY.get(membership.role, frozenset()):
+    for user_id, role in memberships.values_list("user_id", "role"):
+        roles.setdefault(user_id, set()).add(role)
+    return {
+        user_id
+        for user_id in user_ids
+        if user_id == membership.user_id or not roles.get(user_id, set()) - managed
+    }
+
+
+def _check_may_end(membership, login_session: LoginSession) -> None:
+    user_id = login_session.user_id
+    if user_id not in users_whose_sessions_may_end(membership=membership, user_ids={user_id}):
         raise Forbidden("Only an owner can sign out an owner's session.", code="owner_session")
 
 

@@ -29,10 +29,12 @@ END_REASONS = {
 }
 
 
-def _rows(sessions, routes_of) -> list[dict]:
+def _rows(sessions, routes_of, may_end=frozenset(), everyone=False) -> list[dict]:
     return [
         {
             "session": row,
+            # The sign-out button only where the sign-out would be allowed.
+            "may_end": everyone or row.user_id in may_end,
             "ended_because": END_REASONS.get(row.end_reason, row.end_reason),
             "routes": sorted(routes_of(row).items(), key=lambda item: (-item[1], item[0])),
         }
@@ -46,7 +48,12 @@ def sign_ins(request):
     person = None
     if request.GET.get("person"):
         person = tenant_get(Membership, tenant=tenant, id=request.GET["person"], what="member")
-    sessions = selectors.staff_sessions(tenant=tenant, membership=person)[: selectors.LIST_LIMIT]
+    sessions = list(
+        selectors.staff_sessions(tenant=tenant, membership=person)[: selectors.LIST_LIMIT]
+    )
+    may_end = services.users_whose_sessions_may_end(
+        membership=request.membership, user_ids={row.user_id for row in sessions}
+    )
     people = (
         Membership.objects.for_tenant(tenant)
         .filter(revoked_at__isnull=True)
@@ -54,7 +61,7 @@ def sign_ins(request):
         .order_by("user__email")
     )
     context = {
-        "rows": _rows(sessions, lambda row: row.routes_in(tenant.pk)),
+        "rows": _rows(sessions, lambda row: row.routes_in(tenant.pk), may_end),
         "people": people,
         "person": person,
         "current_id": _current_id(request),
@@ -86,7 +93,7 @@ def sign_in_end(request, login_session_id):
 def own_sign_ins(request):
     sessions = selectors.own_sessions(user=request.user)[: selectors.LIST_LIMIT]
     context = {
-        "rows": _rows(sessions, lambda row: row.all_routes()),
+        "rows": _rows(sessions, lambda row: row.all_routes(), everyone=True),
         "current_id": _current_id(request),
         "limit": selectors.LIST_LIMIT,
         "retention_days": settings.LOGIN_DATA_RETENTION_DAYS,

@@ -116,3 +116,29 @@ def test_an_admin_cannot_end_an_owners_session_but_an_owner_can(tenant_a):
         == 302
     )
     assert LoginSession.objects.get(pk=row.pk).end_reason == "signed_out_by_admin"
+
+
+def _sign_out_offered(page: str, row) -> bool:
+    """Whether the sign-ins page offers the sign-out form of ``row``."""
+    return f'action="/settings/sign-ins/{row.pk}/sign-out"' in page
+
+
+def test_the_page_offers_sign_out_only_where_the_viewer_may_end_the_session(tenant_a):
+    from analytics.login_data.tests.conftest import browser_of
+
+    browser_of(tenant_a.owner.user)
+    browser_of(tenant_a.members[Role.AGENT].user)
+    owners = LoginSession.objects.get(user=tenant_a.owner.user)
+    agents = LoginSession.objects.get(user=tenant_a.members[Role.AGENT].user)
+
+    admin_page = (
+        verified_client(tenant_a.members[Role.ADMIN].user).get("/settings/sign-ins/").content
+    ).decode()
+    assert _sign_out_offered(admin_page, agents)
+    assert not _sign_out_offered(admin_page, owners)
+    assert "Only an owner can sign out an owner's session." in admin_page
+
+    other_owner = MembershipFactory(tenant=tenant_a.tenant, role=Role.OWNER)
+    owner_page = verified_client(other_owner.user).get("/settings/sign-ins/").content.decode()
+    assert _sign_out_offered(owner_page, agents) and _sign_out_offered(owner_page, owners)
+    assert "Only an owner can sign out" not in owner_page
