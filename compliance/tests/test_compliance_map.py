@@ -30,6 +30,7 @@ PROMISES = [
     "Storage in the EU",
     "Sub-processors and transfers",
     "Anonymous analytics",
+    "Login data",
     "Identifiers-only reporting",
     "Children",
     "Sensitive (special-category) data",
