@@ -55,7 +55,7 @@ def _product_analytics(tenant: Tenant) -> dict:
 def _login_data() -> dict:
     return {
         "code": "login_data",
-        "collected": sorted(set(LOGIN_DATA_FIELDS.values())),
+        "collected": list(dict.fromkeys(LOGIN_DATA_FIELDS.values())),
         "widget_visitors": ["browser_family", "device_family"],
         "purposes": ["administration", "abuse_defence"],
         "retention_days": settings.LOGIN_DATA_RETENTION_DAYS,

@@ -69,7 +69,7 @@ PROCESSING = {
     ),
     "reporting_database": gettext_lazy(
         "Business reporting on a separate database of identifiers and facts only: opaque "
-        "keys that cannot be traced back, codes, whole hours and response times; no "
+        "keys its readers cannot trace back, codes, whole hours and response times; no "
         "content, names, numbers or addresses"
     ),
 }
