@@ -127,7 +127,8 @@ def report(args, tier, sim, ramp_world, run_world) -> None:
         f"mixed load on the web tier `{' '.join(tier.command)}` (production settings, "
         f"{tier.env.get('WEB_WORKERS', '2')} workers); Celery worker, concurrency "
         f"{args.worker_concurrency}; PostgreSQL, Redis, provider simulator; "
-        f"{os.cpu_count()} CPUs; the load generator runs on the same machine"
+        f"{os.cpu_count()} CPUs; the load generator runs on the same machine; "
+        f"load average {load_average()}"
     )
     mix_line = ", ".join(f"{kind} {share(kind):.0%}" for kind in KINDS)
     print(f"mix of requests: {mix_line}; open long-polls of the events feed beside them")
@@ -202,9 +203,14 @@ def report(args, tier, sim, ramp_world, run_world) -> None:
         replies_accepted=tallies["reply"].summary(elapsed)["count"],
         replies_at_provider=run_world.replies_at_provider(sim),
     )
+    print(f"  load average at the end {load_average()}")
     print("\nend-to-end count check")
     for line in run_world.check.lines():
         print(line)
+
+
+def load_average() -> str:
+    return " / ".join(f"{n:.1f}" for n in os.getloadavg()) + " (1 / 5 / 15 min)"
 
 
 def step_of(clients: int, tallies: dict, elapsed: float) -> Step:
