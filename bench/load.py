@@ -182,7 +182,7 @@ def report(args, tier, sim, ramp_world, run_world) -> None:
         errors = ", ".join(f"{n} x {s or 'timeout'}" for s, n in figures["error_statuses"].items())
         print(
             f"  {kind:<9} {figures['rate']:>8,.1f} {figures['p50'] * 1000:>8.1f} "
-            f"{figures['p99'] * 1000:>8.1f} {figures['errors']:>7}  {errors}"
+            f"{figures['p99'] * 1000:>8.1f} {figures['errors']:>7}  {errors}".rstrip()
         )
     done = sum(t.summary(elapsed)["rate"] for t in tallies.values())
     print(f"  all kinds {done:>8,.1f} req/s answered 2xx (scheduled {rate:,.1f})")
