@@ -79,6 +79,10 @@ class WebTier:
             | {
                 "DJANGO_ENV": "production",
                 "DATABASE_URL": os.environ["DATABASE_URL"],
+                # Production names its reporting database; here the one beside the
+                # main database that the bench migrated (instaply/settings/database.py).
+                "REPORTING_DATABASE_URL": os.environ["DATABASE_URL"].split("?")[0] + "_reporting",
+                "REPORTING_KEY": secrets.token_urlsafe(48),
                 "REDIS_URL": os.environ["REDIS_URL"],
                 "SECRET_KEY": secrets.token_urlsafe(64),
                 "INSTAPLY_MASTER_KEYS": BENCH_KEYS,

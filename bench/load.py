@@ -25,7 +25,6 @@ at the provider). Exits 1 when a count disagrees. Figures, never assertions.
 import argparse
 import math
 import os
-import secrets
 import sys
 import time
 from pathlib import Path
@@ -79,13 +78,10 @@ def main() -> None:
 
     # As behind the deployment's TLS proxy: texts are signed over the https
     # address, and every request says X-Forwarded-Proto: https (_load_mix.PROXIED).
-    database = os.environ["DATABASE_URL"]
     tier = WebTier(
         overrides={
             "RATE_LIMITS": RATE_LIMITS,
             "LOG_LEVEL": "ERROR",  # not a line per 4xx: the report counts them
-            "REPORTING_DATABASE_URL": database.rsplit("/", 1)[0] + "/" + reporting_name(),
-            "REPORTING_KEY": secrets.token_urlsafe(48),
         }
     )
     base = tier.env["PUBLIC_BASE_URL"]
@@ -106,13 +102,6 @@ def main() -> None:
     ok = run_world.check.ok
     print("every count agrees" if ok else "counts DISAGREE: something was lost or doubled")
     sys.exit(0 if ok else 1)
-
-
-def reporting_name() -> str:
-    """The reporting database this process migrated (bench/_django.py), for the tier."""
-    from django.db import connections
-
-    return connections["reporting"].settings_dict["NAME"]
 
 
 # Every text is for one number of ours: lift its per-number limit (the counter
