@@ -18,6 +18,7 @@ from django.utils import timezone
 from audit import actions
 from audit.models import AuditEvent, SecurityAlert
 from audit.recorder import record
+from instaply.publish import publish_after_commit
 
 PLATFORM_SECURITY_GROUP = "platform_security"
 ALERT_PERMISSION = "receive_security_alerts"
@@ -88,7 +89,7 @@ def raise_alert(
         if created:
             from audit.tasks import notify_alert
 
-            transaction.on_commit(lambda: notify_alert.delay(str(alert.pk)))
+            publish_after_commit(notify_alert, alert.pk)
     return alert
 
 

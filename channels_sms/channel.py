@@ -5,6 +5,7 @@ from django.conf import settings
 from channels_sms import segments
 from channels_sms.selectors import phone_number_of_conversation
 from instaply.errors import Invalid
+from instaply.publish import publish
 
 
 class SmsChannel:
@@ -13,7 +14,9 @@ class SmsChannel:
     def dispatch(self, *, message_id) -> None:
         from channels_sms.tasks import send_message
 
-        send_message.delay(str(message_id))
+        # Called after commit; a broker that is down leaves the message queued
+        # for the sweeper rather than failing the reply.
+        publish(send_message, message_id)
 
     def refusal(self, *, conversation, contact) -> str | None:
         number = phone_number_of_conversation(conversation)

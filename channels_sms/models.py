@@ -233,12 +233,19 @@ class ConcatenatedParts(TenantScopedModel):
 
 
 class SendAttempt(TenantScopedModel):
-    """One try at handing an outbound message to the provider."""
+    """One try at handing an outbound message to the provider.
+
+    Written (committed) as CALLING before the provider is called, so a run that
+    dies mid-call leaves a trace: the next run finds it and does not call again
+    (at most once; channels_sms/services/outbound.py).
+    """
 
     class Outcome(models.TextChoices):
+        CALLING = "calling", "Handed to the provider, no answer recorded yet"
         SENT = "sent", "Accepted by the provider"
         TRANSIENT = "transient", "Failed, will be retried"
         PERMANENT = "permanent", "Failed for good"
+        UNKNOWN = "unknown", "The run stopped mid-call; not sent again"
 
     message = models.ForeignKey("conversations.Message", on_delete=models.CASCADE, related_name="+")
     phone_number = models.ForeignKey(
@@ -250,7 +257,7 @@ class SendAttempt(TenantScopedModel):
     error_code = models.CharField(max_length=32, blank=True)
     error_reason = models.CharField(max_length=200, blank=True)
     started_at = models.DateTimeField()
-    finished_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)  # None while CALLING
 
     class Meta:
         indexes = [

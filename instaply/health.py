@@ -1,10 +1,17 @@
-"""Liveness and readiness probes for load balancers and orchestrators."""
+"""Liveness and readiness probes for load balancers and orchestrators.
+
+``/readyz`` checks each dependency in a thread of its own and waits at most
+``READYZ_TIMEOUT_SECONDS`` for all of them: a PostgreSQL or Redis that hangs
+(rather than refusing) is reported "down", not waited on.
+"""
 
 import logging
+import threading
+import time
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import connections
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -19,10 +26,22 @@ def healthz(request):
     return JsonResponse({"status": "ok"})
 
 
+def _select_one(alias: str) -> None:
+    connection = connections[alias]
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    finally:
+        connection.close()  # the probe's thread ends; its connection must not leak
+
+
 def _database() -> None:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-        cursor.fetchone()
+    _select_one("default")
+
+
+def _reporting() -> None:
+    _select_one("reporting")
 
 
 def _cache() -> None:
@@ -40,22 +59,63 @@ def _broker() -> None:
         conn.ensure_connection(max_retries=1, timeout=2)
 
 
-CHECKS = {"database": _database, "cache": _cache, "broker": _broker}
+def _workers() -> str | None:
+    """ "n/a" where tasks run in-process (no workers to have); else a heartbeat
+    fresher than WORKER_STALE_SECONDS (instaply/heartbeat.py)."""
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return "n/a"
+    from instaply.heartbeat import age_seconds
+
+    age = age_seconds()
+    if age is None or age > settings.WORKER_STALE_SECONDS:
+        raise RuntimeError("no worker heartbeat is fresh")
+    return None
+
+
+CHECKS = {
+    "database": _database,
+    "reporting_database": _reporting,
+    "cache": _cache,
+    "broker": _broker,
+    "workers": _workers,
+}
+
+
+def _run(check, result: dict) -> None:
+    try:
+        result["value"] = check() or "ok"
+    except Exception as exc:  # noqa: BLE001 (any failure means not ready)
+        result["error"] = type(exc).__name__
+
+
+def check_all(timeout: float | None = None) -> dict[str, str]:
+    """Each check's answer ("ok", "down", "n/a"), all within ``timeout`` seconds."""
+    timeout = settings.READYZ_TIMEOUT_SECONDS if timeout is None else timeout
+    started = {}
+    for name, check in CHECKS.items():
+        result: dict = {}
+        thread = threading.Thread(target=_run, args=(check, result), daemon=True)
+        thread.start()
+        started[name] = (thread, result)
+    deadline = time.monotonic() + timeout
+    answers = {}
+    for name, (thread, result) in started.items():
+        thread.join(max(0.0, deadline - time.monotonic()))
+        if "value" in result:
+            answers[name] = result["value"]
+            continue
+        reason = result.get("error", "timeout")
+        logger.warning("readiness check %s failed: %s", name, reason)
+        answers[name] = "down"
+    return answers
 
 
 @never_cache
 @require_GET
 def readyz(request):
-    """Ready to take traffic: database, cache and broker answer. 503 names what is down."""
-    results, down = {}, []
-    for name, check in CHECKS.items():
-        try:
-            check()
-            results[name] = "ok"
-        except Exception as exc:  # noqa: BLE001 (any failure means not ready)
-            logger.warning("readiness check %s failed: %s", name, type(exc).__name__)
-            results[name] = "down"
-            down.append(name)
+    """Ready to take traffic: each dependency answers. 503 names what is down."""
+    results = check_all()
+    down = [name for name, answer in results.items() if answer == "down"]
     status = 503 if down else 200
     return JsonResponse(
         {"status": "unavailable" if down else "ok", "down": down, "checks": results}, status=status

@@ -17,13 +17,3 @@ def invitation_deliver(self, delivery_id: str) -> None:
         # Run in-process (embedded mode, tests): no worker comes back later, so
         # try again now; the attempt limit ends the loop.
         outcome = invitation_delivery_send(delivery_id=delivery_id)
-
-
-@shared_task(name="tenants.requeue_stalled_invitations")
-def requeue_stalled_invitations() -> int:
-    """Beat: invitation deliveries whose task was lost are queued again."""
-    from django.utils import timezone
-
-    from tenants.services.invitation_delivery import invitation_deliveries_requeue_stalled
-
-    return invitation_deliveries_requeue_stalled(now=timezone.now())

@@ -7,11 +7,11 @@ the same whether or not the address has an account.
 
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordResetForm
-from django.db import transaction
 from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
 
 from audit.recorder import Actor, record
+from instaply.publish import publish_after_commit
 from instaply.ratelimit import by_ip, by_post_field, rate_limit
 
 
@@ -26,7 +26,7 @@ class QueuedPasswordResetForm(PasswordResetForm):
                 actor=Actor.anonymous(),
                 target=("user", user.pk),
             )
-            transaction.on_commit(lambda user_id=str(user.pk): password_reset_send.delay(user_id))
+            publish_after_commit(password_reset_send, user.pk)
 
 
 @method_decorator(rate_limit("password_reset", key=by_ip), name="dispatch")

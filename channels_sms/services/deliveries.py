@@ -8,12 +8,13 @@ the delivery row is written with ``INSERT ... ON CONFLICT DO NOTHING RETURNING``
 
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import connection
 
 from channels_sms.models import PhoneNumber, UnroutedDelivery, WebhookDelivery
 from channels_sms.payload_encryption import encrypt_payload
 from channels_sms.providers import Credentials
 from instaply.ids import uuid7
+from instaply.publish import publish_after_commit
 
 
 @dataclass(frozen=True)
@@ -84,9 +85,9 @@ def delivery_record(
 def delivery_queue(delivery_id) -> None:
     from channels_sms.tasks import process_delivery
 
-    # Not robust on purpose: if the broker is down the webhook fails, the
-    # provider retries, and the retry queues the stored delivery again.
-    transaction.on_commit(lambda: process_delivery.delay(str(delivery_id)))
+    # The delivery is stored: the webhook answers 2xx even when the broker is
+    # down, and the sweeper queues the pending delivery once it is back.
+    publish_after_commit(process_delivery, delivery_id)
 
 
 def _unrouted_record(*, route, kind, provider_message_id, provider_status, payload) -> None:

@@ -3,9 +3,10 @@
 The send task may be delivered twice (acks_late, a redelivery after a lost
 worker, a retry while the first run still waits on the provider). Two threads,
 each with its own PostgreSQL connection, run the task together; the first to
-reach the provider waits there until the second is either blocked on the
-message's row lock or has reached the provider too, so the test sees the race
-every time instead of by luck.
+reach the provider waits there until the second has either reached the provider
+too, is blocked on the message's row lock, or has finished (having found the
+first run's "calling" attempt), so the test sees the race every time instead
+of by luck.
 """
 
 import threading
@@ -57,7 +58,7 @@ def test_two_workers_running_one_send_make_one_provider_call(sms, sms_simulator,
     )
 
     real_hand_over = outbound._hand_over
-    at_provider, seen = [], []
+    at_provider, seen, finished = [], [], []
 
     def hand_over(*args):
         at_provider.append(threading.get_ident())
@@ -69,6 +70,9 @@ def test_two_workers_running_one_send_make_one_provider_call(sms, sms_simulator,
             if _others_wait_on_a_lock():
                 seen.append("the other waits on the lock")
                 break
+            if finished:
+                seen.append("the other ended while this one was at the provider")
+                break
             time.sleep(0.01)
         return real_hand_over(*args)
 
@@ -79,6 +83,7 @@ def test_two_workers_running_one_send_make_one_provider_call(sms, sms_simulator,
         try:
             start.wait(10)
             send_message.apply(args=[str(message.pk)], throw=True)
+            finished.append(threading.get_ident())
         except Exception as exc:  # noqa: BLE001  (re-raised below)
             errors.append(exc)
         finally:

@@ -13,6 +13,12 @@ if REDIS_URL:
             "BACKEND": "instaply.cache.ReusingRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.text("CACHE_KEY_PREFIX", "instaply"),
+            # A Redis that hangs fails a cache call in seconds rather than holding
+            # the request (and /readyz) forever.
+            "OPTIONS": {
+                "socket_connect_timeout": env.integer("REDIS_TIMEOUT_SECONDS", 2),
+                "socket_timeout": env.integer("REDIS_TIMEOUT_SECONDS", 2),
+            },
         }
     }
 else:
@@ -31,6 +37,31 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Publishing fails fast (instaply/publish.py): a request that stored its work
+# must not wait a minute on a broker that is down; the stored row stays pending
+# and the sweeper publishes it again. One retry for a dropped idle connection,
+# each try bounded by the connect and socket timeouts.
+CELERY_PUBLISH_TIMEOUT_SECONDS = env.integer("CELERY_PUBLISH_TIMEOUT_SECONDS", 2)
+CELERY_BROKER_CONNECTION_TIMEOUT = CELERY_PUBLISH_TIMEOUT_SECONDS
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "socket_connect_timeout": CELERY_PUBLISH_TIMEOUT_SECONDS,
+        "socket_timeout": CELERY_PUBLISH_TIMEOUT_SECONDS * 5,
+    }
+# The sweeper (instaply/sweeper.py): work stored but still waiting this long is
+# published again, at most SWEEP_BATCH rows per kind and run.
+SWEEP_GRACE_SECONDS = env.integer("SWEEP_GRACE_SECONDS", 120)
+SWEEP_BATCH = env.integer("SWEEP_BATCH", 500)
+# Workers write a heartbeat in the cache (instaply/heartbeat.py); /readyz calls
+# them down when the freshest is older than this.
+WORKER_HEARTBEAT_SECONDS = env.integer("WORKER_HEARTBEAT_SECONDS", 30)
+WORKER_STALE_SECONDS = env.integer("WORKER_STALE_SECONDS", 90)
 CELERY_BEAT_SCHEDULE = {
     "audit.seal_events": {"task": "audit.seal_events", "schedule": AUDIT_SEAL_INTERVAL_SECONDS},
     "audit.enforce_retention": {"task": "audit.enforce_retention", "schedule": 24 * 3600},
@@ -43,9 +74,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "platform_staff.record_access_expiries",
         "schedule": 300,
     },
-    "tenants.requeue_stalled_invitations": {
-        "task": "tenants.requeue_stalled_invitations",
-        "schedule": 600,
+    # Work stored but never handed to a worker is published again (instaply/sweeper.py).
+    "reliability.sweep": {"task": "reliability.sweep", "schedule": 60},
+    # Workers say they are alive; /readyz reads it (instaply/heartbeat.py).
+    "reliability.heartbeat": {
+        "task": "reliability.heartbeat",
+        "schedule": WORKER_HEARTBEAT_SECONDS,
     },
     "privacy.delete_expired_packages": {
         "task": "privacy.delete_expired_packages",
@@ -90,3 +124,5 @@ CELERY_TASK_ROUTES = {
     # Verifies the tenant's audit chain: long for a large tenant.
     "compliance.refresh_records": {"queue": "dsr"},
 }
+# /readyz waits this long at most for all its checks together (instaply/health.py).
+READYZ_TIMEOUT_SECONDS = env.integer("READYZ_TIMEOUT_SECONDS", 3)

@@ -43,3 +43,6 @@ SMS_PROVIDER_TIMEOUT_SECONDS = env.integer("SMS_PROVIDER_TIMEOUT_SECONDS", 10)
 SMS_SEND_MAX_ATTEMPTS = env.integer("SMS_SEND_MAX_ATTEMPTS", 6)
 SMS_SEND_BACKOFF_SECONDS = env.integer("SMS_SEND_BACKOFF_SECONDS", 10)
 SMS_SEND_BACKOFF_MAX_SECONDS = env.integer("SMS_SEND_BACKOFF_MAX_SECONDS", 600)
+# A send attempt still "calling" the provider after this long belongs to a run
+# that died mid-call: the message is not sent again (channels_sms/services/outbound.py).
+SMS_CALL_STALE_SECONDS = env.integer("SMS_CALL_STALE_SECONDS", 60)

@@ -23,6 +23,7 @@ from analytics.tracking import track
 from audit.recorder import Actor, record
 from conversations.models import Contact
 from instaply.errors import Conflict, Forbidden, Invalid
+from instaply.publish import publish_after_commit
 from platform_staff.models import PlatformRole, PlatformStaff
 from privacy import deadlines
 from privacy.blind_index import blind_index, normalise_email, normalise_phone
@@ -756,8 +757,7 @@ def _audit(action: str, dsr, actor: Actor, request, **codes) -> None:
 def _queue_work(dsr: DataSubjectRequest) -> None:
     from privacy.dsr import work
 
-    dsr_id = str(dsr.pk)
-    transaction.on_commit(lambda: work.perform_request.delay(dsr_id))
+    publish_after_commit(work.perform_request, dsr.pk)
 
 
 def _tell_tenant(dsr: DataSubjectRequest, outcome: str) -> None:
@@ -772,5 +772,4 @@ def _tell_tenant(dsr: DataSubjectRequest, outcome: str) -> None:
         link=reverse("web:privacy-request", args=[dsr.pk]),
         params={"request": str(dsr.pk), "type": dsr.request_type},
     )
-    dsr_id = str(dsr.pk)
-    transaction.on_commit(lambda: work.notify_outcome.delay(dsr_id))
+    publish_after_commit(work.notify_outcome, dsr.pk)

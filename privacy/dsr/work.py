@@ -16,8 +16,27 @@ from instaply.errors import Conflict
 logger = logging.getLogger(__name__)
 
 
+# One run of a request's work at a time: the sweeper publishes again a request
+# whose work has not begun, and the executor is too long to hold a row lock over.
+# A worker killed mid-run leaves the claim until it expires, then the sweeper
+# starts the work again.
+CLAIM_SECONDS = 3600
+
+
 def perform(*, dsr_id) -> str:
     """Carries out the request; returns what happened (a code, for logs and tests)."""
+    from django.core.cache import cache
+
+    claim = f"dsr-work:{dsr_id}"
+    if not cache.add(claim, 1, timeout=CLAIM_SECONDS):
+        return "running"
+    try:
+        return _perform(dsr_id=dsr_id)
+    finally:
+        cache.delete(claim)
+
+
+def _perform(*, dsr_id) -> str:
     from privacy.dsr import executors, selectors, services
     from privacy.dsr.models import DataSubjectRequest
 

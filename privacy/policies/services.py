@@ -32,6 +32,7 @@ from audit import actions
 from audit.recorder import Actor, record
 from conversations.channels import channel_for, registered_kinds
 from instaply.errors import Conflict, Forbidden, Invalid
+from instaply.publish import publish_after_commit
 from platform_staff.models import PlatformRole, PlatformStaff
 from privacy.policies.models import PolicyVersion
 from privacy.policies.selectors import forget_published_versions, published_list
@@ -289,15 +290,12 @@ def policy_version_publish(
         _audit(actions.POLICY_VERSION_PUBLISHED, version, staff, request)
         version_id = str(version.pk)
 
-        def announce():
-            from privacy.policies import tasks
+        from privacy.policies import tasks
 
-            tasks.announce_version.delay(version_id)
-
-        # Robust: a broker outage must not undo the publication; the version is
-        # in force anyway and the announcement can be sent again (it tells once).
+        # A broker outage must not undo the publication; the version is in force
+        # anyway and the announcement can be sent again (it tells once).
         transaction.on_commit(forget_published_versions, robust=True)
-        transaction.on_commit(announce, robust=True)
+        publish_after_commit(tasks.announce_version, version_id)
     return version
 
 

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from instaply.publish import publish_after_commit
 from tenants import credentials
 from tenants.models import Invitation, InvitationDelivery, InvitationSendAttempt
 
@@ -28,8 +29,8 @@ from tenants.models import Invitation, InvitationDelivery, InvitationSendAttempt
 MAX_ATTEMPTS = 6
 BACKOFF_SECONDS = 30
 BACKOFF_MAX_SECONDS = 1800
-# A queued delivery untouched for longer than the longest backoff lost its task
-# (a broker outage at enqueue, a worker killed mid-flight): the sweep queues it again.
+# A queued delivery whose last attempt is older than the longest backoff lost its
+# task (a worker killed mid-flight): the sweeper queues it again.
 STALLED_AFTER = dt.timedelta(seconds=BACKOFF_MAX_SECONDS * 1.2 + 600)
 
 
@@ -68,35 +69,30 @@ def invitation_delivery_queue(*, invitation: Invitation) -> InvitationDelivery:
     from tenants.tasks import invitation_deliver
 
     # Only the id travels through the broker; the token is made by the task.
-    # Robust: a broker outage must not fail the request whose invitation committed;
-    # the stalled-delivery sweep queues it again.
-    transaction.on_commit(lambda: invitation_deliver.delay(str(delivery.pk)), robust=True)
+    # A broker outage must not fail the request whose invitation committed;
+    # the sweeper queues the delivery again.
+    publish_after_commit(invitation_deliver, delivery.pk)
     return delivery
 
 
-def invitation_deliveries_requeue_stalled(*, now) -> int:
-    """Queues again every delivery still queued whose task was lost; returns how
-    many. Safe beside a live retry: the task sends only a delivery still queued,
-    under its row lock."""
-    from django.db.models import Max
-    from django.db.models.functions import Coalesce, Greatest
+def invitation_deliveries_stalled(*, now, before):
+    """Ids of the deliveries still queued since before ``before`` whose task was
+    lost: no attempt at all, or none within the longest backoff (a live retry is
+    still scheduled then). The sweeper (instaply/sweeper.py) publishes them again;
+    safe beside a live retry: the task sends only a delivery still queued, under
+    its row lock."""
+    from django.db.models import Max, Q
 
-    from tenants.tasks import invitation_deliver
-
-    stalled = list(
+    return (
         InvitationDelivery.objects.dangerously_unscoped(
-            reason="beat sweep over every tenant's queued deliveries, by id"
+            reason="sweeper: every tenant's queued deliveries, by id"
         )
-        .filter(status=InvitationDelivery.Status.QUEUED)
-        .annotate(
-            last_touch=Greatest("queued_at", Coalesce(Max("attempts__started_at"), "queued_at"))
-        )
-        .filter(last_touch__lt=now - STALLED_AFTER)
+        .filter(status=InvitationDelivery.Status.QUEUED, queued_at__lt=before)
+        .annotate(last_attempt=Max("attempts__started_at"))
+        .filter(Q(last_attempt__isnull=True) | Q(last_attempt__lt=now - STALLED_AFTER))
+        .order_by("queued_at")
         .values_list("pk", flat=True)
     )
-    for delivery_id in stalled:
-        invitation_deliver.delay(str(delivery_id))
-    return len(stalled)
 
 
 def invitation_delivery_send(*, delivery_id) -> Outcome:

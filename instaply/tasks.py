@@ -1,0 +1,17 @@
+"""Platform-wide periodic tasks: the sweeper and the workers' heartbeat."""
+
+from celery import shared_task
+
+from instaply import heartbeat as _heartbeat  # noqa: F401 (connects worker_ready)
+
+
+@shared_task(name="reliability.sweep")
+def sweep() -> dict:
+    from instaply.sweeper import sweep as run
+
+    return run()
+
+
+@shared_task(name="reliability.heartbeat")
+def heartbeat() -> None:
+    _heartbeat.beat()
