@@ -3,6 +3,7 @@
 import uuid
 
 import pytest
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from tenants.models import Role
@@ -65,6 +66,15 @@ def celery_eager():
     app.conf.task_always_eager = True
     yield app
     app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def default_language_after_test():
+    """A request of a French-speaking person leaves French active in the thread
+    (web.preferences, like Django's LocaleMiddleware, activates and never resets):
+    the next test in the same process starts from the default language again."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
