@@ -165,15 +165,28 @@ def _conversation_facts(rows: list[dict], closed_at: dict | None = None) -> list
 
 def _conversations_batch(bound: int, size: int) -> int | None:
     Conversation, _, _ = _sources()
+    return _new_rows_batch(
+        Name.CONVERSATIONS,
+        (Conversation, CONVERSATION_COLUMNS),
+        (ConversationFact, _conversation_facts),
+        bound,
+        size,
+    )
+
+
+def _new_rows_batch(name, source_of, facts_of, bound: int, size: int) -> int | None:
+    """One batch of new source rows into facts, with the mark that covers them, in
+    one transaction of the reporting database; None when the mark reached ``bound``."""
+    (model, columns), (fact_model, to_facts) = source_of, facts_of
     with transaction.atomic(using=REPORTING_DB):
-        mark = _locked_mark(Name.CONVERSATIONS)
+        mark = _locked_mark(name)
         if mark.position >= bound:
             return None
-        source = Conversation.objects.dangerously_unscoped(
+        source = model.objects.dangerously_unscoped(
             reason="the reporting extract reads every tenant's rows into opaque facts"
         )
-        rows, mark.position = _new_rows(source, CONVERSATION_COLUMNS, mark.position, bound, size)
-        written = _upsert(ConversationFact, _conversation_facts(rows))
+        rows, mark.position = _new_rows(source, columns, mark.position, bound, size)
+        written = _upsert(fact_model, to_facts(rows))
         mark.last_run_at = timezone.now()
         mark.save()
     return written
@@ -200,18 +213,9 @@ def _message_facts(rows: list[dict]) -> list:
 
 def _messages_batch(bound: int, size: int) -> int | None:
     _, Message, _ = _sources()
-    with transaction.atomic(using=REPORTING_DB):
-        mark = _locked_mark(Name.MESSAGES)
-        if mark.position >= bound:
-            return None
-        source = Message.objects.dangerously_unscoped(
-            reason="the reporting extract reads every tenant's rows into opaque facts"
-        )
-        rows, mark.position = _new_rows(source, MESSAGE_COLUMNS, mark.position, bound, size)
-        written = _upsert(MessageFact, _message_facts(rows))
-        mark.last_run_at = timezone.now()
-        mark.save()
-    return written
+    return _new_rows_batch(
+        Name.MESSAGES, (Message, MESSAGE_COLUMNS), (MessageFact, _message_facts), bound, size
+    )
 
 
 # Changes (the live feed) ----------------------------------------------------------------
