@@ -8,33 +8,17 @@ import time
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from channels_sms.models import PhoneNumber, ProviderAccount, WebhookDelivery
-from channels_sms.simulator import SimulatorServer
 from channels_sms.tests.conftest import fixture, twilio_webhook
 from conversations.models import Message
 from instaply.sweeper import sweep
+from tests.integration.support import WORKER_SCENARIO
 
-pytestmark = [
-    pytest.mark.worker,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not settings.REDIS_URL, reason="needs REDIS_URL: CI runs it against Redis"),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="the worker needs a shared database"
-    ),
-]
+pytestmark = WORKER_SCENARIO
 
 TWILIO_SID, TWILIO_TOKEN, NUMBER = "AC" + "e" * 32, "sweep-auth-token", "+15017122661"
-
-
-@pytest.fixture
-def simulator(live_server, settings):
-    settings.PUBLIC_BASE_URL = live_server.url
-    with SimulatorServer(port=0) as server:
-        settings.SMS_SIMULATOR_URL = server.url
-        yield server
 
 
 @pytest.fixture

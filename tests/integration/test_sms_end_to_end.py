@@ -11,26 +11,18 @@ import time
 
 import pytest
 import requests
-from django.conf import settings
-from django.db import connection
 
 from channels_sms.models import PhoneNumber, ProviderAccount, SendAttempt
 from channels_sms.simulator import SimulatorServer
 from tenants.models import Role
+from tests.integration.support import WORKER_SCENARIO
 
 PHONE, UK_PHONE = "+33612345678", "+447700900123"
 TWILIO_NUMBER, VONAGE_NUMBER = "+15017122661", "+447700900001"
 TWILIO_SID, TWILIO_TOKEN = "AC" + "e" * 32, "e2e-auth-token"
 VONAGE_KEY, VONAGE_SECRET, VONAGE_SIGNING = "e2ekey01", "e2e-api-secret", "e2e-signature-secret"
 
-pytestmark = [
-    pytest.mark.worker,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not settings.REDIS_URL, reason="needs REDIS_URL: CI runs it against Redis"),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="the worker needs a shared database"
-    ),
-]
+pytestmark = WORKER_SCENARIO
 
 
 @pytest.fixture

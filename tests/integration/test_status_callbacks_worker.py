@@ -10,37 +10,20 @@ import datetime as dt
 import time
 
 import pytest
-from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from channels_sms.models import PhoneNumber, ProviderAccount, WebhookDelivery
 from channels_sms.providers import credentials_of
 from channels_sms.services.deliveries import Route, delivery_record
 from channels_sms.services.inbound import STATUS_WAIT
-from channels_sms.simulator import SimulatorServer
 from conversations.models import Message
 from conversations.tests.factories import ConversationFactory, MessageFactory
+from tests.integration.support import WORKER_SCENARIO
 
-pytestmark = [
-    pytest.mark.worker,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not settings.REDIS_URL, reason="needs REDIS_URL: CI runs it against Redis"),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="the worker needs a shared database"
-    ),
-]
+pytestmark = WORKER_SCENARIO
 
 TWILIO_SID, TWILIO_TOKEN, NUMBER = "AC" + "d" * 32, "status-auth-token", "+15017122664"
-
-
-@pytest.fixture
-def simulator(live_server, settings):
-    # The worker fixture sends through it; these tests only need it to exist.
-    settings.PUBLIC_BASE_URL = live_server.url
-    with SimulatorServer(port=0) as server:
-        settings.SMS_SIMULATOR_URL = server.url
-        yield server
 
 
 @pytest.fixture
