@@ -39,8 +39,10 @@ def evaluate(event: AuditEvent) -> list[SecurityAlert]:
     elif event.action == actions.PLATFORM_ACCESS_DENIED:
         alerts += platform_denials(event)
     elif event.action == actions.AUTH_LOGIN_SUCCEEDED:
-        alerts += new_login_ip(event)
-        alerts += new_login_place_or_device(event)
+        # One read of the person's workspaces serves both sign-in rules.
+        tenant_ids = _owned_or_run(event)
+        alerts += new_login_ip(event, tenant_ids)
+        alerts += new_login_place_or_device(event, tenant_ids)
     elif event.action.endswith(actions.EXPORT_SUFFIX):
         alerts += export_volume(event)
     elif event.action == actions.PERSONAL_DATA_UNREADABLE:
@@ -206,15 +208,12 @@ def export_volume(event: AuditEvent) -> list[SecurityAlert]:
     ]
 
 
-def new_login_ip(event: AuditEvent) -> list[SecurityAlert]:
+def new_login_ip(event: AuditEvent, tenant_ids: list) -> list[SecurityAlert]:
     """An owner or admin signed in from an address never seen for them.
 
     Their very first sign-in sets the baseline and raises nothing.
     """
-    if event.outcome != AuditEvent.Outcome.SUCCESS or not event.ip:
-        return []
-    tenant_ids = _owned_or_run(event)
-    if not tenant_ids:
+    if event.outcome != AuditEvent.Outcome.SUCCESS or not event.ip or not tenant_ids:
         return []
     # Index: audit_login_ok_actor (actor_id, ip), partial on successful sign-ins.
     earlier = (
@@ -283,16 +282,13 @@ _NOVELTIES = (
 )
 
 
-def new_login_place_or_device(event: AuditEvent) -> list[SecurityAlert]:
+def new_login_place_or_device(event: AuditEvent, tenant_ids: list) -> list[SecurityAlert]:
     """An owner or admin signed in from a country, or with a device (browser and OS
     family), absent from their earlier sessions (analytics.login_data). Their first
     session sets the baseline and raises nothing."""
     from analytics.login_data.selectors import sign_in_novelty
 
-    if event.outcome != AuditEvent.Outcome.SUCCESS:
-        return []
-    tenant_ids = _owned_or_run(event)
-    if not tenant_ids:
+    if event.outcome != AuditEvent.Outcome.SUCCESS or not tenant_ids:
         return []
     novelty = sign_in_novelty(user_id=event.actor_id, at=event.created_at)
     return [
