@@ -3,6 +3,8 @@
 from celery import shared_task
 from django.conf import settings
 
+from instaply import rls
+
 
 @shared_task(name="audit.seal_events")
 def seal_events(full: bool = False) -> int:
@@ -10,14 +12,16 @@ def seal_events(full: bool = False) -> int:
     sealer at work does nothing."""
     from audit.sealing import seal_events as seal
 
-    return seal(full=full, max_events=settings.AUDIT_SEAL_BATCH_SIZE * 100).sealed
+    with rls.platform_work("audit sealing: every tenant's chain", audited=False):
+        return seal(full=full, max_events=settings.AUDIT_SEAL_BATCH_SIZE * 100).sealed
 
 
 @shared_task(name="audit.enforce_retention")
 def enforce_retention() -> int:
     from audit.retention import enforce_retention as enforce
 
-    return enforce().events_pruned
+    with rls.platform_work("audit retention: every tenant's old events"):
+        return enforce().events_pruned
 
 
 @shared_task(

@@ -5,10 +5,23 @@ import uuid
 
 from django.conf import settings
 
+from instaply import rls
 from instaply.api.errors import error_response
 from instaply.logs import current_request_var, request_id_var
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+class RowSecurityMiddleware:
+    """Each request starts as nobody for row-level security; authentication
+    adopts the member's tenant (instaply/rls.py). First, so nothing runs before it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with rls.unit_of_work():
+            return self.get_response(request)
 
 
 class RequestIdMiddleware:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from audit import actions
 from audit.recorder import record
+from instaply import rls
 from platform_staff import transparency_csv
 from platform_staff.selectors import transparency
 from tenants.permissions import Capability
@@ -124,7 +125,7 @@ def log_csv(request):
     )
     rows = transparency.transparency_export(tenant=request.tenant, filters=filters)
     response = StreamingHttpResponse(
-        transparency_csv.csv_lines(rows), content_type="text/csv; charset=utf-8"
+        rls.carry_scope(transparency_csv.csv_lines(rows)), content_type="text/csv; charset=utf-8"
     )
     stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
     response["Content-Disposition"] = (

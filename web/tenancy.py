@@ -12,6 +12,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from audit.recorder import record
+from instaply import rls
 from instaply.errors import Forbidden, Invalid, NotFound
 from tenants.access import TWO_FACTOR_ENROL, membership_for_request, two_factor_pending
 from tenants.permissions import Capability
@@ -50,6 +51,7 @@ def member_required(capability: Capability):
                 logout(request)
                 messages.error(request, _("Your access to this workspace has ended."))
                 return _to_sign_in(request, _login_url())
+            rls.adopt(membership.tenant_id)  # the database shows this tenant's rows only
             request.membership = membership
             request.tenant = membership.tenant
             if not membership.can(capability):

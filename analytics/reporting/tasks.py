@@ -2,6 +2,8 @@
 
 from celery import shared_task
 
+from instaply import rls
+
 
 @shared_task(name="reporting.extract")
 def extract() -> dict:
@@ -9,4 +11,5 @@ def extract() -> dict:
     batch (each locks its mark) and a batch read twice writes the same facts."""
     from analytics.reporting.extract import extract_run
 
-    return dict(extract_run())
+    with rls.platform_work("reporting extract: identifiers of every tenant's new rows"):
+        return dict(extract_run())

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from audit import actions, export, selectors
 from audit.alerts import alert_acknowledge
 from audit.recorder import record
+from instaply import rls
 from instaply.api.serializers import StrictInput
 from tenants.api.base import TenantAPIView
 from tenants.permissions import Capability
@@ -79,7 +80,7 @@ class AuditEventExportApi(TenantAPIView):
         )
         events = selectors.audit_event_export(tenant=self.tenant, filters=filters)
         response = StreamingHttpResponse(
-            export.WRITERS[fmt](events), content_type=export.CONTENT_TYPES[fmt]
+            rls.carry_scope(export.WRITERS[fmt](events)), content_type=export.CONTENT_TYPES[fmt]
         )
         stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
         response["Content-Disposition"] = (

@@ -19,6 +19,7 @@ from channels_sms.models import DeliveryKind
 from channels_sms.providers import provider_for
 from channels_sms.services.deliveries import delivery_record
 from channels_sms.services.routing import twilio_route, vonage_route
+from instaply import rls
 from instaply.api.errors import error_response
 from instaply.ratelimit import by_ip, hit, too_many_requests
 
@@ -69,6 +70,8 @@ def _verify(request, route, *, endpoint: str, params, signature: str):
             reason="invalid_signature",
             tenant_id=route.tenant_id,
         )
+    if route.tenant_id is not None:
+        rls.adopt(route.tenant_id)  # a signed webhook of this tenant: its rows only from here
     return _over_rate(request, route)
 
 

@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 from analytics.login_data.agents import families
 from conversations.api.serializers import PersonalText
 from conversations.widget import consent, services
+from instaply import rls
 from instaply.api.serializers import StrictInput
 from instaply.errors import Forbidden, Invalid, RateLimited
 from instaply.ratelimit import by_ip, hit
@@ -51,6 +52,7 @@ class WidgetApi(APIView):
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         self.widget = services.widget_by_key(kwargs["widget_key"])
+        rls.adopt(self.widget.tenant_id)  # the widget's tenant, for the database too
         self.origin = request.headers.get("Origin", "")
         if not services.origin_allowed(self.widget, self.origin):
             raise Forbidden("This site may not use this chat widget.", code="origin_not_allowed")

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "instaply.middleware.RowSecurityMiddleware",
     "instaply.middleware.RequestIdMiddleware",
     "instaply.middleware.RequestBodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",

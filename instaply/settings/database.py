@@ -8,12 +8,23 @@ from instaply import env
 from instaply.settings.base import VAR_DIR, production
 
 DATABASE_URL = env.text("DATABASE_URL")
+# Row-level security on PostgreSQL (instaply/rls.py, docs/tenant-scoping.md): the
+# role the application switches to for platform work, and an off switch for a
+# database whose policies are not installed yet.
+DATABASE_PLATFORM_ROLE = env.text("DATABASE_PLATFORM_ROLE", "instaply_platform")
+DATABASE_RLS = env.boolean("DATABASE_RLS", True)
+# The role CI's test databases connect as (conftest.py): not the tables' owner.
+DATABASE_TEST_APP_ROLE = env.text("DATABASE_TEST_APP_ROLE", "instaply_app")
 production.require(
     DATABASE_URL.startswith(("postgres://", "postgresql://")), "DATABASE_URL (a PostgreSQL URL)"
 )
 if DATABASE_URL:
     _default_db = dj_database_url.parse(DATABASE_URL, conn_max_age=0)
     if _default_db["ENGINE"] == "django.db.backends.postgresql":
+        # Django's backend plus the row-level security scope of each statement (instaply/rls.py).
+        _default_db["ENGINE"] = "instaply.db.postgresql"
+        _default_db["RLS"] = DATABASE_RLS
+        _default_db["PLATFORM_ROLE"] = DATABASE_PLATFORM_ROLE
         _default_db["OPTIONS"] = {
             "pool": {
                 "min_size": env.integer("DATABASE_POOL_MIN", 2),
@@ -45,9 +56,14 @@ production.require(
 )
 if REPORTING_DATABASE_URL:
     _reporting_db = dj_database_url.parse(REPORTING_DATABASE_URL, conn_max_age=0)
-elif _default_db["ENGINE"] == "django.db.backends.postgresql":
+elif _default_db["ENGINE"] == "instaply.db.postgresql":
     _reporting_db = {
-        **{k: v for k, v in _default_db.items() if k not in ("OPTIONS", "TEST")},
+        **{
+            k: v
+            for k, v in _default_db.items()
+            if k not in ("OPTIONS", "TEST", "RLS", "PLATFORM_ROLE")
+        },
+        "ENGINE": "django.db.backends.postgresql",
         "NAME": f"{_default_db['NAME']}_reporting",
     }
 else:

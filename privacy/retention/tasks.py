@@ -4,6 +4,8 @@ can run twice: a second run finds nothing more to delete."""
 from celery import shared_task
 from django.db import OperationalError
 
+from instaply import rls
+
 
 @shared_task(name="retention.apply_all")
 def apply_all() -> int:
@@ -33,4 +35,5 @@ def apply_tenant(tenant_id: str) -> dict:
     tenant = Tenant.objects.filter(pk=tenant_id).first()
     if tenant is None:
         return {}
+    rls.adopt(tenant)
     return retention_apply(tenant)

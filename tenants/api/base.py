@@ -4,6 +4,7 @@ are resolved once, before the handler runs."""
 from rest_framework import exceptions
 from rest_framework.views import APIView
 
+from instaply import rls
 from instaply.errors import Forbidden, NotFound
 from tenants.access import membership_for_request, two_factor_pending
 from tenants.permissions import Capability, denial_message
@@ -47,6 +48,8 @@ class TenantAPIView(APIView):
         if membership is None:
             # A non-member learns nothing about the tenant or its objects.
             raise NotFound("Not found.")
+        # From here the database shows this tenant's rows only (instaply/rls.py).
+        rls.adopt(membership.tenant_id)
         # Set before the capability check, so a refusal is audited as this member's.
         self.membership = membership
         self.tenant = membership.tenant

@@ -1,8 +1,24 @@
 """The one mechanism every piece of tenant data inherits."""
 
+import functools
+
 from django.db import models
 
+from instaply import rls
 from instaply.ids import uuid7
+
+
+def _through_door(method):
+    """Runs a queryset method under the queryset's door (instaply/rls.py), if it has one."""
+
+    @functools.wraps(method)
+    def run(self, *args, **kwargs):
+        if self._rls_door is None:
+            return method(self, *args, **kwargs)
+        with rls.through_door(self._rls_door):
+            return method(self, *args, **kwargs)
+
+    return run
 
 
 class TenantQuerySet(models.QuerySet):
@@ -13,16 +29,57 @@ class TenantQuerySet(models.QuerySet):
     widget key) or work by id after the tenant was checked; it needs a reason,
     so a reader sees why and a reviewer can grep for them. The scoping lint
     (tests/scoping) fails on any query of tenant data that uses neither.
+
+    The door also tells PostgreSQL's row-level security what the query may
+    see: ``for_tenant`` runs as that tenant, ``dangerously_unscoped`` as the
+    platform role. A query through neither runs in the scope of its unit of
+    work (the request's tenant, a task's, or nobody's).
     """
+
+    _rls_door: rls.Scope | None = None
 
     def for_tenant(self, tenant):
         # Every read of tenant data starts here; composite indexes lead with tenant_id.
-        return self.filter(tenant=tenant)
+        scoped = self.filter(tenant=tenant)
+        scoped._rls_door = rls.tenant_scope(tenant)
+        return scoped
 
     def dangerously_unscoped(self, *, reason: str):
         if not isinstance(reason, str) or not reason.strip():
             raise ValueError("dangerously_unscoped() needs a reason: say why no tenant applies.")
-        return self.all()
+        unscoped = self.all()
+        unscoped._rls_door = rls.platform_scope(reason)
+        return unscoped
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._rls_door = self._rls_door
+        return clone
+
+    def iterator(self, chunk_size=None):
+        if self._rls_door is None:
+            yield from super().iterator(chunk_size)
+            return
+        with rls.through_door(self._rls_door):
+            yield from super().iterator(chunk_size)
+
+    # Every way a queryset reaches the database.
+    _fetch_all = _through_door(models.QuerySet._fetch_all)
+    count = _through_door(models.QuerySet.count)
+    exists = _through_door(models.QuerySet.exists)
+    contains = _through_door(models.QuerySet.contains)
+    aggregate = _through_door(models.QuerySet.aggregate)
+    update = _through_door(models.QuerySet.update)
+    _update = _through_door(models.QuerySet._update)
+    delete = _through_door(models.QuerySet.delete)
+    _raw_delete = _through_door(models.QuerySet._raw_delete)
+    _insert = _through_door(models.QuerySet._insert)
+    create = _through_door(models.QuerySet.create)
+    bulk_create = _through_door(models.QuerySet.bulk_create)
+    bulk_update = _through_door(models.QuerySet.bulk_update)
+    get_or_create = _through_door(models.QuerySet.get_or_create)
+    update_or_create = _through_door(models.QuerySet.update_or_create)
+    explain = _through_door(models.QuerySet.explain)
 
 
 class TenantScopedModel(models.Model):
@@ -39,3 +96,16 @@ class TenantScopedModel(models.Model):
 
     class Meta:
         abstract = True
+
+    # One row on its own carries its tenant for row-level security (rls.for_row).
+    def save(self, *args, **kwargs):
+        with rls.for_row(self.tenant_id):
+            return super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        with rls.for_row(self.tenant_id):
+            return super().delete(*args, **kwargs)
+
+    def refresh_from_db(self, *args, **kwargs):
+        with rls.for_row(self.tenant_id):
+            return super().refresh_from_db(*args, **kwargs)

@@ -6,7 +6,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("table_owner")]
 
 BEFORE = [("tenants", "0002_shop_auto_reply_text_shop_help_text")]
 AFTER = [("tenants", "0003_invitation_delivery")]

@@ -1,0 +1,1 @@
+"""Instaply's database backends (instaply/db/postgresql: row-level security scope)."""

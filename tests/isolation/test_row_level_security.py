@@ -1,0 +1,185 @@
+"""PostgreSQL's row-level security: the second line behind the application's scoping.
+
+Each test here runs as the application role the suite connects as (conftest.py):
+not the tables' owner, not a superuser. Queries below are deliberately written
+without the tenant, as a forgetful developer would.
+"""
+
+import pytest
+from django.db import ProgrammingError, connection, transaction
+
+from audit.models import AuditEvent
+from conversations.models import Contact, Conversation, Message
+from conversations.tests.factories import MessageFactory
+from instaply import rls, rls_schema
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="row-level security is PostgreSQL's; SQLite keeps the application's scoping",
+    ),
+]
+
+
+@pytest.fixture
+def two_shops(tenant_a, tenant_b):
+    for world, count in ((tenant_a, 3), (tenant_b, 2)):
+        for _ in range(count):
+            MessageFactory(conversation__tenant=world.tenant, conversation__shop=world.shop)
+    return tenant_a, tenant_b
+
+
+def _scalar(sql: str, params=()):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]
+
+
+def test_the_suite_connects_as_a_role_that_owns_nothing_and_bypasses_nothing():
+    role = _scalar("SELECT session_user")
+    assert (
+        _scalar("SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = %s", [role]) is False
+    )
+    owned = _scalar(
+        "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema() AND tableowner = %s",
+        [role],
+    )
+    assert owned == 0
+
+
+def test_every_table_with_a_tenant_column_has_row_level_security_and_its_policy():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, c.relrowsecurity,"
+            " (SELECT count(*) FROM pg_policy p WHERE p.polrelid = c.oid)"
+            " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE n.nspname = current_schema() AND c.relkind = 'r'"
+            " AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid"
+            "             AND a.attname = 'tenant_id' AND NOT a.attisdropped)"
+        )
+        tables = {name: (secured, policies) for name, secured, policies in cursor.fetchall()}
+    assert tables, "no table with a tenant column: the query above is wrong"
+    unprotected = sorted(
+        name for name, (secured, policies) in tables.items() if not (secured and policies)
+    )
+    assert unprotected == []
+    assert set(tables) == set(rls_schema.tenant_tables())
+
+
+def test_a_query_that_forgets_its_tenant_sees_only_the_tenant_of_its_request(two_shops):
+    tenant_a, tenant_b = two_shops
+    with rls.unit_of_work():
+        rls.adopt(tenant_a.tenant)
+        assert Message.objects.count() == 3  # no for_tenant: forgotten on purpose
+        assert {c.tenant_id for c in Conversation.objects.all()} == {tenant_a.tenant.pk}
+        assert _scalar("SELECT count(*) FROM conversations_message") == 3
+        assert (
+            _scalar(
+                "SELECT count(*) FROM conversations_contact WHERE tenant_id = %s",
+                [tenant_b.tenant.pk],
+            )
+            == 0
+        )
+
+
+def test_before_a_tenant_is_known_a_forgetful_query_sees_nothing(two_shops):
+    with rls.unit_of_work():
+        assert Message.objects.count() == 0
+        assert list(Contact.objects.all()) == []
+        assert _scalar("SELECT count(*) FROM conversations_conversation") == 0
+
+
+def test_a_row_of_another_tenant_cannot_be_written_from_inside_a_tenant(two_shops):
+    tenant_a, tenant_b = two_shops
+    foreign = (
+        Conversation.objects.dangerously_unscoped(reason="test")
+        .filter(tenant=tenant_b.tenant)
+        .first()
+    )
+    with rls.unit_of_work():
+        rls.adopt(tenant_a.tenant)
+        changed = Conversation.objects.filter(pk=foreign.pk).update(status="closed")
+        assert changed == 0  # invisible, so untouched
+        moving = (
+            "UPDATE conversations_conversation SET tenant_id = %s WHERE tenant_id = %s",
+            [tenant_b.tenant.pk, tenant_a.tenant.pk],
+        )
+        with (
+            pytest.raises(ProgrammingError, match="row-level security"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(*moving)
+    assert Conversation.objects.for_tenant(tenant_b.tenant).count() == 2
+    assert Conversation.objects.for_tenant(tenant_a.tenant).count() == 3
+
+
+def test_the_doors_carry_their_scope_into_the_database(two_shops):
+    tenant_a, tenant_b = two_shops
+    with rls.unit_of_work():
+        rls.adopt(tenant_a.tenant)
+        # The named way out sees every tenant; the everyday door its own tenant.
+        assert Message.objects.dangerously_unscoped(reason="test: a platform read").count() == 5
+        assert Message.objects.for_tenant(tenant_b.tenant).count() == 2
+        # ...and the request's scope is back for the next forgetful query.
+        assert Message.objects.count() == 3
+
+
+def test_platform_work_is_the_audited_way_in(two_shops):
+    with rls.unit_of_work():
+        with rls.platform_work("test: a job over every tenant"):
+            assert Message.objects.count() == 5
+        assert Message.objects.count() == 0
+    recorded = AuditEvent.objects.filter(action="platform.rls_bypass").order_by("-created_at")
+    assert recorded[0].metadata == {"reason": "test: a job over every tenant"}
+
+
+def test_a_rolled_back_scope_is_applied_again(two_shops):
+    tenant_a, tenant_b = two_shops
+    with rls.unit_of_work():
+        rls.adopt(tenant_b.tenant)
+        with transaction.atomic():
+            assert Message.objects.count() == 2  # applied inside the savepoint...
+            transaction.set_rollback(True)  # ...which PostgreSQL then undoes
+        assert Message.objects.count() == 2
+
+
+def test_the_audit_log_takes_any_event_but_shows_a_tenant_its_own(two_shops):
+    from audit.recorder import Actor, record
+
+    tenant_a, tenant_b = two_shops
+    record("test.platform_event", actor=Actor.system("test"))
+    record("test.tenant_event", tenant=tenant_b.tenant, actor=Actor.system("test"))
+    with rls.unit_of_work():
+        rls.adopt(tenant_a.tenant)
+        record("test.tenant_event", tenant=tenant_a.tenant, actor=Actor.system("test"))
+        seen = set(AuditEvent.objects.values_list("tenant_id", flat=True))
+        assert seen == {tenant_a.tenant.pk}
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM audit_auditevent")
+            assert cursor.rowcount == 0  # no policy lets a tenant delete evidence
+    assert AuditEvent.objects.filter(action="test.tenant_event").count() == 2
+
+
+def test_an_api_request_runs_as_its_member_s_tenant(two_shops, django_assert_max_num_queries):
+    tenant_a, _ = two_shops
+    scopes = []
+
+    def watch(execute, sql, params, many, context):
+        scopes.append((rls.current(), sql))
+        return execute(sql, params, many, context)
+
+    client = tenant_a.client()
+    with connection.execute_wrapper(watch):
+        response = client.get("/api/v1/conversations")
+    assert response.status_code == 200, response.content
+    assert len(response.json()["results"]) == 3
+    tenants = {scope.tenant_id for scope, _ in scopes if not scope.platform}
+    assert tenants == {str(tenant_a.tenant.pk)}, scopes
+    # Only the token's lookup (and the audit of the read) leave the tenant.
+    assert all(
+        "api_token" in sql or "audit" in sql or "membership" in sql
+        for scope, sql in scopes
+        if scope.platform
+    ), scopes
