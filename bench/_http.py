@@ -81,16 +81,25 @@ def latencies(port: int, path: str, headers: dict, n: int) -> list[float]:
 def interleaved_latencies(port: int, requests: list[tuple[str, dict]], n: int) -> list[list[float]]:
     """Like ``latencies`` for several requests at once, taken in turn, so a
     drift in the machine's load (autovacuum, another process) hits them alike."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    return interleaved_servers([(port, path, headers) for path, headers in requests], n)
+
+
+def interleaved_servers(requests: list[tuple[int, str, dict]], n: int) -> list[list[float]]:
+    """(port, path, headers) requests taken in turn ``n`` times, one keep-alive
+    connection per port; seconds each."""
+    conns = {
+        port: http.client.HTTPConnection("127.0.0.1", port, timeout=30) for port, _, _ in requests
+    }
     samples: list[list[float]] = [[] for _ in requests]
     for _ in range(n):
-        for i, (path, headers) in enumerate(requests):
+        for i, (port, path, headers) in enumerate(requests):
             start = time.perf_counter()
-            status, _ = get(port, path, headers, conn)
+            status, _ = get(port, path, headers, conns[port])
             samples[i].append(time.perf_counter() - start)
             if status != 200:
                 raise RuntimeError(f"{path} answered {status}")
-    conn.close()
+    for conn in conns.values():
+        conn.close()
     return samples
 
 

@@ -14,7 +14,11 @@ refused (``--reseed`` deletes it and seeds it anew). For 1,000,000 messages:
 * a deep inbox page (near the end of the large tenant) against the first (<= 1.2);
 * requests per second of the inbox and thread pages through gunicorn, as a ratio
   of the bare authenticated GET /api/v1/me in the same run (target >= 0.35);
-* SQL queries per request.
+* SQL queries per request;
+* the cost of PostgreSQL's row-level security: the same pages through a server
+  connecting as the application role (policies enforced, scope set per
+  statement) and one connecting as the owner (``DATABASE_RLS=false``; policies
+  bypassed), latencies taken in turn and throughput one after the other.
 """
 
 import argparse
@@ -22,13 +26,20 @@ import datetime as dt
 import os
 import sys
 import time
+from urllib.parse import urlsplit, urlunsplit
 
 from _django import setup, stats
 from _figures import SeedSize, expected_seed, seed_mismatch
 
 setup()
 
-from _http import Gunicorn, interleaved_latencies, latencies, throughput  # noqa: E402
+from _http import (  # noqa: E402
+    Gunicorn,
+    interleaved_latencies,
+    interleaved_servers,
+    latencies,
+    throughput,
+)
 from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
@@ -193,6 +204,9 @@ def main() -> None:
     parser.add_argument(
         "--reseed", action="store_true", help="delete and seed again a tenant of the wrong size"
     )
+    parser.add_argument(
+        "--rls-role", default="instaply_app", help="the application role row-level security binds"
+    )
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("inbox_bench measures PostgreSQL: set DATABASE_URL=postgres://...")
@@ -251,10 +265,59 @@ def main() -> None:
         print(f"  bare authenticated GET /api/v1/me {bare:8.0f} req/s")
         for label, rps in (("inbox page", inbox_rps), ("thread page", thread_rps)):
             print(f"  {label:<33} {rps:8.0f} req/s   ratio {rps / bare:.2f}   target >= 0.35")
+        measured = {
+            "inbox": (inbox, inbox_rps),
+            "thread": (thread.format(threads[large]), thread_rps),
+        }
+    rls_cost(args, headers[large], measured)
     version = connection.pg_version // 10000
     print(
         f"\nPostgreSQL {version}, {os.cpu_count()} CPUs; the load generator runs in this process."
     )
+
+
+def app_role_url(role: str) -> str:
+    """DATABASE_URL with the application role as its user (created when missing)."""
+    from django.core.management import call_command
+
+    call_command("rls_roles", app_role=role, verbosity=0)
+    parts = urlsplit(os.environ["DATABASE_URL"])
+    host = parts.hostname + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=f"{role}@{host}"))
+
+
+def rls_cost(args, headers: dict, pages: dict) -> None:
+    """The same pages with row-level security enforced and bypassed, in one run."""
+    owner_env = {"DATABASE_RLS": "false"}
+    app_env = {"DATABASE_URL": app_role_url(args.rls_role)}
+    print(
+        f"\nrow-level security: as {args.rls_role} (enforced) against the owner (bypassed),"
+        f" {args.requests} requests each, taken in turn"
+    )
+    with Gunicorn(extra_env=app_env) as enforced, Gunicorn(extra_env=owner_env) as bypassed:
+        for server in (enforced, bypassed):
+            for path, _ in pages.values():
+                latencies(server.port, path, headers, 20)
+        for name, (path, _) in pages.items():
+            on, off = interleaved_servers(
+                [(enforced.port, path, headers), (bypassed.port, path, headers)], args.requests
+            )
+            with_rls, without = (
+                line(f"{name} page, enforced", on),
+                line(f"{name} page, bypassed", off),
+            )
+            print(
+                f"  ratio {name} enforced/bypassed {with_rls[0] / without[0]:.2f} (median)"
+                f"  {with_rls[1] / without[1]:.2f} (p95)"
+            )
+        c, s = args.concurrency, args.seconds
+        for name, (path, _) in pages.items():
+            on = throughput(enforced.port, path, headers, concurrency=c, seconds=s)
+            off = throughput(bypassed.port, path, headers, concurrency=c, seconds=s)
+            print(
+                f"  {name} page throughput: enforced {on:6.0f} req/s, bypassed {off:6.0f} req/s,"
+                f" ratio {on / off:.2f}"
+            )
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from channels_sms.models import TWILIO_PROTOCOL, PhoneNumber, Provider, ProviderAccount
+from instaply import rls
 from tenants.models import Tenant
 from tenants.scoping import tenant_get
 
@@ -76,6 +77,9 @@ def _route_query(vendor: str) -> tuple[str, list, int]:
     return query, list(zip(columns, converters, strict=True)), len(number_fields)
 
 
+_ROUTING = rls.platform_scope("a webhook's number finds its tenant")
+
+
 def _route_rows(condition: str, params: list) -> list[PhoneNumber]:
     """Numbers (with their accounts) matching ``condition``, in one query.
 
@@ -85,7 +89,8 @@ def _route_rows(condition: str, params: list) -> list[PhoneNumber]:
     fields included).
     """
     select, converters, split = _route_query(connection.vendor)
-    with connection.cursor() as cursor:
+    # The number finds the tenant: before it, the request acts for nobody.
+    with rls.through_door(_ROUTING), connection.cursor() as cursor:
         # Identifiers come from model metadata; every value is a parameter.
         cursor.execute(f"{select} WHERE {condition} LIMIT 20", params)  # noqa: S608
         rows = cursor.fetchall()
