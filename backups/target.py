@@ -7,7 +7,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import quote
 
 import dj_database_url
 from django.conf import settings
@@ -23,7 +22,7 @@ TENANT_TABLE = Tenant._meta.db_table
 @dataclass(frozen=True)
 class Target:
     engine: str  # "postgresql" or "sqlite"
-    url: str = ""  # PostgreSQL
+    url: str = ""  # PostgreSQL: a URL or a libpq connection string
     path: Path | None = None  # SQLite
 
     @property
@@ -49,7 +48,9 @@ class Target:
 
     def describe(self) -> str:
         if self.engine == "postgresql":
-            return "PostgreSQL database " + self.url.rsplit("/", 1)[-1]
+            from psycopg.conninfo import conninfo_to_dict
+
+            return f"PostgreSQL database {conninfo_to_dict(self.url).get('dbname')}"
         return f"SQLite file {self.path}"
 
 
@@ -58,7 +59,7 @@ def target_from_url(url: str) -> Target:
         return Target("postgresql", url=url)
     if url.startswith("sqlite:///"):
         return Target("sqlite", path=Path(dj_database_url.parse(url)["NAME"]))
-    raise ValueError("the database URL must be postgres://... or sqlite:///path")
+    raise ValueError("the database URL must be a PostgreSQL URL or sqlite:///<path>")
 
 
 def configured_target() -> Target:
@@ -69,11 +70,16 @@ def configured_target() -> Target:
     db = settings.DATABASES["default"]
     if db["ENGINE"] != "django.db.backends.postgresql":
         return Target("sqlite", path=Path(db["NAME"]))
-    credentials = quote(db.get("USER") or "", safe="")
-    if db.get("PASSWORD"):
-        credentials += ":" + quote(db["PASSWORD"], safe="")
-    host = f"{db.get('HOST') or 'localhost'}:{db.get('PORT') or 5432}"
-    return Target("postgresql", url=f"postgres://{credentials}@{host}/{quote(db['NAME'], safe='')}")
+    from psycopg.conninfo import make_conninfo
+
+    conninfo = make_conninfo(
+        host=db.get("HOST") or "localhost",
+        port=str(db.get("PORT") or 5432),
+        dbname=db["NAME"],
+        user=db.get("USER") or None,
+        password=db.get("PASSWORD") or None,
+    )
+    return Target("postgresql", url=conninfo)
 
 
 def user_tables(connection, target: Target) -> list[str]:

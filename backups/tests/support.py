@@ -31,10 +31,11 @@ def scratch_target(tmp_path):
     if connection.vendor != "postgresql":
         return Target("sqlite", path=tmp_path / "restored.sqlite3"), lambda: None
     import psycopg
+    from psycopg.conninfo import make_conninfo
 
     source = configured_target()
     name = f"restore_drill_{uuid.uuid4().hex[:12]}"
-    admin_url = source.url.rsplit("/", 1)[0] + "/postgres"
+    admin_url = make_conninfo(source.url, dbname="postgres")
     with psycopg.connect(admin_url, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
 
@@ -42,7 +43,7 @@ def scratch_target(tmp_path):
         with psycopg.connect(admin_url, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
-    return Target("postgresql", url=source.url.rsplit("/", 1)[0] + "/" + name), drop
+    return Target("postgresql", url=make_conninfo(source.url, dbname=name)), drop
 
 
 def _id(value) -> uuid.UUID:
