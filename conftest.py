@@ -145,6 +145,15 @@ def default_language_after_test():
     translation.deactivate()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def erasure_ledger_outside_the_checkout(tmp_path_factory):
+    """Every destroyed data key gets a line in the erasure ledger (privacy/
+    erasure_ledger.py): under tests it goes to a temporary file, not var/backups."""
+    from django.conf import settings
+
+    settings.ERASURE_LEDGER_PATH = tmp_path_factory.mktemp("ledger") / "erasure-ledger.jsonl"
+
+
 @pytest.fixture(autouse=True)
 def rate_limits_per_test(settings):
     """Rate-limit counters live in the shared cache (Redis under CI): a key prefix

@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from privacy.crypto import ERASED, DecryptionError
+from privacy.erasure_ledger import ledger_append
 from privacy.keycache import KeyCache
 from privacy.keys import KEY_BYTES, NONCE_BYTES, UnwrapError, master_key_source
 from privacy.models import DataKey, TenantKey
@@ -176,12 +177,20 @@ def data_key_create(*, tenant_id, subject_id) -> DataKey:
 
 
 def data_key_destroy(*, tenant_id, subject_id) -> bool:
-    """Crypto-shredding: the wrapped key is overwritten with NULL. False if already."""
-    updated = (
-        DataKey.objects.for_tenant(tenant_id)
-        .filter(pk=subject_id, wrapped_key__isnull=False)
-        .update(wrapped_key=None, destroyed_at=timezone.now())
-    )
+    """Crypto-shredding: the wrapped key is overwritten with NULL. False if already.
+
+    The erasure ledger gets its line before the destruction commits (and the
+    destruction does not happen if the line cannot be written), so a restored
+    backup never brings the key back (privacy/erasure_ledger.py)."""
+    now = timezone.now()
+    with transaction.atomic():
+        updated = (
+            DataKey.objects.for_tenant(tenant_id)
+            .filter(pk=subject_id, wrapped_key__isnull=False)
+            .update(wrapped_key=None, destroyed_at=now)
+        )
+        if updated:
+            ledger_append(key_id=subject_id, tenant_id=tenant_id, destroyed_at=now)
     cache.evict(subject_id)
     return bool(updated)
 

@@ -17,7 +17,9 @@ import secrets
 from typing import Protocol
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.utils.module_loading import import_string
 
@@ -74,6 +76,7 @@ class EnvironmentKeyRing:
 
     def __init__(self, ring_text: str):
         ring = parse_master_key_ring(ring_text)
+        self._keys = ring
         self._ciphers = {version: AESGCM(key) for version, key in ring.items()}
         self._active = next(iter(ring))
 
@@ -84,6 +87,19 @@ class EnvironmentKeyRing:
     def wrap(self, key: bytes, *, context: bytes) -> tuple[int, bytes]:
         nonce = os.urandom(NONCE_BYTES)
         return self._active, nonce + self._ciphers[self._active].encrypt(nonce, key, context)
+
+    def derive_key(self, label: bytes, version: int | None = None) -> tuple[int, bytes]:
+        """A key of its own for ``label`` (HKDF-SHA-256 of a master key version),
+        returned with that version: the backups' key (backups/crypto.py). A KMS
+        source offers the same member through its own key derivation, or the
+        platform's backups cannot be encrypted with it."""
+        version = self._active if version is None else version
+        key = self._keys.get(version)
+        if key is None:
+            raise UnwrapError(f"master key v{version} is not in the key ring")
+        info = b"instaply/derived/" + label + f"/v{version}".encode()
+        derived = HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None, info=info)
+        return version, derived.derive(key)
 
     def unwrap(self, version: int, wrapped: bytes, *, context: bytes) -> bytes:
         cipher = self._ciphers.get(version)

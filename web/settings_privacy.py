@@ -263,6 +263,7 @@ def _outcome(dsr) -> dict:
         receipt = erasure.receipt
         rows = receipt.get("database", {}).get("rows", {})
         expire_by = receipt.get("backups", {}).get("expire_by")
+        keys_gone = receipt.get("backups", {}).get("no_usable_key_after")
         return {
             "receipt": {
                 "erased_at": erasure.erased_at,
@@ -275,6 +276,7 @@ def _outcome(dsr) -> dict:
                 "files": receipt.get("encrypted_files", {}),
                 "cache_minutes": max(1, settings.ENCRYPTION_KEY_CACHE_SECONDS // 60),
                 "backups_expire_by": dt.date.fromisoformat(expire_by) if expire_by else None,
+                "backup_keys_gone_by": dt.date.fromisoformat(keys_gone) if keys_gone else None,
             }
         }
     return {}

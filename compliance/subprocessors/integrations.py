@@ -123,6 +123,7 @@ EXPLAINED_SETTINGS = {
     "SECURE_SSL_HOST": "the platform's own name, for redirects to HTTPS",
     "AXES_LOCKOUT_URL": "a page of the platform",
     "AXES_ALLOWED_CORS_ORIGINS": "inbound: origins allowed to call this platform",
+    "BACKUP_DATABASE_URL": "the platform's own database, reached as its owner by backups",
     "SMS_SIMULATOR_URL": (
         "the project's own provider simulator on loopback; production refuses to start "
         "with it set (instaply/settings/sms.py)"

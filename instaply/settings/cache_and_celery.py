@@ -109,6 +109,8 @@ CELERY_BEAT_SCHEDULE = {
     "analytics.purge_events": {"task": "analytics.purge_events", "schedule": 3600},
     # The identifiers-only reporting database, filled from its marks (analytics/reporting).
     "reporting.extract": {"task": "reporting.extract", "schedule": REPORTING_EXTRACT_SECONDS},
+    # Backups past their retention (backups/services.py); key backups after 7 days.
+    "backups.prune": {"task": "backups.prune", "schedule": 24 * 3600},
 }
 # The embedded default (no broker) runs this schedule inside runserver's serving
 # process (instaply/embedded_beat.py); production has a broker and celery beat.

@@ -12,9 +12,22 @@ PRIVACY_HOLIDAYS_COUNTRY = env.text("PRIVACY_HOLIDAYS_COUNTRY", "FR")
 # Where access packages (ZIPs of a subject's data) are written, readable by the
 # application only; each is deleted 7 days after it is built (privacy/dsr/package.py).
 PRIVACY_PACKAGE_DIR = Path(env.text("PRIVACY_PACKAGE_DIR") or VAR_DIR / "packages")
-# Days a database backup is kept: an erasure receipt tells the tenant the date by
-# which the last backup holding the subject's (already unreadable) ciphertext expires.
+# Backups (backups/, docs/operations.md "Backups and restore"): `manage.py backup`
+# writes them under BACKUP_DIR. Database backups hold no key material and are kept
+# BACKUP_RETENTION_DAYS: an erasure receipt tells the tenant the date by which the
+# last one holding the subject's (already unreadable) ciphertext expires. Key
+# backups are kept KEY_BACKUP_RETENTION_DAYS only: after erasure + that many days no
+# backup holds a usable key for the erased subject.
+BACKUP_DIR = Path(env.text("BACKUP_DIR") or VAR_DIR / "backups")
 BACKUP_RETENTION_DAYS = env.integer("BACKUP_RETENTION_DAYS", 35)
+KEY_BACKUP_RETENTION_DAYS = env.integer("KEY_BACKUP_RETENTION_DAYS", 7)
+# Every crypto-shredded data key gets a line here (ids and time only), written before
+# the key's destruction commits; a restore replays it. It must outlive the database:
+# a volume shared by every process that erases, backed up with the backups.
+ERASURE_LEDGER_PATH = Path(env.text("ERASURE_LEDGER_PATH") or BACKUP_DIR / "erasure-ledger.jsonl")
+# pg_dump must run as the database's owner (row-level security hides rows from the
+# application's role); by default the same URL as DATABASE_URL.
+BACKUP_DATABASE_URL = env.text("BACKUP_DATABASE_URL")
 
 # Retention (privacy/retention): a tenant's conversations with no activity for
 # this many days are deleted; a tenant may choose within the platform's bounds.

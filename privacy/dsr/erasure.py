@@ -465,6 +465,7 @@ def _shred_contact(erasure: ErasureRecord, contact: Contact) -> ErasureRecord:
 def receipt(counts: dict, *, now) -> dict:
     """What the tenant is told was done, store by store (codes, numbers, dates)."""
     backups_expire = now + timedelta(days=settings.BACKUP_RETENTION_DAYS)
+    keys_expire = now + timedelta(days=settings.KEY_BACKUP_RETENTION_DAYS)
     cache_seconds = settings.ENCRYPTION_KEY_CACHE_SECONDS
     return {
         "erased_at": now.isoformat(),
@@ -492,8 +493,12 @@ def receipt(counts: dict, *, now) -> dict:
         "backups": {
             "done": "unreadable",
             "expire_by": backups_expire.date().isoformat(),
+            # Key backups are kept apart and only KEY_BACKUP_RETENTION_DAYS; a
+            # restore meanwhile destroys the key again (privacy/erasure_ledger.py).
+            "no_usable_key_after": keys_expire.date().isoformat(),
             "note": "Backups taken before the erasure hold the subject's ciphertext until "
-            "they expire; it is unreadable already, the keys being destroyed.",
+            "they expire; it is unreadable already, the keys being destroyed. No backup "
+            "holds a usable key for the subject after the no_usable_key_after date.",
         },
     }
 

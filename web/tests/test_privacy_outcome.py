@@ -85,6 +85,8 @@ def test_an_erasure_shows_its_receipt_store_by_store(
     assert 'data-store="caches"' in receipt and 'data-store="files"' in receipt
     expires = (MONDAY + dt.timedelta(days=settings.BACKUP_RETENTION_DAYS)).date().isoformat()
     assert f"The last of them expires by {expires}." in receipt
+    keys_gone = MONDAY + dt.timedelta(days=settings.KEY_BACKUP_RETENTION_DAYS)
+    assert f"after {keys_gone.date().isoformat()}, no backup holds a key" in receipt
     assert PHONE not in page and "Where is my parcel?" not in page
 
 
