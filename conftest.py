@@ -4,13 +4,14 @@ import uuid
 
 import pytest
 from django.conf import settings
-from django.db import connections, transaction
+from django.db import connections
 from django.utils import translation
 from rest_framework.test import APIClient
 
 from tenants.models import Role
 from tenants.services.tokens import api_token_create
 from tenants.tests.factories import MembershipFactory, ShopFactory, TenantFactory
+from tests import row_security
 
 _DB_FIXTURES = {
     "db",
@@ -39,68 +40,36 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    """On PostgreSQL the suite runs under row-level security, as production does:
-    the test databases are created and migrated by the configured (owner) user,
-    then every connection of the default database switches to an application
-    role that owns no table (``DATABASE_TEST_APP_ROLE``), member of the platform
-    role (instaply/rls_schema.py). Outside requests and tasks, test code acts as
-    the platform: its fixtures write rows of several tenants."""
-    from instaply import rls, rls_schema
+    """On PostgreSQL the suite runs under row-level security, as production does
+    (tests/row_security.py). Outside requests and tasks, test code acts as the
+    platform: its fixtures write rows of several tenants."""
+    from instaply import rls
 
     rls.set_process_default(rls.platform_scope("test fixtures"))
     default = connections["default"]
     if default.vendor != "postgresql" or not settings.DATABASE_RLS:
-        yield
+        yield None
         return
-    app_role = settings.DATABASE_TEST_APP_ROLE
-    owner = default.settings_dict["USER"]
     with django_db_blocker.unblock():
-        with transaction.atomic(), default.cursor() as cursor:
-            rls_schema.create_roles(cursor, app_role=app_role)
-            _grant_for_tests(cursor)
-        _connect_as(default, app_role)
-    settings.DATABASE_TEST_OWNER = owner
-    yield
+        owner = row_security.switch_to_application_role(default)
+    yield owner
     with django_db_blocker.unblock():
-        _connect_as(default, owner)
+        row_security.connect_as(default, owner)
 
 
 @pytest.fixture
-def table_owner(settings):
+def table_owner(django_db_setup):
     """Connects as the tables' owner for one test: a migration test alters tables,
     which only their owner may do (the suite otherwise runs as the application role)."""
-    owner = getattr(settings, "DATABASE_TEST_OWNER", None)
     default = connections["default"]
-    if owner is None:
+    if django_db_setup is None:
         yield
         return
-    from instaply import rls_schema
-
-    app_role = default.settings_dict["USER"]
-    _connect_as(default, owner)
+    application = row_security.owner_login(default)
+    row_security.connect_as(default, django_db_setup)
     yield
-    # Tables the test dropped and made again lost their policies and grants.
-    rls_schema.apply_policies()
-    with default.cursor() as cursor:
-        _grant_for_tests(cursor)
-    _connect_as(default, app_role)
-
-
-def _grant_for_tests(cursor) -> None:
-    from instaply import rls_schema
-
-    role = rls_schema.platform_role()
-    # Flushing between transactional tests truncates the tables.
-    cursor.execute(f'GRANT TRUNCATE ON ALL TABLES IN SCHEMA public TO "{role}"')
-    # Tests that watch for lock waits read other sessions in pg_stat_activity.
-    cursor.execute(f'GRANT pg_read_all_stats TO "{role}"')
-
-
-def _connect_as(connection, user: str) -> None:
-    connection.close()
-    connection.close_pool()
-    connection.settings_dict["USER"] = user
-    connection.settings_dict["PASSWORD"] = ""
+    row_security.restore_after_owner_test(default)
+    row_security.connect_as(default, application)
 
 
 class TenantWorld:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.conf import settings
+from django.db import connections
 
 from privacy.models import DataKey, TenantKey
 from tenants.models import Tenant
@@ -68,7 +69,7 @@ def configured_target() -> Target:
     if settings.BACKUP_DATABASE_URL:
         return target_from_url(settings.BACKUP_DATABASE_URL)
     db = settings.DATABASES["default"]
-    if db["ENGINE"] != "django.db.backends.postgresql":
+    if connections["default"].vendor != "postgresql":
         return Target("sqlite", path=Path(db["NAME"]))
     from psycopg.conninfo import make_conninfo
 
