@@ -16,6 +16,8 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 
+from instaply import rls
+
 
 def barred(user) -> bool:
     """True for a platform person who may not use the admin."""
@@ -62,7 +64,20 @@ class PlatformAdminSite(OTPAdminSite):
         return super().has_permission(request) and not barred(request.user)
 
     def admin_view(self, view, cacheable=False):
-        return _refusing_barred(super().admin_view(view, cacheable))
+        return _refusing_barred(self._as_platform_work(super().admin_view(view, cacheable)))
+
+    def _as_platform_work(self, view):
+        """The admin lists rows of every tenant: for the one it admits, each page
+        is platform work for row-level security, on record (instaply/rls.py)."""
+
+        @wraps(view)
+        def inner(request, *args, **kwargs):
+            if not self.has_permission(request):
+                return view(request, *args, **kwargs)  # to the sign-in page
+            with rls.platform_work("the Django admin, by a platform superuser"):
+                return view(request, *args, **kwargs)
+
+        return inner
 
     def login(self, request, extra_context=None):
         if barred(request.user):

@@ -90,6 +90,13 @@ def through_door(scope: Scope):
         _door.reset(token)
 
 
+def platform_reads(reason: str):
+    """A block of reads across tenants that no queryset door can name (a query
+    of the tenants directory counting each tenant's rows): the platform role
+    for the block, like ``dangerously_unscoped`` for one queryset."""
+    return through_door(platform_scope(reason))
+
+
 @contextlib.contextmanager
 def unit_of_work():
     """A request or a task: starts as nobody, and whatever it adopts ends with it."""

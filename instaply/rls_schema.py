@@ -31,7 +31,10 @@ CURRENT_TENANT = f"nullif(current_setting('{SETTING}', true), '')::uuid"
 # Tables whose rows belong to one tenant but are not TenantScopedModels.
 # The audit log: anyone may append; reading follows the tenant; changing or
 # deleting is the platform's alone (sealing, retention), through its role.
-APPEND_ONLY = ("audit.AuditEvent", "audit.SecurityAlert", "audit.AuditSeal")
+APPEND_ONLY = ("audit.AuditEvent", "audit.AuditSeal")
+# Security alerts: raised by anyone (a platform alert has no tenant), read and
+# acknowledged by their tenant.
+ACKNOWLEDGED = ("audit.SecurityAlert",)
 
 
 def tenant_tables() -> dict[str, str]:
@@ -46,6 +49,8 @@ def tenant_tables() -> dict[str, str]:
             tables[model._meta.db_table] = "scoped"
     for label in APPEND_ONLY:
         tables[apps.get_model(label)._meta.db_table] = "append_only"
+    for label in ACKNOWLEDGED:
+        tables[apps.get_model(label)._meta.db_table] = "acknowledged"
     return tables
 
 
@@ -56,6 +61,7 @@ def _policy_statements(table: str, kind: str) -> list[str]:
         f"DROP POLICY IF EXISTS tenant_isolation ON {quoted}",
         f"DROP POLICY IF EXISTS tenant_reads ON {quoted}",
         f"DROP POLICY IF EXISTS anyone_appends ON {quoted}",
+        f"DROP POLICY IF EXISTS tenant_acknowledges ON {quoted}",
     ]
     reads = f"FOR SELECT USING (tenant_id = {CURRENT_TENANT})"
     if kind == "scoped":
@@ -67,6 +73,11 @@ def _policy_statements(table: str, kind: str) -> list[str]:
             f"CREATE POLICY tenant_reads ON {quoted} {reads}",
             f"CREATE POLICY anyone_appends ON {quoted} FOR INSERT WITH CHECK (true)",
         ]
+        if kind == "acknowledged":
+            statements.append(
+                f"CREATE POLICY tenant_acknowledges ON {quoted} FOR UPDATE"
+                f" USING (tenant_id = {CURRENT_TENANT})"
+            )
     return statements
 
 

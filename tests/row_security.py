@@ -42,8 +42,26 @@ def switch_to_application_role(connection) -> Login:
     return owner
 
 
+def execute_as_owner(sql: str) -> None:
+    """Runs one statement as the tables' owner, inside the test's transaction
+    (a test that alters a table); plainly where the suite is not switched."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and settings.DATABASE_RLS:
+            cursor.execute("SELECT instaply_test_as_owner(%s)", [sql])
+        else:
+            cursor.execute(sql)
+
+
 def grant_for_tests(cursor) -> None:
     role = rls_schema.platform_role()
+    # A test that alters a table does it through this, as the owner (execute_as_owner).
+    cursor.execute(
+        "CREATE OR REPLACE FUNCTION instaply_test_as_owner(statement text) RETURNS void"
+        " LANGUAGE plpgsql SECURITY DEFINER AS $$ BEGIN EXECUTE statement; END $$"
+    )
+    cursor.execute(f'GRANT EXECUTE ON FUNCTION instaply_test_as_owner(text) TO "{role}"')
     # Flushing between transactional tests truncates the tables.
     cursor.execute(f'GRANT TRUNCATE ON ALL TABLES IN SCHEMA public TO "{role}"')
     # Tests that watch for lock waits read other sessions in pg_stat_activity.

@@ -194,7 +194,9 @@ def incident_declare(
             scope=scope,
             **facts,
         )
-        BreachNotice.objects.bulk_create(
+        BreachNotice.objects.dangerously_unscoped(
+            reason="security writes an incident's notice for every affected tenant"
+        ).bulk_create(
             BreachNotice(
                 tenant_id=tenant_id,
                 incident=incident,

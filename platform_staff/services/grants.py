@@ -154,7 +154,7 @@ def access_request(
             requested_at=now,
             decision_due_at=now + DECISION_WINDOW,
         )
-        AccessGrantConversation.objects.bulk_create(
+        AccessGrantConversation.objects.for_tenant(tenant).bulk_create(
             AccessGrantConversation(tenant=tenant, grant=grant, conversation=c)
             for c in conversations
         )
@@ -234,7 +234,7 @@ def access_approve(
                         fields={"conversations": "not requested"},
                     )
             else:
-                AccessGrantConversation.objects.bulk_create(
+                AccessGrantConversation.objects.for_tenant(grant.tenant_id).bulk_create(
                     AccessGrantConversation(
                         tenant_id=grant.tenant_id,
                         grant=grant,

@@ -3,6 +3,7 @@
 import functools
 
 from django.db import models
+from django.db.models.signals import class_prepared
 
 from instaply import rls
 from instaply.ids import uuid7
@@ -13,9 +14,10 @@ def _through_door(method):
 
     @functools.wraps(method)
     def run(self, *args, **kwargs):
-        if self._rls_door is None:
+        door = self._rls_door or self._row_door()
+        if door is None:
             return method(self, *args, **kwargs)
-        with rls.through_door(self._rls_door):
+        with rls.through_door(door):
             return method(self, *args, **kwargs)
 
     return run
@@ -51,16 +53,28 @@ class TenantQuerySet(models.QuerySet):
         unscoped._rls_door = rls.platform_scope(reason)
         return unscoped
 
+    def _row_door(self) -> rls.Scope | None:
+        """A relation followed from a row (``grant.conversations``, ``message.conversation``)
+        carries the row's tenant, as the row's own save does (``rls.for_row``):
+        only outside any tenant or platform scope, so inside a tenant's scope a
+        relation to another tenant's row still finds nothing."""
+        instance = self._hints.get("instance")
+        tenant_id = getattr(instance, "tenant_id", None)
+        if tenant_id is None or rls.current() != rls.NOBODY:
+            return None
+        return rls.tenant_scope(tenant_id)
+
     def _clone(self):
         clone = super()._clone()
         clone._rls_door = self._rls_door
         return clone
 
     def iterator(self, chunk_size=None):
-        if self._rls_door is None:
+        door = self._rls_door or self._row_door()
+        if door is None:
             yield from super().iterator(chunk_size)
             return
-        with rls.through_door(self._rls_door):
+        with rls.through_door(door):
             yield from super().iterator(chunk_size)
 
     # Every way a queryset reaches the database.
@@ -80,6 +94,16 @@ class TenantQuerySet(models.QuerySet):
     get_or_create = _through_door(models.QuerySet.get_or_create)
     update_or_create = _through_door(models.QuerySet.update_or_create)
     explain = _through_door(models.QuerySet.explain)
+
+
+def _relations_through_the_doors(sender, **kwargs):
+    """A foreign key followed from a row loads through the model's base manager:
+    for tenant rows, the one whose querysets carry the row's tenant."""
+    if issubclass(sender, TenantScopedModel) and not sender._meta.abstract:
+        sender._meta.base_manager_name = "objects"
+
+
+class_prepared.connect(_relations_through_the_doors)
 
 
 class TenantScopedModel(models.Model):

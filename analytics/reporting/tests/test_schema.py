@@ -12,6 +12,7 @@ from analytics.reporting import extract as extract_module
 from analytics.reporting.models import ConversationFact, MessageFact
 from analytics.reporting.tests.support import conversation_with_reply, extract
 from conversations.models import Conversation, FeedEvent, Message
+from tests.row_security import execute_as_owner
 
 pytestmark = pytest.mark.django_db
 
@@ -123,11 +124,10 @@ def test_the_extract_selects_only_its_declared_source_columns(
 
     # A column added to a source table behind the code's back, holding a marker
     # (before any row is written: PostgreSQL alters no table with pending triggers).
-    with connections["default"].cursor() as cursor:
-        cursor.execute(
-            "ALTER TABLE conversations_message ADD COLUMN secret_marker varchar(40) "
-            "DEFAULT 'SECRET-MARKER-7731'"
-        )
+    execute_as_owner(
+        "ALTER TABLE conversations_message ADD COLUMN secret_marker varchar(40) "
+        "DEFAULT 'SECRET-MARKER-7731'"
+    )
     conversation = conversation_with_reply(tenant_a, reply_after=dt.timedelta(minutes=1))
     with django_capture_on_commit_callbacks(execute=True):
         conversation_set_status(actor=tenant_a.owner, conversation=conversation, status="closed")
