@@ -209,8 +209,9 @@ class SimulatorServer:
             payload["from"] = payload.pop("from_")
         return control_api.inject_inbound(self.sim, payload)
 
-    def add_fault(self, *, count: int = 1, status: int = 500, code=None, provider=None):
+    def add_fault(self, *, count=1, status=500, code=None, provider=None, seconds=None, delay=0.0):
         payload = {"count": count, "status": status, "code": code, "provider": provider}
+        payload |= {"seconds": seconds, "delay": delay}
         return control_api.add_fault(self.sim, payload)
 
     def set_destination(self, number: str, **rule):
