@@ -86,8 +86,13 @@ def add_fault(sim: Simulator, payload: dict) -> Fault:
     if (seconds is not None and seconds <= 0) or delay < 0:
         raise SimulatorError("seconds > 0 (a window) and delay >= 0")
     provider = payload.get("provider")
-    if count < 1 or not (status == 200 or 400 <= status <= 599):
-        raise SimulatorError("count >= 1; status 200 (Vonage refusal in the body) or 4xx/5xx")
+    if count < 1 or not (status in (200, 201) or 400 <= status <= 599):
+        raise SimulatorError(
+            "count >= 1; status 200 (Vonage refusal in the body), 201 (Twilio accepting "
+            "after the delay) or 4xx/5xx"
+        )
+    if status == 201 and provider != "twilio":
+        raise SimulatorError("status 201 is a slow Twilio accepting: give provider twilio")
     if provider not in (None, *PROVIDERS):
         raise SimulatorError(f"provider must be one of {', '.join(PROVIDERS)}")
     if status == 200 and provider != "vonage":

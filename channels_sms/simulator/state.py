@@ -123,7 +123,8 @@ class Fault:
     time.monotonic() value) gets it, whatever `remaining` says; faults of
     overlapping windows take turns. With `delay`, the answer is held that long
     first: a provider that times out (the caller's timeout ends the call, and
-    the text is not accepted either way)."""
+    the text is not accepted either way), or with status 201 a slow provider
+    that accepts the text after the delay (Twilio only)."""
 
     remaining: int
     status: int

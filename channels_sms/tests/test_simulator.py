@@ -145,6 +145,12 @@ def test_a_fault_window_answers_every_send_until_it_ends_taking_turns(simulator,
     assert simulator.state.faults() == []
 
 
+def test_a_slow_provider_accepts_after_holding_the_answer(simulator, client):
+    simulator.add_fault(count=1, status=201, delay=0.1, provider="twilio")
+    assert client.messages.create(to=PHONE, from_=SHOP, body="slow").status == "queued"
+    assert len(simulator.messages()) == 1
+
+
 @pytest.mark.parametrize(
     ("fields", "code"),
     [
@@ -423,6 +429,7 @@ def test_a_chunked_request_is_refused_without_hanging(simulator):
         ("POST", "/_sim/faults", {"count": 0}, 400),
         ("POST", "/_sim/faults", {"seconds": -1}, 400),
         ("POST", "/_sim/faults", {"delay": "long"}, 400),
+        ("POST", "/_sim/faults", {"status": 201}, 400),  # a Twilio-only answer
         ("POST", "/_sim/faults", {"status": 200, "code": 1}, 400),  # a Vonage-only answer
         ("GET", "/_sim/messages?since=yesterday", None, 400),
         ("PUT", f"/_sim/destinations/{PHONE}", {"outcome": "lost"}, 400),
