@@ -46,6 +46,8 @@ class WebTier:
         app: str | None = None,
         database_url: str | None = None,
         redis_url: str | None = None,
+        keys: str | None = None,
+        output=None,
     ):
         import secrets
 
@@ -54,6 +56,7 @@ class WebTier:
         if app:  # the baseline: same command, another application object
             self.command[-1] = app
         self.port = free_port()
+        self.output = output  # a file for the tier's own log lines (default: inherited)
         database_url = database_url or os.environ["DATABASE_URL"]
         self.env = (
             {k: v for k, v in os.environ.items() if k not in ("DJANGO_ENV", "DEBUG")}
@@ -66,7 +69,7 @@ class WebTier:
                 "REPORTING_KEY": secrets.token_urlsafe(48),
                 "REDIS_URL": redis_url or os.environ["REDIS_URL"],
                 "SECRET_KEY": secrets.token_urlsafe(64),
-                "INSTAPLY_MASTER_KEYS": os.environ["INSTAPLY_MASTER_KEYS"],
+                "INSTAPLY_MASTER_KEYS": keys or os.environ["INSTAPLY_MASTER_KEYS"],
                 "PUBLIC_BASE_URL": f"https://127.0.0.1:{self.port}",
                 "ALLOWED_HOSTS": "127.0.0.1",
                 "GUNICORN_BIND": f"127.0.0.1:{self.port}",
@@ -77,7 +80,9 @@ class WebTier:
         self.env["PATH"] = f"{Path(sys.executable).parent}:{self.env.get('PATH', '')}"
 
     def __enter__(self):
-        self.process = subprocess.Popen(self.command, cwd=ROOT, env=self.env)
+        self.process = subprocess.Popen(
+            self.command, cwd=ROOT, env=self.env, stdout=self.output, stderr=self.output
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
