@@ -200,10 +200,12 @@ class Platform:
             time.sleep(0.5)
         return False
 
-    def send_all(self, requests: list, path: str = WEBHOOK, clients: int = 8) -> list[Answer]:
-        """Each (body, headers) POSTed once, ``clients`` at a time; answers in order."""
+    def send_all(self, items: list, path: str = WEBHOOK, clients: int = 8, send=None) -> list:
+        """Each item sent once, ``clients`` at a time; answers in order. By
+        default an item is a (body, headers) POSTed to ``path``."""
+        send = send or (lambda item: self.post(path, item[0], item[1]))
         with ThreadPoolExecutor(clients) as pool:
-            return list(pool.map(lambda r: self.post(path, r[0], r[1]), requests))
+            return list(pool.map(send, items))
 
     def api(self, world, method: str, path: str, payload=None) -> Answer:
         headers = {"Authorization": f"Bearer {world.token}", "Content-Type": "application/json"}
