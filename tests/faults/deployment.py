@@ -32,7 +32,7 @@ PROXIED = {"X-Forwarded-Proto": "https"}  # as the deployment's TLS proxy says
 KEYS = "v1:" + base64.b64encode(hashlib.sha256(b"instaply fault suite").digest()).decode()
 TENANTS = ("redis", "worker", "postgres", "provider", "storm")
 # Short clocks, so that the cases take seconds: how long a worker's heartbeat
-# stays fresh, how long a provider call may take, when a CALLING attempt is a
+# stays fresh, how long a request waits for a database connection, how long a provider call may take, when a CALLING attempt is a
 # dead run's, and how far apart send retries are.
 CLOCKS = {
     "WORKER_HEARTBEAT_SECONDS": "2",
@@ -42,6 +42,7 @@ CLOCKS = {
     "SMS_SEND_BACKOFF_SECONDS": "1",
     "SMS_SEND_BACKOFF_MAX_SECONDS": "4",
     "SMS_SEND_MAX_ATTEMPTS": "12",
+    "DATABASE_POOL_TIMEOUT_SECONDS": "2",
 }
 
 
@@ -49,6 +50,8 @@ class Answer(SimpleNamespace):
     status: int
     content_type: str
     body: bytes
+    started: float  # time.monotonic() when the request was sent
+    seconds: float  # until its answer
 
     def json(self):
         return json.loads(self.body)
@@ -56,6 +59,7 @@ class Answer(SimpleNamespace):
 
 def call(port: int, method: str, path: str, body=None, headers=None, timeout=15) -> Answer:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    started = time.monotonic()
     try:
         conn.request(method, path, body=body, headers=PROXIED | (headers or {}))
         response = conn.getresponse()
@@ -63,9 +67,17 @@ def call(port: int, method: str, path: str, body=None, headers=None, timeout=15)
             status=response.status,
             content_type=response.getheader("Content-Type", ""),
             body=response.read(),
+            started=started,
+            seconds=time.monotonic() - started,
         )
     except (OSError, http.client.HTTPException) as error:
-        return Answer(status=0, content_type="", body=repr(error).encode())
+        return Answer(
+            status=0,
+            content_type="",
+            body=repr(error).encode(),
+            started=started,
+            seconds=time.monotonic() - started,
+        )
     finally:
         conn.close()
 
@@ -156,7 +168,10 @@ class Platform:
 
     def restore(self) -> None:
         """What a case stopped, started again (after a failure too)."""
-        self.sim.state.clear_faults()
+        state = self.sim.sim.state
+        state.clear_faults()
+        for number in list(state.destinations()):
+            state.set_destination(number, None)  # every phone reachable again
         if not self.pg.running():
             self.pg.start()
         if not self.redis.running():

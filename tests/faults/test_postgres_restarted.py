@@ -1,8 +1,9 @@
 """PostgreSQL restarted under traffic.
 
 Texts, inbox reads and /readyz keep coming while PostgreSQL stops (fast
-shutdown: connections cut) and starts again a few seconds later. During the
-outage every refused request is a JSON 503 (a provider sends a 5xx'd text
+shutdown: connections cut) and starts again 6 s later. A request waits for a
+database connection up to DATABASE_POOL_TIMEOUT_SECONDS (2 s here, 10 s by
+default), then is refused: during the outage every refused request is a JSON 503 (a provider sends a 5xx'd text
 again, which the case does); /readyz names the database. Afterwards the same
 web tier and the same worker serve and process again, without a restart, and
 every text is in the inbox once.
@@ -13,7 +14,7 @@ import time
 
 from tests.faults.deployment import call
 
-OUTAGE_SECONDS = 4
+OUTAGE_SECONDS = 6
 
 
 def test_requests_during_a_postgres_restart_get_json_503_and_everything_recovers(healthy):
@@ -52,14 +53,17 @@ def test_requests_during_a_postgres_restart_get_json_503_and_everything_recovers
     try:
         time.sleep(2)
         platform.pg.stop("fast")
+        stopped = time.monotonic()
         time.sleep(OUTAGE_SECONDS)
         platform.pg.start()
+        started = time.monotonic()
         time.sleep(3)
     finally:
         done.set()
         for thread in threads:
             thread.join(30)
 
+    during = [a for _, _, a in answers if stopped <= a.started < started]
     refused = [(kind, text, a) for kind, text, a in answers if not 200 <= a.status < 300]
     not_json_503 = [
         (kind, a.status, a.content_type, a.body[:120])
@@ -76,11 +80,13 @@ def test_requests_during_a_postgres_restart_get_json_503_and_everything_recovers
     after = platform.api(world, "GET", "/api/v1/conversations?limit=25")
     print(
         f"faults: postgres_restarted outage_s={OUTAGE_SECONDS} requests={len(answers)} "
+        f"during_outage={len(during)} slowest_during_s={max(a.seconds for a in during):.1f} "
         f"answered_503={sum(a.status == 503 for _, _, a in refused)} other_errors={len(not_json_503)} "
         f"texts_sent={len(taken)} resent={len(resent)} messages={messages} "
         f"duplicates={count - distinct} readyz_down={','.join(sorted(down_seen))}"
     )
     assert "database" in down_seen
+    assert during, "no request was sent during the outage"
     assert any(kind == "webhook" for kind, _, _ in refused), "no text met the outage"
     assert not_json_503 == []
     assert all(200 <= a.status < 300 for a in again)
