@@ -6,6 +6,7 @@ is skipped, and under CI (CI=true) a missing server program is a failure.
 """
 
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -28,6 +29,7 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if here in Path(item.fspath).parents:
             item.add_marker(pytest.mark.faults)
+            item.add_marker(pytest.mark.xdist_group("faults"))  # one process starts it all
             if connection.vendor != "postgresql":
                 item.add_marker(pytest.mark.skip(reason=NOT_POSTGRES))
 
@@ -55,6 +57,7 @@ def platform():
             started.close()
         redis.stop()
         postgres.remove()
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 @pytest.fixture
