@@ -51,6 +51,7 @@ def platform():
         postgres.start()
         redis.start()
         started = Platform(postgres, redis, scratch)
+        started.start()
         yield started
     finally:
         if started is not None:
@@ -68,3 +69,15 @@ def healthy(platform, celery_eager):
     assert platform.wait_ready(), f"not ready before the case: {platform.readyz().body[:300]}"
     yield platform
     platform.restore()
+
+
+@pytest.fixture
+def report(record_property):
+    """Prints a case's counts (shown with -s) and keeps them for the terminal
+    summary (root conftest.py), which shows them under xdist too."""
+
+    def say(line: str) -> None:
+        print(line)
+        record_property("faults", line)
+
+    return say

@@ -14,7 +14,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -32,8 +31,9 @@ PROXIED = {"X-Forwarded-Proto": "https"}  # as the deployment's TLS proxy says
 KEYS = "v1:" + base64.b64encode(hashlib.sha256(b"instaply fault suite").digest()).decode()
 TENANTS = ("redis", "worker", "postgres", "provider", "storm")
 # Short clocks, so that the cases take seconds: how long a worker's heartbeat
-# stays fresh, how long a request waits for a database connection, how long a provider call may take, when a CALLING attempt is a
-# dead run's, and how far apart send retries are.
+# stays fresh, how long a provider call may take, when a CALLING attempt is a
+# dead run's, how far apart send retries are, and how long a request waits for
+# a database connection.
 CLOCKS = {
     "WORKER_HEARTBEAT_SECONDS": "2",
     "WORKER_STALE_SECONDS": "8",
@@ -101,6 +101,12 @@ class Platform:
             },
         )
         self.base = self.tier.env["PUBLIC_BASE_URL"]
+        self.sim = self.worker = self.env = None
+        self.tier_started = False
+
+    def start(self) -> None:
+        """Seeds, then starts the simulator, the tier and the worker; close()
+        stops whatever of them started, even when this failed half-way."""
         self.worlds = self._seed()
         self.sim = SimulatorServer(port=0, status_delay=86400)  # callbacks: the cases send them
         self.sim.start()
@@ -122,7 +128,7 @@ class Platform:
             | {
                 "DATABASE_URL": self.database_url,
                 "REPORTING_DATABASE_URL": self.database_url + "_reporting",
-                "REDIS_URL": redis.url,
+                "REDIS_URL": self.redis.url,
                 "INSTAPLY_MASTER_KEYS": KEYS,
                 "DEBUG": "false",
                 "LOG_LEVEL": "WARNING",
@@ -131,7 +137,7 @@ class Platform:
             }
         )
         self.tier.__enter__()
-        self.worker = None
+        self.tier_started = True
         self.start_worker()
 
     def _seed(self) -> dict:
@@ -182,9 +188,11 @@ class Platform:
     def close(self) -> None:
         if self.worker_alive():
             stop(self.worker)
-        self.tier.__exit__(None, None, None)
+        if self.tier_started:
+            self.tier.__exit__(None, None, None)
         self.tier_log.close()
-        self.sim.stop()
+        if self.sim is not None:
+            self.sim.stop()
 
     # Requests ----------------------------------------------------------------
 
@@ -293,10 +301,3 @@ class Platform:
     def reply(self, world, conversation_id: str, body: str) -> Answer:
         path = f"/api/v1/conversations/{conversation_id}/messages"
         return self.api(world, "POST", path, {"body": body})
-
-
-def in_threads(*functions) -> list[threading.Thread]:
-    threads = [threading.Thread(target=f, daemon=True) for f in functions]
-    for thread in threads:
-        thread.start()
-    return threads

@@ -12,12 +12,12 @@ every text is in the inbox once.
 import threading
 import time
 
-from tests.faults.deployment import call
+from tests.faults.deployment import WEBHOOK, call
 
 OUTAGE_SECONDS = 6
 
 
-def test_requests_during_a_postgres_restart_get_json_503_and_everything_recovers(healthy):
+def test_requests_during_a_postgres_restart_get_json_503_and_everything_recovers(healthy, report):
     platform = healthy
     world = platform.worlds["postgres"]
     tier_pid, worker_pid = platform.tier.process.pid, platform.worker.pid
@@ -30,7 +30,7 @@ def test_requests_during_a_postgres_restart_get_json_503_and_everything_recovers
             with lock:
                 text = next(texts)
                 taken.append(text)
-            answer = platform.post("/webhooks/twilio/sms/", *text)
+            answer = platform.post(WEBHOOK, *text)
             with lock:
                 answers.append(("webhook", text, answer))
             time.sleep(0.02)
@@ -78,7 +78,7 @@ def test_requests_during_a_postgres_restart_get_json_503_and_everything_recovers
     messages = platform.wait_inbound(world, len(taken))
     count, distinct = platform.inbound(world)
     after = platform.api(world, "GET", "/api/v1/conversations?limit=25")
-    print(
+    report(
         f"faults: postgres_restarted outage_s={OUTAGE_SECONDS} requests={len(answers)} "
         f"during_outage={len(during)} slowest_during_s={max(a.seconds for a in during):.1f} "
         f"answered_503={sum(a.status == 503 for _, _, a in refused)} other_errors={len(not_json_503)} "

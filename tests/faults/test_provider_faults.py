@@ -18,7 +18,7 @@ REPLIES = 10
 REFUSING_PHONE = f"+336{10000000 + REPLIES:08d}"  # the 11th sender of platform.texts()
 
 
-def test_provider_errors_and_timeouts_back_off_then_deliver_once(healthy):
+def test_provider_errors_and_timeouts_back_off_then_deliver_once(healthy, report):
     platform = healthy
     world = platform.worlds["provider"]
     assert all(a.status == 200 for a in platform.send_all(platform.texts(world, 11, senders=11)))
@@ -49,7 +49,7 @@ def test_provider_errors_and_timeouts_back_off_then_deliver_once(healthy):
     )
     sent = [r for r in replies if r[1] == "sent"]
     failed = [r for r in replies if r[1] == "failed"]
-    print(
+    report(
         f"faults: provider_faults window_s={PROVIDER_FAULT_SECONDS:.0f} replies={len(replies)} "
         f"sent={len(sent)} failed_permanent={len(failed)} attempts_transient="
         f"{attempts.get('transient', 0)} attempts_sent={attempts.get('sent', 0)} "

@@ -12,7 +12,7 @@ beat's next run with its 120 s grace.
 TEXTS = 150
 
 
-def test_texts_arriving_while_redis_is_stopped_reach_the_inbox_exactly_once(healthy):
+def test_texts_arriving_while_redis_is_stopped_reach_the_inbox_exactly_once(healthy, report):
     platform = healthy
     world = platform.worlds["redis"]
     texts = platform.texts(world, TEXTS)
@@ -38,7 +38,7 @@ def test_texts_arriving_while_redis_is_stopped_reach_the_inbox_exactly_once(heal
     platform.sweep()
     messages = platform.wait_inbound(world, TEXTS)
     count, distinct = platform.inbound(world)
-    print(
+    report(
         f"faults: redis_stopped texts_sent={TEXTS} answered_2xx={len(accepted)} "
         f"answered_5xx={sum(500 <= s < 600 for s in statuses)} stored_when_2xx={stored} "
         f"resent={len(refused)} messages={messages} duplicates={count - distinct} "

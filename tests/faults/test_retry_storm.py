@@ -11,12 +11,12 @@ import urllib.parse
 import uuid
 
 from channels_sms.simulator import twilio_api
-from tests.faults.deployment import STATUS
+from tests.faults.deployment import STATUS, WEBHOOK
 
 SAME_TIMES, REPLIES, NEW_TEXTS = 20, 50, 400
 
 
-def test_the_same_webhook_20_times_and_1000_shuffled_make_one_message_each(healthy):
+def test_the_same_webhook_20_times_and_1000_shuffled_make_one_message_each(healthy, report):
     platform = healthy
     world = platform.worlds["storm"]
 
@@ -26,7 +26,7 @@ def test_the_same_webhook_20_times_and_1000_shuffled_make_one_message_each(healt
 
     def send_after_barrier(_):
         start.wait()
-        return platform.post("/webhooks/twilio/sms/", *text)
+        return platform.post(WEBHOOK, *text)
 
     same = platform.send_all([None] * SAME_TIMES, clients=SAME_TIMES, send=send_after_barrier)
     assert platform.wait_inbound(world, 1) == 1
@@ -46,7 +46,7 @@ def test_the_same_webhook_20_times_and_1000_shuffled_make_one_message_each(healt
     # 1,000 webhooks: 400 new texts twice each, "sent" and "delivered" of each reply twice.
     new_texts = platform.texts(world, NEW_TEXTS)
     callbacks = status_callbacks(platform, world)
-    storm = [(WEBHOOK_SMS, t) for t in new_texts * 2] + [(STATUS, c) for c in callbacks * 2]
+    storm = [(WEBHOOK, t) for t in new_texts * 2] + [(STATUS, c) for c in callbacks * 2]
     random.Random(16).shuffle(storm)
     answers = platform.send_all(storm, send=lambda item: platform.post(item[0], *item[1]))
     expected = 1 + REPLIES + NEW_TEXTS
@@ -58,7 +58,7 @@ def test_the_same_webhook_20_times_and_1000_shuffled_make_one_message_each(healt
         "AND state = 'pending'",
         world.tenant_id,
     )[0][0]
-    print(
+    report(
         f"faults: retry_storm same_webhook_x{SAME_TIMES} messages_from_it=1 "
         f"replayed={len(storm)} answered_2xx={sum(200 <= a.status < 300 for a in answers)} "
         f"messages={messages} expected={expected} duplicates={count - distinct} "
@@ -70,9 +70,6 @@ def test_the_same_webhook_20_times_and_1000_shuffled_make_one_message_each(healt
     # Statuses only forward: a "sent" that came after "delivered" left it delivered.
     assert final == ["delivered"] * REPLIES
     assert pending == 0
-
-
-WEBHOOK_SMS = "/webhooks/twilio/sms/"
 
 
 def status_callbacks(platform, world) -> list:

@@ -20,7 +20,7 @@ from collections import Counter
 TEXTS, REPLIES = 100, 12
 
 
-def test_a_worker_killed_mid_processing_and_mid_send_loses_and_doubles_nothing(healthy):
+def test_a_worker_killed_mid_processing_and_mid_send_loses_and_doubles_nothing(healthy, report):
     platform = healthy
     world = platform.worlds["worker"]
 
@@ -36,7 +36,7 @@ def test_a_worker_killed_mid_processing_and_mid_send_loses_and_doubles_nothing(h
     platform.sweep()
     messages = platform.wait_inbound(world, TEXTS)
     count, distinct = platform.inbound(world)
-    print(
+    report(
         f"faults: worker_killed_processing texts_sent={TEXTS} stored_at_kill={stored_at_kill} "
         f"messages={messages} duplicates={count - distinct} readyz_down={','.join(down)}"
     )
@@ -60,7 +60,7 @@ def test_a_worker_killed_mid_processing_and_mid_send_loses_and_doubles_nothing(h
     )
     statuses = Counter(r[1] for r in replies)
     unknown = [r for r in replies if r[2] == "outcome_unknown"]
-    print(
+    report(
         f"faults: worker_killed_sending replies={REPLIES} calling_at_kill={calling_at_kill} "
         f"sent={statuses['sent']} failed_outcome_unknown={len(unknown)} "
         f"at_provider={sum(at_provider.values())} sent_twice={sum(n > 1 for n in at_provider.values())}"
