@@ -145,3 +145,19 @@ def tenant_b(db):
 @pytest.fixture
 def anonymous():
     return APIClient()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The fault suite's counts (tests/faults), one line per case, after any run
+    that included it; here because under xdist only the root conftest is loaded
+    where the summary is written."""
+    lines = {}
+    for outcome in ("passed", "failed"):
+        for report in terminalreporter.stats.get(outcome, []):
+            for name, value in getattr(report, "user_properties", ()):
+                if name == "faults":
+                    lines[value] = None
+    if lines:
+        terminalreporter.section("fault suite counts")
+        for line in lines:
+            terminalreporter.write_line(line)

@@ -24,15 +24,11 @@ import os
 import resource
 import secrets
 import selectors
-import signal
 import socket
-import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
-
-import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -40,8 +36,8 @@ sys.path.insert(0, str(ROOT))
 BENCH_KEYS = "v1:" + base64.b64encode(hashlib.sha256(b"instaply live bench").digest()).decode()
 os.environ["INSTAPLY_MASTER_KEYS"] = BENCH_KEYS
 
+from bench import processes  # noqa: E402
 from bench._django import setup  # noqa: E402
-from bench._http import free_port  # noqa: E402
 
 setup()
 
@@ -64,56 +60,9 @@ def raise_open_files(wanted: int) -> int:
     return target
 
 
-class WebTier:
-    """The compose file's web command on a loopback port; the environment is the
-    compose file's, with local services and throwaway secrets."""
-
-    def __init__(self, *, overrides: dict | None = None, app: str | None = None):
-        web = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]["web"]
-        self.command = list(web["command"])
-        if app:  # the baseline: same command, another application object
-            self.command[-1] = app
-        self.port = free_port()
-        self.env = (
-            {k: v for k, v in os.environ.items() if k not in ("DJANGO_ENV", "DEBUG")}
-            | {
-                "DJANGO_ENV": "production",
-                "DATABASE_URL": os.environ["DATABASE_URL"],
-                # Production names its reporting database; here the one beside the
-                # main database that the bench migrated (instaply/settings/database.py).
-                "REPORTING_DATABASE_URL": os.environ["DATABASE_URL"].split("?")[0] + "_reporting",
-                "REPORTING_KEY": secrets.token_urlsafe(48),
-                "REDIS_URL": os.environ["REDIS_URL"],
-                "SECRET_KEY": secrets.token_urlsafe(64),
-                "INSTAPLY_MASTER_KEYS": BENCH_KEYS,
-                "PUBLIC_BASE_URL": f"https://127.0.0.1:{self.port}",
-                "ALLOWED_HOSTS": "127.0.0.1",
-                "GUNICORN_BIND": f"127.0.0.1:{self.port}",
-            }
-            | (overrides or {})
-        )
-        self.env.pop("SMS_SIMULATOR_URL", None)
-        self.env["PATH"] = f"{Path(sys.executable).parent}:{self.env.get('PATH', '')}"
-
-    def __enter__(self):
-        self.process = subprocess.Popen(self.command, cwd=ROOT, env=self.env)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if request(self.port, "/healthz", {})[0] == 200:
-                    return self
-            except OSError:
-                time.sleep(0.3)
-        self.process.kill()
-        raise RuntimeError("the web tier did not start")
-
-    def __exit__(self, *exc):
-        self.process.send_signal(signal.SIGTERM)
-        self.process.wait(timeout=60)
-
-    def pids(self) -> list[int]:
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        return [self.process.pid] + [int(p) for p in children.read_text().split()]
+class WebTier(processes.WebTier):
+    """The compose file's web command (bench/processes.py), with the figures this
+    bench reads from its processes."""
 
     def cpu_seconds(self) -> float:
         total = 0

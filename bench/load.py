@@ -71,7 +71,7 @@ def main() -> None:
     # Sets Django up in this process (migrating both databases) with the bench's
     # fixed throwaway keys, which the tier and the worker get too.
     from bench.live_bench import WebTier, raise_open_files
-    from bench.webhook_bench import start_worker, stop
+    from bench.processes import start_worker, stop
 
     raise_open_files(4 * (args.clients + args.long_polls) + 1024)
     from _load_world import World, simulator  # models: only once Django is set up

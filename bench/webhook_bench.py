@@ -23,17 +23,16 @@ import argparse
 import http.client
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.parse
 import uuid
 from pathlib import Path
 
 from _webhook_load import python_load, wrk_load
+
+from bench.processes import free_port, start_worker, stop
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = Path(__file__).resolve().parent
@@ -47,12 +46,6 @@ def require_services() -> None:
             "webhook_bench needs PostgreSQL and Redis: set DATABASE_URL=postgres://... and "
             "REDIS_URL=redis://... (the figures are about durable storage and a real queue)."
         )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 # Set-up, in this process -------------------------------------------------------
@@ -241,35 +234,6 @@ def start_gunicorn(port: int, workers: int, threads: int, env: dict) -> subproce
         except OSError:
             time.sleep(0.2)
     raise SystemExit("gunicorn did not start within 30 s")
-
-
-def start_worker(queue: str, concurrency: int, env: dict) -> subprocess.Popen:
-    command = [sys.executable, "-m", "celery", "-A", "instaply", "worker", "-Q", queue]
-    command += ["--concurrency", str(concurrency), "-l", "INFO"]
-    command += ["--without-heartbeat", "--without-gossip", "--without-mingle"]
-    process = subprocess.Popen(
-        command,
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    for line in process.stdout:
-        if " ready." in line:
-            threading.Thread(target=process.stdout.read, daemon=True).start()  # drain
-            return process
-    raise SystemExit("the Celery worker did not start")
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
 
 
 # The run ---------------------------------------------------------------------

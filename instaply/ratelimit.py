@@ -34,6 +34,7 @@ from functools import wraps
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.utils.crypto import salted_hmac
+from redis.exceptions import RedisError
 from rest_framework.throttling import BaseThrottle
 
 from instaply.cache import ReusingRedisCache
@@ -77,13 +78,25 @@ def rate_for(scope: str) -> Rate:
         raise KeyError(f"No rate for {scope!r} in settings.RATE_LIMITS") from None
 
 
-def hit(scope: str, key: str, *, rate: str | None = None) -> Verdict:
-    """Counts one request of ``key`` in ``scope`` and says whether it is within the rate."""
+def hit(scope: str, key: str, *, rate: str | None = None, fail_open: bool = False) -> Verdict:
+    """Counts one request of ``key`` in ``scope`` and says whether it is within the rate.
+
+    ``fail_open``: with the cache unreachable, the request is allowed (and a
+    warning logged) rather than the error raised. For provider webhooks: a
+    provider that gets a 5xx for an inbound text mostly does not send it again,
+    so refusing every text while Redis is down would lose them; their counter
+    protects capacity, not a secret (the signature is checked first)."""
     limit = Rate.parse(rate) if rate else rate_for(scope)
     now = time.time()
     window = int(now // limit.seconds)
     cache_key = f"{settings.RATE_LIMIT_KEY_PREFIX}:{scope}:{_digest(key)}:{window}"
-    count = _count(cache_key, limit.seconds + 1)
+    try:
+        count = _count(cache_key, limit.seconds + 1)
+    except RedisError as error:
+        if not fail_open:
+            raise
+        logger.warning("Rate limit %s not counted, cache down: %s", scope, type(error).__name__)
+        return Verdict(True, 0, limit.count, 1)
     retry_after = max(1, math.ceil((window + 1) * limit.seconds - now))
     verdict = Verdict(count <= limit.count, count, limit.count, retry_after)
     if not verdict.allowed and count == limit.count + 1:

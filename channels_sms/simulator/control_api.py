@@ -5,6 +5,7 @@ Each operation is a plain function over a `Simulator` so the in-process Python
 API (`SimulatorServer`) and the HTTP routes behave identically.
 """
 
+import time
 from datetime import UTC, datetime
 
 from channels_sms.simulator import twilio_api, vonage_api
@@ -76,16 +77,35 @@ def add_fault(sim: Simulator, payload: dict) -> Fault:
     try:
         count, status = int(payload.get("count", 1)), int(payload.get("status", 500))
         code = int(payload["code"]) if payload.get("code") is not None else None
+        seconds = float(payload["seconds"]) if payload.get("seconds") is not None else None
+        delay = float(payload.get("delay") or 0)
     except (TypeError, ValueError):
-        raise SimulatorError("count, status and code are integers") from None
+        raise SimulatorError(
+            "count, status and code are integers; seconds, delay numbers"
+        ) from None
+    if (seconds is not None and seconds <= 0) or delay < 0:
+        raise SimulatorError("seconds > 0 (a window) and delay >= 0")
     provider = payload.get("provider")
-    if count < 1 or not (status == 200 or 400 <= status <= 599):
-        raise SimulatorError("count >= 1; status 200 (Vonage refusal in the body) or 4xx/5xx")
+    if count < 1 or not (status in (200, 201) or 400 <= status <= 599):
+        raise SimulatorError(
+            "count >= 1; status 200 (Vonage refusal in the body), 201 (Twilio accepting "
+            "after the delay) or 4xx/5xx"
+        )
+    if status == 201 and provider != "twilio":
+        raise SimulatorError("status 201 is a slow Twilio accepting: give provider twilio")
     if provider not in (None, *PROVIDERS):
         raise SimulatorError(f"provider must be one of {', '.join(PROVIDERS)}")
     if status == 200 and provider != "vonage":
         raise SimulatorError("status 200 is a Vonage refusal: give provider vonage and a code")
-    fault = Fault(remaining=count, status=status, code=code, provider=provider)
+    fault = Fault(
+        remaining=count,
+        status=status,
+        code=code,
+        provider=provider,
+        seconds=seconds,
+        delay=delay,
+        until=time.monotonic() + seconds if seconds is not None else None,
+    )
     sim.state.add_fault(fault)
     return fault
 

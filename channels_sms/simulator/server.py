@@ -8,6 +8,7 @@ API on one loopback port, served by the standard library's threaded server.
 
 import json
 import logging
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -105,6 +106,12 @@ class _HttpServer(ThreadingHTTPServer):
         super().__init__(address, _Handler)
         self.router = router
         self.cors_origins = cors_origins
+
+    def handle_error(self, request, client_address):
+        # A caller that went away before its answer (a worker killed mid-call)
+        # is not the simulator's error: no traceback for it.
+        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            super().handle_error(request, client_address)
 
     def respond(self, request: Request) -> Response:
         handler, found = self.router.resolve(request.method, request.path)
@@ -209,8 +216,9 @@ class SimulatorServer:
             payload["from"] = payload.pop("from_")
         return control_api.inject_inbound(self.sim, payload)
 
-    def add_fault(self, *, count: int = 1, status: int = 500, code=None, provider=None):
+    def add_fault(self, *, count=1, status=500, code=None, provider=None, seconds=None, delay=0.0):
         payload = {"count": count, "status": status, "code": code, "provider": provider}
+        payload |= {"seconds": seconds, "delay": delay}
         return control_api.add_fault(self.sim, payload)
 
     def set_destination(self, number: str, **rule):

@@ -6,6 +6,7 @@ instead of sleeping.
 """
 
 import threading
+import time
 from collections import deque
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -116,12 +117,22 @@ class SmsRecord:
 
 @dataclass
 class Fault:
-    """The next `remaining` send requests (of `provider`, or any) get this answer."""
+    """The next `remaining` send requests (of `provider`, or any) get this answer.
+
+    With `seconds`, a window instead: every send request until `until` (a
+    time.monotonic() value) gets it, whatever `remaining` says; faults of
+    overlapping windows take turns. With `delay`, the answer is held that long
+    first: a provider that times out (the caller's timeout ends the call, and
+    the text is not accepted either way), or with status 201 a slow provider
+    that accepts the text after the delay (Twilio only)."""
 
     remaining: int
     status: int
     code: int | None = None
     provider: str | None = None
+    seconds: float | None = None
+    delay: float = 0.0
+    until: float | None = None
 
 
 @dataclass
@@ -265,12 +276,21 @@ class SimulatorState:
     def take_fault(self, provider: str) -> Fault | None:
         """Consumes one use of the first fault that applies to `provider`."""
         with self.changed:
+            now = time.monotonic()
+            for fault in list(self._faults):
+                if fault.until is not None and fault.until <= now:
+                    self._faults.remove(fault)  # its window is over
             for fault in self._faults:
-                if fault.provider in (None, provider):
-                    fault.remaining -= 1
-                    if fault.remaining <= 0:
-                        self._faults.remove(fault)
+                if fault.provider not in (None, provider):
+                    continue
+                if fault.until is not None:
+                    self._faults.remove(fault)  # to the back: windows take turns
+                    self._faults.append(fault)
                     return fault
+                fault.remaining -= 1
+                if fault.remaining <= 0:
+                    self._faults.remove(fault)
+                return fault
             return None
 
     def set_destination(self, number: str, rule: Destination | None):

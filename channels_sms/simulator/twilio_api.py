@@ -2,6 +2,7 @@
 webhooks Twilio sends back (status callbacks, inbound messages)."""
 
 import secrets
+import time
 import urllib.parse
 from email.utils import format_datetime
 
@@ -112,7 +113,9 @@ def create_message(sim, request: Request, account_sid: str) -> Response:
         return error_response(401)
     fault = sim.state.take_fault("twilio")
     if fault is not None:
-        return error_response(fault.status, fault.code)
+        time.sleep(fault.delay)
+        if fault.status != 201:  # 201: a slow provider, which then accepts the text
+            return error_response(fault.status, fault.code)
     form = request.form()
     to_raw, from_raw = first(form, "To", ""), first(form, "From", "")
     body, media_urls = first(form, "Body", ""), form.get("MediaUrl", [])

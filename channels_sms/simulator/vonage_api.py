@@ -7,6 +7,7 @@ Vonage answers HTTP 200 even for refused messages; the refusal is a non-zero
 
 import random
 import secrets
+import time
 import urllib.parse
 
 from channels_sms.segments import encoding, split_parts
@@ -70,6 +71,7 @@ def send_sms(sim, request: Request) -> Response:
     params = {name: values[0] for name, values in request.form().items() if values}
     fault = sim.state.take_fault("vonage")
     if fault is not None:
+        time.sleep(fault.delay)
         if fault.status == 200:
             return _refusal(str(fault.code or 5))
         return _refusal("1" if fault.status == 429 else "5", http_status=fault.status)

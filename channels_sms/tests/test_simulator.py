@@ -127,6 +127,30 @@ def test_injected_faults_answer_first_then_service_resumes(simulator, client):
     assert len(simulator.messages()) == 1
 
 
+def test_a_fault_window_answers_every_send_until_it_ends_taking_turns(simulator, client):
+    # The fault suite's provider outage: 500s and (held) 503s in turn, for a window.
+    simulator.add_fault(status=500, seconds=60)
+    simulator.add_fault(status=503, seconds=60, delay=0.2)
+    statuses = []
+    for _ in range(4):
+        with pytest.raises(TwilioRestException) as raised:
+            client.messages.create(to=PHONE, from_=SHOP, body="retry me")
+        statuses.append(raised.value.status)
+    assert statuses == [500, 503, 500, 503]
+    assert simulator.messages() == []  # nothing was accepted during the window
+
+    for fault in simulator.state.faults():
+        fault.until = 0  # the window is over
+    assert client.messages.create(to=PHONE, from_=SHOP, body="retry me").status == "queued"
+    assert simulator.state.faults() == []
+
+
+def test_a_slow_provider_accepts_after_holding_the_answer(simulator, client):
+    simulator.add_fault(count=1, status=201, delay=0.1, provider="twilio")
+    assert client.messages.create(to=PHONE, from_=SHOP, body="slow").status == "queued"
+    assert len(simulator.messages()) == 1
+
+
 @pytest.mark.parametrize(
     ("fields", "code"),
     [
@@ -403,6 +427,9 @@ def test_a_chunked_request_is_refused_without_hanging(simulator):
         ("POST", "/_sim/accounts", {"provider": "sms-r-us"}, 400),
         ("POST", "/_sim/accounts", {"numbers": ["not a number"]}, 400),
         ("POST", "/_sim/faults", {"count": 0}, 400),
+        ("POST", "/_sim/faults", {"seconds": -1}, 400),
+        ("POST", "/_sim/faults", {"delay": "long"}, 400),
+        ("POST", "/_sim/faults", {"status": 201}, 400),  # a Twilio-only answer
         ("POST", "/_sim/faults", {"status": 200, "code": 1}, 400),  # a Vonage-only answer
         ("GET", "/_sim/messages?since=yesterday", None, 400),
         ("PUT", f"/_sim/destinations/{PHONE}", {"outcome": "lost"}, 400),

@@ -34,7 +34,7 @@ def public_url(request) -> str:
 
 
 def _refuse(request, *, provider: str, endpoint: str, reason: str, tenant_id=None):
-    verdict = hit("sms_webhook_denied", by_ip(request))
+    verdict = hit("sms_webhook_denied", by_ip(request), fail_open=True)
     if not verdict.allowed:
         # A flood of forged requests must not become a flood of audit rows.
         return too_many_requests(request, verdict.retry_after)
@@ -49,7 +49,7 @@ def _refuse(request, *, provider: str, endpoint: str, reason: str, tenant_id=Non
 
 
 def _over_rate(request, route):
-    verdict = hit("sms_webhook", route.rate_key)
+    verdict = hit("sms_webhook", route.rate_key, fail_open=True)
     return None if verdict.allowed else too_many_requests(request, verdict.retry_after)
 
 

@@ -5,9 +5,11 @@ Every 4xx and 5xx the API returns is
 """
 
 import logging
+import sys
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
@@ -16,6 +18,9 @@ from rest_framework.response import Response
 from instaply.errors import DomainError, RateLimited
 
 logger = logging.getLogger(__name__)
+
+# Raised by Django's database layer when the server is down or the connection cut.
+DATABASE_UNREACHABLE = (OperationalError, InterfaceError)
 
 _CODES = {
     exceptions.ParseError: ("malformed_request", None),
@@ -120,6 +125,18 @@ def not_found(request, exception=None):
 
 
 def server_error(request):
+    """handler500. Under the API and webhooks, a database that cannot be reached
+    (PostgreSQL restarting, a failover) is a 503 saying so: the client, or the
+    provider resending a webhook, tries again shortly; nothing was stored."""
+    if _is_api(request) and isinstance(sys.exc_info()[1], DATABASE_UNREACHABLE):
+        response = error_response(
+            503,
+            "service_unavailable",
+            "The service cannot reach its database for a moment; nothing was done. "
+            "Try again shortly.",
+        )
+        response["Retry-After"] = "5"
+        return response
     if _is_api(request):
         return error_response(500, "server_error", "Something went wrong on our side.")
     from web.errors import page_server_error

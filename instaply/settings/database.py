@@ -29,7 +29,9 @@ if DATABASE_URL:
             "pool": {
                 "min_size": env.integer("DATABASE_POOL_MIN", 2),
                 "max_size": env.integer("DATABASE_POOL_MAX", 20),
-                "timeout": 10,
+                # How long a request waits for a connection (all busy, or the
+                # server unreachable) before its 503 (instaply/api/errors.py).
+                "timeout": env.integer("DATABASE_POOL_TIMEOUT_SECONDS", 10),
             }
         }
 else:

@@ -1,6 +1,7 @@
 """Every error the API returns has the same JSON shape and says what is wrong."""
 
 import pytest
+from django.db import OperationalError
 from django.test import Client
 from django.urls import path
 
@@ -71,7 +72,11 @@ def _boom(request):
     raise RuntimeError("an unexpected failure")
 
 
-urlpatterns = [path("api/v1/boom", _boom)]
+def _database_gone(request):
+    raise OperationalError("connection to server at 127.0.0.1 failed: Connection refused")
+
+
+urlpatterns = [path("api/v1/boom", _boom), path("api/v1/database-gone", _database_gone)]
 handler500 = "instaply.api.errors.server_error"
 
 
@@ -83,6 +88,14 @@ def test_server_errors_are_json_too(settings):
         "code": "server_error",
         "message": "Something went wrong on our side.",
     }
+
+
+def test_an_unreachable_database_is_a_json_503_to_try_again(settings):
+    settings.ROOT_URLCONF = __name__
+    response = Client(raise_request_exception=False).get("/api/v1/database-gone")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert _error(response)["code"] == "service_unavailable"
 
 
 def test_forbidden_is_json_with_a_reason(tenant_a):

@@ -141,3 +141,27 @@ def test_invitation_acceptance_is_limited_on_the_api_and_the_page(tenant_a, sett
         assert browser.post(page, {"password": "x" * 12}).status_code == 200
     refused_page = browser.post(page, {"password": "x" * 12})
     assert refused_page.status_code == 429 and refused_page["Retry-After"] == "50"
+
+
+def test_a_counter_that_fails_open_allows_while_the_cache_is_down(settings):
+    # Nothing listens on the port: Redis is down. Webhooks count with fail_open
+    # (a provider mostly does not resend a refused text); everything else raises.
+    import socket
+
+    from redis.exceptions import RedisError
+
+    from instaply.ratelimit import hit
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed = sock.getsockname()[1]
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "instaply.cache.ReusingRedisCache",
+            "LOCATION": f"redis://127.0.0.1:{closed}/0",
+            "OPTIONS": {"socket_connect_timeout": 1},
+        }
+    }
+    assert hit("sms_webhook", "a number", fail_open=True).allowed
+    with pytest.raises(RedisError):
+        hit("sms_webhook", "a number")

@@ -1,0 +1,137 @@
+"""The platform's processes on loopback, shared by bench/load.py and tests/faults.
+
+The web tier is docker-compose.yml's `web` command (production settings), the
+worker a Celery worker process. Importing this module sets nothing up: callers
+pass the databases, Redis and keys the processes use.
+"""
+
+import http.client
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def healthz(port: int) -> int:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request("GET", "/healthz", headers={"X-Forwarded-Proto": "https"})
+        return conn.getresponse().status
+    finally:
+        conn.close()
+
+
+class WebTier:
+    """The compose file's web command on a loopback port; the environment is the
+    compose file's, with local services and throwaway secrets."""
+
+    def __init__(
+        self,
+        *,
+        overrides: dict | None = None,
+        app: str | None = None,
+        database_url: str | None = None,
+        redis_url: str | None = None,
+        keys: str | None = None,
+        output=None,
+    ):
+        import secrets
+
+        web = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]["web"]
+        self.command = list(web["command"])
+        if app:  # the baseline: same command, another application object
+            self.command[-1] = app
+        self.port = free_port()
+        self.output = output  # a file for the tier's own log lines (default: inherited)
+        database_url = database_url or os.environ["DATABASE_URL"]
+        self.env = (
+            {k: v for k, v in os.environ.items() if k not in ("DJANGO_ENV", "DEBUG")}
+            | {
+                "DJANGO_ENV": "production",
+                "DATABASE_URL": database_url,
+                # Production names its reporting database; here the one beside the
+                # main database that the caller migrated (instaply/settings/database.py).
+                "REPORTING_DATABASE_URL": database_url.split("?")[0] + "_reporting",
+                "REPORTING_KEY": secrets.token_urlsafe(48),
+                "REDIS_URL": redis_url or os.environ["REDIS_URL"],
+                "SECRET_KEY": secrets.token_urlsafe(64),
+                "INSTAPLY_MASTER_KEYS": keys or os.environ["INSTAPLY_MASTER_KEYS"],
+                "PUBLIC_BASE_URL": f"https://127.0.0.1:{self.port}",
+                "ALLOWED_HOSTS": "127.0.0.1",
+                "GUNICORN_BIND": f"127.0.0.1:{self.port}",
+            }
+            | (overrides or {})
+        )
+        self.env.pop("SMS_SIMULATOR_URL", None)
+        self.env["PATH"] = f"{Path(sys.executable).parent}:{self.env.get('PATH', '')}"
+
+    def __enter__(self):
+        self.process = subprocess.Popen(
+            self.command, cwd=ROOT, env=self.env, stdout=self.output, stderr=self.output
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if healthz(self.port) == 200:
+                    return self
+            except OSError:
+                time.sleep(0.3)
+        self.process.kill()
+        raise RuntimeError("the web tier did not start")
+
+    def __exit__(self, *exc):
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def pids(self) -> list[int]:
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return [self.process.pid] + [int(p) for p in children.read_text().split()]
+
+
+def start_worker(queue: str, concurrency: int, env: dict, *extra: str) -> subprocess.Popen:
+    """A Celery worker in a session of its own (stop() ends it and its children)."""
+    command = [sys.executable, "-m", "celery", "-A", "instaply", "worker", "-Q", queue]
+    command += ["--concurrency", str(concurrency), "-l", "INFO", *extra]
+    command += ["--without-heartbeat", "--without-gossip", "--without-mingle"]
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    for line in process.stdout:
+        if " ready." in line:
+            threading.Thread(target=process.stdout.read, daemon=True).start()  # drain
+            return process
+    raise RuntimeError("the Celery worker did not start")
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
