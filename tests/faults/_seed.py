@@ -1,7 +1,8 @@
-"""Run as a script by the fault suite: migrates the private databases and
-creates its tenants (bench/_load_world.World), then prints them as JSON.
+"""Run as a script by the fault suite: migrates the private databases as their
+owner, creates the application role the processes connect as (row-level
+security) and the tenants (bench/_load_world.World), then prints them as JSON.
 
-    DATABASE_URL=<private> INSTAPLY_MASTER_KEYS=... python tests/faults/_seed.py BASE_URL NAME...
+    DATABASE_URL=<private> INSTAPLY_MASTER_KEYS=... python tests/faults/_seed.py BASE_URL APP_ROLE NAME...
 """
 
 import json
@@ -16,8 +17,10 @@ from bench._django import setup  # noqa: E402
 setup()
 
 from _load_world import World  # noqa: E402
+from django.core.management import call_command  # noqa: E402
 
-base, names = sys.argv[1], sys.argv[2:]
+base, app_role, names = sys.argv[1], sys.argv[2], sys.argv[3:]
+call_command("rls_roles", app_role=app_role, verbosity=0)
 worlds = {}
 for name in names:
     world = World.create(base, name)

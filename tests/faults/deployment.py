@@ -30,6 +30,7 @@ PROXIED = {"X-Forwarded-Proto": "https"}  # as the deployment's TLS proxy says
 # Throwaway, for the private databases only; never a real key.
 KEYS = "v1:" + base64.b64encode(hashlib.sha256(b"instaply fault suite").digest()).decode()
 TENANTS = ("redis", "worker", "postgres", "provider", "storm")
+APP_ROLE = "instaply_app"
 # Short clocks, so that the cases take seconds: how long a worker's heartbeat
 # stays fresh, how long a provider call may take, when a CALLING attempt is a
 # dead run's, how far apart send retries are, and how long a request waits for
@@ -87,11 +88,14 @@ class Platform:
         self.pg, self.redis, self.scratch = postgres, redis, scratch
         with psycopg.connect(postgres.url("postgres"), autocommit=True) as conn:
             conn.execute("CREATE DATABASE faults")
-        self.database_url = postgres.url("faults")
+        self.database_url = postgres.url("faults")  # the owner: seeding, the cases' reads
+        # The web tier and the worker connect as production does: as the
+        # application role, under row-level security (docs/tenant-scoping.md).
+        self.app_database_url = self.database_url.replace("postgres@", f"{APP_ROLE}@", 1)
         self.tier_log = open(scratch / "web-tier.log", "ab")  # noqa: SIM115 - closed in close()
         self.tier = WebTier(
             output=self.tier_log,
-            database_url=self.database_url,
+            database_url=self.app_database_url,
             redis_url=redis.url,
             keys=KEYS,
             overrides=CLOCKS
@@ -126,7 +130,7 @@ class Platform:
             }
             | CLOCKS
             | {
-                "DATABASE_URL": self.database_url,
+                "DATABASE_URL": self.app_database_url,
                 "REPORTING_DATABASE_URL": self.database_url + "_reporting",
                 "REDIS_URL": self.redis.url,
                 "INSTAPLY_MASTER_KEYS": KEYS,
@@ -144,7 +148,13 @@ class Platform:
         env = {k: v for k, v in os.environ.items() if k != "REPORTING_DATABASE_URL"}
         env |= {"DATABASE_URL": self.database_url, "INSTAPLY_MASTER_KEYS": KEYS}
         env.pop("DJANGO_SETTINGS_MODULE", None)
-        command = [sys.executable, str(ROOT / "tests/faults/_seed.py"), self.base, *TENANTS]
+        command = [
+            sys.executable,
+            str(ROOT / "tests/faults/_seed.py"),
+            self.base,
+            APP_ROLE,
+            *TENANTS,
+        ]
         done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
         if done.returncode:
             raise RuntimeError(f"seeding the private database failed:\n{done.stderr[-3000:]}")

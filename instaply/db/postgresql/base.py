@@ -39,7 +39,10 @@ class DatabaseWrapper(base.DatabaseWrapper):
             wanted = rls.current()
             if wanted != self._rls_applied:
                 role = self.settings_dict.get("PLATFORM_ROLE", "") if wanted.platform else "none"
-                self.connection.execute(_APPLY, (wanted.tenant_id, role or "none"))
+                # Wrapped as Django wraps its own statements: a lost server is
+                # Django's OperationalError (a 503), not psycopg's.
+                with self.wrap_database_errors:
+                    self.connection.execute(_APPLY, (wanted.tenant_id, role or "none"))
                 self._rls_applied = wanted
         return execute(sql, params, many, context)
 
