@@ -26,10 +26,10 @@ import datetime as dt
 import os
 import sys
 import time
-from urllib.parse import urlsplit, urlunsplit
 
 from _django import setup, stats
 from _figures import SeedSize, expected_seed, seed_mismatch
+from processes import application_url
 
 setup()
 
@@ -276,20 +276,10 @@ def main() -> None:
     )
 
 
-def app_role_url(role: str) -> str:
-    """DATABASE_URL with the application role as its user (created when missing)."""
-    from django.core.management import call_command
-
-    call_command("rls_roles", app_role=role, verbosity=0)
-    parts = urlsplit(os.environ["DATABASE_URL"])
-    host = parts.hostname + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=f"{role}@{host}"))
-
-
 def rls_cost(args, headers: dict, pages: dict) -> None:
     """The same pages with row-level security enforced and bypassed, in one run."""
     owner_env = {"DATABASE_RLS": "false"}
-    app_env = {"DATABASE_URL": app_role_url(args.rls_role)}
+    app_env = {"DATABASE_URL": application_url(os.environ["DATABASE_URL"], args.rls_role)}
     print(
         f"\nrow-level security: as {args.rls_role} (enforced) against the owner (bypassed),"
         f" {args.requests} requests each, taken in turn"

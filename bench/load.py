@@ -71,18 +71,25 @@ def main() -> None:
     # Sets Django up in this process (migrating both databases) with the bench's
     # fixed throwaway keys, which the tier and the worker get too.
     from bench.live_bench import WebTier, raise_open_files
-    from bench.processes import start_worker, stop
+    from bench.processes import application_url, start_worker, stop
 
     raise_open_files(4 * (args.clients + args.long_polls) + 1024)
     from _load_world import World, simulator  # models: only once Django is set up
 
     # As behind the deployment's TLS proxy: texts are signed over the https
     # address, and every request says X-Forwarded-Proto: https (_load_mix.PROXIED).
+    # The tier and the worker connect as production does: as the application
+    # role, under row-level security; this process seeds as the owner.
+    owner_url = os.environ["DATABASE_URL"]
+    app_url = application_url(owner_url)
+    reporting_url = owner_url.split("?")[0] + "_reporting"
     tier = WebTier(
+        database_url=app_url,
         overrides={
             "RATE_LIMITS": RATE_LIMITS,
             "LOG_LEVEL": "ERROR",  # not a line per 4xx: the report counts them
-        }
+            "REPORTING_DATABASE_URL": reporting_url,
+        },
     )
     base = tier.env["PUBLIC_BASE_URL"]
     ramp_world, run_world = World.create(base, "ramp"), World.create(base, "run")
@@ -92,6 +99,8 @@ def main() -> None:
             "LOG_LEVEL": "WARNING",
             "PUBLIC_BASE_URL": base,  # for status callbacks (the simulator holds them)
             "SMS_SIMULATOR_URL": sim.url,
+            "DATABASE_URL": app_url,
+            "REPORTING_DATABASE_URL": reporting_url,
         }
         worker = start_worker("celery", args.worker_concurrency, worker_env)
         try:

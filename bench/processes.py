@@ -20,6 +20,28 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 
 
+APP_ROLE = "instaply_app"
+
+
+def as_role(url: str, role: str) -> str:
+    """A PostgreSQL URL with another user (and no password: loopback trust)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    host = parts.hostname + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=f"{role}@{host}"))
+
+
+def application_url(owner_url: str, role: str = APP_ROLE) -> str:
+    """The URL production's processes use: the application role, which owns no
+    table, so row-level security holds (created here when missing; needs Django
+    set up on ``owner_url``'s database, as its owner)."""
+    from django.core.management import call_command
+
+    call_command("rls_roles", app_role=role, verbosity=0)
+    return as_role(owner_url, role)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -19,6 +19,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from tests import row_security
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
@@ -61,15 +63,17 @@ def test_the_mix_holds_every_kind():
 
 
 @pytest.fixture
-def own_database():
-    """A fresh PostgreSQL database (and its reporting one) for the bench, dropped after."""
+def own_database(django_db_setup):
+    """A fresh PostgreSQL database (and its reporting one) for the bench, dropped
+    after; created as the owner the suite's databases were (tests/row_security.py)."""
     db = connection.settings_dict
+    owner = django_db_setup or row_security.owner_login(connection)
     name = f"{db['NAME']}_load"[:60]
     admin = psycopg.connect(
         host=db["HOST"] or "127.0.0.1",
         port=db["PORT"] or 5432,
-        user=db["USER"],
-        password=db["PASSWORD"] or None,
+        user=owner.user,
+        password=owner.password or None,
         dbname="postgres",
         autocommit=True,
     )
@@ -80,8 +84,8 @@ def own_database():
 
     drop()
     admin.execute(f'CREATE DATABASE "{name}"')
-    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
-    yield f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{name}"
+    password = f":{owner.password}" if owner.password else ""
+    yield f"postgres://{owner.user}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{name}"
     drop()
     admin.close()
 
