@@ -72,6 +72,18 @@ def table_owner(django_db_setup):
     row_security.connect_as(default, application)
 
 
+@pytest.fixture
+def without_row_security(monkeypatch):
+    """PostgreSQL's second line off for one test: every statement runs as the
+    platform role, so the test sees what the application's scoping alone lets
+    through (a deliberately leaky endpoint the walks must catch), or plans a
+    query as the owner would."""
+    from instaply import rls
+
+    bypass = rls.platform_scope("test: the application's scoping alone")
+    monkeypatch.setattr(rls, "current", lambda: bypass)
+
+
 class TenantWorld:
     """A tenant with a shop and one membership per role, each with an API client."""
 

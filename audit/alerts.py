@@ -18,6 +18,7 @@ from django.utils import timezone
 from audit import actions
 from audit.models import AuditEvent, SecurityAlert
 from audit.recorder import record
+from instaply import rls
 from instaply.publish import publish_after_commit
 
 PLATFORM_SECURITY_GROUP = "platform_security"
@@ -135,8 +136,12 @@ def alert_recipients(alert: SecurityAlert) -> list[str]:
 
 
 def alert_notify(*, alert_id) -> bool:
-    """Emails the alert once; False when already sent (or gone)."""
-    with transaction.atomic():
+    """Emails the alert once; False when already sent (or gone).
+
+    An alert may be the platform's (no tenant): marking it sent is platform work
+    for row-level security, unaudited as such, the alert's mark being its record.
+    """
+    with rls.platform_work("a security alert's email", audited=False), transaction.atomic():
         alert = (
             SecurityAlert.objects.dangerously_unscoped(reason="task by id of an alert we raised")
             .select_for_update()

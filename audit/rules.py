@@ -15,6 +15,7 @@ from audit import actions
 from audit.alerts import raise_alert
 from audit.models import AuditEvent, SecurityAlert
 from audit.tasks import evaluate_event
+from instaply import rls
 
 Rule = SecurityAlert.Rule
 Severity = SecurityAlert.Severity
@@ -30,7 +31,17 @@ def event_recorded(event: AuditEvent) -> None:
 
 
 def evaluate(event: AuditEvent) -> list[SecurityAlert]:
-    """Every alert this event raised or extended."""
+    """Every alert this event raised or extended.
+
+    The rules count events across tenants and raise platform alerts: platform
+    work for row-level security, not audited as such (a bypass event would be
+    evaluated in turn); the alerts it raises are its record.
+    """
+    with rls.platform_work("security alert rules over the audit log", audited=False):
+        return _evaluate(event)
+
+
+def _evaluate(event: AuditEvent) -> list[SecurityAlert]:
     alerts = []
     if event.action in actions.LOGIN_FAILURES:
         alerts += failed_logins(event)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from audit import chain
 from audit.models import AuditEvent, AuditSeal, ChainHead
+from instaply import rls
 
 
 @dataclass
@@ -38,6 +39,12 @@ class Verdict:
         return self
 
 
+# The chains are the platform's evidence about every tenant: reading them is
+# platform work for row-level security (instaply/rls.py), whoever asks.
+_READING_THE_CHAINS = "audit chain verification reads events and seals"
+
+
+@rls.platform_reads(_READING_THE_CHAINS)
 def verify_chain() -> Verdict:
     """Walks the global chain in seq order, in constant memory."""
     verdict = Verdict()
@@ -91,6 +98,7 @@ def verify_chain() -> Verdict:
     return verdict
 
 
+@rls.platform_reads(_READING_THE_CHAINS)
 def verify_tenant_chain(tenant) -> Verdict:
     """Walks one tenant's chain in tenant_seq order: what the tenant can check in
     its export, plus the comparison with the head we keep for it."""

@@ -132,3 +132,22 @@ def test_the_web_tier_serves_asgi_with_uvicorn_workers(monkeypatch):
     import instaply.gunicorn_conf as conf
 
     assert importlib.reload(conf).worker_class == "uvicorn_worker.UvicornWorker"
+
+
+def test_the_image_holds_every_application_package():
+    """An app left out of the image would fail at start-up, and no test runs the image."""
+    from django.conf import settings
+
+    copied = {
+        line.split()[1]
+        for line in (ROOT / "Dockerfile").read_text().splitlines()
+        if line.startswith("COPY ") and not line.startswith("COPY --")
+    }
+    ours = {
+        app.split(".")[0]
+        for app in settings.INSTALLED_APPS
+        if (ROOT / app.split(".")[0] / "__init__.py").exists()
+    }
+    assert ours - copied == set()
+    # manage.py backup needs pg_dump of the compose file's PostgreSQL.
+    assert "postgresql-client-16" in (ROOT / "Dockerfile").read_text()

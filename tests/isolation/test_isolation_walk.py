@@ -26,7 +26,7 @@ def test_every_api_endpoint_is_scoped_to_the_caller_tenant(tenant_a, foreign, fo
 
 
 def test_the_walk_catches_a_deliberately_unscoped_endpoint(
-    tenant_a, foreign, foreign_values, settings
+    without_row_security, tenant_a, foreign, foreign_values, settings
 ):
     settings.ROOT_URLCONF = "tests.isolation.leaky_urls"
     walk = walk_api(
@@ -78,7 +78,7 @@ def test_ids_in_request_bodies_are_resolved_inside_the_caller_tenant(
 
 
 def test_the_body_walk_catches_a_body_id_looked_up_without_the_tenant(
-    tenant_a, tenant_b, own, foreign, settings
+    without_row_security, tenant_a, tenant_b, own, foreign, settings
 ):
     settings.ROOT_URLCONF = "tests.isolation.leaky_urls"
     walk = walk_bodies(
@@ -142,7 +142,7 @@ def test_every_page_and_form_is_scoped_to_the_caller_tenant(
 
 
 def test_the_page_walk_catches_a_deliberately_unscoped_page_and_form(
-    tenant_a, tenant_b, own, foreign, foreign_values, settings
+    without_row_security, tenant_a, tenant_b, own, foreign, foreign_values, settings
 ):
     from tests.isolation.walker import PAGE_FORMS
 

@@ -12,6 +12,7 @@ from audit.models import AuditEvent
 from conversations.models import Contact, Conversation, Message
 from conversations.tests.factories import MessageFactory
 from instaply import rls, rls_schema
+from tenants.models import Shop
 
 pytestmark = [
     pytest.mark.django_db,
@@ -183,3 +184,16 @@ def test_an_api_request_runs_as_its_member_s_tenant(two_shops, django_assert_max
         for scope, sql in scopes
         if scope.platform
     ), scopes
+
+
+def test_the_leaky_endpoints_of_the_walks_leak_nothing_under_row_level_security(
+    tenant_a, tenant_b, settings
+):
+    """The endpoints that forget their tenant (tests/isolation/leaky_urls.py), which
+    the walks catch with the database's line off, hold with it on."""
+    settings.ROOT_URLCONF = "tests.isolation.leaky_urls"
+    client = tenant_a.client()
+    listed = client.get("/api/v1/leaky/shops").json()["results"]
+    assert listed == [str(tenant_a.shop.pk)]
+    with pytest.raises(Shop.DoesNotExist):  # the test client re-raises the view's error
+        client.get(f"/api/v1/leaky/shops/{tenant_b.shop.pk}")

@@ -128,7 +128,9 @@ RUNTIME = {k: m for k, m in MUTATIONS.items() if m.check}
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("mutation", RUNTIME.values(), ids=RUNTIME.keys())
-def test_a_runtime_check_fails_on_each_mutation(mutation, monkeypatch, request):
+def test_a_runtime_check_fails_on_each_mutation(
+    mutation, monkeypatch, request, without_row_security
+):
     holder, name, mutated = _mutated_function(mutation)
     monkeypatch.setattr(holder, name, mutated)
     check = globals()[mutation.check]
