@@ -300,13 +300,19 @@ def rls_cost(args, headers: dict, pages: dict) -> None:
                 f"  ratio {name} enforced/bypassed {with_rls[0] / without[0]:.2f} (median)"
                 f"  {with_rls[1] / without[1]:.2f} (p95)"
             )
-        c, s = args.concurrency, args.seconds
+        # Rounds in ABBA order, so a drift of the machine's load hits both alike.
+        c, s, rounds = args.concurrency, args.seconds / 2, 4
         for name, (path, _) in pages.items():
-            on = throughput(enforced.port, path, headers, concurrency=c, seconds=s)
-            off = throughput(bypassed.port, path, headers, concurrency=c, seconds=s)
+            rates = {"enforced": [], "bypassed": []}
+            for i in range(rounds):
+                order = ("enforced", "bypassed") if i % 2 == 0 else ("bypassed", "enforced")
+                for which in order:
+                    port = (enforced if which == "enforced" else bypassed).port
+                    rates[which].append(throughput(port, path, headers, concurrency=c, seconds=s))
+            on, off = (sum(rates[k]) / rounds for k in ("enforced", "bypassed"))
             print(
-                f"  {name} page throughput: enforced {on:6.0f} req/s, bypassed {off:6.0f} req/s,"
-                f" ratio {on / off:.2f}"
+                f"  {name} page throughput ({rounds} rounds of {s:.1f} s): "
+                f"enforced {on:6.0f} req/s, bypassed {off:6.0f} req/s, ratio {on / off:.2f}"
             )
 
 

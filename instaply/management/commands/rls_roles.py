@@ -36,7 +36,8 @@ class Command(BaseCommand):
         with transaction.atomic(), connection.cursor() as cursor:
             rls_schema.create_roles(cursor, app_role=app_role, app_password=password)
         tables = rls_schema.apply_policies()
-        self.stdout.write(
-            f"roles: {app_role} (application), {rls_schema.platform_role()} (platform); "
-            f"policies on {tables} tables"
-        )
+        if options["verbosity"]:
+            self.stdout.write(
+                f"roles: {app_role} (application), {rls_schema.platform_role()} (platform); "
+                f"policies on {tables} tables"
+            )
