@@ -24,15 +24,19 @@ def tool(name: str, server_version_num: int) -> str:
     return found
 
 
-def dump_process(url: str, *, snapshot: str, server_version_num: int) -> subprocess.Popen:
+def dump_process(
+    url: str, *, snapshot: str, server_version_num: int, role: str | None = None
+) -> subprocess.Popen:
     """pg_dump in custom format to stdout, inside the caller's exported snapshot,
-    without the rows of the key tables (their schema stays)."""
+    without the rows of the key tables (their schema stays); as ``role`` when the
+    login is subject to row-level security (backups.target)."""
     command = [
         tool("pg_dump", server_version_num),
         "--format=custom",
         "--compress=0",  # the stream is compressed once, before encryption
         f"--snapshot={snapshot}",
         *(f"--exclude-table-data=public.{table}" for table in KEY_TABLES),
+        *([f"--role={role}"] if role else []),
         f"--dbname={url}",
     ]
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # noqa: S603 - arguments built here, no shell

@@ -19,12 +19,20 @@ from pathlib import Path
 
 from django.conf import settings
 from django.utils import timezone
+from psycopg import IsolationLevel
 
 from backups import postgres
 from backups.crypto import encrypt_stream, manifest_seal
 from backups.keytables import key_tables_export
 from backups.layout import DATABASE, KEYS, MANIFEST, backup_root, backup_sets, new_set_dir
-from backups.target import KEY_TABLES, Target, configured_target, row_counts, schema_versions
+from backups.target import (
+    KEY_TABLES,
+    Target,
+    configured_target,
+    dump_role,
+    row_counts,
+    schema_versions,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -73,14 +81,21 @@ def backup_create(*, target: Target | None = None, root: Path | None = None) -> 
 
 def _postgres_backup(target: Target, now: datetime, root: Path) -> BackupResult:
     with target.connect() as connection:
-        connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        role = dump_role(connection)
+        connection.commit()
+        # psycopg opens the transaction itself, at the first statement: its
+        # isolation is set on the connection, not by a BEGIN of ours.
+        connection.isolation_level = IsolationLevel.REPEATABLE_READ
+        connection.read_only = True
         # pg_dump reads in this transaction's snapshot: the dump, the counts and
         # the key rows are one view of the database.
         snapshot = connection.execute("SELECT pg_export_snapshot()").fetchone()[0]
         version = connection.info.server_version
         counts = row_counts(connection, target)
         common = {"engine": target.engine, "schema": schema_versions(connection)}
-        process = postgres.dump_process(target.url, snapshot=snapshot, server_version_num=version)
+        process = postgres.dump_process(
+            target.url, snapshot=snapshot, server_version_num=version, role=role
+        )
         try:
             database = _write_set(
                 DATABASE,

@@ -34,7 +34,9 @@ class Target:
         if self.engine == "postgresql":
             import psycopg
 
-            return psycopg.connect(self.url)
+            connection = psycopg.connect(self.url)
+            _below_row_security(connection)
+            return connection
         return sqlite3.connect(self.path)
 
     def uuid_value(self, value) -> str:
@@ -53,6 +55,28 @@ class Target:
 
             return f"PostgreSQL database {conninfo_to_dict(self.url).get('dbname')}"
         return f"SQLite file {self.path}"
+
+
+def _below_row_security(connection) -> None:
+    """Backups read and write every tenant's rows: a login subject to row-level
+    security (the application's role) works as the platform role, which bypasses
+    it, as pg_dump does with ``--role`` (``dump_role``). Committed, so the
+    caller's next transaction starts afresh."""
+    bypasses = connection.execute(
+        "SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user"
+    ).fetchone()[0]
+    if not bypasses:
+        from psycopg import sql
+
+        role = settings.DATABASE_PLATFORM_ROLE
+        connection.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(role)))
+    connection.commit()
+
+
+def dump_role(connection) -> str | None:
+    """The role pg_dump must take too, when the connection took one."""
+    current, session = connection.execute("SELECT current_user, session_user").fetchone()
+    return None if current == session else current
 
 
 def target_from_url(url: str) -> Target:

@@ -159,3 +159,22 @@ def restore_target_ledger():
     from pathlib import Path
 
     return Path("/nonexistent/erasure-ledger.jsonl")
+
+
+def test_a_backup_by_the_application_role_holds_every_tenant_s_rows(seeded, settings, tmp_path):
+    """The application's role is subject to row-level security: a backup it
+    takes works as the platform role, so no tenant's rows or keys are missing."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row-level security is PostgreSQL's")
+    db = connection.settings_dict  # the suite's application role (tests/row_security.py)
+    secret = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
+    settings.BACKUP_DATABASE_URL = f"postgres://{db['USER']}{secret}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
+    backup_create()
+    (database,) = backup_sets(DATABASE)
+    (keys,) = backup_sets(KEYS)
+    expected = DataKey.objects.dangerously_unscoped(reason="test: every key").count()
+    assert expected >= 3
+    assert keys.manifest()["rows"][DataKey._meta.db_table] == expected
+    assert database.manifest()["rows"][Message._meta.db_table] == 9
