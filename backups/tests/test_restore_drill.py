@@ -8,7 +8,7 @@ from backups.layout import DATABASE, KEYS, backup_sets
 from backups.restore import backup_restore
 from backups.services import backup_create
 from backups.target import KEY_TABLES, configured_target
-from backups.tests.support import RestoredReader, require_postgres_tools, scratch_target
+from backups.tests.support import RestoredReader, scratch_target
 from conversations.models import Contact, Message
 from conversations.tests.factories import ContactFactory, ConversationFactory, MessageFactory
 from privacy import keyring
@@ -18,14 +18,6 @@ from privacy.erasure_ledger import ledger_entries
 from privacy.models import DataKey
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def backup_dir(settings, tmp_path):
-    require_postgres_tools()
-    settings.BACKUP_DIR = tmp_path / "backups"
-    settings.ERASURE_LEDGER_PATH = tmp_path / "backups" / "erasure-ledger.jsonl"
-    return settings.BACKUP_DIR
 
 
 @pytest.fixture

@@ -14,19 +14,11 @@ from backups.layout import DATABASE, KEYS, STAMP, backup_sets
 from backups.restore import RestoreError, backup_restore
 from backups.services import backup_create, backups_prune
 from backups.target import user_tables
-from backups.tests.support import require_postgres_tools, scratch_target
+from backups.tests.support import scratch_target
 from conversations.tests.factories import MessageFactory
 from privacy.keys import generate_master_key_ring
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def backup_dir(settings, tmp_path):
-    require_postgres_tools()
-    settings.BACKUP_DIR = tmp_path / "backups"
-    settings.ERASURE_LEDGER_PATH = tmp_path / "backups" / "erasure-ledger.jsonl"
-    return settings.BACKUP_DIR
 
 
 @pytest.fixture
