@@ -60,9 +60,9 @@ def test_the_rows_pointing_at_messages_and_conversations_are_known():
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="query plans of PostgreSQL")
 def test_every_statement_that_finds_rows_is_served_by_its_index(history, without_row_security):
-    # Planned as the owner would, without the policy's equality on tenant_id:
-    # with it, on these few rows, the planner may take the bare tenant index,
-    # a choice of costs on a toy table (the thread indexes lead with the tenant).
+    # Planned as the owner would, without the policy: under it, on these few
+    # rows, the planner takes the bare tenant index and filters the rest (see
+    # docs/tenant-scoping.md, "What it costs"; measured at volume in issue 17).
     set_policy(history.tenant, 90, 30)
     # Enough rows, and their statistics, for the planner to weigh the indexes.
     conversations = [history.conversation(days, feed=30) for days in (10, 100, 400)]
