@@ -59,10 +59,7 @@ def test_the_rows_pointing_at_messages_and_conversations_are_known():
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="query plans of PostgreSQL")
-def test_every_statement_that_finds_rows_is_served_by_its_index(history, without_row_security):
-    # Planned as the owner would, without the policy: under it, on these few
-    # rows, the planner takes the bare tenant index and filters the rest (see
-    # docs/tenant-scoping.md, "What it costs"; measured at volume in issue 17).
+def test_every_statement_that_finds_rows_is_served_by_its_index(history):
     set_policy(history.tenant, 90, 30)
     # Enough rows, and their statistics, for the planner to weigh the indexes.
     conversations = [history.conversation(days, feed=30) for days in (10, 100, 400)]
@@ -112,6 +109,16 @@ def test_every_statement_that_finds_rows_is_served_by_its_index(history, without
         # sort them. The question is whether the index serves the keyset in order.
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("SET LOCAL enable_sort = off")
+        # And the bare tenant_id indexes, for this transaction only: on so few
+        # rows, a scan of one of them (then a filter) may cost the planner no
+        # more than the keyset index, depending on what the database held
+        # before; the question is whether the keyset index serves the statement.
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()"
+            " AND indexdef LIKE 'CREATE INDEX %%USING btree (tenant_id)'"
+        )
+        for (bare,) in cursor.fetchall():
+            execute_as_owner(f'DROP INDEX "{bare}"')
         plans = {index: query.explain() for index, query in queries.items()}
         cursor.execute("SET LOCAL enable_sort = on")
         cursor.execute("SET LOCAL enable_seqscan = on")
