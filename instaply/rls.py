@@ -30,6 +30,8 @@ import contextvars
 import logging
 from dataclasses import dataclass
 
+from tenants.scoping import tenant_id_of
+
 logger = logging.getLogger(__name__)
 
 
@@ -37,11 +39,6 @@ logger = logging.getLogger(__name__)
 class Scope:
     tenant_id: str = ""  # the tenant whose rows are visible; "" for none
     platform: str = ""  # why the platform role is in use; "" when it is not
-
-    def __str__(self) -> str:
-        if self.platform:
-            return f"platform ({self.platform})"
-        return f"tenant {self.tenant_id}" if self.tenant_id else "nobody"
 
 
 NOBODY = Scope()
@@ -55,11 +52,8 @@ _process_default = NOBODY
 
 def tenant_scope(tenant) -> Scope:
     """The scope of one tenant (a Tenant, a tenant row, or a tenant id)."""
-    if tenant is None:
-        return NOBODY
-    if hasattr(tenant, "_meta"):
-        tenant = tenant.pk if tenant._meta.label == "tenants.Tenant" else tenant.tenant_id
-    return Scope(tenant_id=str(tenant))
+    tenant_id = tenant_id_of(tenant)
+    return NOBODY if tenant_id is None else Scope(tenant_id=str(tenant_id))
 
 
 def platform_scope(reason: str) -> Scope:
@@ -111,16 +105,6 @@ def unit_of_work():
 def adopt(tenant) -> None:
     """The current unit of work acts for ``tenant`` from now on (its end resets it)."""
     _ambient.set(tenant_scope(tenant))
-
-
-@contextlib.contextmanager
-def acting_for(tenant):
-    """A block that acts for ``tenant``, then returns to the scope before it."""
-    token = _ambient.set(tenant_scope(tenant))
-    try:
-        yield
-    finally:
-        _ambient.reset(token)
 
 
 @contextlib.contextmanager

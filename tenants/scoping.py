@@ -34,7 +34,8 @@ class TenantMismatch(NotFound):
     past a view. Answered as a 404, like any other object not in the tenant."""
 
 
-def _tenant_id(value):
+def tenant_id_of(value):
+    """The tenant id of a Tenant, of a tenant row, or the id itself."""
     if isinstance(value, models.Model):
         # A Tenant is its own tenant; anything else carries tenant_id.
         return value.pk if value._meta.label == "tenants.Tenant" else value.tenant_id
@@ -46,9 +47,9 @@ def require_same_tenant(tenant, *objects) -> None:
 
     ``tenant`` may be a Tenant, its id, or any tenant row (the acting membership).
     """
-    expected = _tenant_id(tenant)
+    expected = tenant_id_of(tenant)
     for obj in objects:
-        if obj is not None and (expected is None or _tenant_id(obj) != expected):
+        if obj is not None and (expected is None or tenant_id_of(obj) != expected):
             raise TenantMismatch("Not found.")
 
 
