@@ -1,8 +1,10 @@
 """Fixtures shared by every app's tests: two tenants with one member per role."""
 
+import datetime as dt
 import uuid
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.db import connections
 from django.utils import translation
@@ -173,3 +175,13 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section("fault suite counts")
         for line in lines:
             terminalreporter.write_line(line)
+
+
+@pytest.fixture
+def fresh_rate_window():
+    """Starts the test one second into a new minute, the clock still running: rate
+    limits count in fixed windows, and one that ended mid-test would reset its count."""
+    now = dt.datetime.now(dt.UTC)
+    start = now.replace(second=0, microsecond=0) + dt.timedelta(minutes=1, seconds=1)
+    with time_machine.travel(start, tick=True):
+        yield

@@ -153,7 +153,9 @@ def test_twilio_webhooks_are_post_only_with_a_json_error(client, sms):
     assert response.json()["error"]["code"] == "method_not_allowed"
 
 
-def test_forged_requests_beyond_the_rate_are_refused_without_more_audit_rows(client, sms, settings):
+def test_forged_requests_beyond_the_rate_are_refused_without_more_audit_rows(
+    fresh_rate_window, client, sms, settings
+):
     settings.RATE_LIMITS = settings.RATE_LIMITS | {"sms_webhook_denied": "2/m"}
     params = fixture("twilio_inbound.json")
     statuses = [

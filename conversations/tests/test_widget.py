@@ -131,7 +131,7 @@ def test_a_visitor_token_is_useless_on_another_widget(client, tenant_a, widget_a
     )
 
 
-def test_visitors_are_rate_limited(client, widget_a, settings):
+def test_visitors_are_rate_limited(fresh_rate_window, client, widget_a, settings):
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "widget_visitor": "3/m"}
     token = _start(client, widget_a)
     codes = [
@@ -142,7 +142,7 @@ def test_visitors_are_rate_limited(client, widget_a, settings):
     assert int(limited["Retry-After"]) > 0
 
 
-def test_sessions_are_rate_limited_per_ip(client, widget_a, settings):
+def test_sessions_are_rate_limited_per_ip(fresh_rate_window, client, widget_a, settings):
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "widget_session": "2/m"}
     codes = [_api(client, widget_a, "sessions", age="adult").status_code for _ in range(3)]
     assert codes == [201, 201, 429]
