@@ -6,12 +6,13 @@ without the tenant, as a forgetful developer would.
 """
 
 import pytest
-from django.db import ProgrammingError, connection, transaction
+from django.db import DataError, ProgrammingError, connection, transaction
 
 from audit.models import AuditEvent
 from conversations.models import Contact, Conversation, Message
 from conversations.tests.factories import MessageFactory
 from instaply import rls, rls_schema
+from instaply.db.postgresql.wire import on_the_wire
 from tenants.models import Shop
 
 pytestmark = [
@@ -144,6 +145,32 @@ def test_a_rolled_back_scope_is_applied_again(two_shops):
             assert Message.objects.count() == 2  # applied inside the savepoint...
             transaction.set_rollback(True)  # ...which PostgreSQL then undoes
         assert Message.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_statement_takes_the_scope_that_travelled_with_it(two_shops):
+    tenant_a, tenant_b = two_shops
+    with rls.unit_of_work():
+        rls.adopt(tenant_a.tenant)
+        assert Message.objects.count() == 3
+        rls.adopt(tenant_b.tenant)
+        # The switch to b rides with this statement; in autocommit its failure
+        # undoes both, so the connection is still a's and must be switched again.
+        with pytest.raises(DataError):
+            _scalar("SELECT 1 / 0")
+        assert Message.objects.count() == 2
+
+
+def test_a_scope_switch_costs_no_round_trip_of_its_own(two_shops):
+    tenant_a, tenant_b = two_shops
+    with rls.unit_of_work(), on_the_wire(connection) as wire:
+        rls.adopt(tenant_a.tenant)
+        assert Message.objects.count() == 3
+        rls.adopt(tenant_b.tenant)
+        assert Message.objects.count() == 2
+    switches = [sql for sql in wire.statements if "set_config" in sql]
+    assert len(switches) == 2 and len(wire.statements) == 4, wire
+    assert wire.round_trips == 2, wire
 
 
 def test_the_audit_log_takes_any_event_but_shows_a_tenant_its_own(two_shops):

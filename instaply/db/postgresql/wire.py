@@ -1,0 +1,64 @@
+"""What a block of code sends PostgreSQL, read off the wire: every statement
+(the row-level security ``set_config`` included) and every round trip.
+
+``CaptureQueriesContext`` sees only the statements Django's cursors run; the
+backend's scope switching goes around them (instaply/db/postgresql/base.py).
+This reads libpq's own protocol trace of the connection instead, so nothing
+sent can be missed: a statement is an Execute (extended protocol) or a Query
+(simple protocol); a round trip is a Sync or a Query, after which the client
+waits for the server's ReadyForQuery. For tests and benchmarks.
+"""
+
+import contextlib
+import re
+import tempfile
+from dataclasses import dataclass, field
+
+# A Parse message: statement name, then the SQL, then the parameters' type oids.
+_PARSE = re.compile(r'\s*"[^"]*"\s+"(.*)"(?:\s+\d+)*\s*$')
+
+
+@dataclass
+class Wire:
+    statements: list[str] = field(default_factory=list)  # the SQL, in order
+    round_trips: int = 0
+
+
+def _read(trace: str, wire: Wire) -> None:
+    parsed = ""
+    for line in trace.splitlines():
+        parts = line.split("\t")
+        if len(parts) < 4 or parts[1] != "F":
+            continue
+        message, rest = parts[3], "\t".join(parts[4:])
+        if message == "Parse":
+            match = _PARSE.match(rest)
+            parsed = match.group(1) if match else rest
+        elif message == "Execute":
+            wire.statements.append(parsed)
+        elif message == "Query":
+            wire.statements.append(rest.strip().strip('"'))
+            wire.round_trips += 1
+        elif message == "Sync":
+            wire.round_trips += 1
+
+
+@contextlib.contextmanager
+def on_the_wire(connection):
+    """Traces Django ``connection``'s PostgreSQL connection for the block.
+
+    The block must keep that connection (the test client does; a request of a
+    server returns it to the pool): a change fails the count rather than
+    hiding what went over another connection."""
+    connection.ensure_connection()
+    raw, wire = connection.connection, Wire()
+    with tempfile.TemporaryFile("w+") as trace:
+        raw.pgconn.trace(trace.fileno())
+        try:
+            yield wire
+        finally:
+            raw.pgconn.untrace()  # flushes libpq's buffer into the file
+            trace.seek(0)
+            _read(trace.read(), wire)
+    if connection.connection is not raw:
+        raise RuntimeError("The connection changed during the count: it saw only part of it.")
