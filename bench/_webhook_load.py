@@ -1,120 +1,26 @@
-"""Load generators of bench/webhook_bench.py: pre-signed POSTs on keep-alive connections.
+"""The load generator of bench/webhook_bench.py: wrk sending pre-signed POSTs on
+keep-alive connections, as behind the deployment's TLS proxy (X-Forwarded-Proto).
 
-Both count only 2xx answers in the rate and the percentiles, stop at the first
+It counts only 2xx answers in the rate and the percentiles, stops at the first
 other answer (a run with errors gives no figure), and, when every request must
-be new, fail when they run out of distinct ones: a repeated webhook is answered
+be new, fails when it runs out of distinct ones: a repeated webhook is answered
 by the deduplication on its provider message id, far cheaper than a new one.
+A generator in Python was used before; on two CPUs it took a CPU of its own
+from the server and flattered the slower side, so wrk (Debian's package,
+installed by the bench when missing) is the only one.
 """
 
-import http.client
 import json
-import multiprocessing
-import queue as queues
 import resource
 import subprocess
 import tempfile
-import threading
-import time
 from pathlib import Path
 
-from _figures import Tally, describe_errors, require_distinct
+from _figures import describe_errors, require_distinct
 
 
 class LoadErrors(SystemExit):
     """Some answers were not 2xx: the phase's figures are not kept."""
-
-
-def _python_client(port, path, requests, start, step, deadline, wrap, failed, results):
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    tally, index, ran_out = Tally(), start, False
-    while deadline is None or time.perf_counter() < deadline:
-        if failed.is_set():
-            break
-        if index >= len(requests) and not wrap:
-            ran_out = deadline is not None  # without a deadline, sending them all is the plan
-            break
-        body, headers = requests[index % len(requests)]
-        began = time.perf_counter()
-        try:
-            connection.request("POST", path, body=body, headers=headers)
-            response = connection.getresponse()
-            response.read()
-            status = response.status
-        except OSError:
-            status = 0
-        if not tally.add(status, time.perf_counter() - began):
-            failed.set()
-        index += step
-    connection.close()
-    results.append((tally, (index - start) // step, ran_out))
-
-
-def _python_process(port, path, requests, offset, stride, threads, seconds, wrap, failed, queue):
-    deadline = time.perf_counter() + seconds if seconds else None
-    results: list = []
-    workers = [
-        threading.Thread(
-            target=_python_client,
-            args=(port, path, requests, offset + t * stride, stride * threads)
-            + (deadline, wrap, failed, results),
-        )
-        for t in range(threads)
-    ]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    total = Tally()
-    for tally, _, _ in results:
-        total.merge(tally)
-    queue.put((total, sum(sent for _, sent, _ in results), any(out for _, _, out in results)))
-
-
-def python_load(port, path, requests, concurrency, seconds, processes=2, distinct=True) -> dict:
-    """Keep-alive connections: `concurrency` in all, over a few processes (one
-    interpreter's lock would cap the rate); each takes its own requests.
-    ``processes=0`` runs the clients as threads of this process: a test runner
-    holds threads, and forking it can leave the child waiting on a lock forever."""
-    threads = concurrency // max(1, min(processes, concurrency))
-    began, cpu_before = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
-    if processes == 0:
-        results, failed = queues.SimpleQueue(), threading.Event()
-        _python_process(port, path, requests, 0, 1, threads, seconds, not distinct, failed, results)
-        gathered = [results.get()]
-    else:
-        gathered = _forked(
-            port, path, requests, min(processes, concurrency), threads, seconds, distinct
-        )
-    elapsed = time.perf_counter() - began
-    total = Tally()
-    for tally, _, _ in gathered:
-        total.merge(tally)
-    _refuse_errors(path, total.errors)
-    if distinct:
-        sent = sum(s for _, s, _ in gathered)
-        require_distinct(
-            available=len(requests), used=sent, ran_out=any(out for _, _, out in gathered)
-        )
-    return total.summary(elapsed) | {"generator_cpu": _cpu_since(cpu_before) / elapsed}
-
-
-def _forked(port, path, requests, processes, threads, seconds, distinct) -> list:
-    context = multiprocessing.get_context("fork")
-    results, failed = context.Queue(), context.Event()
-    children = [
-        context.Process(
-            target=_python_process,
-            args=(port, path, requests, p, processes, threads, seconds, not distinct)
-            + (failed, results),
-        )
-        for p in range(processes)
-    ]
-    for child in children:
-        child.start()
-    gathered = [results.get() for _ in children]
-    for child in children:
-        child.join()
-    return gathered
 
 
 WRK_SCRIPT = """
@@ -135,6 +41,7 @@ function init(args)
         ["Content-Type"] = "application/x-www-form-urlencoded",
         ["X-Twilio-Signature"] = signature,
         ["I-Twilio-Idempotency-Token"] = token,
+        ["X-Forwarded-Proto"] = "https",
       }, body))
     end
     n = n + 1
@@ -172,17 +79,22 @@ end
 """
 
 
+def write_requests(path: Path, requests) -> None:
+    """One signed request a line: signature, idempotency token, form body."""
+    path.write_text(
+        "".join(
+            f"{h['X-Twilio-Signature']}\t{h['I-Twilio-Idempotency-Token']}\t{body}\n"
+            for body, h in requests
+        )
+    )
+
+
 def wrk_load(port, path, requests, concurrency, seconds, threads=2, distinct=True) -> dict:
     """wrk with a Lua script; a run with any non-2xx answer or socket error is
     refused, so its latency percentiles (wrk's, over all answers) are of 2xx only."""
     with tempfile.TemporaryDirectory() as directory:
         lines, script = Path(directory) / "requests.tsv", Path(directory) / "bench.lua"
-        lines.write_text(
-            "".join(
-                f"{h['X-Twilio-Signature']}\t{h['I-Twilio-Idempotency-Token']}\t{body}\n"
-                for body, h in requests
-            )
-        )
+        write_requests(lines, requests)
         script.write_text(WRK_SCRIPT)
         cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         output = subprocess.run(

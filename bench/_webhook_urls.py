@@ -1,5 +1,6 @@
-"""The platform's URLs plus the benchmark's baseline: a bare POST view that
-answers empty TwiML, through the same middleware, and nothing else."""
+"""The platform's URLs plus the benchmark's baselines: a bare POST view that
+answers empty TwiML and does nothing else, served twice: where pages are (the
+whole middleware stack) and where webhooks are (/webhooks/, their front)."""
 
 from django.http import HttpResponse
 from django.urls import include, path
@@ -15,5 +16,6 @@ def bare_twiml(request):
 
 urlpatterns = [
     path("bench/bare-twiml/", bare_twiml),
+    path("webhooks/bench-bare/", bare_twiml),
     path("", include("instaply.urls")),
 ]

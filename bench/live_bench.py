@@ -64,13 +64,6 @@ class WebTier(processes.WebTier):
     """The compose file's web command (bench/processes.py), with the figures this
     bench reads from its processes."""
 
-    def cpu_seconds(self) -> float:
-        total = 0
-        for pid in self.pids():
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-        return total / os.sysconf("SC_CLK_TCK")
-
     def wait_until_idle(self, *, busy=0.1, window=0.5, limit=30.0) -> float:
         """Seconds until the tier uses less than ``busy`` of a CPU: the waits just
         opened have all been read once and are now parked."""

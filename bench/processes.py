@@ -127,6 +127,14 @@ class WebTier:
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
         return [self.process.pid] + [int(p) for p in children.read_text().split()]
 
+    def cpu_seconds(self) -> float:
+        """CPU used so far by gunicorn's master and workers (user and system)."""
+        total = 0
+        for pid in self.pids():
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / os.sysconf("SC_CLK_TCK")
+
 
 def start_worker(queue: str, concurrency: int, env: dict, *extra: str) -> subprocess.Popen:
     """A Celery worker in a session of its own (stop() ends it and its children)."""

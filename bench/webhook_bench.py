@@ -1,42 +1,63 @@
-"""Inbound SMS webhook throughput and latency, against a baseline in the same run.
+"""Inbound SMS webhook throughput and latency, against bare views in the same run.
 
     DATABASE_URL=postgres://... REDIS_URL=redis://... .venv/bin/python bench/webhook_bench.py
 
-One gunicorn server on loopback (the deployment's shape: gthread workers)
-against PostgreSQL, and pre-signed requests, each with its own MessageSid, from
-a load generator on loopback (wrk when installed, else Python processes with
-keep-alive connections). Rates and percentiles count 2xx answers only; the
-first other answer stops the run, and so does a generator running out of
-distinct requests (repeats would be answered by the deduplication, cheaply).
-Printed, with the targets:
+The web tier as docker-compose.yml serves it (bench/processes.py WebTier:
+gunicorn, instaply.gunicorn_conf, the ASGI application, production settings,
+the application role under row-level security) on loopback, with the bench's
+URLs added (bench/_webhook_urls.py), and pre-signed requests, each with its own
+MessageSid, sent by wrk (Debian's package, installed with apt-get when
+missing) on keep-alive connections. Baseline and webhook phases alternate, in
+rounds; the figures are medians. Rates and percentiles count 2xx answers only;
+the first other answer stops the run, and so does wrk running out of distinct
+requests (repeats would be answered by the deduplication, cheaply). Printed,
+with the targets:
 
 1. Twilio inbound webhooks per second (signature check, durable storage,
    enqueue) as a ratio of a bare POST view answering empty TwiML through the
-   same middleware. Target: at least 0.4.
-2. Database round trips of one webhook, counted in-process. Target: at most 2,
-   with synchronous_commit on (no asynchronous commit).
+   whole middleware stack, and of one served where webhooks are (/webhooks/,
+   the same front as the webhook). Target: at least 0.4.
+2. What one webhook sends PostgreSQL, read off the wire: statements
+   (row-level security's set_config included) and round trips. Target: at most
+   2 round trips, with synchronous_commit on.
 3. p50 / p99 latency of the webhook at the stated concurrency. Target: p99 < 50 ms.
-4. End to end: inbound messages per second through a Celery worker into the inbox.
+4. The tier's CPU per request (gunicorn's processes, from /proc), and the
+   webhook's CPU step by step in a process set up as the tier
+   (bench/_webhook_steps.py), down to what no step names.
+
+Inbound processing (a worker turning stored webhooks into messages) is
+bench/inbound_bench.py's.
 """
 
 import argparse
-import http.client
+import base64
+import hashlib
+import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
-import time
+import tempfile
 import urllib.parse
 import uuid
 from pathlib import Path
 
-from _webhook_load import python_load, wrk_load
-
-from bench.processes import free_port, start_worker, stop
-
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = Path(__file__).resolve().parent
-WEBHOOK, BARE = "/webhooks/twilio/sms/", "/bench/bare-twiml/"
+sys.path[:0] = [str(ROOT), str(BENCH)]
+
+from _webhook_load import write_requests, wrk_load  # noqa: E402
+
+from bench.processes import WebTier, application_url  # noqa: E402
+
+WEBHOOK = "/webhooks/twilio/sms/"
+BARES = {
+    "bare (whole stack)": "/bench/bare-twiml/",
+    "bare (webhook front)": "/webhooks/bench-bare/",
+}
+# Fixed, so rows of an earlier run stay readable; never a real key.
+BENCH_KEYS = "v1:" + base64.b64encode(hashlib.sha256(b"instaply webhook bench").digest()).decode()
 
 
 def require_services() -> None:
@@ -51,17 +72,23 @@ def require_services() -> None:
 # Set-up, in this process -------------------------------------------------------
 
 
-def setup_django(port: int, queue: str) -> None:
+def setup_django() -> None:
     os.environ["DJANGO_SETTINGS_MODULE"] = "_webhook_settings"
-    os.environ["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{port}"
-    os.environ["BENCH_CELERY_QUEUE"] = queue
-    sys.path[:0] = [str(ROOT), str(BENCH)]
+    os.environ["INSTAPLY_MASTER_KEYS"] = BENCH_KEYS
+    os.environ.setdefault("DEBUG", "false")
     import django
 
     django.setup()
     from _django import migrate_both
 
     migrate_both()
+
+
+def require_wrk() -> None:
+    if shutil.which("wrk"):
+        return
+    sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
+    subprocess.run([*sudo, "apt-get", "install", "-y", "-q", "wrk"], check=True)
 
 
 def bench_tenant():
@@ -110,102 +137,6 @@ def signed_requests(account, number, base_url: str, count: int, senders: int) ->
     return requests
 
 
-def round_trips(account, number, queue: str) -> tuple[int, list[str]]:
-    """Database queries of one webhook (after a warm-up one), counted in-process."""
-    from django.conf import settings
-    from django.db import connection
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
-
-    from instaply.celery import app
-
-    app.conf.task_default_queue = queue
-    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
-    client = Client()
-    counted = []
-    for body, headers in signed_requests(account, number, settings.PUBLIC_BASE_URL, 2, 2):
-        with CaptureQueriesContext(connection) as queries:
-            response = client.post(
-                WEBHOOK,
-                data=body,
-                content_type=headers["Content-Type"],
-                headers={k: v for k, v in headers.items() if k != "Content-Type"},
-            )
-        assert response.status_code == 200, response.content
-        counted = [q["sql"].split()[0] for q in queries]
-    return len(counted), counted
-
-
-def step_costs(account, number, queue: str, rounds: int = 300) -> dict[str, float]:
-    """CPU time (µs) of each step of the webhook, and of whole requests through
-    Django's test client, measured in this process: where the ratio comes from."""
-    from django.conf import settings
-    from django.http import QueryDict
-    from django.test import Client
-
-    from channels_sms.models import WebhookDelivery
-    from channels_sms.providers import provider_for
-    from channels_sms.services.deliveries import delivery_queue, insert_or_skip
-    from channels_sms.services.routing import twilio_route
-    from instaply.ids import uuid7
-    from instaply.ratelimit import hit
-
-    url = settings.PUBLIC_BASE_URL + WEBHOOK
-    signed = signed_requests(account, number, settings.PUBLIC_BASE_URL, 2 * rounds, 2 * rounds)
-    forms = [QueryDict(body) for body, _ in signed]
-    route = twilio_route(forms[0], own_number_field="To")
-
-    def store(i):
-        form = forms[i]
-        insert_or_skip(
-            WebhookDelivery(
-                id=uuid7(),
-                tenant_id=route.tenant_id,
-                provider="twilio",
-                kind="message",
-                provider_message_id=form["MessageSid"],
-                provider_status="",
-                phone_number=route.number,
-                payload=form.dict(),
-            )
-        )
-
-    client = Client()
-
-    def request(path, offset):
-        def post(i):
-            body, headers = signed[offset + i]
-            extra = {k: v for k, v in headers.items() if k != "Content-Type"}
-            client.post(path, data=body, content_type=headers["Content-Type"], headers=extra)
-
-        return post
-
-    steps = {
-        "parse form": lambda i: QueryDict(signed[i][0]),
-        "route (SELECT)": lambda i: twilio_route(forms[i], own_number_field="To"),
-        "signature": lambda i: provider_for("twilio").signature_valid(
-            credentials=route.credentials,
-            url=url,
-            params=forms[i],
-            signature=signed[i][1]["X-Twilio-Signature"],
-        ),
-        "rate limit (Redis)": lambda i: hit("sms_webhook", route.rate_key, rate="1000000000/m"),
-        "store (INSERT)": store,
-        "enqueue (Celery)": lambda i: delivery_queue(uuid7()),
-        "bare request": request(BARE, 0),
-        "webhook request": request(WEBHOOK, rounds),
-    }
-    costs = {}
-    for name, step in steps.items():
-        step(0)
-        began = time.process_time()
-        for i in range(1, rounds):
-            step(i)
-        costs[name] = (time.process_time() - began) / (rounds - 1) * 1e6
-    purge(queue)
-    return costs
-
-
 def synchronous_commit() -> str:
     from django.db import connection
 
@@ -214,49 +145,118 @@ def synchronous_commit() -> str:
         return cursor.fetchone()[0]
 
 
-# Servers -------------------------------------------------------------------
-
-
-def start_gunicorn(port: int, workers: int, threads: int, env: dict) -> subprocess.Popen:
-    command = [sys.executable, "-m", "gunicorn", "-c", "python:instaply.gunicorn_conf"]
-    command += ["instaply.wsgi:application"]
-    command += ["--bind", f"127.0.0.1:{port}", "--workers", str(workers)]
-    command += ["--threads", str(threads), "--worker-class", "gthread"]
-    command += ["--pythonpath", str(BENCH), "--log-level", "warning"]
-    process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/healthz")
-            connection.getresponse().read()
-            return process
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit("gunicorn did not start within 30 s")
-
-
 # The run ---------------------------------------------------------------------
 
 
-def end_to_end(args, port, number, tenant, env, queue) -> float:
-    from conversations.models import Message
-
-    worker = start_worker(queue, args.worker_concurrency, env)
-    try:
-        requests = signed_requests(
-            number.account, number, f"http://127.0.0.1:{port}", args.e2e_messages, 200
+def step_costs(env: dict, base_url: str, account, number, rounds: int) -> dict:
+    """bench/_webhook_steps.py in a process with the tier's environment."""
+    paths = {"webhook": WEBHOOK, "bare (whole stack)": BARES["bare (whole stack)"]}
+    paths["bare (webhook front)"] = BARES["bare (webhook front)"]
+    count = rounds * (len(paths) + 1) + 200
+    with tempfile.NamedTemporaryFile("w+", suffix=".tsv") as lines:
+        write_requests(Path(lines.name), signed_requests(account, number, base_url, count, count))
+        output = subprocess.run(
+            [sys.executable, str(BENCH / "_webhook_steps.py"), lines.name, str(rounds)]
+            + [json.dumps(paths)],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
         )
-        began = time.perf_counter()
-        python_load(port, WEBHOOK, requests, args.concurrency, None)  # stops on a non-2xx
-        inbound = Message.objects.for_tenant(tenant).filter(direction="inbound")
-        deadline = time.monotonic() + 300
-        while inbound.count() < args.e2e_messages and time.monotonic() < deadline:
-            time.sleep(0.05)
-        elapsed = time.perf_counter() - began
-        return inbound.count() / elapsed
-    finally:
-        stop(worker)
+    if output.returncode:
+        raise SystemExit(f"_webhook_steps failed:\n{output.stderr[-3000:]}")
+    return json.loads(output.stdout.strip().splitlines()[-1])
+
+
+def phase(tier, load, path, requests, args, distinct) -> dict:
+    cpu = tier.cpu_seconds()
+    figures = load(tier.port, path, requests, args.concurrency, args.seconds, distinct=distinct)
+    return figures | {"tier_cpu_us": (tier.cpu_seconds() - cpu) / figures["count"] * 1e6}
+
+
+def alternate(tier, requests, args) -> dict[str, list[dict]]:
+    """Rounds of every phase, the order turning each round, so a neighbour's
+    load hits all alike; each webhook phase gets requests never sent before."""
+    names = ["webhook", *BARES]
+    runs: dict[str, list[dict]] = {name: [] for name in names}
+    per_round = len(requests) // args.rounds
+    for r in range(args.rounds):
+        fresh = requests[r * per_round : (r + 1) * per_round]
+        shift = r % len(names)
+        for name in names[shift:] + names[:shift]:
+            if name == "webhook":
+                runs[name].append(phase(tier, wrk_load, WEBHOOK, fresh, args, True))
+            else:
+                runs[name].append(phase(tier, wrk_load, BARES[name], fresh, args, False))
+    return runs
+
+
+def median(runs: list[dict], key: str) -> float:
+    return statistics.median(run[key] for run in runs)
+
+
+def report(args, runs, steps, commit) -> None:
+    hooks = runs["webhook"]
+    print(
+        f"inbound Twilio webhook, web tier as docker-compose.yml serves it (gunicorn "
+        f"{os.environ.get('WEB_WORKERS', '2')} uvicorn workers, ASGI); PostgreSQL as the "
+        f"application role (row-level security), Redis; {os.cpu_count()} CPUs; wrk on "
+        f"loopback, {args.concurrency} connections; {args.rounds} rounds of {args.seconds} s "
+        f"per phase, alternating; medians"
+    )
+    print(f"  load average before / after        {args.load_before} / {_load_average()}")
+    for name in BARES:
+        print(f"  {name + ', empty TwiML':<34} {median(runs[name], 'rate'):>9,.0f} req/s")
+    print(f"  {'webhook: verify, store, enqueue':<34} {median(hooks, 'rate'):>9,.0f} req/s")
+    for name in BARES:
+        ratios = [h["rate"] / b["rate"] for h, b in zip(hooks, runs[name], strict=True)]
+        print(
+            f"  ratio webhook / {name:<18} {statistics.median(ratios):>9.2f}   "
+            f"(rounds {min(ratios):.2f}-{max(ratios):.2f}; target >= 0.4)"
+        )
+    trips = steps["trips"]
+    verbs = ", ".join(
+        sql.split()[0] + (" set_config" if "set_config" in sql else "")
+        for sql in trips["statements"]
+    )
+    print(
+        f"  DB round trips per webhook         {trips['round_trips']:>9}   (target <= 2; "
+        f"{len(trips['statements'])} statements on the wire: {verbs})"
+    )
+    print(f"  synchronous_commit                 {commit:>9}   (no asynchronous commit)")
+    p99s = [run["p99"] * 1000 for run in hooks]
+    print(
+        f"  webhook latency p50 / p99          {median(hooks, 'p50') * 1000:>6.1f} / "
+        f"{statistics.median(p99s):.1f} ms (worst round {max(p99s):.1f}) at "
+        f"{args.concurrency} connections   (target p99 < 50 ms)"
+    )
+    answered = sum(run["count"] for phases in runs.values() for run in phases)
+    print(f"  2xx answers counted                {answered:>9,}   (any other stops the run)")
+    print(f"  wrk CPU while the webhook ran      {median(hooks, 'generator_cpu'):>9.2f} cores")
+    print("  CPU per request (µs), tier (gunicorn processes, /proc) / in-process (Django WSGI):")
+    for name in ["webhook", *BARES]:
+        print(
+            f"    {name:<30} {median(runs[name], 'tier_cpu_us'):>7,.0f} / "
+            f"{steps['whole'][name]:>7,.0f}"
+        )
+    print("  the webhook's in-process CPU, step by step (µs, exclusive of the steps inside):")
+    named = 0.0
+    for name, spent in sorted(steps["steps"].items(), key=lambda item: -item[1]):
+        print(f"    {name:<52} {spent:>7,.0f}")
+        named += spent
+    whole = steps["whole"]["webhook"]
+    print(
+        f"    {'unaccounted (whole, uninstrumented, minus the steps)':<52} {whole - named:>7,.0f}"
+    )
+    print(
+        f"    {'whole request':<52} {whole:>7,.0f}   (instrumented: "
+        f"{steps['instrumented']:,.0f}, {steps['timer_us']:.1f} µs per timed call taken off "
+        "its caller; the server's own layers are the tier's figure minus the whole)"
+    )
+
+
+def _load_average() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def purge(queue: str) -> None:
@@ -268,86 +268,48 @@ def purge(queue: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=int, default=10, help="per measured phase")
+    parser.add_argument("--seconds", type=int, default=5, help="per phase and round")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of alternating phases")
     parser.add_argument("--concurrency", type=int, default=16, help="open connections")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=8, help="threads per gunicorn worker")
     parser.add_argument("--requests", type=int, default=60000, help="distinct signed requests")
-    parser.add_argument("--e2e-messages", type=int, default=2000)
-    parser.add_argument("--worker-concurrency", type=int, default=os.cpu_count() or 2)
-    parser.add_argument("--generator", choices=["auto", "wrk", "python"], default="auto")
+    parser.add_argument("--step-rounds", type=int, default=500, help="requests per step figure")
     args = parser.parse_args()
     require_services()
-    generator = args.generator
-    if generator == "auto":
-        generator = "wrk" if shutil.which("wrk") else "python"
-    load = wrk_load if generator == "wrk" else python_load
-
-    port, queue = free_port(), f"webhook-bench-{uuid.uuid4().hex[:8]}"
-    setup_django(port, queue)
+    require_wrk()
+    args.load_before = _load_average()
+    setup_django()
     tenant, account, number = bench_tenant()
-    env = os.environ | {
-        "DEBUG": "false",
-        "LOG_LEVEL": "WARNING",
-        "PYTHONPATH": f"{BENCH}:{ROOT}",
-        # Every request is for one number: lift its per-number rate limit (the
-        # counter still runs, in Redis, on every request).
-        "RATE_LIMITS": "sms_webhook=100000000/m",
-    }
-    trips, verbs = round_trips(account, number, queue)
-    costs = step_costs(account, number, queue)
-    requests = signed_requests(
-        account, number, f"http://127.0.0.1:{port}", args.requests, args.requests
+    queue = f"webhook-bench-{uuid.uuid4().hex[:8]}"
+    owner_url = os.environ["DATABASE_URL"]
+    tier = WebTier(
+        database_url=application_url(owner_url),
+        keys=BENCH_KEYS,
+        overrides={
+            "DJANGO_SETTINGS_MODULE": "_webhook_settings",
+            "PYTHONPATH": f"{BENCH}:{ROOT}",
+            "BENCH_CELERY_QUEUE": queue,
+            "LOG_LEVEL": "WARNING",
+            # Every request is for one number: lift its per-number rate limit (the
+            # counter still runs, in Redis, on every request).
+            "RATE_LIMITS": "sms_webhook=100000000/m",
+        },
     )
-    server = start_gunicorn(port, args.workers, args.threads, env)
+    base_url = tier.env["PUBLIC_BASE_URL"]
     try:
-        # Warm-up: connections, pools, key caches (repeats only hit the dedupe).
-        load(port, BARE, requests[:2000], args.concurrency, 2, distinct=False)
-        load(port, WEBHOOK, requests[-2000:], args.concurrency, 2, distinct=False)
-        # The baseline stores nothing: its requests may repeat.
-        bare = load(port, BARE, requests, args.concurrency, args.seconds, distinct=False)
-        hooks = load(port, WEBHOOK, requests[:-2000], args.concurrency, args.seconds)
+        steps = step_costs(tier.env, base_url, account, number, args.step_rounds)
         purge(queue)
-        e2e_rate = end_to_end(args, port, number, tenant, env, queue)
+        requests = signed_requests(account, number, base_url, args.requests, args.requests)
+        warm = signed_requests(account, number, base_url, 2000, 2000)
+        with tier:
+            # Warm-up: connections, pools, key caches.
+            for path in BARES.values():
+                wrk_load(tier.port, path, warm, args.concurrency, 2, distinct=False)
+            wrk_load(tier.port, WEBHOOK, warm, args.concurrency, 2, distinct=False)
+            runs = alternate(tier, requests, args)
+        report(args, runs, steps, synchronous_commit())
     finally:
-        stop(server)
         purge(queue)
-    commit = synchronous_commit()
-
-    print(
-        f"inbound Twilio webhook, gunicorn {args.workers} workers x {args.threads} threads "
-        f"(gthread), PostgreSQL, Redis; {os.cpu_count()} CPUs; load by {generator} on "
-        f"loopback, {args.concurrency} connections, {args.seconds} s per phase"
-    )
-    print(f"  bare POST view, empty TwiML      {bare['rate']:>9,.0f} req/s")
-    print(f"  webhook: verify, store, enqueue  {hooks['rate']:>9,.0f} req/s")
-    print(
-        f"  ratio webhook/bare               {hooks['rate'] / bare['rate']:>9.2f}   (target >= 0.4)"
-    )
-    print(f"  DB round trips per webhook       {trips:>9}   (target <= 2: {', '.join(verbs)})")
-    print(f"  synchronous_commit               {commit:>9}   (no asynchronous commit)")
-    print(
-        f"  webhook latency p50 / p99        {hooks['p50'] * 1000:>6.1f} / "
-        f"{hooks['p99'] * 1000:.1f} ms at {args.concurrency} connections   (target p99 < 50 ms)"
-    )
-    answered = bare["count"] + hooks["count"] + args.e2e_messages
-    print(
-        f"  2xx answers counted              {answered:>9,}"
-        "   (no other answer: one would have stopped the run)"
-    )
-    print(
-        f"  load generator CPU               {hooks['generator_cpu']:>9.2f}   "
-        "cores busy while the webhook was measured (of the machine's CPUs)"
-    )
-    print(
-        "  CPU per step, in-process (µs): " + ", ".join(f"{k} {v:,.0f}" for k, v in costs.items())
-    )
-    print(
-        f"  end to end, into the inbox       {e2e_rate:>9,.0f} messages/s   "
-        f"({args.e2e_messages} texts from 200 phones, worker concurrency "
-        f"{args.worker_concurrency})"
-    )
-    _cleanup(tenant)
+        _cleanup(tenant)
 
 
 def _cleanup(tenant) -> None:
