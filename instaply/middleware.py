@@ -4,6 +4,7 @@ import re
 import uuid
 
 from django.conf import settings
+from django.urls import Resolver404, get_urlconf, resolve
 
 from instaply import rls
 from instaply.api.errors import error_response
@@ -70,3 +71,34 @@ class RequestBodyLimitMiddleware:
                 f"The request body is {length} bytes; the limit is {limit} bytes.",
             )
         return self.get_response(request)
+
+
+class WebhookFrontMiddleware:
+    """Serves provider webhooks (/webhooks/) from here, past the rest of the stack.
+
+    A webhook is a signed machine POST: no session, user, language, CSRF token,
+    lockout or login data applies to it, and each of those middleware costs
+    every text CPU (bench/webhook_bench.py names each). What it does need runs
+    before this one: the row-security reset, the request id, the body-size
+    limit, the security and content-security headers. The host is still
+    validated as CommonMiddleware would. A path under the prefix that names no
+    webhook goes down the whole stack, to the usual 404.
+    """
+
+    PREFIX = "/webhooks/"  # instaply/urls.py mounts channels_sms.webhooks.urls here
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.path_info.startswith(self.PREFIX):
+            return self.get_response(request)
+        try:
+            match = resolve(request.path_info, get_urlconf())
+        except Resolver404:
+            return self.get_response(request)
+        request.get_host()  # DisallowedHost (a 400) for a host not ours
+        request.resolver_match = match
+        response = match.func(request, *match.args, **match.kwargs)
+        response.setdefault("X-Frame-Options", "DENY")  # XFrameOptionsMiddleware's, skipped
+        return response

@@ -45,6 +45,9 @@ MIDDLEWARE = [
     "instaply.middleware.RequestBodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "instaply.security_headers.ContentSecurityPolicyMiddleware",
+    # Provider webhooks are served here, past everything below (sessions, locale,
+    # CSRF, auth, OTP, messages, idle timeout, login data, axes): none applies to them.
+    "instaply.middleware.WebhookFrontMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
