@@ -138,6 +138,16 @@ def erasure_ledger_outside_the_checkout(tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
+def sms_routes_per_test():
+    """The webhook routes a process keeps (channels_sms/services/routing.py) are of
+    rows each test rolls back: the next test starts with none."""
+    yield
+    from channels_sms.services.routing import book
+
+    book.clear()
+
+
+@pytest.fixture(autouse=True)
 def rate_limits_per_test(settings):
     """Rate-limit counters live in the shared cache (Redis under CI): a key prefix
     per test keeps one test's requests from counting against another's, even

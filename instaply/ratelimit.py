@@ -69,6 +69,7 @@ class Verdict:
     count: int
     limit: int
     retry_after: int  # whole seconds until the window resets
+    read: object = None  # the value of ``hit(read=...)``'s cache key; None: absent or unknown
 
 
 def rate_for(scope: str) -> Rate:
@@ -78,8 +79,13 @@ def rate_for(scope: str) -> Rate:
         raise KeyError(f"No rate for {scope!r} in settings.RATE_LIMITS") from None
 
 
-def hit(scope: str, key: str, *, rate: str | None = None, fail_open: bool = False) -> Verdict:
+def hit(
+    scope: str, key: str, *, rate: str | None = None, fail_open: bool = False, read: str = ""
+) -> Verdict:
     """Counts one request of ``key`` in ``scope`` and says whether it is within the rate.
+
+    ``read``: a cache key whose value comes back in the verdict, read in the same
+    round trip as the count (the webhook's routes version: channels_sms/services/routing.py).
 
     ``fail_open``: with the cache unreachable, the request is allowed (and a
     warning logged) rather than the error raised. For provider webhooks: a
@@ -91,37 +97,42 @@ def hit(scope: str, key: str, *, rate: str | None = None, fail_open: bool = Fals
     window = int(now // limit.seconds)
     cache_key = f"{settings.RATE_LIMIT_KEY_PREFIX}:{scope}:{_digest(key)}:{window}"
     try:
-        count = _count(cache_key, limit.seconds + 1)
+        count, value = _count(cache_key, limit.seconds + 1, read)
     except RedisError as error:
         if not fail_open:
             raise
         logger.warning("Rate limit %s not counted, cache down: %s", scope, type(error).__name__)
         return Verdict(True, 0, limit.count, 1)
     retry_after = max(1, math.ceil((window + 1) * limit.seconds - now))
-    verdict = Verdict(count <= limit.count, count, limit.count, retry_after)
+    verdict = Verdict(count <= limit.count, count, limit.count, retry_after, value)
     if not verdict.allowed and count == limit.count + 1:
         logger.warning("Rate limit %s reached (%s/%ss)", scope, limit.count, limit.seconds)
     return verdict
 
 
-def _count(cache_key: str, timeout: int) -> int:
-    """Adds one to the window's counter and returns it."""
+def _count(cache_key: str, timeout: int, read: str) -> tuple[int, object]:
+    """Adds one to the window's counter; returns it, and the value of ``read``."""
     backend = caches["default"]
     if isinstance(backend, ReusingRedisCache):
-        # One round trip on Redis: INCR, and set the expiry only on a new key.
+        # One round trip on Redis: INCR, set the expiry only on a new key, GET.
         key = backend.make_and_validate_key(cache_key)
         pipe = backend._cache.get_client(write=True).pipeline(transaction=False)
         pipe.incr(key)
         pipe.expire(key, timeout, nx=True)
-        return pipe.execute()[0]
+        if read:
+            pipe.get(backend.make_and_validate_key(read))
+        replies = pipe.execute()
+        value = replies[2] if read else None
+        return replies[0], None if value is None else backend._cache._serializer.loads(value)
+    value = cache.get(read) if read else None
     # Elsewhere (local memory): add() then incr(), with the race handled.
     if cache.add(cache_key, 1, timeout=timeout):
-        return 1
+        return 1, value
     try:
-        return cache.incr(cache_key)
+        return cache.incr(cache_key), value
     except ValueError:  # expired between add() and incr()
         cache.set(cache_key, 1, timeout=timeout)
-        return 1
+        return 1, value
 
 
 def _digest(key: str) -> str:

@@ -17,8 +17,8 @@ from twilio.twiml.messaging_response import MessagingResponse
 from audit.recorder import record
 from channels_sms.models import DeliveryKind
 from channels_sms.providers import provider_for
+from channels_sms.services import routing
 from channels_sms.services.deliveries import delivery_record
-from channels_sms.services.routing import twilio_route, vonage_route
 from instaply import rls
 from instaply.api.errors import error_response
 from instaply.ratelimit import by_ip, hit, too_many_requests
@@ -48,20 +48,44 @@ def _refuse(request, *, provider: str, endpoint: str, reason: str, tenant_id=Non
     return error_response(403, "invalid_signature", "The webhook signature is missing or wrong.")
 
 
-def _over_rate(request, route):
-    verdict = hit("sms_webhook", route.rate_key, fail_open=True)
-    return None if verdict.allowed else too_many_requests(request, verdict.retry_after)
-
-
 def _no_message_id():
     return error_response(400, "malformed_request", "The webhook names no message id.")
 
 
-def _verify(request, route, *, endpoint: str, params, signature: str):
-    """The refusal to answer (403 on a bad signature, 429 over the rate), or None."""
-    valid = provider_for(route.provider).signature_valid(
-        credentials=route.credentials, url=public_url(request), params=params, signature=signature
-    )
+def _checked(request, *, provider: str, endpoint: str, params, signature: str, key, find):
+    """(route, None) for a signed webhook within its rate, else (None, the answer).
+
+    The route may come from this process's book (channels_sms/services/routing.py);
+    the routes version read with the rate-limit count says whether it still
+    stands. When it does not, or its secret does not match the signature (a
+    rotated secret), the webhook is routed again from the database and its
+    signature checked again, before anything is stored or refused."""
+    url = public_url(request)
+    route, found_at, from_book = routing.book.find(key, find)
+    valid = _valid(route, url, params, signature)
+    if from_book and not valid:
+        route, from_book = find(), False
+        valid = _valid(route, url, params, signature)
+    refused = _admit(request, route, valid, provider=provider, endpoint=endpoint)
+    if refused:
+        return None, refused
+    verdict = hit("sms_webhook", route.rate_key, fail_open=True, read=routing.ROUTES_VERSION)
+    if not routing.book.confirm(key, route, found_at, verdict.read) and from_book:
+        route = find()  # its rate is counted already
+        valid = _valid(route, url, params, signature)
+        refused = _admit(request, route, valid, provider=provider, endpoint=endpoint)
+        if refused:
+            return None, refused
+    if not verdict.allowed:
+        return None, too_many_requests(request, verdict.retry_after)
+    return route, None
+
+
+def _admit(request, route, valid: bool, *, provider: str, endpoint: str):
+    """The refusal (403 for an unknown account or a bad signature), or None with
+    the route's tenant adopted: a signed webhook of a tenant sees its rows only."""
+    if route is None:
+        return _refuse(request, provider=provider, endpoint=endpoint, reason="unknown_account")
     if not valid:
         return _refuse(
             request,
@@ -70,9 +94,16 @@ def _verify(request, route, *, endpoint: str, params, signature: str):
             reason="invalid_signature",
             tenant_id=route.tenant_id,
         )
-    if route.tenant_id is not None:
-        rls.adopt(route.tenant_id)  # a signed webhook of this tenant: its rows only from here
-    return _over_rate(request, route)
+    rls.adopt(route.tenant_id)  # None (a platform number): nobody's rows
+    return None
+
+
+def _valid(route, url: str, params, signature: str) -> bool:
+    if route is None:
+        return False
+    return provider_for(route.provider).signature_valid(
+        credentials=route.credentials, url=url, params=params, signature=signature
+    )
 
 
 def _twilio(request, *, kind: str):
@@ -83,10 +114,16 @@ def _twilio(request, *, kind: str):
     if not signature:
         return _refuse(request, provider="twilio", endpoint=endpoint, reason="missing_signature")
     params = request.POST
-    route = twilio_route(params, own_number_field="To" if kind == DeliveryKind.MESSAGE else "From")
-    if route is None:
-        return _refuse(request, provider="twilio", endpoint=endpoint, reason="unknown_account")
-    refused = _verify(request, route, endpoint=endpoint, params=params, signature=signature)
+    own = "To" if kind == DeliveryKind.MESSAGE else "From"
+    route, refused = _checked(
+        request,
+        provider="twilio",
+        endpoint=endpoint,
+        params=params,
+        signature=signature,
+        key=routing.twilio_route_key(params, own_number_field=own),
+        find=lambda: routing.twilio_route(params, own_number_field=own),
+    )
     if refused:
         return refused
     message_id = params.get("MessageSid") or params.get("SmsSid", "")
@@ -124,10 +161,15 @@ def _vonage(request, *, kind: str):
     signature = str(params.get("sig", ""))
     if not signature:
         return _refuse(request, provider="vonage", endpoint=endpoint, reason="missing_signature")
-    route = vonage_route(params, own_number_field="to")
-    if route is None:
-        return _refuse(request, provider="vonage", endpoint=endpoint, reason="unknown_account")
-    refused = _verify(request, route, endpoint=endpoint, params=params, signature=signature)
+    route, refused = _checked(
+        request,
+        provider="vonage",
+        endpoint=endpoint,
+        params=params,
+        signature=signature,
+        key=routing.vonage_route_key(params, own_number_field="to"),
+        find=lambda: routing.vonage_route(params, own_number_field="to"),
+    )
     if refused:
         return refused
     message_id = str(params.get("messageId", ""))
