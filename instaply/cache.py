@@ -1,27 +1,44 @@
-"""Django's Redis cache, keeping one Redis client per connection pool.
+"""Django's Redis cache, with one Redis client and connection pool per server
+for the whole process.
 
 Django's backend builds a new ``redis.Redis`` object for every operation, which
 costs more than the operation itself on a hot path (rate limits on every
-webhook). A client is thread-safe and borrows connections from its pool, so
-one per pool is enough.
+webhook). And Django keeps its cache objects per context, not per process: the
+web tier runs each request in a fresh context (instaply/asgi.py, a2wsgi), so
+every request got a new backend, a new pool, and opened a new connection to
+Redis for its first command (measured by bench/webhook_bench.py: one Redis
+connection per webhook, about a millisecond of CPU). A client is thread-safe
+and borrows connections from its pool, and redis-py's pools start afresh in a
+forked child, so one per server and options serves every context and thread.
 """
+
+import threading
 
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 
+_shared_lock = threading.Lock()
+# (server, pool options): (pool, client)
+_shared: dict[tuple, tuple] = {}
+
 
 class ReusingRedisCacheClient(RedisCacheClient):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._clients: dict[int, object] = {}
+    def _shared(self, write: bool) -> tuple:
+        server = self._servers[self._get_connection_pool_index(write)]
+        key = (server, self._pool_class, tuple(sorted(self._pool_options.items(), key=repr)))
+        found = _shared.get(key)
+        if found is None:
+            with _shared_lock:
+                found = _shared.get(key)
+                if found is None:
+                    pool = self._pool_class.from_url(server, **self._pool_options)
+                    found = _shared[key] = (pool, self._client(connection_pool=pool))
+        return found
+
+    def _get_connection_pool(self, write):
+        return self._shared(write)[0]
 
     def get_client(self, key=None, *, write=False):
-        index = self._get_connection_pool_index(write)
-        client = self._clients.get(index)
-        if client is None:
-            client = self._clients[index] = self._client(
-                connection_pool=self._get_connection_pool(write)
-            )
-        return client
+        return self._shared(write)[1]
 
 
 class ReusingRedisCache(RedisCache):

@@ -18,6 +18,22 @@ def test_the_redis_cache_keeps_one_client_per_pool():
     assert backend.get("reuse-probe") == 1
 
 
+def test_every_context_shares_the_process_s_redis_pool():
+    """The tier runs each request in a context of its own (a2wsgi), where Django
+    gives it another cache object: the pool, and its open connections, are the
+    process's, not one per request."""
+    import contextvars
+
+    def pool_and_client():
+        backend = caches["default"]
+        backend.get("reuse-probe")
+        return backend._cache._get_connection_pool(True), backend._cache.get_client(write=True)
+
+    here = pool_and_client()
+    elsewhere = contextvars.Context().run(pool_and_client)
+    assert elsewhere[0] is here[0] and elsewhere[1] is here[1]
+
+
 def test_a_rate_limit_window_counts_and_expires_in_redis(settings):
     backend = caches["default"]
     first = hit("probe", "client-1", rate="2/m")
