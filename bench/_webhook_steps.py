@@ -184,6 +184,8 @@ def instrument(handler):
     steps.patch(views, "hit", "rate limit (Redis)")
     steps.patch(views.rls, "adopt", "adopt the tenant")
     steps.patch(deliveries, "insert_or_skip", "store (INSERT, set_config)")
+    payload = type(deliveries.WebhookDelivery._meta.get_field("payload"))
+    steps.patch(payload, "get_db_prep_save", "store: encrypt the payload (tenant key)")
     steps.patch(deliveries, "delivery_queue", "enqueue (Celery publish after commit)")
     steps.patch(deliveries, "uuid7", "delivery id (uuid7)")
     steps.patch(views, "HttpResponse", "TwiML response")
