@@ -9,7 +9,10 @@ tenant holds is kept encrypted for operators; anything else cannot be checked.
 
 import logging
 import threading
+import time
+import uuid
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from redis.exceptions import RedisError
@@ -87,6 +90,11 @@ def vonage_route_key(params, *, own_number_field: str) -> tuple:
 # route found in the book under another version is routed again from the
 # database before anything is stored, so a deactivated number or a rotated
 # secret is obeyed by every process from the next text on.
+#
+# A version is a random token, not a counter: Redis restarted empty must not
+# hand out a value some process's book was stamped with before. And a bump that
+# failed (Redis down at that moment) must not leave books stale for ever, so a
+# kept route is also dropped after SMS_ROUTE_BOOK_MAX_AGE_SECONDS.
 
 ROUTES_VERSION = "sms:routes:version"
 
@@ -96,16 +104,19 @@ class RouteBook:
 
     def __init__(self):
         self._lock = threading.Lock()
-        self._routes: dict[tuple, Route] = {}
+        self._routes: dict[tuple, tuple[Route, float]] = {}  # key: (route, kept at)
         self._version = None  # the last version read from Redis; None: unknown
 
     def find(self, key: tuple, route_from_database) -> tuple[Route | None, object, bool]:
         """(route, version it stands for, whether it came from the book)."""
         with self._lock:
             version = self._version
-            route = self._routes.get(key) if version is not None else None
-        if route is not None:
-            return route, version, True
+            kept = self._routes.get(key) if version is not None else None
+        if (
+            kept is not None
+            and time.monotonic() - kept[1] < settings.SMS_ROUTE_BOOK_MAX_AGE_SECONDS
+        ):
+            return kept[0], version, True
         if version is None:
             _start_versions()
         # The version known before the database is read: a change after this read
@@ -121,7 +132,7 @@ class RouteBook:
                 self._version = current
                 return False
             if route is not None:
-                self._routes[key] = route
+                self._routes[key] = (route, time.monotonic())
             return True
 
     def __len__(self) -> int:
@@ -148,15 +159,14 @@ def _start_versions() -> None:
     """A version to stamp routes with, from this process's first webhook on (or
     after Redis lost it): without one, nothing is kept."""
     try:
-        cache.add(ROUTES_VERSION, 1, timeout=None)
+        cache.add(ROUTES_VERSION, uuid.uuid4().hex, timeout=None)
     except RedisError:
         logger.warning("No SMS routes version: routes are not kept while Redis is down")
 
 
 def _bump() -> None:
     try:
-        if not cache.add(ROUTES_VERSION, 1, timeout=None):
-            cache.incr(ROUTES_VERSION)
+        cache.set(ROUTES_VERSION, uuid.uuid4().hex, timeout=None)
     except RedisError:
         # Other processes keep their books until the next change: say so loudly.
         logger.exception("The SMS routes version was not bumped: other processes may route stale")

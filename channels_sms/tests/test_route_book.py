@@ -104,3 +104,40 @@ def test_a_webhook_with_its_route_kept_is_one_round_trip(sms, client):
         assert twilio_webhook(client, TWILIO_SMS, _params(5)).status_code == 200
     assert wire.round_trips == 1, wire
     assert "ON CONFLICT DO NOTHING" in wire.statements[-1]
+
+
+def test_a_kept_route_is_dropped_after_its_maximum_age(sms, settings, two_processes):
+    """Even when no version bump reached Redis, a route is not kept for ever."""
+    params = _params(1)
+    key = routing.twilio_route_key(params, own_number_field="To")
+
+    def find():
+        return routing.twilio_route(params, own_number_field="To")
+
+    serving = two_processes("serving")
+    for _ in range(2):
+        route, found_at, _ = serving.find(key, find)
+        serving.confirm(key, route, found_at, cache.get(ROUTES_VERSION))
+    assert serving.find(key, find)[2]
+    settings.SMS_ROUTE_BOOK_MAX_AGE_SECONDS = 0
+    assert not serving.find(key, find)[2]
+
+
+def test_a_version_lost_with_redis_never_matches_an_old_stamp(sms, two_processes):
+    """Redis restarted empty: the new version is a fresh token, so a book stamped
+    before cannot take it for its own."""
+    params = _params(1)
+    key = routing.twilio_route_key(params, own_number_field="To")
+
+    def find():
+        return routing.twilio_route(params, own_number_field="To")
+
+    serving = two_processes("serving")
+    for _ in range(2):
+        route, found_at, _ = serving.find(key, find)
+        serving.confirm(key, route, found_at, cache.get(ROUTES_VERSION))
+    route, found_at, from_book = serving.find(key, find)
+    assert from_book
+    cache.delete(ROUTES_VERSION)
+    routing._start_versions()
+    assert not serving.confirm(key, route, found_at, cache.get(ROUTES_VERSION))

@@ -46,3 +46,8 @@ SMS_SEND_BACKOFF_MAX_SECONDS = env.integer("SMS_SEND_BACKOFF_MAX_SECONDS", 600)
 # A send attempt still "calling" the provider after this long belongs to a run
 # that died mid-call: the message is not sent again (channels_sms/services/outbound.py).
 SMS_CALL_STALE_SECONDS = env.integer("SMS_CALL_STALE_SECONDS", 60)
+
+# How long a webhook route stays in a process's book (channels_sms/services/routing.py)
+# at most: changes are obeyed at once through the routes version in Redis; this
+# bounds how long a change whose version bump failed (Redis down) can go unseen.
+SMS_ROUTE_BOOK_MAX_AGE_SECONDS = env.integer("SMS_ROUTE_BOOK_MAX_AGE_SECONDS", 300)
