@@ -14,7 +14,7 @@ it was stored, as if each delivery had been processed on its own.
 
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from channels_sms.keywords import keyword_of
@@ -135,16 +135,35 @@ def _receive(run: list[tuple]) -> None:
 
 
 def _save(deliveries: list[WebhookDelivery]) -> None:
-    if len(deliveries) == 1:
-        (delivery,) = deliveries
-        processed = delivery.state == WebhookDelivery.State.PROCESSED
-        delivery.save(update_fields=FIELDS + (["payload"] if processed else []))
-        return
-    scoped = WebhookDelivery.objects.for_tenant(deliveries[0].tenant_id)
-    scoped.bulk_update(deliveries, FIELDS)
-    processed = [d.pk for d in deliveries if d.state == WebhookDelivery.State.PROCESSED]
-    if processed:
-        scoped.filter(pk__in=processed).update(payload=None)
+    together = connection.vendor == "postgresql" and len(deliveries) > 1
+    processed = [d for d in deliveries if d.state == WebhookDelivery.State.PROCESSED]
+    for delivery in deliveries:
+        if delivery in processed and together:
+            continue
+        delivery.save(update_fields=FIELDS + (["payload"] if delivery in processed else []))
+    if together and processed:
+        _save_processed(processed)
+
+
+def _save_processed(deliveries: list[WebhookDelivery]) -> None:
+    """Processed deliveries of one tenant in one UPDATE, their payloads cleared
+    (Django's bulk_update builds a CASE per field and row: half the batch's CPU)."""
+    meta = WebhookDelivery._meta
+    quote = connection.ops.quote_name
+    table = quote(meta.db_table)
+    rows = ", ".join(["(%s, %s, %s, %s, %s)"] * len(deliveries))
+    params = []
+    for d in deliveries:
+        params += [d.pk, d.attempts, d.note, d.message_id, d.processed_at]
+    # Identifiers come from the model's metadata; every value is a parameter.
+    sql = (
+        f"UPDATE {table} AS d SET attempts = v.attempts, state = %s, note = v.note, "  # noqa: S608
+        f"message_id = v.message_id::uuid, processed_at = v.processed_at, payload = NULL "
+        f"FROM (VALUES {rows}) AS v (id, attempts, note, message_id, processed_at) "
+        f"WHERE d.id = v.id AND d.tenant_id = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [WebhookDelivery.State.PROCESSED, *params, deliveries[0].tenant_id])
 
 
 def deliveries_process_each(deliveries: list[WebhookDelivery]) -> None:
