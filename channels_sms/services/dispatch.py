@@ -36,11 +36,11 @@ from django.db import (
     connection,
     transaction,
 )
-from django.db.models import DateTimeField, ExpressionWrapper, F, Q, Value
-from django.db.models.lookups import LessThanOrEqual
+from django.db.models import Q
 from django.utils import timezone
 
 from channels_sms.models import WebhookDelivery
+from channels_sms.services.inbound import STATUS_WAIT
 from channels_sms.services.inbound_batch import deliveries_process, deliveries_process_each
 from instaply import rls
 
@@ -50,18 +50,22 @@ log = logging.getLogger("instaply.dispatch")
 _LANE_LOCK_CLASS = 0x5D15
 # A status callback that overtook its message waits this long times its attempts.
 NOT_YET_BACKOFF = dt.timedelta(seconds=20)
+_BACKOFF_STEPS = int(STATUS_WAIT / NOT_YET_BACKOFF) + 1  # then it has failed (inbound.py)
 # Lanes are looked for among this many oldest pending deliveries.
 LANES_WINDOW = 1000
 
 
 def _due(now) -> Q:
-    """Pending deliveries, but not a status callback tried recently (NotYet)."""
-    retry_at = ExpressionWrapper(
-        F("received_at") + F("attempts") * NOT_YET_BACKOFF, output_field=DateTimeField()
+    """Pending deliveries, but not a status callback tried too recently (NotYet):
+    the n-th try waits n x NOT_YET_BACKOFF after its receipt, spelled out
+    attempt by attempt so that every database compares plain timestamps."""
+    waited = Q(attempts=0)
+    for attempts in range(1, _BACKOFF_STEPS):
+        waited |= Q(attempts=attempts, received_at__lte=now - NOT_YET_BACKOFF * attempts)
+    waited |= Q(
+        attempts__gte=_BACKOFF_STEPS, received_at__lte=now - NOT_YET_BACKOFF * _BACKOFF_STEPS
     )
-    return Q(state=WebhookDelivery.State.PENDING) & (
-        Q(attempts=0) | Q(LessThanOrEqual(retry_at, Value(now, output_field=DateTimeField())))
-    )
+    return Q(state=WebhookDelivery.State.PENDING) & waited
 
 
 def pending_lanes(now=None) -> list[tuple]:
