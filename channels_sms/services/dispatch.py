@@ -39,7 +39,7 @@ from django.db import (
 from django.db.models import Q
 from django.utils import timezone
 
-from channels_sms.models import WebhookDelivery
+from channels_sms.models import PhoneNumber, WebhookDelivery
 from channels_sms.services.inbound import STATUS_WAIT
 from channels_sms.services.inbound_batch import deliveries_process, deliveries_process_each
 from instaply import rls
@@ -110,15 +110,24 @@ def _lane_taken(key) -> bool:
 
 
 def _claim(tenant_id, number_id, now, batch_size) -> list[WebhookDelivery]:
-    # Index: sms_delivery_pending (id) WHERE state = 'pending'. FOR UPDATE, not
+    # Index: sms_delivery_tenant_state (tenant, state, received_at). FOR UPDATE, not
     # SKIP LOCKED: a row locked elsewhere is waited for rather than overtaken.
-    return list(
+    claimed = list(
         WebhookDelivery.objects.for_tenant(tenant_id)
         .filter(_due(now), phone_number_id=number_id)
-        .select_related("phone_number__account", "phone_number__shop")
-        .select_for_update(of=("self",))
+        .select_for_update()
         .order_by("id")[:batch_size]
     )
+    # The lane's number, read once rather than joined to every pending row.
+    number = (
+        PhoneNumber.objects.for_tenant(tenant_id)
+        .select_related("account", "shop")
+        .filter(pk=number_id)
+        .first()
+    )
+    for delivery in claimed:
+        delivery.phone_number = number
+    return claimed
 
 
 def _process(claimed: list[WebhookDelivery]) -> None:
@@ -129,13 +138,14 @@ def _process(claimed: list[WebhookDelivery]) -> None:
         raise  # the database, not a row: the whole batch is tried again later
     except Exception:
         log.exception("a batch of %d deliveries raised; processing them one by one", len(claimed))
-        fresh = (
+        fresh = list(
             WebhookDelivery.objects.for_tenant(claimed[0].tenant_id)
             .filter(pk__in=[d.pk for d in claimed])
-            .select_related("phone_number__account", "phone_number__shop")
             .order_by("id")
         )
-        deliveries_process_each(list(fresh))
+        for delivery in fresh:
+            delivery.phone_number = claimed[0].phone_number
+        deliveries_process_each(fresh)
 
 
 def dispatch_forever(*, stopping, batch_size: int | None = None, idle_ms: int | None = None):

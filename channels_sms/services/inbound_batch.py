@@ -33,6 +33,7 @@ from conversations.services.messages import (
     conversations_for_inbound_many,
     messages_receive_many,
 )
+from instaply.db.rows_update import rows_update
 from instaply.errors import DomainError
 from privacy import keyring
 from privacy.blind_index import normalise_phone
@@ -146,24 +147,23 @@ def _save(deliveries: list[WebhookDelivery]) -> None:
 
 
 def _save_processed(deliveries: list[WebhookDelivery]) -> None:
-    """Processed deliveries of one tenant in one UPDATE, their payloads cleared
-    (Django's bulk_update builds a CASE per field and row: half the batch's CPU)."""
-    meta = WebhookDelivery._meta
-    quote = connection.ops.quote_name
-    table = quote(meta.db_table)
-    rows = ", ".join(["(%s, %s, %s, %s, %s)"] * len(deliveries))
-    params = []
-    for d in deliveries:
-        params += [d.pk, d.attempts, d.note, d.message_id, d.processed_at]
-    # Identifiers come from the model's metadata; every value is a parameter.
-    sql = (
-        f"UPDATE {table} AS d SET attempts = v.attempts, state = %s, note = v.note, "  # noqa: S608
-        f"message_id = v.message_id::uuid, processed_at = v.processed_at, payload = NULL "
-        f"FROM (VALUES {rows}) AS v (id, attempts, note, message_id, processed_at) "
-        f"WHERE d.id = v.id AND d.tenant_id = %s"
+    """Processed deliveries of one tenant in one UPDATE, their payloads cleared."""
+    rows_update(
+        WebhookDelivery,
+        tenant_id=deliveries[0].tenant_id,
+        columns=[
+            ("attempts", "integer"),
+            ("note", "text"),
+            ("message_id", "uuid"),
+            ("processed_at", "timestamptz"),
+        ],
+        rows=[(d.pk, d.attempts, d.note, d.message_id, d.processed_at) for d in deliveries],
+        assign=(
+            f"attempts = v.attempts, state = '{WebhookDelivery.State.PROCESSED}', "
+            "note = v.note, message_id = v.message_id, processed_at = v.processed_at, "
+            "payload = NULL"
+        ),
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [WebhookDelivery.State.PROCESSED, *params, deliveries[0].tenant_id])
 
 
 def deliveries_process_each(deliveries: list[WebhookDelivery]) -> None:

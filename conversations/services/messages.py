@@ -3,7 +3,7 @@
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -14,6 +14,7 @@ from conversations.channels import channel_for
 from conversations.models import Contact, Conversation, FeedEvent, Message
 from conversations.services.feed import feed_publish, feed_publish_many
 from conversations.services.hours import closed_period_start
+from instaply.db.rows_update import rows_update
 from instaply.errors import Conflict, Invalid
 from privacy.minors import rules as minor_rules
 from privacy.policies.selectors import version_in_force
@@ -192,8 +193,7 @@ def messages_receive_many(inbounds: list[Inbound]) -> list[Message]:
     landed: dict = {}  # conversation pk -> (conversation, its messages), in order
     for message in messages:
         landed.setdefault(message.conversation_id, (message.conversation, []))[1].append(message)
-    for conversation, its_messages in landed.values():
-        _conversation_received(conversation, its_messages)
+    _conversations_received(list(landed.values()))
     feed_publish_many(tenant_id=tenant_id, entries=[_created_entry(m) for m in messages])
     track_about_contacts(
         analytics.MESSAGE_RECEIVED,
@@ -210,11 +210,38 @@ def messages_receive_many(inbounds: list[Inbound]) -> list[Message]:
     return messages
 
 
+def _conversations_received(landed: list[tuple[Conversation, list[Message]]]) -> None:
+    """The conversations (locked by the caller) after their new inbound messages:
+    on PostgreSQL, one UPDATE for all but those a message reopens."""
+    together = []
+    for conversation, messages in landed:
+        newest = messages[-1]
+        conversation.last_message_preview = (newest.body or "")[:PREVIEW_LENGTH]
+        conversation.last_activity_at = newest.created_at
+        reopened = conversation.status in (Conversation.Status.SNOOZED, Conversation.Status.PENDING)
+        if reopened or connection.vendor != "postgresql" or len(landed) == 1:
+            _conversation_received(conversation, messages)
+        else:
+            together.append((conversation, len(messages)))
+    if not together:
+        return
+    preview = Conversation._meta.get_field("last_message_preview")
+    rows_update(
+        Conversation,
+        tenant_id=together[0][0].tenant_id,
+        columns=[("preview", "bytea"), ("at", "timestamptz"), ("n", "integer")],
+        # pre_save: the preview encrypted, bound to its row, as save() would.
+        rows=[(c.pk, preview.pre_save(c, False), c.last_activity_at, n) for c, n in together],
+        assign=(
+            "last_message_preview = v.preview, last_activity_at = v.at, "
+            "inbound_count = t.inbound_count + v.n"
+        ),
+    )
+    for conversation, count in together:
+        conversation.inbound_count += count  # the row is locked: this is what it holds
+
+
 def _conversation_received(conversation: Conversation, messages: list[Message]) -> None:
-    """The conversation (locked by the caller) after its new inbound messages."""
-    newest = messages[-1]
-    conversation.last_message_preview = (newest.body or "")[:PREVIEW_LENGTH]
-    conversation.last_activity_at = newest.created_at
     count = conversation.inbound_count + len(messages)
     # F() as well as the lock: a count is never lost whoever else writes it.
     conversation.inbound_count = F("inbound_count") + len(messages)
