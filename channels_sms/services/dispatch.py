@@ -38,6 +38,7 @@ from django.db import (
 )
 from django.db.models import Q
 from django.utils import timezone
+from redis.exceptions import RedisError
 
 from channels_sms.models import PhoneNumber, WebhookDelivery
 from channels_sms.services.inbound import STATUS_WAIT
@@ -53,6 +54,9 @@ NOT_YET_BACKOFF = dt.timedelta(seconds=20)
 _BACKOFF_STEPS = int(STATUS_WAIT / NOT_YET_BACKOFF) + 1  # then it has failed (inbound.py)
 # Lanes are looked for among this many oldest pending deliveries.
 LANES_WINDOW = 1000
+# Failures of a service, not of a row (PostgreSQL, or Redis behind the cache, gone):
+# the batch rolls back, stays pending, and is tried again once the service is back.
+UNAVAILABLE = (OperationalError, InterfaceError, OSError, RedisError)
 
 
 def _due(now) -> Q:
@@ -134,8 +138,8 @@ def _process(claimed: list[WebhookDelivery]) -> None:
     try:
         with transaction.atomic():
             deliveries_process(claimed)
-    except (OperationalError, InterfaceError):
-        raise  # the database, not a row: the whole batch is tried again later
+    except UNAVAILABLE:
+        raise  # a service, not a row: the whole batch is tried again later
     except Exception:
         log.exception("a batch of %d deliveries raised; processing them one by one", len(claimed))
         fresh = list(
@@ -145,7 +149,7 @@ def _process(claimed: list[WebhookDelivery]) -> None:
         )
         for delivery in fresh:
             delivery.phone_number = claimed[0].phone_number
-        deliveries_process_each(fresh)
+        deliveries_process_each(fresh, unavailable=UNAVAILABLE)
 
 
 def dispatch_forever(*, stopping, batch_size: int | None = None, idle_ms: int | None = None):
@@ -157,8 +161,10 @@ def dispatch_forever(*, stopping, batch_size: int | None = None, idle_ms: int | 
         while not stopping():
             try:
                 done = dispatch_once(batch_size=batch_size)
-            except (OperationalError, InterfaceError) as error:
-                log.warning("dispatcher: database unavailable (%s); waiting", type(error).__name__)
+            except UNAVAILABLE as error:
+                log.warning(
+                    "dispatcher: a service is unavailable (%s); waiting", type(error).__name__
+                )
                 connection.close()
                 time.sleep(1)
                 continue

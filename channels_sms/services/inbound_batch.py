@@ -166,15 +166,18 @@ def _save_processed(deliveries: list[WebhookDelivery]) -> None:
     )
 
 
-def deliveries_process_each(deliveries: list[WebhookDelivery]) -> None:
+def deliveries_process_each(deliveries: list[WebhookDelivery], *, unavailable: tuple) -> None:
     """The batch once more, each delivery in a savepoint of its own, after the
     batch as a whole raised: a delivery that raises again is marked failed, so
-    one poisoned row cannot hold up its lane."""
+    one poisoned row cannot hold up its lane. ``unavailable``: errors of a
+    service rather than of the row, raised for the whole batch to wait."""
     for delivery in deliveries:
         attempts = delivery.attempts
         try:
             with transaction.atomic():
                 deliveries_process([delivery])
+        except unavailable:
+            raise
         except DomainError as error:
             _failed(delivery, attempts, error.message)
         except Exception as error:  # noqa: BLE001 (logged by the caller; the class name only)
