@@ -127,11 +127,14 @@ def drain(tenants, env: dict, since, limit: float = 900) -> tuple[float, int]:
     (seconds from the first message landed to the last delivery processed, texts)."""
     from django.db.models import Count, Max, Min
 
-    from bench.processes import start_dispatcher, stop
+    from bench.processes import start_dispatcher, start_worker, stop
     from channels_sms.models import WebhookDelivery
     from conversations.models import Message
 
-    dispatchers = [start_dispatcher(env) for _ in range(DISPATCHERS)]
+    if env["SMS_INBOUND_DISPATCH"] == "dispatcher":
+        dispatchers = [start_dispatcher(env) for _ in range(DISPATCHERS)]
+    else:  # the task per delivery, as before: a Celery worker with as many processes
+        dispatchers = [start_worker("celery", DISPATCHERS, env)]
     try:
         deadline = time.monotonic() + limit
         while counts(tenants)["pending"] and time.monotonic() < deadline:
@@ -170,6 +173,13 @@ def main() -> None:
     parser.add_argument("--lanes", type=int, default=4, help="tenants, one number each")
     parser.add_argument("--senders", type=int, default=200, help="phones per lane")
     parser.add_argument("--per-second", type=int, default=1500, help="texts signed per second")
+    parser.add_argument(
+        "--path",
+        choices=["dispatcher", "task"],
+        default="dispatcher",
+        help="task: the former path, a Celery task per webhook published by the request "
+        "and a worker of 2 processes (the comparison)",
+    )
     args = parser.parse_args()
     require_services()
     if not shutil.which("wrk"):
@@ -191,6 +201,7 @@ def main() -> None:
             "LOG_LEVEL": "ERROR",
             # wrk speaks plain HTTP to the tier, with no TLS proxy in front.
             "SECURE_SSL_REDIRECT": "false",
+            "SMS_INBOUND_DISPATCH": "publish" if args.path == "task" else "dispatcher",
         },
     )
     env = tier.env | {"SMS_SIMULATOR_URL": "", "LOG_LEVEL": "WARNING"}
@@ -201,7 +212,12 @@ def main() -> None:
     print(
         f"inbound processing vs webhook intake; web tier `{' '.join(tier.command)}` "
         f"(production settings, application role under row-level security), "
-        f"{DISPATCHERS} dispatchers (`manage.py inbound_dispatcher`); {os.cpu_count()} CPUs; "
+        + (
+            f"{DISPATCHERS} dispatchers (`manage.py inbound_dispatcher`)"
+            if args.path == "dispatcher"
+            else f"a task per webhook, a Celery worker of {DISPATCHERS} processes"
+        )
+        + f"; {os.cpu_count()} CPUs; "
         f"wrk on loopback, {args.concurrency} connections; {args.lanes} tenants x 1 number, "
         f"{args.senders} phones each; load average {load_average()}"
     )
