@@ -44,7 +44,7 @@ def _webhook_deliveries(now, before):
     from channels_sms.models import WebhookDelivery
 
     if settings.SMS_INBOUND_DISPATCH == "dispatcher":
-        return WebhookDelivery.objects.none().values_list("pk", flat=True)
+        return []  # nothing to publish (sliced like the rules' querysets)
     return (
         WebhookDelivery.objects.dangerously_unscoped(reason="sweeper: pending deliveries")
         .filter(state=WebhookDelivery.State.PENDING, received_at__lt=before)
