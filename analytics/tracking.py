@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from analytics.events import checked
 from analytics.models import AnalyticsEvent
-from analytics.pseudonyms import pseudonym
+from analytics.pseudonyms import month_of, pseudonym
 from conversations.models import Contact
 from tenants.models import Tenant
 
@@ -55,10 +55,38 @@ def track(
     if not _allowed(tenant_id, contact_id):
         return None
     now = now or timezone.now()
-    return AnalyticsEvent.objects.create(
-        name=name,
-        distinct_id=pseudonym(tenant_id, when=now),
-        properties=values,
-        occurred_hour=hour_of(now),
-        insert_id=secrets.token_hex(16),
-    )
+    return AnalyticsEvent.objects.create(**_row(name, pseudonym(tenant_id, when=now), now, values))
+
+
+def track_about_contacts(name: str, *, tenant_id, events: list[tuple]) -> None:
+    """``track`` for several events about contacts already loaded, each
+    ``(contact, now, properties)``: the tenant's choice read once, one INSERT
+    (a batch of inbound texts). The contact's own flags are read from the rows
+    given, which the caller loaded in its transaction."""
+    from privacy.dsr.restriction import analytics_allowed
+
+    checked_events = [(contact, now, checked(name, props)) for contact, now, props in events]
+    if not checked_events:
+        return
+    opted_out = Tenant.objects.filter(pk=tenant_id).values_list("analytics_opt_out", flat=True)
+    if opted_out.first():
+        return
+    pseudonyms = {}  # one per month: each costs a read of the month's secret
+    rows = []
+    for contact, now, values in checked_events:
+        if analytics_allowed(contact):
+            month = month_of(now)
+            if month not in pseudonyms:
+                pseudonyms[month] = pseudonym(tenant_id, when=now)
+            rows.append(AnalyticsEvent(**_row(name, pseudonyms[month], now, values)))
+    AnalyticsEvent.objects.bulk_create(rows)
+
+
+def _row(name, distinct_id, now, values) -> dict:
+    return {
+        "name": name,
+        "distinct_id": distinct_id,
+        "properties": values,
+        "occurred_hour": hour_of(now),
+        "insert_id": secrets.token_hex(16),
+    }

@@ -71,7 +71,7 @@ def main() -> None:
     # Sets Django up in this process (migrating both databases) with the bench's
     # fixed throwaway keys, which the tier and the worker get too.
     from bench.live_bench import WebTier, raise_open_files
-    from bench.processes import application_url, start_worker, stop
+    from bench.processes import application_url, start_dispatcher, start_worker, stop
 
     raise_open_files(4 * (args.clients + args.long_polls) + 1024)
     from _load_world import World, simulator  # models: only once Django is set up
@@ -103,11 +103,14 @@ def main() -> None:
             "REPORTING_DATABASE_URL": reporting_url,
         }
         worker = start_worker("celery", args.worker_concurrency, worker_env)
+        # The tier (production) publishes no task per text: dispatchers process them.
+        dispatchers = [start_dispatcher(worker_env) for _ in range(2)]
         try:
             with tier:
                 report(args, tier, sim, ramp_world, run_world)
         finally:
-            stop(worker)
+            for process in [worker, *dispatchers]:
+                stop(process)
     ok = run_world.check.ok
     print("every count agrees" if ok else "counts DISAGREE: something was lost or doubled")
     sys.exit(0 if ok else 1)
@@ -124,7 +127,7 @@ def report(args, tier, sim, ramp_world, run_world) -> None:
     print(
         f"mixed load on the web tier `{' '.join(tier.command)}` (production settings, "
         f"{tier.env.get('WEB_WORKERS', '2')} workers); Celery worker, concurrency "
-        f"{args.worker_concurrency}; PostgreSQL, Redis, provider simulator; "
+        f"{args.worker_concurrency}; 2 inbound dispatchers; PostgreSQL, Redis, provider simulator; "
         f"{os.cpu_count()} CPUs; the load generator runs on the same machine; "
         f"load average {load_average()}"
     )

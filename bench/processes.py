@@ -1,8 +1,9 @@
 """The platform's processes on loopback, shared by bench/load.py and tests/faults.
 
 The web tier is docker-compose.yml's `web` command (production settings), the
-worker a Celery worker process. Importing this module sets nothing up: callers
-pass the databases, Redis and keys the processes use.
+worker a Celery worker process, the dispatcher its `dispatcher` command.
+Importing this module sets nothing up: callers pass the databases, Redis and
+keys the processes use.
 """
 
 import http.client
@@ -155,6 +156,27 @@ def start_worker(queue: str, concurrency: int, env: dict, *extra: str) -> subpro
             threading.Thread(target=process.stdout.read, daemon=True).start()  # drain
             return process
     raise RuntimeError("the Celery worker did not start")
+
+
+def start_dispatcher(env: dict, *extra: str) -> subprocess.Popen:
+    """The compose file's inbound dispatcher (``manage.py inbound_dispatcher``), in a
+    session of its own; the environment's SMS_INBOUND_DISPATCH is set to dispatcher."""
+    dispatcher = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]["dispatcher"]
+    command = [sys.executable, *dispatcher["command"][1:], *extra]
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=env | {"SMS_INBOUND_DISPATCH": "dispatcher"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    for line in process.stdout:
+        if "inbound dispatcher ready" in line:
+            threading.Thread(target=process.stdout.read, daemon=True).start()  # drain
+            return process
+    raise RuntimeError("the inbound dispatcher did not start")
 
 
 def stop(process: subprocess.Popen) -> None:

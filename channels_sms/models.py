@@ -173,6 +173,11 @@ class WebhookDelivery(TenantScopedModel):
                 condition=models.Q(message_id__isnull=False),
                 name="sms_delivery_tenant_message",
             ),
+            # The dispatcher's queue, global by nature: the oldest pending deliveries of
+            # every tenant (channels_sms/services/dispatch.py). Small: only pending rows.
+            models.Index(
+                fields=["id"], condition=models.Q(state="pending"), name="sms_delivery_pending"
+            ),
         ]
 
 

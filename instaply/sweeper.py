@@ -39,8 +39,12 @@ class Rule:
 
 
 def _webhook_deliveries(now, before):
+    """Publish mode only: with the dispatcher the pending row is itself the job,
+    claimed by the next dispatcher pass (channels_sms/services/dispatch.py)."""
     from channels_sms.models import WebhookDelivery
 
+    if settings.SMS_INBOUND_DISPATCH == "dispatcher":
+        return []  # nothing to publish (sliced like the rules' querysets)
     return (
         WebhookDelivery.objects.dangerously_unscoped(reason="sweeper: pending deliveries")
         .filter(state=WebhookDelivery.State.PENDING, received_at__lt=before)

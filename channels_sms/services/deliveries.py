@@ -3,11 +3,13 @@
 This is the request path of every SMS webhook, so it stays small: the route
 was resolved (one query) and the signature checked before it is called; here
 the delivery row is written with ``INSERT ... ON CONFLICT DO NOTHING RETURNING``
-(the second and last round trip) and its processing is queued once committed.
+(the second and last round trip); a dispatcher picks it up, or (publish
+mode) its task is queued once committed.
 """
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import connection
 
 from channels_sms.models import PhoneNumber, UnroutedDelivery, WebhookDelivery
@@ -83,10 +85,17 @@ def delivery_record(
 
 
 def delivery_queue(delivery_id) -> None:
+    """Hands a stored, pending delivery to processing once committed.
+
+    With the dispatcher (production) the stored row is the job: nothing to
+    publish, a dispatcher claims it (channels_sms/services/dispatch.py). In the
+    publish mode, a task by id after commit; the webhook answers 2xx even when
+    the broker is down, and the sweeper queues the pending delivery once it is
+    back."""
+    if settings.SMS_INBOUND_DISPATCH == "dispatcher":
+        return
     from channels_sms.tasks import process_delivery
 
-    # The delivery is stored: the webhook answers 2xx even when the broker is
-    # down, and the sweeper queues the pending delivery once it is back.
     publish_after_commit(process_delivery, delivery_id)
 
 

@@ -1,9 +1,11 @@
-"""Processing stored webhooks: texts into the inbox, statuses onto messages.
+"""Processing stored webhooks one by one: texts into the inbox, statuses onto messages.
 
-Runs in a task that takes the delivery id. The delivery row is locked and its state
-checked first, so a task delivered twice does the work once. Once processed,
-the raw parameters are cleared: the text lives on in the inbox, encrypted
-under the contact's own key (erasable), not under the tenant's.
+The delivery row is locked and its state checked first, so a delivery claimed
+twice is processed once. Ordinary texts land in batches
+(channels_sms/services/inbound_batch.py); what is here handles the rest, and
+one delivery by id (the task of the publish mode). Once processed, the raw
+parameters are cleared: the text lives on in the inbox, encrypted under the
+contact's own key (erasable), not under the tenant's.
 """
 
 import datetime as dt
@@ -41,6 +43,12 @@ class Unrouted(Exception):
 
 
 def delivery_process(*, delivery_id) -> None:
+    """Processes one delivery (the task of the publish mode): a batch of one.
+
+    A status callback whose message is not stored yet raises NotYet, with nothing
+    written, so the task tries again later."""
+    from channels_sms.services.inbound_batch import deliveries_process
+
     with transaction.atomic():
         delivery = (
             WebhookDelivery.objects.dangerously_unscoped(reason="task by id of a webhook we stored")
@@ -51,28 +59,40 @@ def delivery_process(*, delivery_id) -> None:
         )
         if delivery is None or delivery.state != WebhookDelivery.State.PENDING:
             return
-        delivery.attempts += 1
-        fields = ["attempts", "state", "note", "payload", "message_id", "processed_at"]
-        try:
-            with transaction.atomic():
-                if delivery.kind == DeliveryKind.MESSAGE:
-                    delivery.message_id, delivery.note = _receive(delivery)
-                else:
-                    delivery.message_id, delivery.note = _apply_status(delivery)
-        except Unrouted as reason:
-            delivery.state, delivery.note = WebhookDelivery.State.UNROUTED, str(reason)
-        except DomainError as error:
-            # Bad input (a sender that is not a number...): retrying cannot help.
-            delivery.state, delivery.note = WebhookDelivery.State.FAILED, error.message[:200]
-        except NotYet as reason:
-            if timezone.now() - delivery.received_at < STATUS_WAIT:
-                raise  # the task tries again later; nothing was written
+        deliveries_process([delivery], raise_not_yet=True)
+
+
+def delivery_process_alone(delivery: WebhookDelivery, *, raise_not_yet: bool) -> None:
+    """One delivery the batch cannot take with ordinary texts (a status, a
+    keyword, a part of a long text, an inactive number, bad input), in a
+    savepoint: its state, note and message are set on ``delivery``, not saved.
+    NotYet is raised when ``raise_not_yet``, else the delivery stays pending."""
+    try:
+        with transaction.atomic():
+            if delivery.kind == DeliveryKind.MESSAGE:
+                delivery.message_id, delivery.note = _receive(delivery)
+            else:
+                delivery.message_id, delivery.note = _apply_status(delivery)
+    except Unrouted as reason:
+        delivery.state, delivery.note = WebhookDelivery.State.UNROUTED, str(reason)
+    except DomainError as error:
+        # Bad input (a sender that is not a number...): retrying cannot help.
+        delivery.state, delivery.note = WebhookDelivery.State.FAILED, error.message[:200]
+    except NotYet as reason:
+        if timezone.now() - delivery.received_at >= STATUS_WAIT:
             delivery.state, delivery.note = WebhookDelivery.State.FAILED, str(reason)
+        elif raise_not_yet:
+            raise  # the task tries again later; nothing was written
         else:
-            delivery.state = WebhookDelivery.State.PROCESSED
-            delivery.payload = None
-            delivery.processed_at = timezone.now()
-        delivery.save(update_fields=fields)
+            delivery.note = str(reason)[:200]  # pending: the dispatcher tries again later
+    else:
+        delivery_processed(delivery)
+
+
+def delivery_processed(delivery: WebhookDelivery) -> None:
+    delivery.state = WebhookDelivery.State.PROCESSED
+    delivery.payload = None  # the text lives on in the inbox, under the contact's key
+    delivery.processed_at = timezone.now()
 
 
 def _receive(delivery: WebhookDelivery) -> tuple[object, str]:

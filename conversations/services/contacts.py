@@ -14,14 +14,19 @@ from tenants.scoping import apply_changes, refuse_other_fields, require_same_ten
 
 def contact_find(*, tenant_id, kind: str, value: str) -> Contact | None:
     """Exact match on a normalised phone, email or social id, through the blind index."""
-    index = blind_index(tenant_id, kind, NORMALISERS[kind](value) if kind in NORMALISERS else value)
-    identifier = (
+    value = NORMALISERS[kind](value) if kind in NORMALISERS else value
+    return contacts_find_many(tenant_id=tenant_id, kind=kind, values=[value]).get(value)
+
+
+def contacts_find_many(*, tenant_id, kind: str, values) -> dict[str, Contact]:
+    """The contacts reachable at these normalised values, in one query, by value."""
+    by_index = {blind_index(tenant_id, kind, value): value for value in values}
+    identifiers = (
         ContactIdentifier.objects.for_tenant(tenant_id)
-        .filter(kind=kind, blind_index=index)
+        .filter(kind=kind, blind_index__in=list(by_index))
         .select_related("contact")
-        .first()
     )
-    return identifier.contact if identifier else None
+    return {by_index[i.blind_index]: i.contact for i in identifiers}
 
 
 def _identify(contact: Contact, kind: str, normalised: str) -> None:
@@ -83,6 +88,17 @@ def contact_get_or_create(
             return contact, True
     except IntegrityError:
         return contact_find(tenant_id=tenant_id, kind=kind, value=normalised), False
+
+
+def contacts_get_or_create_many(*, tenant_id, kind: str, values) -> dict[str, Contact]:
+    """The contacts reachable at these normalised values, by value: found in one
+    query; the few new ones created one by one (contact_get_or_create decides a
+    race between two creators)."""
+    found = contacts_find_many(tenant_id=tenant_id, kind=kind, values=values)
+    for value in values:
+        if value not in found:
+            found[value], _ = contact_get_or_create(tenant_id=tenant_id, kind=kind, value=value)
+    return found
 
 
 def _normalised(kind: str, value: str) -> str:

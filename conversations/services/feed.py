@@ -47,19 +47,39 @@ def feed_publish(*, tenant_id, kind: str, conversation_id, **payload) -> None:
     API, where reads are authorised and audited. Waiting clients of the tenant
     are woken when the entry commits (conversations.live).
     """
+    feed_publish_many(
+        tenant_id=tenant_id, entries=[{"kind": kind, "conversation_id": conversation_id, **payload}]
+    )
+
+
+def feed_publish_many(*, tenant_id, entries: list[dict]) -> None:
+    """Adds several events of one tenant, in this order, once the current
+    transaction commits: one turn, one INSERT and one announcement for all.
+
+    Each entry is ``{"kind": ..., "conversation_id": ..., **payload}``.
+    """
+    rows = [
+        FeedEvent(
+            tenant_id=tenant_id,
+            kind=entry["kind"],
+            conversation_id=entry["conversation_id"],
+            payload={
+                key: str(value) if value is not None else None
+                for key, value in entry.items()
+                if key not in ("kind", "conversation_id")
+            },
+            # After the turn: the order of sequence numbers, times and commits agree.
+            created_at=StatementClock(),
+        )
+        for entry in entries
+    ]
+    if not rows:
+        return
 
     def write():
         with transaction.atomic():
             _take_the_tenant_s_turn(tenant_id)
-            FeedEvent.objects.create(
-                tenant_id=tenant_id,
-                kind=kind,
-                conversation_id=conversation_id,
-                payload={
-                    key: str(value) if value is not None else None for key, value in payload.items()
-                },
-                created_at=StatementClock(),
-            )
+            FeedEvent.objects.for_tenant(tenant_id).bulk_create(rows)
             live.announce(tenant_id=tenant_id)
 
     transaction.on_commit(write, robust=True)

@@ -1,16 +1,20 @@
 """Messages in and out of a conversation."""
 
-from django.db import IntegrityError, transaction
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from analytics import events as analytics
-from analytics.tracking import track
+from analytics.tracking import track, track_about_contacts
 from audit.recorder import Actor, record
 from conversations.channels import channel_for
 from conversations.models import Contact, Conversation, FeedEvent, Message
-from conversations.services.feed import feed_publish
+from conversations.services.feed import feed_publish, feed_publish_many
 from conversations.services.hours import closed_period_start
+from instaply.db.rows_update import rows_update
 from instaply.errors import Conflict, Invalid
 from privacy.minors import rules as minor_rules
 from privacy.policies.selectors import version_in_force
@@ -59,38 +63,50 @@ def conversation_for_inbound(
         return current.get()
 
 
-def _append(
-    conversation: Conversation, message: Message, *, inbound: bool, activity: bool = True
+def conversations_for_inbound_many(
+    *, shop: Shop, contacts: list[Contact], channel: str, endpoint_id
+) -> dict:
+    """``conversation_for_inbound`` for several contacts of one shop's endpoint,
+    by contact id: found and locked (select_for_update, with shop and contact)
+    in one query; the few missing ones opened one by one, then locked too."""
+
+    def locked(contact_ids):
+        # Index: conv_one_open_per_endpoint (tenant, contact, channel, endpoint) for the open ones.
+        return {
+            conversation.contact_id: conversation
+            for conversation in Conversation.objects.for_tenant(shop.tenant_id)
+            .filter(contact_id__in=contact_ids, channel=channel, endpoint_id=endpoint_id)
+            .exclude(status=Conversation.Status.CLOSED)
+            .select_related("shop", "contact")
+            .select_for_update(of=("self",))
+            .order_by("pk")
+        }
+
+    found = locked([contact.pk for contact in contacts])
+    missing = [contact for contact in contacts if contact.pk not in found]
+    for contact in missing:
+        conversation_for_inbound(
+            shop=shop, contact=contact, channel=channel, endpoint_id=endpoint_id
+        )
+    if missing:
+        found |= locked([contact.pk for contact in missing])
+    return found
+
+
+def _append_outbound(
+    conversation: Conversation, message: Message, *, activity: bool = True
 ) -> None:
     """``activity=False``: the message neither moves the conversation up the
-    inbox nor restarts its retention clock (a platform notice, not a reply)."""
-    # The privacy-policy version in force when the message was collected or sent.
+    inbox nor restarts its retention clock (a platform notice, not a reply).
+    Inbound messages land through messages_receive_many."""
+    # The privacy-policy version in force when the message was sent.
     message.policy_version = version_in_force(message.created_at)
     message.save(force_insert=True)
-    fields = []
     if activity:
         conversation.last_message_preview = (message.body or "")[:PREVIEW_LENGTH]
         conversation.last_activity_at = message.created_at
-        fields += ["last_message_preview", "last_activity_at"]
-    if inbound:
-        # F() so concurrent inbound messages never lose a count.
-        conversation.inbound_count = F("inbound_count") + 1
-        fields.append("inbound_count")
-        if conversation.status in (Conversation.Status.SNOOZED, Conversation.Status.PENDING):
-            conversation.status, conversation.snoozed_until = Conversation.Status.OPEN, None
-            fields += ["status", "snoozed_until"]
-    if fields:
-        conversation.save(update_fields=fields)
-    if inbound:
-        conversation.refresh_from_db(fields=["inbound_count"])
-    feed_publish(
-        tenant_id=conversation.tenant_id,
-        kind=FeedEvent.Kind.MESSAGE_CREATED,
-        conversation_id=conversation.pk,
-        message_id=message.pk,
-        direction=message.direction,
-        status=message.status,
-    )
+        conversation.save(update_fields=["last_message_preview", "last_activity_at"])
+    feed_publish(tenant_id=conversation.tenant_id, **_created_entry(message))
 
 
 @transaction.atomic
@@ -112,45 +128,167 @@ def message_receive(
     conversation = (
         Conversation.objects.for_tenant(conversation.tenant_id)
         .select_for_update()
-        .select_related("shop")
+        .select_related("shop", "contact")
         .get(pk=conversation.pk)
     )
-    message = Message(
-        tenant_id=conversation.tenant_id,
-        conversation=conversation,
-        contact_id=conversation.contact_id,
-        direction=Message.Direction.INBOUND,
-        sender_kind=Message.SenderKind.CONTACT,
-        body=body,
-        attachments=attachments or None,
-        provider_message_id=provider_message_id,
-        consent=consent,
-        status=Message.Status.RECEIVED,
-        created_at=now,
-        status_changed_at=now,
+    (message,) = messages_receive_many(
+        [
+            Inbound(
+                conversation=conversation,
+                body=body,
+                attachments=attachments,
+                provider_message_id=provider_message_id,
+                now=now,
+                consent=consent,
+            )
+        ]
     )
-    _append(conversation, message, inbound=True)
-    track(
-        analytics.MESSAGE_RECEIVED,
-        tenant_id=conversation.tenant_id,
-        contact_id=conversation.contact_id,
-        now=now,
-        **analytics.message_properties(channel=conversation.channel, body=body),
-    )
-    _auto_reply_if_closed(conversation, now)
+    conversation_auto_reply(conversation, now)
     return message
 
 
-def _auto_reply_if_closed(conversation: Conversation, now) -> None:
-    shop = conversation.shop
-    if not shop.auto_reply_text:
+@dataclass
+class Inbound:
+    """One end-user message to land; its conversation is locked by the caller
+    (select_for_update) and carries its contact and shop."""
+
+    conversation: Conversation
+    body: str
+    now: dt.datetime
+    attachments: list | None = None
+    provider_message_id: str = ""
+    consent: object = None
+
+
+def messages_receive_many(inbounds: list[Inbound]) -> list[Message]:
+    """End-users' messages of one tenant land in the inbox, in this order: one
+    INSERT for the messages, one UPDATE per conversation, one batch of feed
+    entries and one of analytics events. Call inside the caller's transaction,
+    with every conversation locked. No automatic reply here: the caller asks
+    ``conversation_auto_reply`` after the message that may trigger it."""
+    if not inbounds:
+        return []
+    tenant_id = inbounds[0].conversation.tenant_id
+    messages = []
+    for inbound in inbounds:
+        conversation = inbound.conversation
+        message = Message(
+            tenant_id=tenant_id,
+            conversation=conversation,
+            contact_id=conversation.contact_id,
+            direction=Message.Direction.INBOUND,
+            sender_kind=Message.SenderKind.CONTACT,
+            body=inbound.body,
+            attachments=inbound.attachments or None,
+            provider_message_id=inbound.provider_message_id,
+            consent=inbound.consent,
+            status=Message.Status.RECEIVED,
+            created_at=inbound.now,
+            status_changed_at=inbound.now,
+            # The privacy-policy version in force when the message was collected.
+            policy_version=version_in_force(inbound.now),
+        )
+        messages.append(message)
+    Message.objects.for_tenant(tenant_id).bulk_create(messages)
+    landed: dict = {}  # conversation pk -> (conversation, its messages), in order
+    for message in messages:
+        landed.setdefault(message.conversation_id, (message.conversation, []))[1].append(message)
+    _conversations_received(list(landed.values()))
+    feed_publish_many(tenant_id=tenant_id, entries=[_created_entry(m) for m in messages])
+    track_about_contacts(
+        analytics.MESSAGE_RECEIVED,
+        tenant_id=tenant_id,
+        events=[
+            (
+                i.conversation.contact,
+                i.now,
+                analytics.message_properties(channel=i.conversation.channel, body=i.body),
+            )
+            for i in inbounds
+        ],
+    )
+    return messages
+
+
+def _conversations_received(landed: list[tuple[Conversation, list[Message]]]) -> None:
+    """The conversations (locked by the caller) after their new inbound messages:
+    on PostgreSQL, one UPDATE for all but those a message reopens."""
+    together = []
+    for conversation, messages in landed:
+        newest = messages[-1]
+        conversation.last_message_preview = (newest.body or "")[:PREVIEW_LENGTH]
+        conversation.last_activity_at = newest.created_at
+        reopened = conversation.status in (Conversation.Status.SNOOZED, Conversation.Status.PENDING)
+        if reopened or connection.vendor != "postgresql" or len(landed) == 1:
+            _conversation_received(conversation, messages)
+        else:
+            together.append((conversation, len(messages)))
+    if not together:
         return
-    period = closed_period_start(hours=shop.business_hours, time_zone=shop.time_zone, now=now)
-    if period is None or conversation.auto_replied_for == period:
-        return
+    preview = Conversation._meta.get_field("last_message_preview")
+    rows_update(
+        Conversation,
+        tenant_id=together[0][0].tenant_id,
+        columns=[("preview", "bytea"), ("at", "timestamptz"), ("n", "integer")],
+        # pre_save: the preview encrypted, bound to its row, as save() would.
+        rows=[(c.pk, preview.pre_save(c, False), c.last_activity_at, n) for c, n in together],
+        assign=(
+            "last_message_preview = v.preview, last_activity_at = v.at, "
+            "inbound_count = t.inbound_count + v.n"
+        ),
+    )
+    for conversation, count in together:
+        conversation.inbound_count += count  # the row is locked: this is what it holds
+
+
+def _conversation_received(conversation: Conversation, messages: list[Message]) -> None:
+    count = conversation.inbound_count + len(messages)
+    # F() as well as the lock: a count is never lost whoever else writes it.
+    conversation.inbound_count = F("inbound_count") + len(messages)
+    fields = ["last_message_preview", "last_activity_at", "inbound_count"]
+    if conversation.status in (Conversation.Status.SNOOZED, Conversation.Status.PENDING):
+        conversation.status, conversation.snoozed_until = Conversation.Status.OPEN, None
+        fields += ["status", "snoozed_until"]
+    conversation.save(update_fields=fields)
+    conversation.inbound_count = count  # the row is locked: this is what it holds
+
+
+def _created_entry(message: Message) -> dict:
+    return {
+        "kind": FeedEvent.Kind.MESSAGE_CREATED,
+        "conversation_id": message.conversation_id,
+        "message_id": message.pk,
+        "direction": message.direction,
+        "status": message.status,
+    }
+
+
+def conversation_auto_reply(conversation: Conversation, now) -> Message | None:
+    """The shop's out-of-hours reply, once per closed period, after an inbound
+    message (the conversation locked by the caller, with its shop)."""
+    period = _auto_reply_period(conversation, now)
+    if period is None:
+        return None
     conversation.auto_replied_for = period
     conversation.save(update_fields=["auto_replied_for"])
-    message_send_automatic(conversation=conversation, body=shop.auto_reply_text, now=now)
+    return message_send_automatic(
+        conversation=conversation, body=conversation.shop.auto_reply_text, now=now
+    )
+
+
+def auto_reply_due(conversation: Conversation, now) -> bool:
+    """Whether a message landing now would get the out-of-hours reply."""
+    return _auto_reply_period(conversation, now) is not None
+
+
+def _auto_reply_period(conversation: Conversation, now):
+    shop = conversation.shop
+    if not shop.auto_reply_text:
+        return None
+    period = closed_period_start(hours=shop.business_hours, time_zone=shop.time_zone, now=now)
+    if period is None or conversation.auto_replied_for == period:
+        return None
+    return period
 
 
 def send_refusal(
@@ -195,7 +333,7 @@ def message_send_automatic(
     ``service``: a legally required service message (the answer to an SMS HELP,
     which carriers require; a new privacy-policy version): it goes out even when
     processing is restricted or objected to; an opt-out still stops it.
-    ``activity=False``: it does not count as the conversation's activity (see _append).
+    ``activity=False``: it does not count as the conversation's activity (see _append_outbound).
     """
     contact = Contact.objects.for_tenant(conversation.tenant_id).get(pk=conversation.contact_id)
     if send_refusal(conversation, contact, restriction=not service):
@@ -226,7 +364,7 @@ def _send(
         created_at=now,
         status_changed_at=now,
     )
-    _append(conversation, message, inbound=False, activity=activity)
+    _append_outbound(conversation, message, activity=activity)
     channel = channel_for(conversation.channel)
     transaction.on_commit(lambda: channel.dispatch(message_id=message.pk))
     return message

@@ -51,3 +51,18 @@ SMS_CALL_STALE_SECONDS = env.integer("SMS_CALL_STALE_SECONDS", 60)
 # at most: changes are obeyed at once through the routes version in Redis; this
 # bounds how long a change whose version bump failed (Redis down) can go unseen.
 SMS_ROUTE_BOOK_MAX_AGE_SECONDS = env.integer("SMS_ROUTE_BOOK_MAX_AGE_SECONDS", 300)
+
+# How stored inbound deliveries reach processing (channels_sms/services/dispatch.py):
+# "dispatcher": the stored row is the job; `manage.py inbound_dispatcher` processes
+# (the compose file's dispatcher service) claim pending rows in batches, and the
+# webhook publishes nothing. "publish": a Celery task per delivery after commit,
+# which the embedded default runs in-process at once (no worker, no dispatcher).
+SMS_INBOUND_DISPATCH = env.text("SMS_INBOUND_DISPATCH", "dispatcher" if PRODUCTION else "publish")
+if SMS_INBOUND_DISPATCH not in ("dispatcher", "publish"):
+    raise ImproperlyConfigured(
+        f"SMS_INBOUND_DISPATCH must be dispatcher or publish; got {SMS_INBOUND_DISPATCH!r}"
+    )
+# Deliveries a dispatcher claims per transaction, and how long it sleeps when it
+# found nothing to do (the delay of a text arriving on an idle platform).
+SMS_INBOUND_BATCH = env.integer("SMS_INBOUND_BATCH", 200)
+SMS_INBOUND_IDLE_MS = env.integer("SMS_INBOUND_IDLE_MS", 150)

@@ -1,7 +1,8 @@
 """The platform as deployed, on private services, for the fault cases.
 
 One web tier (docker-compose.yml's web command, production settings), one
-Celery worker with its beat (heartbeats every 2 s), the provider simulator, a
+Celery worker with its beat (heartbeats every 2 s), one inbound dispatcher
+(the compose file's, processing stored webhooks), the provider simulator, a
 private PostgreSQL and a private Redis (tests/faults/services.py). Each case
 texts its own tenant, so its counts are its own.
 """
@@ -21,7 +22,7 @@ from types import SimpleNamespace
 
 import psycopg
 
-from bench.processes import WebTier, start_worker, stop
+from bench.processes import WebTier, start_dispatcher, start_worker, stop
 from channels_sms.simulator import SimulatorServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -105,7 +106,7 @@ class Platform:
             },
         )
         self.base = self.tier.env["PUBLIC_BASE_URL"]
-        self.sim = self.worker = self.env = None
+        self.sim = self.worker = self.dispatcher = self.env = None
         self.tier_started = False
 
     def start(self) -> None:
@@ -138,6 +139,8 @@ class Platform:
                 "LOG_LEVEL": "WARNING",
                 "PUBLIC_BASE_URL": self.base,
                 "SMS_SIMULATOR_URL": self.sim.url,
+                # As the web tier (production): the stored webhook is the job.
+                "SMS_INBOUND_DISPATCH": "dispatcher",
             }
         )
         self.tier.__enter__()
@@ -164,16 +167,23 @@ class Platform:
     # Processes ---------------------------------------------------------------
 
     def start_worker(self) -> None:
+        """The Celery worker (with beat) and the inbound dispatcher: what processes work."""
         schedule = self.scratch / f"beat-{time.monotonic_ns()}"
         self.worker = start_worker("celery", 2, self.env, "-B", "-s", str(schedule))
+        self.dispatcher = start_dispatcher(self.env)
 
     def kill_worker(self) -> None:
-        """SIGKILL to the worker and its pool and beat: nothing gets to clean up."""
-        os.killpg(self.worker.pid, signal.SIGKILL)
-        self.worker.wait()
+        """SIGKILL to the worker, its pool and beat, and to the dispatcher (mid-batch
+        when texts are arriving): nothing gets to clean up."""
+        for process in (self.worker, self.dispatcher):
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
 
     def worker_alive(self) -> bool:
-        return self.worker is not None and self.worker.poll() is None
+        return all(
+            process is not None and process.poll() is None
+            for process in (self.worker, self.dispatcher)
+        )
 
     def sweep(self) -> str:
         """`manage.py sweep --grace 0`: what beat runs every 60 s with a 120 s
@@ -193,11 +203,16 @@ class Platform:
         if not self.redis.running():
             self.redis.start()
         if not self.worker_alive():
+            self.stop_processes()
             self.start_worker()
 
+    def stop_processes(self) -> None:
+        for process in (self.worker, self.dispatcher):
+            if process is not None and process.poll() is None:
+                stop(process)
+
     def close(self) -> None:
-        if self.worker_alive():
-            stop(self.worker)
+        self.stop_processes()
         if self.tier_started:
             self.tier.__exit__(None, None, None)
         self.tier_log.close()

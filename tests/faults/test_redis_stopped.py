@@ -1,12 +1,12 @@
 """Redis stopped while texts arrive.
 
-A webhook answers 2xx only once its delivery is a row in PostgreSQL (the
-publish to the stopped broker fails fast and is logged), or 5xx, which makes
-the provider send it again; never 2xx and lost. /readyz names the broker and
-the cache. Once Redis is back (empty: it keeps nothing on disk), the sweep
-publishes the stored deliveries again and every text reaches the inbox once.
-The sweep runs by hand (`manage.py sweep --grace 0`) instead of waiting for
-beat's next run with its 120 s grace.
+A webhook answers 2xx only once its delivery is a row in PostgreSQL, or 5xx,
+which makes the provider send it again; never 2xx and lost. /readyz names the
+broker and the cache. The stored delivery is the job: the dispatcher, which
+needs no broker, processes it; once Redis is back (empty: it keeps nothing on
+disk) the provider's retries of what was refused are stored and processed too,
+and every text reaches the inbox once. The sweep still runs by hand
+(`manage.py sweep --grace 0`, for the work that does go through the broker).
 """
 
 TEXTS = 150

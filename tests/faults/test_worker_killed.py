@@ -1,9 +1,8 @@
 """A worker killed with SIGKILL while it processes texts, and while it sends.
 
-Killed mid-processing: the deliveries it held roll back to pending; a new
-worker and the sweep (`manage.py sweep --grace 0`, rather than beat's next run
-and the transport's one-hour visibility timeout) bring every text to the inbox
-exactly once. /readyz names the workers once the dead one's heartbeat is stale.
+Killed mid-processing (the worker and the inbound dispatcher, SIGKILL while
+texts arrive): the batch the dispatcher held rolls back to pending; the new
+processes bring every text to the inbox exactly once. /readyz names the workers once the dead one's heartbeat is stale.
 
 Killed mid-send (a slow provider holds its answers): the provider may have the
 text, we do not know. At most once (docs/operations.md, "No SMS sent twice"):
