@@ -66,8 +66,10 @@ def delivery_record(
             delivery_queue(delivery.pk)
         return
     # A retry or replay of a stored delivery: nothing changes, and the provider gets
-    # its success answer. One still pending (its task lost?) is queued again;
-    # processing is idempotent.
+    # its success answer. In the publish mode, one still pending (its task lost?)
+    # is queued again; processing is idempotent. A dispatcher finds it by itself.
+    if settings.SMS_INBOUND_DISPATCH == "dispatcher":
+        return
     pending = (
         WebhookDelivery.objects.for_tenant(route.tenant_id)
         .filter(
