@@ -4,7 +4,7 @@ import datetime as dt
 import functools
 
 from django.conf import settings
-from django.db import connections
+from django.db import connections, router
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
@@ -70,7 +70,7 @@ def token_by_digest(token_hash: str) -> ApiToken | None:
     "token lookup"). Executed through Django's cursor, so it is counted and
     wrapped like any query, as the platform role: the token names its tenant.
     """
-    connection = connections[ApiToken.objects.db]
+    connection = connections[router.db_for_read(ApiToken)]
     sql, columns, converters = _token_statement(connection.alias)
     with rls.platform_reads(_FOUND_BY), connection.cursor() as cursor:
         cursor.execute(sql, [token_hash])
