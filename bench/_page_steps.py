@@ -147,7 +147,7 @@ class Pages:
             return selectors.conversation_list(tenant=tenant, member=member, limit=25)[0]
 
         def thread_page():
-            found = selectors.conversation_get(tenant=tenant, id=conversation.id)
+            found = selectors.conversation_ref(tenant=tenant, id=conversation.id)
             return selectors.message_list(conversation=found, limit=50)[0]
 
         def thread_opened():
