@@ -1,4 +1,4 @@
-"""Inbox and thread pages: cost independent of volume, and throughput through gunicorn.
+"""Inbox and thread pages: cost independent of volume, and throughput on the compose web tier.
 
     DATABASE_URL=postgres://... .venv/bin/python bench/inbox_bench.py
         [--conversations 20000] [--messages-per-conversation 10] [--small 200]
@@ -9,40 +9,45 @@ conversations and messages: a tenant left half-seeded by an interrupted run is
 refused (``--reseed`` deletes it and seeds it anew). For 1,000,000 messages:
 ``--conversations 100000``. Prints, measured in one run on PostgreSQL:
 
+* statements per request (queries, and row-level security scope statements)
+  and a CPU table naming where a page request spends its time, in-process, as
+  the application role (bench/_page_steps.py);
 * median and p95 latency of the first inbox page (25 items) and of a 50-message
   thread page, in the small and the large tenant, and large/small (target <= 1.2);
 * a deep inbox page (near the end of the large tenant) against the first (<= 1.2);
-* requests per second of the inbox and thread pages through gunicorn, as a ratio
-  of the bare authenticated GET /api/v1/me in the same run (target >= 0.35);
-* SQL queries per request;
-* the cost of PostgreSQL's row-level security: the same pages through a server
+* requests per second, on the web tier as docker-compose.yml serves it (production
+  settings, the application role), of an unauthenticated bare view (/healthz), the
+  bare authenticated GET /api/v1/me, the inbox and the thread page, in rounds of
+  rotated order: the authenticated GET over the unauthenticated one, and each page
+  over the authenticated GET (target >= 0.4, aim 0.5);
+* the cost of PostgreSQL's row-level security: the same pages through a tier
   connecting as the application role (policies enforced, scope set per
   statement) and one connecting as the owner (``DATABASE_RLS=false``; policies
-  bypassed), latencies taken in turn and throughput one after the other.
+  bypassed), latencies taken in turn and throughput in ABBA rounds.
 """
 
 import argparse
 import datetime as dt
 import os
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 from _django import setup, stats
 from _figures import SeedSize, expected_seed, seed_mismatch
-from processes import application_url
+from processes import WebTier, application_url
 
 setup()
 
 from _http import (  # noqa: E402
-    Gunicorn,
     interleaved_latencies,
     interleaved_servers,
     latencies,
     throughput,
 )
+from _page_steps import Pages, as_role, cpu_costs, print_table  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from conversations.models import Contact, Conversation, Message  # noqa: E402
@@ -52,6 +57,9 @@ from tenants.services.tokens import api_token_create  # noqa: E402
 
 THREAD_LENGTH = 60
 BATCH = 500
+PROXIED = {"X-Forwarded-Proto": "https"}  # as the TLS proxy in front of the tier sets it
+QUIET = {"LOG_LEVEL": "WARNING"}
+TIER_LOG = Path(tempfile.gettempdir()) / "inbox_bench_tier.log"  # gunicorn's own lines
 
 
 def seed(slug: str, conversations: int, per_conversation: int, *, reseed: bool) -> Tenant:
@@ -170,14 +178,6 @@ def deep_cursor(tenant: Tenant) -> str:
     return cursors.encode(*near_end)
 
 
-def queries_per_request(token: str, path: str) -> int:
-    client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
-    client.get(path)  # warm the key cache and the token's last-used time
-    with CaptureQueriesContext(connection) as captured:
-        assert client.get(path).status_code == 200
-    return len(captured)
-
-
 def line(label: str, samples: list[float]) -> tuple[float, float]:
     median, p95 = stats(samples)
     print(f"  {label:<34} median {median * 1000:7.2f} ms   p95 {p95 * 1000:7.2f} ms")
@@ -198,9 +198,11 @@ def main() -> None:
         "--requests", type=int, default=200, help="sequential requests per latency figure"
     )
     parser.add_argument(
-        "--seconds", type=float, default=5.0, help="duration of each throughput run"
+        "--seconds", type=float, default=5.0, help="duration of each throughput phase"
     )
+    parser.add_argument("--rounds", type=int, default=4, help="throughput rounds, order rotated")
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--step-runs", type=int, default=40, help="runs per step and block")
     parser.add_argument(
         "--reseed", action="store_true", help="delete and seed again a tenant of the wrong size"
     )
@@ -210,6 +212,7 @@ def main() -> None:
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("inbox_bench measures PostgreSQL: set DATABASE_URL=postgres://...")
+    print(f"load average at start {load_average()}", flush=True)
 
     per = args.messages_per_conversation
     large = seed(
@@ -220,23 +223,35 @@ def main() -> None:
     threads = {t: busiest_conversation(t).id for t in (large, small)}
     inbox = "/api/v1/conversations?limit=25"
     thread = "/api/v1/conversations/{}/messages?limit=50"
+    owner_url = os.environ["DATABASE_URL"]
+    app_url = application_url(owner_url, args.rls_role)
 
-    print(
-        f"\nqueries per request (in-process): inbox {queries_per_request(tokens[large], inbox)}, "
-        f"thread {queries_per_request(tokens[large], thread.format(threads[large]))}, "
-        f"bare /api/v1/me {queries_per_request(tokens[large], '/api/v1/me')}"
+    pages = Pages(
+        tenant=large,
+        membership=Membership.objects.for_tenant(large).get(role=Role.AGENT),
+        token=tokens[large],
+        conversation=busiest_conversation(large),
     )
+    with as_role(args.rls_role):
+        counted = {name: pages.queries(name) for name in ("me", "inbox", "thread")}
+        costs = cpu_costs(pages, args.step_runs)
+    print("\nstatements per request (in-process, as the application role):")
+    for name, (queries, scopes) in counted.items():
+        print(f"  {name:<8} {queries} queries + {scopes} row-level security scope statements")
+    print_table(costs, {name: scopes for name, (_, scopes) in counted.items()})
 
-    with Gunicorn() as server:
-        headers = {t: {"Authorization": f"Bearer {tokens[t]}"} for t in tokens}
+    headers = {t: PROXIED | {"Authorization": f"Bearer {tokens[t]}"} for t in tokens}
+    log = TIER_LOG.open("a")
+    tier = WebTier(database_url=app_url, keys=master_keys(), overrides=QUIET, output=log)
+    with tier:
         for t in (large, small):  # warm every worker's key cache
-            latencies(server.port, inbox, headers[t], 20)
-            latencies(server.port, thread.format(threads[t]), headers[t], 20)
+            latencies(tier.port, inbox, headers[t], 20)
+            latencies(tier.port, thread.format(threads[t]), headers[t], 20)
         n = args.requests
-        print(f"\nlatency, {n} sequential requests each, taken in turn (gunicorn, 2 x 8 threads)")
+        print(f"\nlatency, {n} sequential requests each, taken in turn ({tier_name(tier)})")
         deep_path = f"{inbox}&cursor={deep_cursor(large)}"
         samples = interleaved_latencies(
-            server.port,
+            tier.port,
             [
                 (inbox, headers[small]),
                 (inbox, headers[large]),
@@ -255,40 +270,89 @@ def main() -> None:
         ratio("thread large/small", thread_large, thread_small)
         ratio("deep/first inbox page", deep, inbox_large)
 
-        c, s = args.concurrency, args.seconds
-        print(f"\nthroughput, {c} concurrent keep-alive clients, {s:.0f} s each, large tenant")
-        bare = throughput(server.port, "/api/v1/me", headers[large], concurrency=c, seconds=s)
-        inbox_rps = throughput(server.port, inbox, headers[large], concurrency=c, seconds=s)
-        thread_rps = throughput(
-            server.port, thread.format(threads[large]), headers[large], concurrency=c, seconds=s
-        )
-        print(f"  bare authenticated GET /api/v1/me {bare:8.0f} req/s")
-        for label, rps in (("inbox page", inbox_rps), ("thread page", thread_rps)):
-            print(f"  {label:<33} {rps:8.0f} req/s   ratio {rps / bare:.2f}   target >= 0.35")
-        measured = {
-            "inbox": (inbox, inbox_rps),
-            "thread": (thread.format(threads[large]), thread_rps),
+        phases = {
+            "bare unauthenticated GET /healthz": ("/healthz", PROXIED),
+            "bare authenticated GET /api/v1/me": ("/api/v1/me", headers[large]),
+            "inbox page": (inbox, headers[large]),
+            "thread page": (thread.format(threads[large]), headers[large]),
         }
-    rls_cost(args, headers[large], measured)
+        rates = rotated_throughput(tier.port, phases, args)
+    print_rates(rates, args)
+    measured = {"inbox": inbox, "thread": thread.format(threads[large])}
+    rls_cost(args, headers[large], measured, app_url, log)
+    log.close()
     version = connection.pg_version // 10000
     print(
-        f"\nPostgreSQL {version}, {os.cpu_count()} CPUs; the load generator runs in this process."
+        f"\nPostgreSQL {version}, {os.cpu_count()} CPUs; the load generator runs in this process;"
+        f" load average at the end {load_average()}; the tier's log: {TIER_LOG}."
     )
 
 
-def rls_cost(args, headers: dict, pages: dict) -> None:
+def load_average() -> str:
+    return " / ".join(f"{v:.2f}" for v in os.getloadavg())
+
+
+def master_keys() -> str:
+    """The ring the seeded rows were encrypted under, for the tier's processes."""
+    from django.conf import settings
+
+    from privacy import keys
+
+    return settings.INSTAPLY_MASTER_KEYS or keys._development_ring()
+
+
+def tier_name(tier: WebTier) -> str:
+    return f"`{' '.join(tier.command)}`, production settings"
+
+
+def rotated_throughput(port: int, phases: dict, args) -> dict[str, list[float]]:
+    """Each phase once per round, the order rotated each round, so a drift of
+    the machine's load hits every phase alike."""
+    names, rates = list(phases), {name: [] for name in phases}
+    for r in range(args.rounds):
+        for name in names[r % len(names) :] + names[: r % len(names)]:
+            path, headers = phases[name]
+            rates[name].append(
+                throughput(port, path, headers, concurrency=args.concurrency, seconds=args.seconds)
+            )
+    return rates
+
+
+def print_rates(rates: dict[str, list[float]], args) -> None:
+    median = {name: sorted(v)[len(v) // 2] for name, v in rates.items()}
+    bare, me = (
+        median["bare unauthenticated GET /healthz"],
+        median["bare authenticated GET /api/v1/me"],
+    )
+    print(
+        f"\nthroughput, {args.concurrency} keep-alive clients, {args.rounds} rounds of"
+        f" {args.seconds:.0f} s per phase, order rotated; medians (req/s), large tenant"
+    )
+    for name, value in median.items():
+        runs = ", ".join(f"{v:.0f}" for v in rates[name])
+        print(f"  {name:<34} {value:8,.0f}   ({runs})")
+    print(f"  ratio bare authenticated / unauthenticated  {me / bare:.2f}")
+    for name in ("inbox page", "thread page"):
+        print(
+            f"  ratio {name} / bare authenticated   {median[name] / me:.2f}"
+            "   target >= 0.4 (aim 0.5)"
+        )
+
+
+def rls_cost(args, headers: dict, pages: dict, app_url: str, log) -> None:
     """The same pages with row-level security enforced and bypassed, in one run."""
-    owner_env = {"DATABASE_RLS": "false"}
-    app_env = {"DATABASE_URL": application_url(os.environ["DATABASE_URL"], args.rls_role)}
+    owner_env = QUIET | {"DATABASE_RLS": "false"}
     print(
         f"\nrow-level security: as {args.rls_role} (enforced) against the owner (bypassed),"
         f" {args.requests} requests each, taken in turn"
     )
-    with Gunicorn(extra_env=app_env) as enforced, Gunicorn(extra_env=owner_env) as bypassed:
+    enforced = WebTier(database_url=app_url, keys=master_keys(), overrides=QUIET, output=log)
+    bypassed = WebTier(keys=master_keys(), overrides=owner_env, output=log)
+    with enforced, bypassed:
         for server in (enforced, bypassed):
-            for path, _ in pages.values():
+            for path in pages.values():
                 latencies(server.port, path, headers, 20)
-        for name, (path, _) in pages.items():
+        for name, path in pages.items():
             on, off = interleaved_servers(
                 [(enforced.port, path, headers), (bypassed.port, path, headers)], args.requests
             )
@@ -302,7 +366,7 @@ def rls_cost(args, headers: dict, pages: dict) -> None:
             )
         # Rounds in ABBA order, so a drift of the machine's load hits both alike.
         c, s, rounds = args.concurrency, args.seconds / 2, 4
-        for name, (path, _) in pages.items():
+        for name, path in pages.items():
             rates = {"enforced": [], "bypassed": []}
             for i in range(rounds):
                 order = ("enforced", "bypassed") if i % 2 == 0 else ("bypassed", "enforced")

@@ -35,6 +35,15 @@ def conversation_get(*, tenant: Tenant, id) -> Conversation:
     )
 
 
+def conversation_ref(*, tenant: Tenant, id) -> Conversation:
+    """The tenant's conversation by id with only its id and tenant loaded: for a
+    read that needs to know no more than that it is there (a thread page). The
+    joins of ``conversation_get`` cost a thread page about 1 ms of CPU more."""
+    return tenant_get(
+        Conversation.objects.only("id", "tenant_id"), tenant=tenant, id=id, what="conversation"
+    )
+
+
 def conversation_list(
     *,
     tenant: Tenant,

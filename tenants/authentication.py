@@ -1,13 +1,18 @@
 """`Authorization: Bearer <token>` for the API."""
 
 import datetime as dt
+import functools
 
 from django.conf import settings
+from django.db import connections, router
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
+from instaply import rls
 from tenants import credentials
-from tenants.models import ApiToken
+from tenants.models import ApiToken, Membership, Tenant, User
+
+_FOUND_BY = "the bearer token finds its tenant"
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):
@@ -23,14 +28,9 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         raw = raw.strip()
         if not raw.startswith(credentials.API_TOKEN_PREFIX):
             raise exceptions.AuthenticationFailed("Malformed bearer token.")
-        # Sliced rather than .first(): the hash is unique, and skipping the
-        # ORDER BY saves its compilation on every API request.
-        found = (
-            ApiToken.objects.dangerously_unscoped(reason="the bearer token finds its tenant")
-            .select_related("membership__user", "membership__tenant")
-            .filter(token_hash=credentials.digest(raw))[:1]
-        )
-        token = found[0] if found else None
+        # Read from the database on every request, never cached: revoking the
+        # token, its membership or its user's account holds from the next request.
+        token = token_by_digest(credentials.digest(raw))
         if token is None or token.revoked_at is not None or not token.membership.is_active:
             raise exceptions.AuthenticationFailed("This token is invalid or has been revoked.")
         self._touch(token)
@@ -49,3 +49,77 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
                 last_used_at=now
             )
             token.last_used_at = now
+
+
+# The token, its membership, the member's user and tenant, in whole rows (as
+# select_related would load them), linked as the ORM links them.
+_JOINED = (
+    (ApiToken, None),
+    (Membership, "membership_id"),
+    (User, "user_id"),
+    (Tenant, "tenant_id"),
+)
+
+
+def token_by_digest(token_hash: str) -> ApiToken | None:
+    """The token with this digest, with its membership, user and tenant: one query.
+
+    Every API request runs it. Written once per process rather than compiled
+    by the ORM each time: the ORM's compilation of this four-table join cost
+    more CPU than the rest of a bare authenticated request (bench/inbox_bench.py,
+    "token lookup"). Executed through Django's cursor, so it is counted and
+    wrapped like any query, as the platform role: the token names its tenant.
+    """
+    connection = connections[router.db_for_read(ApiToken)]
+    sql, columns, converters = _token_statement(connection.alias)
+    with rls.platform_reads(_FOUND_BY), connection.cursor() as cursor:
+        cursor.execute(sql, [token_hash])
+        found = cursor.fetchone()
+    if found is None:
+        return None
+    row = list(found)
+    for i, chain in converters:
+        for convert in chain:
+            row[i] = convert(row[i], columns[i], connection)
+    objects, start = [], 0
+    for model, _ in _JOINED:
+        fields = model._meta.concrete_fields
+        values = row[start : start + len(fields)]
+        objects.append(model.from_db(connection.alias, [f.attname for f in fields], values))
+        start += len(fields)
+    token, membership, user, tenant = objects
+    token.membership, membership.user, membership.tenant = membership, user, tenant
+    return token
+
+
+@functools.cache
+def _token_statement(alias: str):
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    columns, joins = [], []
+    for model, key in _JOINED:
+        table = model._meta.db_table
+        columns += [field.get_col(table) for field in model._meta.concrete_fields]
+        if key:  # the membership joins the token; the user and the tenant join the membership
+            source = ApiToken if model is Membership else Membership
+            joins.append(
+                f"JOIN {quote(table)} ON {quote(table)}.{quote(model._meta.pk.column)}"
+                f" = {quote(source._meta.db_table)}.{quote(key)}"
+            )
+    token_table = quote(ApiToken._meta.db_table)
+    selected = ", ".join(f"{quote(c.alias)}.{quote(c.target.column)}" for c in columns)
+    where = f"{token_table}.{quote('token_hash')} = %s"
+    # Names from model metadata only; the digest is a parameter.
+    sql = f"SELECT {selected} FROM {token_table} {' '.join(joins)} WHERE {where}"  # noqa: S608
+    # The values as the ORM would hand them over (UUIDs on SQLite, JSON, booleans).
+    converters = [
+        (i, chain)
+        for i, column in enumerate(columns)
+        if (
+            chain := [
+                *connection.ops.get_db_converters(column),
+                *column.get_db_converters(connection),
+            ]
+        )
+    ]
+    return sql, columns, converters

@@ -30,6 +30,29 @@ def test_thread_pages_newest_first_and_the_read_is_audited(tenant_a, conversatio
     assert read.count() == 2 and read.first().metadata["fields"] == ["messages"]
 
 
+def test_a_thread_page_is_four_queries_whatever_its_length(tenant_a, conversation_a):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = tenant_a.client(Role.AGENT)
+    path = f"/api/v1/conversations/{conversation_a.id}/messages"
+    assert client.get(path).status_code == 200  # warm: token touch, key cache
+    for i in range(30):
+        MessageFactory(conversation=conversation_a, body=f"line {i}")
+    with CaptureQueriesContext(connection) as queries:
+        assert len(client.get(path).json()["results"]) == 31
+    # The token, the conversation (its id and tenant only), the page, the audit
+    # event: a field of the conversation read later would show as a fifth.
+    assert len(queries) == 4, [q["sql"][:80] for q in queries]
+
+
+def test_another_tenants_thread_is_not_found(tenant_a, tenant_b, conversation_a):
+    response = tenant_b.client(Role.AGENT).get(
+        f"/api/v1/conversations/{conversation_a.id}/messages"
+    )
+    assert response.status_code == 404
+
+
 def test_an_agent_replies_and_the_widget_channel_takes_it(
     tenant_a, conversation_a, django_capture_on_commit_callbacks
 ):

@@ -95,7 +95,7 @@ class MessageListApi(TenantAPIView):
         responses=MessageOutput(many=True),
     )
     def get(self, request, conversation_id):
-        conversation = selectors.conversation_get(tenant=self.tenant, id=conversation_id)
+        conversation = selectors.conversation_ref(tenant=self.tenant, id=conversation_id)
         page, next_cursor = selectors.message_list(
             conversation=conversation,
             cursor=request.query_params.get("cursor"),
