@@ -12,6 +12,7 @@ of a value read alone.
 This module imports nothing of the key hierarchy: the base queryset imports it.
 """
 
+import operator
 import weakref
 
 PAGE_KEY = "_encrypted_page"  # where a row keeps its page, in its __dict__
@@ -30,13 +31,14 @@ def _encrypted(model) -> bool:
 
 
 class Page:
-    """The rows of one model fetched together. It holds them weakly: a row keeps
-    its page, so a page holding its rows would keep them all alive together."""
+    """The rows of one model fetched together, held weakly: each row holds its
+    page, and rows held back would make a cycle that only the garbage collector
+    frees (a long iteration would keep every page's rows until it runs)."""
 
     __slots__ = ("rows", "opened")
 
     def __init__(self, rows):
-        self.rows = [weakref.ref(row) for row in rows]
+        self.rows = list(map(weakref.ref, rows))
         self.opened = set()
 
     def open(self, field) -> bool:
@@ -44,7 +46,7 @@ class Page:
         if field.attname in self.opened:
             return False
         self.opened.add(field.attname)
-        rows = [row for row in (ref() for ref in self.rows) if row is not None]
+        rows = [row for row in map(operator.call, self.rows) if row is not None]
         field.open_page(rows)
         return True
 
