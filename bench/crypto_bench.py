@@ -8,23 +8,29 @@ message rows (160-byte bodies) are inserted in the database, each row of a page
 under another contact's data key (``--contacts`` contacts, as an inbox page's
 previews are), then fetched back through the ORM as a thread page is
 (``Message.objects.for_tenant(...).filter(conversation=...)``). Timed, from the
-fetched rows to their plaintexts: reading every row's body through the field's
-real path (the page's keys found once, the associated data's fixed part built
-once: ``privacy/pages.py``), against raw AES-256-GCM decryption of the same
-ciphertexts with each key in hand and nonce, ciphertext and associated data
-already cut out (only the ``AESGCM.decrypt`` calls are timed). Target: at least
-0.5 of raw. Also printed: the same with the page bookkeeping done when the
-query is evaluated counted in, and the key cache miss (the cache emptied
-before each page: the page's keys load in one query, not one per value).
+fetched rows to their plaintexts, reading every row's body through the field's
+real path (``privacy/pages.py``: the page's keys found once, the tenant's part of
+the associated data built once), against raw AES-256-GCM decryption of the same
+stored values with keys and associated data in hand, two ways: each value
+sliced into nonce and ciphertext in the loop (what any reader of the stored
+bytes does), and the ``AESGCM.decrypt`` calls alone (values cut beforehand).
+Target: at least 0.5 of raw. Also printed: the same pages read one value at a
+time (their rows stripped of their page: the path before pages), the page
+bookkeeping the query's evaluation adds, and the key cache miss (the cache
+emptied before each page: the page's keys load in one query, not one per value).
+
+The kinds are taken page by page in turn, the order rotating, and each page
+keeps its median over the rounds (summed over the pages), so a neighbour's burst
+hits them alike and a preempted page counts little: on a shared machine,
+compare the ratios.
 
 Second figure: encrypt + decrypt of distinct unsaved rows, each value on its
-own (``pre_save`` then a read), with keys cached, against raw encrypt +
-decrypt.
+own (``pre_save`` then a read), with keys cached, against raw encrypt + decrypt,
+alternating rounds, medians.
 
-The rounds alternate raw and field, each figure keeps its median, so a busy
-machine slows them alike. Nothing is committed (the rows are inserted in a
-transaction rolled back at the end). Runs on PostgreSQL and on the embedded
-default. The audit cost of a read is measured over HTTP by bench/audit_bench.py.
+Nothing is committed (the rows are inserted in a transaction rolled back at the
+end). Runs on PostgreSQL and on the embedded default. The audit cost of a read
+is measured over HTTP by bench/audit_bench.py.
 """
 
 import argparse
@@ -86,45 +92,89 @@ def fetch(tenant_id, conversation_ids: list) -> list[list[Message]]:
 
 def field_pages(fetched: list[list[Message]]) -> tuple[float, int]:
     """Seconds to read every body of the fetched pages through the field."""
-    values = 0
+    elapsed = 0.0
+    for page in fetched:
+        elapsed += _field_page(page)
+    return elapsed, sum(map(len, fetched))
+
+
+def _field_page(page: list[Message]) -> float:
     start = time.perf_counter()
-    for page in fetched:
-        for message in page:
-            message.body  # noqa: B018
-        values += len(page)
+    for message in page:
+        message.body  # noqa: B018
     elapsed = time.perf_counter() - start
-    assert all(m.body == BODY for page in fetched for m in page)
-    return elapsed, values
+    assert all(m.body == BODY for m in page)
+    return elapsed
 
 
-def raw_pages(fetched: list[list[Message]]) -> tuple[float, float]:
-    """Seconds of raw AES-GCM decryption of the same stored values, keys and
-    associated data in hand (gathered beforehand, untimed): (each value sliced into
-    its nonce and ciphertext in the loop, as any reader of the stored bytes must;
-    the ``AESGCM.decrypt`` calls alone, nonce and ciphertext cut out beforehand)."""
+def _raw_work(page: list[Message]) -> tuple[list, list]:
+    """The page's stored values with their keys and associated data in hand: as
+    stored, and with nonce and ciphertext already cut out."""
     stored, cut = [], []
-    for page in fetched:
-        for message in page:
-            blob = message.__dict__["body"]
-            decrypt = keyring.cached_cipher(message.contact_id).decrypt
-            context = FIELD.context(message)
-            stored.append((decrypt, blob, context))
-            cut.append((decrypt, blob[3:15], blob[15:], blob[:3] + context))
+    for message in page:
+        blob = message.__dict__["body"]
+        decrypt = keyring.cached_cipher(message.contact_id).decrypt
+        context = FIELD.context(message)
+        stored.append((decrypt, blob, context))
+        cut.append((decrypt, blob[3:15], blob[15:], blob[:3] + context))
+    return stored, cut
+
+
+def _raw_stored(stored: list) -> float:
+    """Each value sliced into its nonce and ciphertext, as any reader of the
+    stored bytes must, then decrypted."""
     start = time.perf_counter()
     for decrypt, blob, context in stored:
         decrypt(blob[3:15], blob[15:], blob[:3] + context)
-    sliced = time.perf_counter() - start
+    return time.perf_counter() - start
+
+
+def _raw_cut(cut: list) -> float:
+    """The ``AESGCM.decrypt`` calls alone."""
     start = time.perf_counter()
     for decrypt, nonce, data, aad in cut:
         decrypt(nonce, data, aad)
-    return sliced, time.perf_counter() - start
+    return time.perf_counter() - start
 
 
-def bookkeeping(fetched: list[list[Message]]) -> float:
-    """Seconds the query's evaluation spends giving the rows their pages."""
+def page_round(fetched: list[list[Message]], alone: list[list[Message]], turn: int) -> list:
+    """Seconds [field, raw as stored, raw cut, field one value at a time, page
+    bookkeeping] for each page, taken page by page in turn (the order rotating),
+    so a neighbour's burst hits them alike. ``alone`` holds the same pages
+    fetched again, stripped of their page: each value opens on its own, as every
+    value did before pages."""
+    times = []
+    for k, page in enumerate(fetched):
+        stored, cut = _raw_work(page)
+        for row in alone[k]:
+            del row.__dict__[pages.PAGE_KEY]
+        runs = (
+            (_field_page, page), (_raw_stored, stored), (_raw_cut, cut), (_field_page, alone[k]),
+            (_gather, page),
+        )  # fmt: skip
+        taken = [0.0] * len(runs)
+        for step in range(len(runs)):
+            which = (k + turn + step) % len(runs)
+            run, work = runs[which]
+            taken[which] = run(work)
+        times.append(taken)
+    return times
+
+
+def page_medians(rounds: list) -> list[float]:
+    """Seconds per kind for all the pages: each page's median over the rounds,
+    summed (a round preempted on a page counts little)."""
+    pages_n, kinds = len(rounds[0]), len(rounds[0][0])
+    return [
+        sum(statistics.median(r[k][which] for r in rounds) for k in range(pages_n))
+        for which in range(kinds)
+    ]
+
+
+def _gather(page: list[Message]) -> float:
+    """The page bookkeeping the query's evaluation does (again, on the same rows)."""
     start = time.perf_counter()
-    for page in fetched:
-        pages.gather(page, related=False)
+    pages.gather(page, related=False)
     return time.perf_counter() - start
 
 
@@ -193,7 +243,7 @@ def main() -> None:
     if args.contacts > keyring.cache.max_entries:
         parser.error("--contacts must fit the key cache (ENCRYPTION_KEY_CACHE_SIZE)")
 
-    raw, raw_cut, field, booked, raw_enc, enc = [], [], [], [], [], []
+    page_times, raw_enc, enc = [], [], []
     with transaction.atomic(), rls.unit_of_work():
         tenant_id = TenantFactory(name=f"bench {uuid7()}").pk
         rls.adopt(tenant_id)  # as a request acting for its tenant
@@ -208,16 +258,8 @@ def main() -> None:
         encrypt_one_by_one(tenant_id, contacts, args.values // 10)
         for i in range(args.rounds):
             fetched = fetch(tenant_id, conversation_ids)
-            raw_first = i % 2 == 0
-            if raw_first:
-                raw_seconds = raw_pages(fetched)
-            seconds, values = field_pages(fetched)
-            if not raw_first:
-                raw_seconds = raw_pages(fetched)
-            raw.append(values / raw_seconds[0])
-            raw_cut.append(values / raw_seconds[1])
-            field.append(values / seconds)
-            booked.append(values / (seconds + bookkeeping(fetched)))
+            alone = fetch(tenant_id, conversation_ids)
+            page_times.append(page_round(fetched, alone, i))
             raw_enc.append(raw_aes_gcm(args.values))
             enc.append(encrypt_one_by_one(tenant_id, contacts, args.values))
         miss_pages = conversation_ids[: max(1, args.pages // 4)]
@@ -225,13 +267,17 @@ def main() -> None:
         transaction.set_rollback(True)
     keyring.cache.clear()
 
-    raw_m, cut_m, field_m, booked_m = (statistics.median(x) for x in (raw, raw_cut, field, booked))
+    values = args.pages * args.page_size
+    field_s, raw_s, cut_s, alone_s, book_s = page_medians(page_times)
+    raw_m, cut_m, field_m = values / raw_s, values / cut_s, values / field_s
+    alone_m = values / alone_s
+    booked_m = values / (field_s + book_s)
     miss_rate = miss_values / miss_seconds
     print(f"\n{connection.vendor}; load average {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(
         f"decrypting pages of {args.page_size} message rows (160-byte bodies, each row of a "
         f"page under another of {args.contacts:,} contacts' keys), from the fetched rows to "
-        f"the plaintexts, median of {args.rounds} alternating rounds of {args.pages} pages"
+        f"the plaintexts, {args.pages} pages, each page's median of {args.rounds} rounds"
     )
     print("  raw AES-256-GCM decrypt, keys and associated data in hand:")
     print(f"    each stored value sliced into nonce and ciphertext {raw_m:>10,.0f} values/s")
@@ -240,6 +286,10 @@ def main() -> None:
         f"  encrypted field, page path, keys cached  {field_m:>10,.0f} values/s   "
         f"ratio {field_m / raw_m:.2f} of the first, {field_m / cut_m:.2f} of the second   "
         f"(target >= 0.5)"
+    )
+    print(
+        f"    one value at a time (no page)          {alone_m:>10,.0f} values/s   "
+        f"ratio {alone_m / raw_m:.2f} of the first, {alone_m / cut_m:.2f} of the second"
     )
     print(
         f"    with the page bookkeeping of the query {booked_m:>10,.0f} values/s   "
