@@ -257,6 +257,8 @@ class _EncryptedField(models.BinaryField):
         ids are handled as integers (a UUID hashes and compares in Python); a row
         whose ids are not UUIDs (set by hand, not fetched) is left to
         ``open_value`` too."""
+        if not rows:
+            return
         middle = self._context_middle or self._prepare_context(rows[0])
         page = _PageWork(self, middle)
         missing = page.open([row.__dict__ for row in rows])
