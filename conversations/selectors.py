@@ -20,7 +20,6 @@ from conversations.models import (
 )
 from instaply.api import cursors
 from instaply.errors import Invalid
-from privacy import keyring
 from privacy.blind_index import NORMALISERS, blind_index
 from tenants.models import Membership, Tenant
 from tenants.scoping import tenant_get
@@ -59,7 +58,8 @@ def conversation_list(
     """A page of the inbox, newest activity first, with the caller's unread counts.
 
     One query for the page (contact, assignee and read position joined), one for
-    the labels, at most one for data keys not cached yet. No COUNT(*).
+    the labels, at most one for data keys not cached yet (at the first read of an
+    encrypted value: privacy/pages.py). No COUNT(*).
     """
     # Index: conv_tenant_activity / conv_tenant_status / conv_tenant_assignee.
     rows = Conversation.objects.for_tenant(tenant)
@@ -103,7 +103,6 @@ def conversation_list(
     more = len(page) > limit
     page = page[:limit]
     _attach_labels(tenant, page)
-    keyring.warm(tenant.id, {c.contact_id for c in page})
     for conversation in page:
         conversation.unread_count = max(0, conversation.inbound_count - (conversation.seen or 0))
     next_cursor = cursors.encode(page[-1].last_activity_at, page[-1].id) if more and page else None
@@ -191,7 +190,6 @@ def contact_list(*, tenant: Tenant, cursor: str | None = None, limit: int = 25):
     page = list(rows.order_by("-id")[: limit + 1])
     more = len(page) > limit
     page = page[:limit]
-    keyring.warm(tenant.id, {c.id for c in page})
     return page, cursors.encode(page[-1].id) if more and page else None
 
 

@@ -52,15 +52,26 @@ def key_version_of(blob: bytes) -> int:
 
 
 def decrypt(cipher: AESGCM, blob: bytes, context: bytes) -> bytes:
-    if len(blob) < MINIMUM_LENGTH or blob[0] != FORMAT_VERSION:
+    plaintext = decrypt_or_none(cipher, blob, context)
+    if plaintext is None:
         _check_shape(blob)
-    try:
-        return cipher.decrypt(blob[3:15], blob[15:], blob[:3] + context)
-    except InvalidTag:
         raise DecryptionError(
             "authentication failed: wrong key, altered bytes, or a value moved from "
             "another row, column or tenant"
-        ) from None
+        )
+    return plaintext
+
+
+def decrypt_or_none(cipher: AESGCM, blob: bytes, context: bytes) -> bytes | None:
+    """``decrypt`` for the values of a page: None when the value does not open,
+    and the caller reads that one again through ``decrypt`` for its error (rare:
+    a page does not build an error message for each value it opens)."""
+    if len(blob) < MINIMUM_LENGTH or blob[0] != FORMAT_VERSION:
+        return None
+    try:
+        return cipher.decrypt(blob[3:15], blob[15:], blob[:3] + context)
+    except InvalidTag:
+        return None
 
 
 def _check_shape(blob: bytes) -> None:

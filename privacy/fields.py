@@ -8,10 +8,12 @@
 ``subject`` names the attribute holding the id of the data key's subject (a
 contact id, or ``tenant_id`` for the tenant's own secrets). Values are encrypted in
 ``pre_save``, when the row's id and tenant are known, and opened lazily on first
-read. A value that does not open raises ``DecryptionError``; once the subject's
-key is destroyed, reads give ``ERASED``. A reader that must go on past a value
-that does not open (a thread with one altered message) calls ``open_or_mark``:
-that value then reads as ``UNREADABLE``, the reader reports it, the rest works.
+read: the rows of one query open the field all at once (``privacy/pages.py``),
+a row alone opens its own. A value that does not open raises
+``DecryptionError``; once the subject's key is destroyed, reads give ``ERASED``.
+A reader that must go on past a value that does not open (a thread with one
+altered message) calls ``open_or_mark``: that value then reads as
+``UNREADABLE``, the reader reports it, the rest works.
 
 The attribute holds the stored bytes (or None, or ``_PENDING`` while a new
 plaintext waits for ``pre_save``); the plaintext sits beside it in the instance.
@@ -25,13 +27,15 @@ import uuid
 
 from django.db import models
 
-from privacy import keyring
-from privacy.crypto import DecryptionError, Erased, decrypt, encrypt
+from privacy import keyring, pages
+from privacy.crypto import DecryptionError, Erased, decrypt, decrypt_or_none, encrypt
+from privacy.pages import PAGE_KEY
 
 logger = logging.getLogger(__name__)
 
 _PENDING = object()  # a new plaintext, not encrypted yet
 _cached_key = keyring.cache.get
+_slot = keyring.slot
 
 
 class Unreadable(str):
@@ -85,6 +89,12 @@ class _EncryptedAttribute:
         raw = state.get(self.attname)
         if raw is None:
             return None
+        page = state.get(PAGE_KEY)
+        if page is not None and page.open(self.field):
+            try:
+                return state[self.plain_key]
+            except KeyError:
+                pass  # it did not open with its page: read it alone, for the error
         value = state[self.plain_key] = self.field.open_value(instance, raw)
         return value
 
@@ -103,6 +113,53 @@ class _EncryptedAttribute:
         else:
             state[self.plain_key] = value if type(value) is str else self.field.check_plain(value)
             state[self.attname] = _PENDING
+
+
+class _PageWork:
+    """One field opened over a page of rows, row by row in one loop: each subject's
+    cipher looked up once, the tenant's part of the associated data built once."""
+
+    __slots__ = ("field", "middle", "ciphers")
+
+    def __init__(self, field, middle: bytes):
+        self.field, self.middle = field, middle
+        self.ciphers = {}  # subject's id as int -> cipher (never ERASED)
+
+    def open(self, states: list) -> list:
+        """Opens the values of ``states`` whose key is at hand; returns the states
+        whose key is in no cache yet. A value that does not open stays closed."""
+        field = self.field
+        attname, plain_key, subject, pk_attname = (
+            field.attname, field.plain_key, field.subject, field._pk_attname,
+        )  # fmt: skip
+        from_bytes, ciphers, middle = field.from_bytes, self.ciphers, self.middle
+        missing, tenant, prefix = [], None, b""
+        for state in states:
+            blob = state.get(attname)
+            if type(blob) is not bytes or plain_key in state:
+                continue
+            try:
+                subject_int = state[subject].int
+                tenant_int = state["tenant_id"].int
+                row_int = state[pk_attname].int
+            except (AttributeError, KeyError):
+                continue  # an id set by hand, not a UUID, or not loaded: read alone
+            cipher = ciphers.get(subject_int)
+            if cipher is None:
+                cipher = _cached_key(subject_int)
+                if cipher is None:
+                    missing.append(state)
+                    continue
+                if type(cipher) is Erased:
+                    state[plain_key] = cipher
+                    continue
+                ciphers[subject_int] = cipher
+            if tenant_int != tenant:
+                tenant, prefix = tenant_int, tenant_int.to_bytes(16, "big") + middle
+            plain = decrypt_or_none(cipher, blob, prefix + row_int.to_bytes(16, "big"))
+            if plain is not None:
+                state[plain_key] = from_bytes(plain)
+        return missing
 
 
 class _EncryptedField(models.BinaryField):
@@ -130,6 +187,7 @@ class _EncryptedField(models.BinaryField):
         super().contribute_to_class(cls, name, *args, **kwargs)
         self.plain_key = f"_plain_{self.attname}"
         setattr(cls, self.attname, _EncryptedAttribute(self))
+        pages.register(cls)
 
     # Plain values <-> bytes, per subclass.
     def check_plain(self, value):
@@ -167,7 +225,7 @@ class _EncryptedField(models.BinaryField):
     def _cipher(self, instance, *, create: bool = False):
         state = instance.__dict__
         subject = state[self.subject]
-        return _cached_key(subject) or keyring.data_cipher(
+        return _cached_key(_slot(subject)) or keyring.data_cipher(
             state["tenant_id"], subject, create=create
         )
 
@@ -188,6 +246,37 @@ class _EncryptedField(models.BinaryField):
             raise DecryptionError(
                 f"{instance._meta.label}.{self.name} of row {instance.pk} does not decrypt: {exc}"
             ) from None
+
+    def open_page(self, rows: list) -> None:
+        """Opens this field in ``rows`` (one model's, fetched together) in one pass:
+        each subject's key looked up once (one query for those not cached), the
+        associated data's fixed part built once per tenant. What does not open
+        here is left to ``open_value``, which raises and logs for it.
+
+        Each row costs a few dictionary operations around its AES-GCM call, so
+        ids are handled as integers (a UUID hashes and compares in Python); a row
+        whose ids are not UUIDs (set by hand, not fetched) is left to
+        ``open_value`` too."""
+        if not rows:
+            return
+        middle = self._context_middle or self._prepare_context(rows[0])
+        page = _PageWork(self, middle)
+        missing = page.open([row.__dict__ for row in rows])
+        if not missing:
+            return
+        by_tenant = {}
+        for state in missing:
+            subject_id = state[self.subject]
+            by_tenant.setdefault(state["tenant_id"], {})[_slot(subject_id)] = subject_id
+        try:
+            for tenant_id, subjects in by_tenant.items():
+                # One query for the page's keys; erased subjects stay to the cache.
+                for subject_slot, cipher in keyring.data_ciphers(tenant_id, subjects).items():
+                    if type(cipher) is not Erased:
+                        page.ciphers[subject_slot] = cipher
+        except DecryptionError:
+            return  # a key that does not unwrap: each of its values says so alone
+        page.open(missing)
 
     def pre_save(self, instance, add):
         state = instance.__dict__
@@ -224,8 +313,7 @@ class EncryptedTextField(_EncryptedField):
     def to_bytes(self, value) -> bytes:
         return value.encode()
 
-    def from_bytes(self, data: bytes):
-        return data.decode()
+    from_bytes = staticmethod(bytes.decode)
 
 
 class EncryptedJSONField(_EncryptedField):
@@ -236,5 +324,4 @@ class EncryptedJSONField(_EncryptedField):
     def to_bytes(self, value) -> bytes:
         return json.dumps(value, separators=(",", ":"), sort_keys=True).encode()
 
-    def from_bytes(self, data: bytes):
-        return json.loads(data)
+    from_bytes = staticmethod(json.loads)

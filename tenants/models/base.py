@@ -3,10 +3,12 @@
 import functools
 
 from django.db import models
+from django.db.models.query import ModelIterable
 from django.db.models.signals import class_prepared
 
 from instaply import rls
 from instaply.ids import uuid7
+from privacy import pages
 
 
 def _through_door(method):
@@ -77,8 +79,15 @@ class TenantQuerySet(models.QuerySet):
         with rls.through_door(door):
             yield from super().iterator(chunk_size)
 
+    @_through_door
+    def _fetch_all(self):
+        fetched = self._result_cache is None
+        super()._fetch_all()
+        if fetched and self._iterable_class is ModelIterable and len(self._result_cache) > 1:
+            # Rows fetched together open their encrypted values together.
+            pages.gather(self._result_cache, related=bool(self.query.select_related))
+
     # Every way a queryset reaches the database.
-    _fetch_all = _through_door(models.QuerySet._fetch_all)
     count = _through_door(models.QuerySet.count)
     exists = _through_door(models.QuerySet.exists)
     contains = _through_door(models.QuerySet.contains)

@@ -1,0 +1,126 @@
+"""Rows fetched together open together, and exactly as each would alone."""
+
+import gc
+import pickle
+import weakref
+
+import pytest
+
+from conversations.models import Conversation, Message
+from conversations.tests.factories import ConversationFactory, MessageFactory
+from privacy import keyring
+from privacy.crypto import ERASED, DecryptionError, is_erased
+from privacy.fields import is_unreadable, open_or_mark
+from privacy.pages import PAGE_KEY
+from privacy.tests.test_encrypted_fields import _raw, _write_raw
+
+pytestmark = pytest.mark.django_db
+
+
+def _threads(tenant, n: int) -> list[Message]:
+    """One message in each of ``n`` conversations, each with its own contact."""
+    return [
+        MessageFactory(conversation=ConversationFactory(tenant=tenant), body=f"message {i}")
+        for i in range(n)
+    ]
+
+
+def _page(tenant) -> list[Message]:
+    keyring.cache.clear()  # read as another process would
+    return list(Message.objects.for_tenant(tenant).order_by("id"))
+
+
+def test_a_page_over_many_contacts_loads_their_keys_in_one_query(
+    tenant_a, django_assert_num_queries
+):
+    sent = _threads(tenant_a.tenant, 12)
+    rows = _page(tenant_a.tenant)
+    with django_assert_num_queries(1):  # twelve contacts' data keys, once
+        bodies = [row.body for row in rows]
+    assert bodies == [m.body for m in sent]
+    assert all(PAGE_KEY in row.__dict__ for row in rows)
+
+
+def test_a_field_never_read_is_never_decrypted(tenant_a):
+    conversation = ConversationFactory(tenant=tenant_a.tenant)
+    for _ in range(3):
+        MessageFactory(conversation=conversation, attachments=[{"name": "invoice.pdf"}])
+    rows = _page(tenant_a.tenant)
+    rows[0].body  # noqa: B018
+    assert all("_plain_body" in row.__dict__ for row in rows)
+    assert not any("_plain_attachments" in row.__dict__ for row in rows)
+    assert rows[1].attachments == [{"name": "invoice.pdf"}]
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        pytest.param("moved", id="a value moved from another row of the page"),
+        pytest.param(lambda b: b[:-1] + bytes([b[-1] ^ 1]), id="flipped tag byte"),
+        pytest.param(lambda b: bytes([1, 0, 2]) + b[3:], id="other key version"),
+        pytest.param(lambda b: bytes([9]) + b[1:], id="unknown format"),
+        pytest.param(lambda b: b[:10], id="truncated"),
+    ],
+)
+def test_a_damaged_value_in_a_page_fails_alone_as_it_would_read_alone(tenant_a, damage):
+    sent = _threads(tenant_a.tenant, 4)
+    victim, source = sent[2], sent[1]
+    stored = _raw(Message, victim.pk, "body")
+    if damage == "moved":  # same tenant, same model and column, another row and contact
+        _write_raw(Message, victim.pk, "body", _raw(Message, source.pk, "body"))
+    else:
+        _write_raw(Message, victim.pk, "body", damage(stored))
+    rows = _page(tenant_a.tenant)
+    assert rows[0].body == "message 0"  # opens the page
+    with pytest.raises(DecryptionError, match="does not decrypt"):
+        rows[2].body  # noqa: B018
+    assert [rows[i].body for i in (1, 3)] == ["message 1", "message 3"]
+    again = _page(tenant_a.tenant)
+    assert [open_or_mark(row, "body") for row in again] == [[], [], ["body"], []]
+    assert is_unreadable(again[2].body) and again[3].body == "message 3"
+
+
+def test_a_value_moved_within_a_page_to_the_same_contacts_other_row_does_not_open(tenant_a):
+    """The same key for both rows (one contact): only the row id in the
+    associated data tells them apart."""
+    one = MessageFactory(conversation__tenant=tenant_a.tenant, body="first")
+    two = MessageFactory(conversation=one.conversation, body="second")
+    _write_raw(Message, two.pk, "body", _raw(Message, one.pk, "body"))
+    first, second = _page(tenant_a.tenant)
+    assert first.body == "first"
+    with pytest.raises(DecryptionError):
+        second.body  # noqa: B018
+
+
+def test_an_erased_contact_reads_erased_in_a_page_and_the_others_do_not(tenant_a):
+    sent = _threads(tenant_a.tenant, 3)
+    keyring.data_key_destroy(tenant_id=tenant_a.tenant.pk, subject_id=sent[1].contact_id)
+    rows = _page(tenant_a.tenant)
+    assert [row.body for row in rows] == ["message 0", ERASED, "message 2"]
+    assert is_erased(rows[1].body)
+
+
+def test_rows_brought_by_select_related_share_a_page(tenant_a, django_assert_num_queries):
+    for i in range(5):
+        ConversationFactory(tenant=tenant_a.tenant, contact__name=f"Contact {i}")
+    keyring.cache.clear()
+    rows = list(
+        Conversation.objects.for_tenant(tenant_a.tenant).select_related("contact").order_by("id")
+    )
+    with django_assert_num_queries(1):
+        names = [row.contact.name for row in rows]
+    assert names == [f"Contact {i}" for i in range(5)]
+
+
+def test_a_page_keeps_no_row_alive_and_a_pickled_row_reads_alone(tenant_a):
+    _threads(tenant_a.tenant, 3)
+    rows = _page(tenant_a.tenant)
+    copy = pickle.loads(pickle.dumps(rows[0]))
+    assert copy.body == "message 0" and rows[1].body == "message 1"
+    gone = weakref.ref(rows[2])
+    del rows
+    gc.disable()
+    try:
+        assert gone() is None  # freed by reference counting, without the collector
+    finally:
+        gc.enable()
