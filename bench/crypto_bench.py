@@ -4,9 +4,11 @@
         [--values 20000] [--contacts 5000] [--rounds 5]
 
 Headline: **decrypting a page of rows**. ``--pages`` pages of ``--page-size``
-message rows (160-byte bodies) are inserted in the database, each row of a page
-under another contact's data key (``--contacts`` contacts, as an inbox page's
-previews are), then fetched back through the ORM as a thread page is
+message rows (160-byte bodies) are inserted in the database twice: each row of
+a page under another contact's data key (``--contacts`` contacts, as an inbox
+page's previews are: the hardest case, a key looked up per row), and each page
+one contact's messages (a thread page: one key for the page); then fetched
+back through the ORM as a thread page is
 (``Message.objects.for_tenant(...).filter(conversation=...)``). Timed, from the
 fetched rows to their plaintexts, reading every row's body through the field's
 real path (``privacy/pages.py``: the page's keys found once, the tenant's part of
@@ -58,7 +60,7 @@ FIELD = Message._meta.get_field("body")
 # Pages of rows, decrypted ------------------------------------------------------
 
 
-def seed_pages(tenant_id, contacts: list, pages_n: int, size: int) -> list:
+def seed_pages(tenant_id, contacts: list, pages_n: int, size: int, *, spread: bool) -> list:
     """``pages_n`` conversations of ``size`` messages, each message under the next
     contact's key; returns the conversation ids. The foreign keys point at no row:
     the transaction is rolled back before its deferred constraints are checked."""
@@ -70,7 +72,9 @@ def seed_pages(tenant_id, contacts: list, pages_n: int, size: int) -> list:
                 id=uuid7(),
                 tenant_id=tenant_id,
                 conversation_id=conversation_id,
-                contact_id=contacts[n % len(contacts)],
+                # Spread: each row under the next contact's key (an inbox page's
+                # previews). Otherwise the page's contact (a thread: one customer).
+                contact_id=contacts[(n if spread else n // size) % len(contacts)],
                 direction=Message.Direction.INBOUND,
                 sender_kind=Message.SenderKind.CONTACT,
                 status=Message.Status.RECEIVED,
@@ -232,52 +236,16 @@ def encrypt_one_by_one(tenant_id, contacts: list, n: int) -> float:
     return n / (time.perf_counter() - start)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pages", type=int, default=200, help="pages per round")
-    parser.add_argument("--page-size", type=int, default=50)
-    parser.add_argument("--values", type=int, default=20000, help="values per round (encrypt)")
-    parser.add_argument("--contacts", type=int, default=5000)
-    parser.add_argument("--rounds", type=int, default=5)
-    args = parser.parse_args()
-    if args.contacts > keyring.cache.max_entries:
-        parser.error("--contacts must fit the key cache (ENCRYPTION_KEY_CACHE_SIZE)")
-
-    page_times, raw_enc, enc = [], [], []
-    with transaction.atomic(), rls.unit_of_work():
-        tenant_id = TenantFactory(name=f"bench {uuid7()}").pk
-        rls.adopt(tenant_id)  # as a request acting for its tenant
-        print(f"creating {args.contacts:,} contacts' data keys", flush=True)
-        contacts = [uuid7() for _ in range(args.contacts)]
-        for contact_id in contacts:
-            keyring.data_key_create(tenant_id=tenant_id, subject_id=contact_id)
-        keyring.warm(tenant_id, contacts)
-        print(f"inserting {args.pages:,} pages of {args.page_size} messages", flush=True)
-        conversation_ids = seed_pages(tenant_id, contacts, args.pages, args.page_size)
-        field_pages(fetch(tenant_id, conversation_ids[:10]))  # warm-up
-        encrypt_one_by_one(tenant_id, contacts, args.values // 10)
-        for i in range(args.rounds):
-            fetched = fetch(tenant_id, conversation_ids)
-            alone = fetch(tenant_id, conversation_ids)
-            page_times.append(page_round(fetched, alone, i))
-            raw_enc.append(raw_aes_gcm(args.values))
-            enc.append(encrypt_one_by_one(tenant_id, contacts, args.values))
-        miss_pages = conversation_ids[: max(1, args.pages // 4)]
-        miss_seconds, miss_values, miss_queries = page_miss(tenant_id, miss_pages)
-        transaction.set_rollback(True)
-    keyring.cache.clear()
-
+def print_pages(args, label: str, times: list) -> None:
     values = args.pages * args.page_size
-    field_s, raw_s, cut_s, alone_s, book_s = page_medians(page_times)
+    field_s, raw_s, cut_s, alone_s, book_s = page_medians(times)
     raw_m, cut_m, field_m = values / raw_s, values / cut_s, values / field_s
     alone_m = values / alone_s
     booked_m = values / (field_s + book_s)
-    miss_rate = miss_values / miss_seconds
-    print(f"\n{connection.vendor}; load average {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(
-        f"decrypting pages of {args.page_size} message rows (160-byte bodies, each row of a "
-        f"page under another of {args.contacts:,} contacts' keys), from the fetched rows to "
-        f"the plaintexts, {args.pages} pages, each page's median of {args.rounds} rounds"
+        f"decrypting pages of {args.page_size} message rows (160-byte bodies, {label}), "
+        f"from the fetched rows to the plaintexts, {args.pages} pages, each page's median "
+        f"of {args.rounds} rounds"
     )
     print("  raw AES-256-GCM decrypt, keys and associated data in hand:")
     print(f"    each stored value sliced into nonce and ciphertext {raw_m:>10,.0f} values/s")
@@ -296,10 +264,59 @@ def main() -> None:
         f"ratio {booked_m / raw_m:.2f}   "
         f"({(1 / booked_m - 1 / field_m) * 1e6:.2f} µs per row when the query is evaluated)"
     )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", type=int, default=200, help="pages per round")
+    parser.add_argument("--page-size", type=int, default=50)
+    parser.add_argument("--values", type=int, default=20000, help="values per round (encrypt)")
+    parser.add_argument("--contacts", type=int, default=5000)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    if args.contacts > keyring.cache.max_entries:
+        parser.error("--contacts must fit the key cache (ENCRYPTION_KEY_CACHE_SIZE)")
+
+    kinds = {"spread": "each row of a page under another contact's key",
+             "thread": "each page one contact's messages, as a thread"}  # fmt: skip
+    page_times, raw_enc, enc = {kind: [] for kind in kinds}, [], []
+    with transaction.atomic(), rls.unit_of_work():
+        tenant_id = TenantFactory(name=f"bench {uuid7()}").pk
+        rls.adopt(tenant_id)  # as a request acting for its tenant
+        print(f"creating {args.contacts:,} contacts' data keys", flush=True)
+        contacts = [uuid7() for _ in range(args.contacts)]
+        for contact_id in contacts:
+            keyring.data_key_create(tenant_id=tenant_id, subject_id=contact_id)
+        keyring.warm(tenant_id, contacts)
+        print(f"inserting 2 x {args.pages:,} pages of {args.page_size} messages", flush=True)
+        conversations = {
+            kind: seed_pages(
+                tenant_id, contacts, args.pages, args.page_size, spread=kind == "spread"
+            )
+            for kind in kinds
+        }
+        field_pages(fetch(tenant_id, conversations["spread"][:10]))  # warm-up
+        encrypt_one_by_one(tenant_id, contacts, args.values // 10)
+        for i in range(args.rounds):
+            for kind, conversation_ids in conversations.items():
+                fetched = fetch(tenant_id, conversation_ids)
+                alone = fetch(tenant_id, conversation_ids)
+                page_times[kind].append(page_round(fetched, alone, i))
+            raw_enc.append(raw_aes_gcm(args.values))
+            enc.append(encrypt_one_by_one(tenant_id, contacts, args.values))
+        miss_pages = conversations["spread"][: max(1, args.pages // 4)]
+        miss_seconds, miss_values, miss_queries = page_miss(tenant_id, miss_pages)
+        transaction.set_rollback(True)
+    keyring.cache.clear()
+
+    print(f"\n{connection.vendor}; load average {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    for kind, label in kinds.items():
+        print_pages(args, label, page_times[kind])
+    miss_rate = miss_values / miss_seconds
     print(
-        f"  encrypted field, page path, cache empty  {miss_rate:>10,.0f} values/s   "
-        f"ratio {miss_rate / raw_m:.2f}   ({miss_queries / len(miss_pages):.2f} queries per "
-        f"page of {args.page_size} for the keys; {len(miss_pages)} pages)"
+        f"  key cache empty (spread pages)           {miss_rate:>10,.0f} values/s   "
+        f"({miss_queries / len(miss_pages):.2f} queries per page of {args.page_size} for the "
+        f"keys; {len(miss_pages)} pages)"
     )
     raw_e, enc_e = statistics.median(raw_enc), statistics.median(enc)
     print("\nencrypt + decrypt of distinct unsaved rows, one value at a time, keys cached")

@@ -23,12 +23,24 @@ the few micro-optimisations (no UUID conversions, one cache lookup).
 
 import json
 import logging
+import time
 import uuid
 
+from cryptography.exceptions import InvalidTag
 from django.db import models
 
 from privacy import keyring, pages
-from privacy.crypto import DecryptionError, Erased, decrypt, decrypt_or_none, encrypt
+from privacy.crypto import (
+    FORMAT_VERSION,
+    HEADER_PART,
+    MINIMUM_LENGTH,
+    NONCE_PART,
+    SEALED_PART,
+    DecryptionError,
+    Erased,
+    decrypt,
+    encrypt,
+)
 from privacy.pages import PAGE_KEY
 
 logger = logging.getLogger(__name__)
@@ -127,12 +139,18 @@ class _PageWork:
 
     def open(self, states: list) -> list:
         """Opens the values of ``states`` whose key is at hand; returns the states
-        whose key is in no cache yet. A value that does not open stays closed."""
+        whose key is in no cache yet. A value that does not open stays closed.
+
+        The loop is written out (the key cache read at one moment for the page,
+        the value sliced and decrypted inline as ``crypto.decrypt_or_none`` does):
+        around a 0.6 µs AES-GCM call, each call or attribute read per row is
+        a few percent of the page."""
         field = self.field
         attname, plain_key, subject, pk_attname = (
             field.attname, field.plain_key, field.subject, field._pk_attname,
         )  # fmt: skip
         from_bytes, ciphers, middle = field.from_bytes, self.ciphers, self.middle
+        cached, now = keyring.cache.entries, time.monotonic()
         missing, tenant, prefix = [], None, b""
         for state in states:
             blob = state.get(attname)
@@ -146,19 +164,28 @@ class _PageWork:
                 continue  # an id set by hand, not a UUID, or not loaded: read alone
             cipher = ciphers.get(subject_int)
             if cipher is None:
-                cipher = _cached_key(subject_int)
-                if cipher is None:
+                entry = cached.get(subject_int)
+                if entry is None or entry[1] < now:
                     missing.append(state)
                     continue
+                cipher = entry[0]
                 if type(cipher) is Erased:
                     state[plain_key] = cipher
                     continue
                 ciphers[subject_int] = cipher
             if tenant_int != tenant:
                 tenant, prefix = tenant_int, tenant_int.to_bytes(16, "big") + middle
-            plain = decrypt_or_none(cipher, blob, prefix + row_int.to_bytes(16, "big"))
-            if plain is not None:
-                state[plain_key] = from_bytes(plain)
+            if len(blob) < MINIMUM_LENGTH or blob[0] != FORMAT_VERSION:
+                continue  # read alone, for its error
+            try:
+                plain = cipher.decrypt(
+                    blob[NONCE_PART],
+                    blob[SEALED_PART],
+                    blob[HEADER_PART] + prefix + row_int.to_bytes(16, "big"),
+                )
+            except InvalidTag:
+                continue
+            state[plain_key] = from_bytes(plain)
         return missing
 
 

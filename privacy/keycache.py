@@ -17,6 +17,13 @@ class KeyCache:
         self._entries: dict = {}
         self._lock = threading.Lock()
 
+    @property
+    def entries(self) -> dict:
+        """key -> (value, expiry on the monotonic clock), to read many keys at one
+        moment without a call each (a page of rows). Read only; entries past
+        their expiry are to be treated as absent."""
+        return self._entries
+
     def get(self, key):
         entry = self._entries.get(key)
         if entry is None:
