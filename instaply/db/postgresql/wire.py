@@ -14,6 +14,7 @@ import re
 import tempfile
 from dataclasses import dataclass, field
 
+_SCOPE_HEAD = "SELECT set_config('instaply.tenant_id'"
 # A Parse message: statement name, then the SQL, then the parameters' type oids.
 _PARSE = re.compile(r'\s*"[^"]*"\s+"(.*)"(?:\s+\d+)*\s*$')
 
@@ -37,7 +38,13 @@ def _read(trace: str, wire: Wire) -> None:
         elif message == "Execute":
             wire.statements.append(parsed)
         elif message == "Query":
-            wire.statements.append(rest.strip().strip('"'))
+            text = rest.strip().strip('"')
+            # The scope switch rides at the head of the statement it prepares
+            # (instaply/db/postgresql/base.py): two statements in one message.
+            if text.startswith(_SCOPE_HEAD) and "; " in text:
+                scope, _, text = text.partition("; ")
+                wire.statements.append(scope)
+            wire.statements.append(text)
             wire.round_trips += 1
         elif message == "Sync":
             wire.round_trips += 1
