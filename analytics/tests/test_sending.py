@@ -5,6 +5,7 @@ import datetime as dt
 import json
 
 import pytest
+import time_machine
 
 from analytics.models import AnalyticsEvent
 from analytics.sending import events_flush, events_purge
@@ -15,6 +16,15 @@ from audit.models import AuditEvent
 pytestmark = pytest.mark.django_db
 
 NOW = dt.datetime(2026, 12, 2, 14, 47, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def at_now():
+    """The tests run just before NOW whatever the day: a row's first attempt time
+    comes from the clock (next_attempt_at's default), and a flush at NOW must find
+    it due (the test was a time bomb: it failed once the real time passed NOW)."""
+    with time_machine.travel(NOW - dt.timedelta(minutes=1), tick=True):
+        yield
 
 
 @pytest.fixture
