@@ -46,10 +46,11 @@ class CompiledQuery:
             sorted((k, len(v) if isinstance(v, list) else None) for k, v in values.items())
         )
         queryset, compiler, sql, places = self._statement(shape, names)
+        connection = connections[queryset.db]  # this thread's, not the compiling one's
         params = [None] * len(places)
         for i, (name, n) in enumerate(places):
             value = values[name] if n is None else values[name][n]
-            params[i] = self.fields[name].get_db_prep_value(value, compiler.connection)
+            params[i] = self.fields[name].get_db_prep_value(value, connection)
         prepared = _Prepared(queryset.query, compiler, sql, params)
         rows = type(queryset)(model=queryset.model, query=prepared, using=queryset._db)
         rows._iterable_class, rows._fields = queryset._iterable_class, queryset._fields
