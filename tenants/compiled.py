@@ -20,6 +20,7 @@ value can be baked into the SQL another request runs.
 import copy
 import datetime as dt
 import itertools
+import threading
 import uuid
 
 from django.db import connections, models
@@ -28,6 +29,10 @@ from instaply import rls
 from tenants.scoping import tenant_id_of
 
 _serial = itertools.count(1)
+# Shapes kept per statement: the common ones are few, but a client choosing every
+# filter combination and limit could make thousands; beyond this the oldest is
+# dropped (and compiled again if asked for: the old cost, never a wrong answer).
+MAX_SHAPES = 128
 
 
 class CompiledQuery:
@@ -38,6 +43,7 @@ class CompiledQuery:
         self.build = build
         self.fields = fields
         self._compiled: dict[tuple, tuple] = {}
+        self._lock = threading.Lock()
 
     def fetch(self, *, tenant, shape: tuple = (), **values) -> list:
         """The rows, as ``list(queryset)`` of the shape built with these values would give."""
@@ -62,7 +68,11 @@ class CompiledQuery:
         key = (shape, names)
         found = self._compiled.get(key)
         if found is None:
-            found = self._compiled[key] = self._compile(shape, names)
+            found = self._compile(shape, names)
+            with self._lock:
+                while len(self._compiled) >= MAX_SHAPES:
+                    del self._compiled[next(iter(self._compiled))]
+                self._compiled[key] = found
         return found
 
     def _compile(self, shape: tuple, names: tuple):

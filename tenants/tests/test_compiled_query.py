@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from conversations.models import Message
 from conversations.tests.factories import ConversationFactory, MessageFactory
 from privacy.pages import PAGE_KEY
+from tenants import compiled
 from tenants.compiled import CompiledQuery
 
 pytestmark = pytest.mark.django_db
@@ -76,3 +77,13 @@ def test_a_value_written_into_the_builder_is_refused(tenant_a):
     )
     with pytest.raises(ValueError, match="not a parameter's stand-in"):
         baked.fetch(tenant=tenant_a.tenant)
+
+
+def test_the_shapes_kept_are_bounded_and_a_dropped_one_is_compiled_again(tenant_a, monkeypatch):
+    monkeypatch.setattr(compiled, "MAX_SHAPES", 3)
+    sent = _messages(tenant_a, 5)
+    ids = [sent[0].conversation_id]
+    for size in (1, 2, 3, 4, 5, 1):
+        rows = THREAD.fetch(tenant=tenant_a.tenant, shape=(size,), conversations=ids)
+        assert len(rows) == size
+        assert len(THREAD._compiled) <= 3
