@@ -53,6 +53,12 @@ def test_another_tenants_thread_is_not_found(tenant_a, tenant_b, conversation_a)
     assert response.status_code == 404
 
 
+@pytest.mark.parametrize("conversation_id", ["not-an-id", "00000000-0000-0000-0000-000000000000"])
+def test_a_malformed_or_missing_thread_is_not_found(tenant_a, conversation_id):
+    path = f"/api/v1/conversations/{conversation_id}/messages"
+    assert tenant_a.client(Role.AGENT).get(path).status_code == 404
+
+
 def test_an_agent_replies_and_the_widget_channel_takes_it(
     tenant_a, conversation_a, django_capture_on_commit_callbacks
 ):
