@@ -57,24 +57,31 @@ def _reconnect_as(user: str) -> None:
 @contextlib.contextmanager
 def counting_scope_statements():
     """Counts the statements that set the row-level security scope: the backend
-    sends them on the driver's connection, beside Django's cursor, and a request
-    takes a connection from the pool (a new driver object), so the driver's class
-    is watched for the while."""
+    sends them at the head of the statement they prepare (one query text), or
+    alone on the driver's connection, never through Django's own query log; and a
+    request takes a connection from the pool (a new driver object), so the
+    driver's classes are watched for the while."""
     import psycopg
 
     counted = {"scope": 0}
-    original = psycopg.Connection.execute
+    patched = [(psycopg.Connection, psycopg.Connection.execute)]
+    patched.append((psycopg.ClientCursor, psycopg.ClientCursor.execute))
 
-    def execute(self, query, *args, **kwargs):
-        if "set_config(" in str(query):
-            counted["scope"] += 1
-        return original(self, query, *args, **kwargs)
+    def watching(original):
+        def execute(self, query, *args, **kwargs):
+            if "set_config('instaply.tenant_id'" in str(query):
+                counted["scope"] += 1
+            return original(self, query, *args, **kwargs)
 
-    psycopg.Connection.execute = execute
+        return execute
+
+    for cls, original in patched:
+        cls.execute = watching(original)
     try:
         yield counted
     finally:
-        psycopg.Connection.execute = original
+        for cls, original in patched:
+            cls.execute = original
 
 
 class Pages:

@@ -23,6 +23,7 @@ keys and open conversations exist), as a busy platform sees them.
 """
 
 import argparse
+import http.client
 import os
 import shutil
 import statistics
@@ -68,6 +69,21 @@ def lanes_create(count: int) -> list:
         )
         made.append((tenant, account, number))
     return made
+
+
+def post_each(port: int, requests: list) -> None:
+    """Sends each request once, in turn, on one keep-alive connection (the untimed
+    warm-up: every text must be stored exactly once, which wrk cannot promise)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        for body, headers in requests:
+            connection.request("POST", WEBHOOK, body=body, headers=headers)
+            response = connection.getresponse()
+            response.read()
+            if response.status != 200:
+                sys.exit(f"warm-up webhook answered {response.status}")
+    finally:
+        connection.close()
 
 
 def signed_texts(lanes, base_url: str, count: int, senders: int, first: int = 0) -> list:
@@ -225,9 +241,7 @@ def main() -> None:
     with tier:
         # Untimed: every sender's first text, so contacts and conversations exist.
         warm = signed_texts(lanes, base, args.lanes * args.senders, args.senders, first=0)
-        from _webhook_load import python_load
-
-        python_load(tier.port, WEBHOOK, warm, args.concurrency, None)
+        post_each(tier.port, warm)
         drain(tenants, env, timezone.now())
         before, sent = counts(tenants), len(warm)
         print(f"  warm-up: {len(warm)} texts, one per phone, processed (untimed)")
