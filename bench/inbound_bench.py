@@ -49,26 +49,9 @@ def require_services() -> None:
 
 def lanes_create(count: int) -> list:
     """``count`` tenants with one Twilio number each: (tenant, account, number)."""
-    from channels_sms.models import PhoneNumber, ProviderAccount
-    from tenants.models import Shop, Tenant
+    from webhook_bench import bench_tenant
 
-    made = []
-    for _ in range(count):
-        tag = uuid.uuid4().hex[:12]
-        tenant = Tenant.objects.create(name=f"Inbound bench {tag}", slug=f"inbound-bench-{tag}")
-        shop = Shop.objects.create(tenant=tenant, name="Bench shop")
-        account = ProviderAccount.objects.create(
-            tenant=tenant, provider="twilio", account_ref="AC" + uuid.uuid4().hex, auth_token=tag
-        )
-        number = PhoneNumber.objects.create(
-            tenant=tenant,
-            shop=shop,
-            account=account,
-            provider="twilio",
-            number=f"+1202{int(tag[:8], 16) % 10_000_000:07d}",
-        )
-        made.append((tenant, account, number))
-    return made
+    return [bench_tenant("Inbound bench") for _ in range(count)]
 
 
 def post_each(port: int, requests: list) -> None:

@@ -142,6 +142,21 @@ def start_worker(queue: str, concurrency: int, env: dict, *extra: str) -> subpro
     command = [sys.executable, "-m", "celery", "-A", "instaply", "worker", "-Q", queue]
     command += ["--concurrency", str(concurrency), "-l", "INFO", *extra]
     command += ["--without-heartbeat", "--without-gossip", "--without-mingle"]
+    return _started(command, env, ready=" ready.", what="the Celery worker")
+
+
+def start_dispatcher(env: dict, *extra: str) -> subprocess.Popen:
+    """The compose file's inbound dispatcher (``manage.py inbound_dispatcher``), in a
+    session of its own; the environment's SMS_INBOUND_DISPATCH is set to dispatcher."""
+    dispatcher = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]["dispatcher"]
+    command = [sys.executable, *dispatcher["command"][1:], *extra]
+    env = env | {"SMS_INBOUND_DISPATCH": "dispatcher"}
+    return _started(command, env, ready="inbound dispatcher ready", what="the inbound dispatcher")
+
+
+def _started(command: list, env: dict, *, ready: str, what: str) -> subprocess.Popen:
+    """``command`` in a session of its own, once it printed ``ready``; its output
+    is drained from then on."""
     process = subprocess.Popen(
         command,
         cwd=ROOT,
@@ -152,31 +167,10 @@ def start_worker(queue: str, concurrency: int, env: dict, *extra: str) -> subpro
         start_new_session=True,
     )
     for line in process.stdout:
-        if " ready." in line:
+        if ready in line:
             threading.Thread(target=process.stdout.read, daemon=True).start()  # drain
             return process
-    raise RuntimeError("the Celery worker did not start")
-
-
-def start_dispatcher(env: dict, *extra: str) -> subprocess.Popen:
-    """The compose file's inbound dispatcher (``manage.py inbound_dispatcher``), in a
-    session of its own; the environment's SMS_INBOUND_DISPATCH is set to dispatcher."""
-    dispatcher = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]["dispatcher"]
-    command = [sys.executable, *dispatcher["command"][1:], *extra]
-    process = subprocess.Popen(
-        command,
-        cwd=ROOT,
-        env=env | {"SMS_INBOUND_DISPATCH": "dispatcher"},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    for line in process.stdout:
-        if "inbound dispatcher ready" in line:
-            threading.Thread(target=process.stdout.read, daemon=True).start()  # drain
-            return process
-    raise RuntimeError("the inbound dispatcher did not start")
+    raise RuntimeError(f"{what} did not start")
 
 
 def stop(process: subprocess.Popen) -> None:

@@ -91,12 +91,14 @@ def require_wrk() -> None:
     subprocess.run([*sudo, "apt-get", "install", "-y", "-q", "wrk"], check=True)
 
 
-def bench_tenant():
+def bench_tenant(label: str = "Webhook bench"):
+    """A tenant with a shop, a Twilio account and one number: (tenant, account, number)."""
     from channels_sms.models import PhoneNumber, ProviderAccount
     from tenants.models import Shop, Tenant
 
     tag = uuid.uuid4().hex[:12]
-    tenant = Tenant.objects.create(name=f"Webhook bench {tag}", slug=f"webhook-bench-{tag}")
+    slug = label.lower().replace(" ", "-")
+    tenant = Tenant.objects.create(name=f"{label} {tag}", slug=f"{slug}-{tag}")
     shop = Shop.objects.create(tenant=tenant, name="Bench shop")
     account = ProviderAccount.objects.create(
         tenant=tenant, provider="twilio", account_ref="AC" + uuid.uuid4().hex, auth_token=tag
@@ -106,7 +108,7 @@ def bench_tenant():
         shop=shop,
         account=account,
         provider="twilio",
-        number=f"+1202555{int(tag[:6], 16) % 10000:04d}",
+        number=f"+1202{int(tag[:8], 16) % 10_000_000:07d}",
     )
     return tenant, account, number
 

@@ -106,18 +106,24 @@ def test_a_webhook_with_its_route_kept_is_one_round_trip(sms, client):
     assert "ON CONFLICT DO NOTHING" in wire.statements[-1]
 
 
-def test_a_kept_route_is_dropped_after_its_maximum_age(sms, settings, two_processes):
-    """Even when no version bump reached Redis, a route is not kept for ever."""
+def _keep_a_route(book: RouteBook) -> tuple:
+    """Has ``book`` keep the route of a text to the Twilio number: (key, find)."""
     params = _params(1)
     key = routing.twilio_route_key(params, own_number_field="To")
 
     def find():
         return routing.twilio_route(params, own_number_field="To")
 
+    for _ in range(2):  # learns the version, then keeps the route
+        route, found_at, _ = book.find(key, find)
+        book.confirm(key, route, found_at, cache.get(ROUTES_VERSION))
+    return key, find
+
+
+def test_a_kept_route_is_dropped_after_its_maximum_age(sms, settings, two_processes):
+    """Even when no version bump reached Redis, a route is not kept for ever."""
     serving = two_processes("serving")
-    for _ in range(2):
-        route, found_at, _ = serving.find(key, find)
-        serving.confirm(key, route, found_at, cache.get(ROUTES_VERSION))
+    key, find = _keep_a_route(serving)
     assert serving.find(key, find)[2]
     settings.SMS_ROUTE_BOOK_MAX_AGE_SECONDS = 0
     assert not serving.find(key, find)[2]
@@ -126,16 +132,8 @@ def test_a_kept_route_is_dropped_after_its_maximum_age(sms, settings, two_proces
 def test_a_version_lost_with_redis_never_matches_an_old_stamp(sms, two_processes):
     """Redis restarted empty: the new version is a fresh token, so a book stamped
     before cannot take it for its own."""
-    params = _params(1)
-    key = routing.twilio_route_key(params, own_number_field="To")
-
-    def find():
-        return routing.twilio_route(params, own_number_field="To")
-
     serving = two_processes("serving")
-    for _ in range(2):
-        route, found_at, _ = serving.find(key, find)
-        serving.confirm(key, route, found_at, cache.get(ROUTES_VERSION))
+    key, find = _keep_a_route(serving)
     route, found_at, from_book = serving.find(key, find)
     assert from_book
     cache.delete(ROUTES_VERSION)
