@@ -1,10 +1,11 @@
 """Storing provider webhooks: one INSERT each, deduplicated by the database.
 
 This is the request path of every SMS webhook, so it stays small: the route
-was resolved (one query) and the signature checked before it is called; here
-the delivery row is written with ``INSERT ... ON CONFLICT DO NOTHING RETURNING``
-(the second and last round trip); a dispatcher picks it up, or (publish
-mode) its task is queued once committed.
+was found (from the process's route book, or one query) and the signature
+checked before it is called; here the delivery row is written with
+``INSERT ... ON CONFLICT DO NOTHING RETURNING`` (the last round trip). The stored
+row is the job: a dispatcher picks it up, or (publish mode) its task is queued
+once committed.
 """
 
 from dataclasses import dataclass
@@ -38,7 +39,8 @@ class Route:
 def delivery_record(
     *, route: Route, kind: str, provider_message_id: str, provider_status: str, payload: dict
 ) -> None:
-    """Stores one webhook, once per provider id, and queues its processing."""
+    """Stores one webhook, once per provider id, and hands it to processing
+    (``delivery_queue``)."""
     provider_message_id = provider_message_id[:64]
     if route.tenant_id is None:
         _unrouted_record(
