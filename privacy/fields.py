@@ -29,6 +29,7 @@ import uuid
 from cryptography.exceptions import InvalidTag
 from django.db import models
 
+from instaply import rls
 from privacy import keyring, pages
 from privacy.crypto import (
     FORMAT_VERSION,
@@ -46,6 +47,7 @@ from privacy.pages import PAGE_KEY
 logger = logging.getLogger(__name__)
 
 _PENDING = object()  # a new plaintext, not encrypted yet
+_DEFERRED = object()  # a column the query did not load
 _cached_key = keyring.cache.get
 _slot = keyring.slot
 
@@ -98,7 +100,9 @@ class _EncryptedAttribute:
             return state[self.plain_key]
         except KeyError:
             pass
-        raw = state.get(self.attname)
+        raw = state.get(self.attname, _DEFERRED)
+        if raw is _DEFERRED:  # left out by .only()/.defer(): load it now, as Django would
+            raw = state[self.attname] = self.field.load_deferred(instance)
         if raw is None:
             return None
         page = state.get(PAGE_KEY)
@@ -249,7 +253,30 @@ class _EncryptedField(models.BinaryField):
         self._context_middle = f"|{label}|{self.column}|".encode()
         return self._context_middle
 
+    def load_deferred(self, instance) -> bytes | None:
+        """The stored bytes of this column when the query left it out. Read as
+        they are: ``refresh_from_db`` would open them on a copy of the row and
+        hand back the plaintext, as if it had just been set."""
+        with rls.for_row(instance.tenant_id):
+            raw = (
+                type(instance)
+                ._base_manager.using(instance._state.db)
+                .filter(pk=instance.pk)
+                .values_list(self.attname, flat=True)
+                .get()
+            )
+        return raw
+
+    def _load_bound_ids(self, instance) -> None:
+        """Loads the ids a value is bound to when the query deferred them: without
+        them the value can neither be opened nor sealed."""
+        state = instance.__dict__
+        missing = [name for name in (self.subject, "tenant_id") if name not in state]
+        if missing:
+            instance.refresh_from_db(fields=missing)
+
     def _cipher(self, instance, *, create: bool = False):
+        self._load_bound_ids(instance)
         state = instance.__dict__
         subject = state[self.subject]
         return _cached_key(_slot(subject)) or keyring.data_cipher(

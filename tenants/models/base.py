@@ -61,7 +61,8 @@ class TenantQuerySet(models.QuerySet):
         only outside any tenant or platform scope, so inside a tenant's scope a
         relation to another tenant's row still finds nothing."""
         instance = self._hints.get("instance")
-        tenant_id = getattr(instance, "tenant_id", None)
+        # From __dict__: a deferred tenant_id would be loaded by a query through here.
+        tenant_id = getattr(instance, "__dict__", {}).get("tenant_id")
         if tenant_id is None or rls.current() != rls.NOBODY:
             return None
         return rls.tenant_scope(tenant_id)
@@ -140,5 +141,6 @@ class TenantScopedModel(models.Model):
             return super().delete(*args, **kwargs)
 
     def refresh_from_db(self, *args, **kwargs):
-        with rls.for_row(self.tenant_id):
+        # Read from __dict__: a deferred tenant_id would reload itself through here.
+        with rls.for_row(self.__dict__.get("tenant_id")):
             return super().refresh_from_db(*args, **kwargs)
