@@ -111,6 +111,29 @@ def test_the_schedule_runs_at_start_then_only_when_due(tenant_a):
         assert runs == ["probe", "probe"]
 
 
+def test_an_unanswered_access_request_is_recorded_expired_by_the_settings_schedule(tenant_a):
+    """The expiries of platform access (platform_staff) run on the demo as in production."""
+    from audit.models import AuditEvent
+    from platform_staff.services.grants import access_request
+    from platform_staff.tests.conftest import make_staff
+
+    name = "platform_staff.record_access_expiries"
+    with time_machine.travel(START, tick=False) as clock:
+        grant = access_request(
+            staff=make_staff(),
+            tenant=tenant_a.tenant,
+            scope="tenant",
+            reason_code="incident_response",
+            justification="Messages are lost.",
+            hours=4,
+        )
+        beat = EmbeddedBeat({name: settings.CELERY_BEAT_SCHEDULE[name]})
+        clock.shift(dt.timedelta(hours=72))
+        beat.tick()
+    (expired,) = AuditEvent.objects.filter(action="platform.access_expired")
+    assert expired.target_id == str(grant.pk) and expired.metadata["was"] == "pending"
+
+
 def test_a_crontab_entry_waits_for_its_time():
     from celery.schedules import crontab
 

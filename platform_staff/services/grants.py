@@ -374,7 +374,17 @@ def _decided(grant: AccessGrant, membership: Membership, note: str, now) -> None
     grant.decided_at = now
     grant.decided_by = membership
     grant.decision_note = note
-    grant.save()
+    grant.save(
+        update_fields=[
+            "status",
+            "approved_scope",
+            "approved_hours",
+            "expires_at",
+            "decided_at",
+            "decided_by",
+            "decision_note",
+        ]
+    )
 
 
 def _note(note) -> str:

@@ -129,6 +129,17 @@ def test_each_role_sees_its_own_navigation_and_home(support, dpo, security):
         assert 'href="/platform/tenants/"' in page and 'action="/platform/logout/"' in page
 
 
+def test_a_person_with_several_roles_gets_each_roles_pages_and_no_others(db):
+    both = console_client(make_platform_person(("support", "security")))
+    home = both.get("/platform/").content.decode()
+    assert 'id="home-support"' in home and 'id="home-security"' in home
+    assert 'id="home-dpo"' not in home
+    assert 'href="/platform/grants/"' in home and 'href="/platform/disclosures/"' in home
+    assert both.get("/platform/grants/").status_code == 200
+    assert both.get("/platform/disclosures/").status_code == 200
+    assert both.get("/platform/requests/").status_code == 404  # the DPO's queue
+
+
 def test_the_top_bar_shows_person_roles_country_and_transfer(support, dpo):
     page = console_client(support).get("/platform/").content.decode()
     assert "Pat Platform" in page and 'data-country="CA"' in page

@@ -228,6 +228,38 @@ def test_the_thread_under_a_live_grant_is_read_only_and_audited(support, support
     )
 
 
+@pytest.mark.parametrize(
+    "country, transfer",
+    [("DE", False), ("IE", False), ("US", True), ("CH", True), ("NO", True)],
+)
+def test_the_grant_and_every_event_under_it_record_whether_it_is_a_transfer(
+    content, country, transfer
+):
+    """Outside the EU is a transfer (EEA and adequacy countries included): on the
+    grant, on the request and the decisions, on each read and each refusal."""
+    person = make_staff(country=country)
+    grant = access_approve(
+        membership=content.world.owner, grant=ask(person, content.tenant, [content.x])
+    )
+    assert (grant.requester_country, grant.transfer) == (country, transfer)
+    client = console_client(person)
+    assert client.get(f"/platform/grants/{grant.pk}/c/{content.x.pk}/").status_code == 200
+    assert client.get(f"/platform/grants/{grant.pk}/c/{content.y.pk}/").status_code == 404
+    access_revoke(membership=content.world.owner, grant=grant)
+    assert client.get(f"/platform/grants/{grant.pk}/").status_code == 200  # their own record
+    assert client.get(f"/platform/grants/{grant.pk}/c/{content.x.pk}/").status_code == 404
+    events = AuditEvent.objects.filter(tenant=content.tenant, action__startswith="platform.access")
+    recorded = {e.action: (e.metadata["country"], e.metadata["transfer"]) for e in events}
+    assert set(recorded) == {
+        "platform.access_requested",
+        "platform.access_approved",
+        "platform.access",
+        "platform.access_denied",
+        "platform.access_revoked",
+    }
+    assert set(recorded.values()) == {(country, transfer)}
+
+
 def test_someone_elses_grant_is_a_404(support, other_support, content):
     grant = access_approve(membership=content.world.owner, grant=ask(support, content.tenant))
     theirs = console_client(other_support)

@@ -6,12 +6,14 @@ the admin revokes; support's very next click is refused; the workspace's access
 record lists the reads (who, role, country, transfer).
 """
 
+import datetime as dt
 import re
 
 from playwright.sync_api import expect
 
 from audit.models import AuditEvent
 from platform_staff.demo import demo_platform_staff_ensure
+from platform_staff.models import AccessGrant
 from tests.browser.factories import widget_conversation
 from tests.browser.support import browser_test, console_sign_in, no_problems, sign_in
 
@@ -54,6 +56,9 @@ def test_support_reads_only_what_the_admin_approved_until_it_is_revoked(demo, ne
         admin.locator("form.decide").get_by_role("button", name="Approve").click()
     expect(admin.locator("main")).to_contain_text("Revoke now")
     shot(admin, "02-admin-approved")
+    grant = AccessGrant.objects.for_tenant(demo.tenant).get()
+    assert (grant.requested_hours, grant.approved_hours) == (4, 1)
+    assert grant.expires_at - grant.decided_at == dt.timedelta(hours=1)
 
     # Support reads the conversation, and nothing else.
     support.goto(grant_url)
@@ -68,12 +73,17 @@ def test_support_reads_only_what_the_admin_approved_until_it_is_revoked(demo, ne
     refused = support.goto(reading_url.replace(str(wanted.id), str(other.id)))
     assert refused.status == 404
 
-    # The admin revokes; support's next click is refused, session still open.
+    # Support is back on the grant's list of conversations when the admin revokes;
+    # their next click (the same link that worked) is refused, session still open.
+    support.goto(grant_url)
+    link = support.locator(f"#granted li[data-id='{wanted.id}'] a")
     admin.once("dialog", lambda dialog: dialog.accept())
     with admin.expect_navigation():
         admin.get_by_role("button", name="Revoke now").click()
-    answer = support.goto(reading_url)
-    assert answer.status == 404
+    with support.expect_response(lambda answer: answer.url == reading_url) as clicked:
+        link.click()
+    assert clicked.value.status == 404
+    expect(support.locator("body")).not_to_contain_text("My parcel never came")
     support.goto(demo.url + "/platform/")
     expect(support).to_have_url(re.compile(r"/platform/$"))  # still signed in to the console
 
@@ -83,7 +93,8 @@ def test_support_reads_only_what_the_admin_approved_until_it_is_revoked(demo, ne
     expect(reads.first).to_contain_text(support_person["email"])
     expect(reads.first).to_contain_text("CA")
     expect(reads.first.locator("[data-transfer]")).to_be_visible()
-    expect(admin.locator("tr[data-action='platform.access_denied']").first).to_be_visible()
+    # The two refusals: the other conversation, and the click after revocation.
+    expect(admin.locator("tr[data-action='platform.access_denied']")).to_have_count(2)
     expect(admin.locator("tr[data-action='platform.access_revoked']")).to_have_count(1)
     shot(admin, "04-access-record")
     recorded = AuditEvent.objects.for_tenant(demo.tenant).filter(action="platform.access")
