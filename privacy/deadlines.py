@@ -124,15 +124,21 @@ def deadline(
     if not history or history[0].kind != RECEIVED:
         raise ValueError("A request's clock starts with its receipt.")
     used_before = dt.timedelta(0)  # working time of the closed running intervals
+    # The instant the budget ran out, when that happened before a pause: a request
+    # paused once overdue stays due when it was due, not at a time its resumption makes up.
+    passed_at: dt.datetime | None = None
     running_since: dt.datetime | None = history[0].at
     for event in history[1:]:
         if event.kind == PAUSED and running_since is not None:
-            used_before += calendar.working_time(running_since, event.at)
+            spent = calendar.working_time(running_since, event.at)
+            if passed_at is None and used_before + spent >= budget:
+                passed_at = calendar.add_working_time(running_since, budget - used_before)
+            used_before += spent
             running_since = None
         elif event.kind == RESUMED and running_since is None:
             running_since = event.at
     if running_since is None:
         return Deadline(due_at=None, remaining=budget - used_before, used=used_before, paused=True)
     used = used_before + calendar.working_time(running_since, now)
-    due_at = calendar.add_working_time(running_since, budget - used_before)
+    due_at = passed_at or calendar.add_working_time(running_since, budget - used_before)
     return Deadline(due_at=due_at, remaining=budget - used, used=used, paused=False)

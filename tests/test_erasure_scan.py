@@ -11,14 +11,21 @@ second contact lives beside them. After the erasure:
   (kept aside by the test, as a thief who copied it would), nor under the key
   the platform would use today: that key is destroyed;
 - no file the platform wrote (access packages, var/) holds them;
+- no table of the reporting database holds them, nor a fact of the subject's
+  conversations or messages: their opaque keys are left only in the list of
+  forgotten keys (which keeps a late extract batch from writing them back);
 - the other contact is whole and readable.
 """
 
 import pytest
 from django.apps import apps
 from django.conf import settings
-from django.db import connection
+from django.db import connection, connections
 
+from analytics.reporting import keys
+from analytics.reporting.models import ConversationFact, ForgottenKey, MessageFact
+from analytics.reporting.router import REPORTING_DB
+from analytics.reporting.tests.support import extract
 from channels_sms.tasks import send_message
 from conversations.models import Contact, Message, Note
 from privacy import keyring
@@ -32,7 +39,7 @@ from privacy.models import DataKey
 pytestmark = pytest.mark.django_db
 
 
-def _every_stored_value():
+def _every_stored_value(connection=connection):
     introspection = connection.introspection
     with connection.cursor() as cursor:
         for table in introspection.table_names(cursor):
@@ -110,6 +117,21 @@ def test_nothing_about_an_erased_subject_is_left_readable(
     labels = {model._meta.label for model, _, _ in seeded}
     assert {"conversations.Contact", "conversations.Message", "conversations.Note"} <= labels
     assert "conversations.Conversation" in labels
+    # The reporting database holds facts of the subject's conversations and messages.
+    extract()
+    opaque = {
+        keys.opaque_key(keys.CONVERSATION, pk)
+        for pk in (subject.sms_conversation.pk, subject.widget_conversation.pk)
+    } | {
+        keys.opaque_key(keys.MESSAGE, pk)
+        for pk in Message.objects.filter(contact_id=contact_id).values_list("pk", flat=True)
+    }
+    reporting = connections[REPORTING_DB]
+    facts_before = {(t, c) for t, c, v in _every_stored_value(reporting) if _opaque(v, opaque)}
+    assert {t for t, _ in facts_before} >= {
+        ConversationFact._meta.db_table,
+        MessageFact._meta.db_table,
+    }
 
     request = erasure_request(tenant_a.tenant, subject.contact, phone=subject.markers["phone"])
     counts = erase_subject(request, subject.contact, no_progress)
@@ -138,6 +160,14 @@ def test_nothing_about_an_erased_subject_is_left_readable(
     for path in _files_written():
         data = path.read_bytes()
         assert not any(m.encode() in data for m in searched.values()), path
+    forgotten = ForgottenKey._meta.db_table
+    in_reporting = [
+        (table, column)
+        for table, column, value in _every_stored_value(reporting)
+        if table != forgotten
+        and (_opaque(value, opaque) or any(_contains(value, m) for m in searched.values()))
+    ]
+    assert in_reporting == []
 
     # Only the evidence is kept, and the other contact is whole.
     record = ErasureRecord.objects.get(request=request)
@@ -152,6 +182,10 @@ def test_nothing_about_an_erased_subject_is_left_readable(
         subject.other_markers["body"]
     ]
     assert [n.body for n in Note.objects.filter(contact=other)] == [subject.other_markers["note"]]
+
+
+def _opaque(value, opaque: set) -> bool:
+    return isinstance(value, str) and value in opaque
 
 
 def _opens(cipher, field, row, raw) -> bool:

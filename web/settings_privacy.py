@@ -274,6 +274,8 @@ def _outcome(dsr) -> dict:
                 ],
                 "keys": receipt.get("keys", {}).get("data_keys_destroyed", 0),
                 "files": receipt.get("encrypted_files", {}),
+                # None on a receipt written before the reporting store was listed.
+                "reporting_facts": receipt.get("reporting", {}).get("facts_deleted"),
                 "cache_minutes": max(1, settings.ENCRYPTION_KEY_CACHE_SECONDS // 60),
                 "backups_expire_by": dt.date.fromisoformat(expire_by) if expire_by else None,
                 "backup_keys_gone_by": dt.date.fromisoformat(keys_gone) if keys_gone else None,

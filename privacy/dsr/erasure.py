@@ -114,8 +114,13 @@ def erase_subject(request: DataSubjectRequest, contact: Contact | None, progress
     _cancel_queued(erasure, contact)
     progress(10)
     # Their facts leave the reporting database with the rows (analytics.reporting.forget).
-    with forgetting_run(tenant_id=tenant_id, cause="erasure"):
+    with forgetting_run(tenant_id=tenant_id, cause="erasure") as forgotten:
         _delete_conversations(erasure, contact, progress)
+    with transaction.atomic():
+        # What this run forgot (a run stopped half-way counts in its own
+        # reporting.facts_forgotten audit event, not here).
+        facts = forgotten["conversation_facts"] + forgotten["message_facts"]
+        _add(erasure, {"reporting_facts": facts})
     _delete_stray_payloads(erasure, contact)
     _delete_packages(erasure, contact)
     progress(95)
@@ -471,7 +476,11 @@ def receipt(counts: dict, *, now) -> dict:
         "erased_at": now.isoformat(),
         "database": {
             "done": "deleted",
-            "rows": {k: v for k, v in counts.items() if k not in ("data_keys_destroyed",)},
+            "rows": {
+                k: v
+                for k, v in counts.items()
+                if k not in ("data_keys_destroyed", "reporting_facts")
+            },
             "kept": "erasure record: request id, times, salted hash of the identifiers, counts",
         },
         "keys": {
@@ -484,6 +493,12 @@ def receipt(counts: dict, *, now) -> dict:
             # encrypted in the message rows: they went with the messages.
             "attachment_files_stored": 0,
             "access_packages_deleted": counts.get("access_packages", 0),
+        },
+        "reporting": {
+            # The facts of the subject's conversations and messages (opaque keys,
+            # no content) left the reporting database with their rows.
+            "done": "deleted",
+            "facts_deleted": counts.get("reporting_facts", 0),
         },
         "caches": {
             "done": "evicted",

@@ -143,3 +143,20 @@ def test_the_platform_calendar_comes_from_settings(settings):
     # 3 October is German Unity Day (a Saturday in 2026); 1 May 2026 is a Friday holiday in both.
     result = deadline(received(paris(2026, 4, 30, 0, 0)), now=paris(2026, 4, 30, 0, 0))
     assert result.due_at == paris(2026, 5, 6, 0, 0)  # Thu, (Fri holiday), Mon, Tue
+
+
+def test_a_request_paused_once_overdue_keeps_the_due_time_it_passed():
+    # Received Tuesday 10:00, due Friday 10:00; paused Friday 12:00 (2 h late),
+    # resumed the next Tuesday 10:00: still due that Friday 10:00, 3 h late at 11:00.
+    events = [
+        ClockEvent(RECEIVED, paris(2026, 12, 1, 10, 0)),
+        ClockEvent(PAUSED, paris(2026, 12, 4, 12, 0)),
+        ClockEvent(RESUMED, paris(2026, 12, 8, 10, 0)),
+    ]
+    result = deadline(events, now=paris(2026, 12, 8, 11, 0), calendar=FRANCE)
+    assert result.due_at == paris(2026, 12, 4, 10, 0)
+    assert result.overdue and result.remaining == -3 * H
+    # Paused exactly when the time ran out: due at that moment too.
+    events[1] = ClockEvent(PAUSED, paris(2026, 12, 4, 10, 0))
+    result = deadline(events, now=paris(2026, 12, 8, 11, 0), calendar=FRANCE)
+    assert result.due_at == paris(2026, 12, 4, 10, 0) and result.remaining == -1 * H

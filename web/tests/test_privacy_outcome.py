@@ -83,6 +83,8 @@ def test_an_erasure_shows_its_receipt_store_by_store(
     assert '<th scope="row">Contacts</th><td>1</td>' in database
     assert "1 data key destroyed" in receipt
     assert 'data-store="caches"' in receipt and 'data-store="files"' in receipt
+    # No extract ran here: the reporting database held no fact of the person.
+    assert "0 statistical records of the person's conversations" in receipt
     expires = (MONDAY + dt.timedelta(days=settings.BACKUP_RETENTION_DAYS)).date().isoformat()
     assert f"The last of them expires by {expires}." in receipt
     keys_gone = MONDAY + dt.timedelta(days=settings.KEY_BACKUP_RETENTION_DAYS)
@@ -121,3 +123,4 @@ def test_the_receipt_in_french(
     assert "Reçu d'effacement" in receipt or "Reçu d&#x27;effacement" in receipt
     assert "Sauvegardes" in receipt and "Lignes de la base de données" in receipt
     assert '<th scope="row">Messages</th><td>1</td>' in receipt
+    assert "Base de reporting" in receipt and "0 enregistrement statistique" in receipt

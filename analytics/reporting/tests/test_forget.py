@@ -26,7 +26,7 @@ from analytics.reporting.tests.support import (
 from audit.models import AuditEvent
 from conversations.models import Conversation
 from privacy.dsr import work
-from privacy.dsr.models import DataSubjectRequest
+from privacy.dsr.models import DataSubjectRequest, ErasureRecord
 from privacy.dsr.tests.erasure_support import erasure_request, seed_subject
 from privacy.retention import deletion
 from privacy.retention.run import retention_apply
@@ -66,6 +66,11 @@ def test_an_erased_subjects_facts_are_gone_and_stay_gone(tenant_a, subject):
     assert event.tenant_id == tenant_a.tenant.pk and event.metadata["cause"] == "erasure"
     assert event.metadata["conversation_facts"] == 2 and event.metadata["conversations"] == 2
     assert event.metadata["message_facts"] >= 2
+    # The erasure receipt names the store and what left it.
+    facts = event.metadata["conversation_facts"] + event.metadata["message_facts"]
+    receipt = ErasureRecord.objects.get(request=request).receipt
+    assert receipt["reporting"] == {"done": "deleted", "facts_deleted": facts}
+    assert "reporting_facts" not in receipt["database"]["rows"]
     # Read again from the start, the source holds nothing of the subject any more.
     extract_rebuild()
     extract()

@@ -7,7 +7,7 @@ import pytest
 from audit.models import AuditEvent
 from conversations.tests.factories import MessageFactory
 from instaply.errors import Conflict, Forbidden, Invalid
-from privacy.dsr import matching
+from privacy.dsr import matching, services
 from privacy.dsr.models import DataSubjectRequest, RequestEvent
 from privacy.dsr.tests.helpers import contact_with, file
 from tenants.models import Role
@@ -161,6 +161,27 @@ def test_the_same_idempotency_key_returns_the_same_request(tenant_a):
     assert again.pk == first.pk
     assert DataSubjectRequest.objects.for_tenant(tenant_a.tenant).count() == 1
     assert AuditEvent.objects.filter(action="privacy.request_filed").count() == 1
+
+
+def test_two_filings_racing_with_one_key_end_with_one_request(tenant_a, monkeypatch):
+    """The second filing looked the key up before the first one committed: the
+    unique constraint refuses its row, and it answers with the first request."""
+    contact_with(tenant_a, phone="+33612345678")
+    first, _ = file(tenant_a.owner, phone="+33612345678", idempotency_key="k-1", now=NOW)
+    lookups = []
+    real = services._by_key
+
+    def not_yet_committed(tenant, key):
+        lookups.append(key)
+        return None if len(lookups) == 1 else real(tenant, key)
+
+    monkeypatch.setattr(services, "_by_key", not_yet_committed)
+    again, created = file(tenant_a.owner, phone="+33612345678", idempotency_key="k-1", now=NOW)
+    assert lookups == ["k-1", "k-1"]  # past the first look-up, refused by the constraint
+    assert not created and again.pk == first.pk
+    assert DataSubjectRequest.objects.for_tenant(tenant_a.tenant).count() == 1
+    assert AuditEvent.objects.filter(action="privacy.request_filed").count() == 1
+    assert RequestEvent.objects.filter(request=first).count() == 1
 
 
 def test_a_key_reused_for_another_type_is_refused(tenant_a):

@@ -13,6 +13,7 @@ import zipfile
 
 import pytest
 import time_machine
+from django.db import connection
 from django.utils import timezone
 
 from audit.models import AuditEvent
@@ -24,7 +25,7 @@ from privacy.consent.services import (
     consent_record_for_subject,
     consent_sms_keyword,
 )
-from privacy.dsr import package_schema
+from privacy.dsr import package, package_schema
 from privacy.dsr.models import AccessPackage
 from privacy.dsr.package import PACKAGE_BUILT, build_access_package, package_path
 from privacy.dsr.tests.package_support import access_request, add_messages, add_note, subject
@@ -378,3 +379,32 @@ def test_the_package_holds_the_consent_ledger_and_the_policy_versions(tenant_a, 
     assert "News of our sales" in html and "special_category_data" in html
     # The other contact's STOP is theirs alone.
     assert str(other.pk) not in b"".join(files.values()).decode()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="server-side cursors of PostgreSQL")
+def test_the_rows_are_read_through_server_side_cursors(tenant_a, monkeypatch):
+    """tracemalloc above cannot see rows a client-side cursor would hold in
+    libpq's memory: PostgreSQL itself shows the cursor the messages come from."""
+    contact, conversation = subject(tenant_a.tenant, tenant_a.shop)
+    add_messages(conversation, 5)
+    add_note(conversation, "a note")
+    seen = []
+
+    def open_cursors():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_cursors")
+            return [row[0] for row in cursor.fetchall()]
+
+    for name in ("message_item", "note_item"):
+        real = getattr(package, name)
+
+        def spy(*args, real=real, name=name):
+            seen.append((name, open_cursors()))
+            return real(*args)
+
+        monkeypatch.setattr(package, name, spy)
+    build(access_request(tenant_a.tenant, contact), contact)
+    assert {name for name, _ in seen} == {"message_item", "note_item"}
+    for name, statements in seen:
+        table = "conversations_message" if name == "message_item" else "conversations_note"
+        assert any("DECLARE" in s.upper() and table in s for s in statements), (name, statements)
