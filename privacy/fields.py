@@ -42,7 +42,7 @@ from privacy.crypto import (
     decrypt,
     encrypt,
 )
-from privacy.pages import PAGE_KEY
+from privacy.pages import PAGE_KEY, REFRESHING
 
 logger = logging.getLogger(__name__)
 
@@ -125,7 +125,13 @@ class _EncryptedAttribute:
             state[self.attname] = bytes(value)
             state.pop(self.plain_key, None)
         elif isinstance(value, Erased | Unreadable):
-            raise ValueError(f"the {value} marker cannot be stored")
+            if not state.get(REFRESHING):
+                raise ValueError(f"the {value} marker cannot be stored")
+            # Django's refresh copies what the fresh row reads as; the stored bytes
+            # behind a marker are still in the row, so leave the column unloaded:
+            # the first read loads it (as .defer() would) and reads the marker again.
+            state.pop(self.attname, None)
+            state.pop(self.plain_key, None)
         else:
             state[self.plain_key] = value if type(value) is str else self.field.check_plain(value)
             state[self.attname] = _PENDING

@@ -16,6 +16,9 @@ import operator
 import weakref
 
 PAGE_KEY = "_encrypted_page"  # where a row keeps its page, in its __dict__
+# Set in a row's __dict__ while refresh_from_db copies a fresh row into it: an
+# erased value then arrives as its marker (privacy/fields.py).
+REFRESHING = "_encrypted_refreshing"
 
 # The concrete models with encrypted fields, as the fields are added to them.
 _encrypted_models: set[type] = set()

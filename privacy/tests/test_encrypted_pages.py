@@ -144,3 +144,17 @@ def test_a_deferred_subject_id_is_loaded_before_the_value_opens(tenant_a):
     for kept in (("id", "tenant_id", "body"), ("id", "contact_id", "body"), ("id",)):
         keyring.cache.clear()
         assert [row.body for row in messages.only(*kept)] == [m.body for m in sent]
+
+
+def test_a_row_refreshed_after_its_contact_was_erased_reads_erased_and_still_saves(tenant_a):
+    sent = _threads(tenant_a.tenant, 2)
+    keyring.data_key_destroy(tenant_id=tenant_a.tenant.pk, subject_id=sent[1].contact_id)
+    keyring.cache.clear()
+    erased = sent[1]
+    erased.refresh_from_db()  # copied the marker in, and refused it, before
+    assert erased.body is ERASED
+    stored = _raw(Message, erased.pk, "body")
+    erased.save()  # the stored ciphertext goes back as it was
+    assert _raw(Message, erased.pk, "body") == stored
+    with pytest.raises(ValueError, match="cannot be stored"):
+        sent[0].body = erased.body  # copying a marker by hand is still refused

@@ -142,5 +142,10 @@ class TenantScopedModel(models.Model):
 
     def refresh_from_db(self, *args, **kwargs):
         # Read from __dict__: a deferred tenant_id would reload itself through here.
-        with rls.for_row(self.__dict__.get("tenant_id")):
-            return super().refresh_from_db(*args, **kwargs)
+        state = self.__dict__
+        state[pages.REFRESHING] = True  # an erased value may be copied in (privacy/fields.py)
+        try:
+            with rls.for_row(state.get("tenant_id")):
+                return super().refresh_from_db(*args, **kwargs)
+        finally:
+            del state[pages.REFRESHING]
