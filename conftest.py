@@ -156,6 +156,13 @@ def rate_limits_per_test(settings):
     settings.RATE_LIMIT_KEY_PREFIX = f"ratelimit-test-{uuid.uuid4().hex}"
 
 
+@pytest.fixture(autouse=True)
+def provider_health_per_test(settings):
+    """Provider failure counts live in the shared cache too (channels_sms/provider_health.py):
+    one test's failing provider must not read as degraded in another's /readyz."""
+    settings.SMS_PROVIDER_HEALTH_KEY_PREFIX = f"sms-provider-failures-test-{uuid.uuid4().hex}"
+
+
 @pytest.fixture
 def tenant_a(db):
     return TenantWorld("Alpha Shoes")

@@ -9,13 +9,13 @@ can be retried safely. Thresholds are settings (docs/audit-log.md).
 import datetime as dt
 
 from django.conf import settings
-from django.db import transaction
 
 from audit import actions
 from audit.alerts import raise_alert
 from audit.models import AuditEvent, SecurityAlert
 from audit.tasks import evaluate_event
 from instaply import rls
+from instaply.publish import publish_after_commit
 
 Rule = SecurityAlert.Rule
 Severity = SecurityAlert.Severity
@@ -25,9 +25,9 @@ def event_recorded(event: AuditEvent) -> None:
     """Listens to audit.recorder (see audit.apps): queues the rules after commit,
     for the few actions they watch."""
     if actions.is_watched(event.action):
-        # Robust: a broker outage must not fail a request whose change committed;
-        # the event is in the table and can be evaluated again.
-        transaction.on_commit(lambda: evaluate_event.delay(str(event.pk)), robust=True)
+        # A lost publish fails nothing; the next watched event of the burst counts
+        # the table again (instaply/sweeper.py, NOT_SWEPT).
+        publish_after_commit(evaluate_event, event.pk)
 
 
 def evaluate(event: AuditEvent) -> list[SecurityAlert]:

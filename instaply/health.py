@@ -72,12 +72,31 @@ def _workers() -> str | None:
     return None
 
 
+def _sms_providers() -> str:
+    """ "degraded" while a provider's circuit is open (channels_sms/provider_health.py):
+    replies wait and retry, everything else works, so never "down" (a load
+    balancer keeps the web tier). "unknown" when the cache cannot say."""
+    from channels_sms.provider_health import providers_failing
+
+    try:
+        failing = providers_failing()
+    except Exception as exc:  # noqa: BLE001 (the cache check reports the cache)
+        logger.warning("readiness check sms_providers: %s", type(exc).__name__)
+        return "unknown"
+    if failing:
+        logger.warning("readiness check sms_providers degraded: %s", ",".join(failing))
+        return DEGRADED
+    return "ok"
+
+
+DEGRADED = "degraded"
 CHECKS = {
     "database": _database,
     "reporting_database": _reporting,
     "cache": _cache,
     "broker": _broker,
     "workers": _workers,
+    "sms_providers": _sms_providers,
 }
 
 
@@ -89,7 +108,8 @@ def _run(check, result: dict) -> None:
 
 
 def check_all(timeout: float | None = None) -> dict[str, str]:
-    """Each check's answer ("ok", "down", "n/a"), all within ``timeout`` seconds."""
+    """Each check's answer ("ok", "down", "n/a", "degraded", "unknown"), all
+    within ``timeout`` seconds."""
     timeout = settings.READYZ_TIMEOUT_SECONDS if timeout is None else timeout
     started = {}
     for name, check in CHECKS.items():
@@ -113,10 +133,11 @@ def check_all(timeout: float | None = None) -> dict[str, str]:
 @never_cache
 @require_GET
 def readyz(request):
-    """Ready to take traffic: each dependency answers. 503 names what is down."""
+    """Ready to take traffic: each dependency answers. 503 names what is down;
+    a 200 may name what is degraded (working, worse: SMS replies delayed)."""
     results = check_all()
     down = [name for name, answer in results.items() if answer == "down"]
-    status = 503 if down else 200
-    return JsonResponse(
-        {"status": "unavailable" if down else "ok", "down": down, "checks": results}, status=status
-    )
+    degraded = [name for name, answer in results.items() if answer == DEGRADED]
+    status = "unavailable" if down else DEGRADED if degraded else "ok"
+    body = {"status": status, "down": down, "degraded": degraded, "checks": results}
+    return JsonResponse(body, status=503 if down else 200)

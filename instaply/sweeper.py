@@ -25,6 +25,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
+from instaply import sweeper_owed
 from instaply.publish import publish
 
 log = logging.getLogger("instaply.sweeper")
@@ -33,7 +34,8 @@ log = logging.getLogger("instaply.sweeper")
 @dataclass(frozen=True)
 class Rule:
     name: str
-    # The waiting rows' ids, oldest first: (now, stored before) -> a values_list queryset.
+    # The waiting rows' ids (or id tuples, for a task taking several), oldest first:
+    # (now, stored before) -> a values_list queryset, or a list.
     waiting: Callable
     task: Callable  # returns the Celery task (imported late: apps load first)
 
@@ -133,7 +135,31 @@ RULES = (
     Rule(
         "invitation_deliveries", _invitation_deliveries, _task("tenants.tasks.invitation_deliver")
     ),
+    # Emails, announcements and a package owed to people (instaply/sweeper_owed.py).
+    *(Rule(name, waiting, _task(path)) for name, waiting, path in sweeper_owed.RULES),
 )
+
+# Tasks that are neither on the beat schedule nor published again by a rule, and
+# why losing one of their broker messages loses nothing that matters (or what it
+# loses). instaply/tests/test_sweeper.py holds every registered task to one of
+# the three.
+NOT_SWEPT = {
+    "web.password_reset_send": "no row records a reset asked for (by design: the "
+    "form says the same whether the address exists); the person asks again",
+    "login_data.tell_signed_out": "a courtesy email with no mark; the signed-out "
+    "person sees the end of the session at the next request and on their sessions page",
+    "audit.evaluate_event": "the rules count events from the table: the next "
+    "watched event of the burst raises the alert a lost evaluation missed",
+    "compliance.audit_request_email": "the steps owed are not rows (the list on the "
+    "request marks those sent); each step also posts an in-app notice in the same "
+    "transaction, which is the record people read",
+    "compliance.refresh_records": "a tenant's refresh after a change; the daily "
+    "compliance.refresh_all_records (beat) runs it for every tenant",
+    "retention.apply_tenant": "published by the daily retention.apply_all (beat), "
+    "which publishes it again for every tenant the next day",
+    "policies.announce_version": "a fan-out only: the per-tenant announcements it "
+    "publishes are swept (policy_announcements)",
+}
 
 
 def sweep(*, now=None, grace_seconds=None, batch=None) -> dict[str, int]:
@@ -151,8 +177,8 @@ def sweep(*, now=None, grace_seconds=None, batch=None) -> dict[str, int]:
             continue  # every publish would wait its timeout and fail; next run
         ids = list(rule.waiting(now, before)[:batch])
         task = rule.task() if ids else None
-        for row_id in ids:
-            if not publish(task, row_id):
+        for row in ids:
+            if not publish(task, *(row if isinstance(row, tuple) else (row,))):
                 broker_down = True
                 break
             counts[rule.name] += 1

@@ -14,6 +14,7 @@ from audit import actions
 from audit.recorder import Actor, record
 from instaply.client_ip import client_ip
 from instaply.errors import Forbidden
+from instaply.publish import publish_after_commit
 
 # Kept in the Django session: which row it is, the session key and activity
 # mark last written to it, and the route counts written so far.
@@ -127,8 +128,7 @@ def login_session_sign_out(
         if by_admin and row.user_id != request.user.pk:
             from analytics.login_data.tasks import tell_signed_out
 
-            session_id, tenant = str(row.pk), str(membership.tenant_id)
-            transaction.on_commit(lambda: tell_signed_out.delay(session_id, tenant), robust=True)
+            publish_after_commit(tell_signed_out, row.pk, membership.tenant_id)
     login_session.ended_at, login_session.end_reason = row.ended_at, row.end_reason
     return True
 

@@ -20,6 +20,7 @@ from audit import actions
 from audit.recorder import Actor, record
 from breaches.models import BreachNotice, Incident, IncidentUpdate
 from instaply.errors import Forbidden, Invalid, NotFound
+from instaply.publish import publish_after_commit
 from platform_staff.models import PlatformRole, PlatformStaff
 from tenants.models import Membership
 from tenants.permissions import Capability
@@ -116,10 +117,8 @@ def _send_locked(notice: BreachNotice, *, staff, now, late_reason) -> bool:
     )
     from breaches import tasks
 
-    notice_id = str(notice.pk)
-    # Robust: a broker outage must not undo the sending; the notice and the
-    # banner are there, and the task can be sent again (it emails once).
-    transaction.on_commit(lambda: tasks.email_notice.delay(notice_id), robust=True)
+    # A lost publish leaves the notice unemailed, for the sweeper (it emails once).
+    publish_after_commit(tasks.email_notice, notice.pk)
     return True
 
 
@@ -212,11 +211,8 @@ def incident_update_add(
         )
         from breaches import tasks
 
-        pairs = [(str(n.pk), str(update.pk)) for n in sent]
-        for notice_id, update_id in pairs:
-            transaction.on_commit(
-                lambda n=notice_id, u=update_id: tasks.email_update.delay(n, u), robust=True
-            )
+        for notice in sent:
+            publish_after_commit(tasks.email_update, notice.pk, update.pk)
     return update
 
 

@@ -26,6 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from channels_sms.models import SendAttempt
+from channels_sms.provider_health import provider_answered, provider_failed
 from channels_sms.providers import credentials_of, provider_for
 from channels_sms.providers.base import SendError
 from channels_sms.selectors import phone_number_of_conversation
@@ -172,15 +173,22 @@ def _hand_over(message: Message, conversation, number) -> str:
             code="no_credentials",
             reason="The platform account of this number is not configured.",
         )
-    return provider_for(number.provider).send(
-        credentials=credentials,
-        number=number,
-        to=contact.phone,
-        body=message.body or "",
-        media=message.attachments or [],
-        status_callback=webhook_urls(number.provider)["status"],
-        reference=str(message.pk),
-    )
+    try:
+        provider_id = provider_for(number.provider).send(
+            credentials=credentials,
+            number=number,
+            to=contact.phone,
+            body=message.body or "",
+            media=message.attachments or [],
+            status_callback=webhook_urls(number.provider)["status"],
+            reference=str(message.pk),
+        )
+    except SendError as error:
+        # Unavailable, or there and refusing (this text): /readyz's sms_providers.
+        (provider_failed if error.transient else provider_answered)(number.provider)
+        raise
+    provider_answered(number.provider)
+    return provider_id
 
 
 def _attempts_made(message: Message) -> tuple[int, int]:

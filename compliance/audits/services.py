@@ -25,6 +25,7 @@ from compliance.audits import rules
 from compliance.audits.rules import Refusal
 from compliance.models import AuditRequest
 from instaply.errors import DomainError
+from instaply.publish import publish_after_commit
 from platform_staff.models import PlatformRole
 from tenants.models import Tenant
 from tenants.permissions import Capability
@@ -157,8 +158,7 @@ def audit_request_accept(
             tell_owners(audit, "accepted", date)
             if side == "tenant":
                 _email(audit, "accepted", "dpo", date.isoformat())
-            audit_id = str(audit.pk)
-            transaction.on_commit(lambda: _build_package(audit_id))
+            _build_package(audit.pk)
             return audit
     _refuse(
         refusal,
@@ -270,17 +270,16 @@ def tell_owners(audit: AuditRequest, outcome: str, date: dt.date) -> None:
 def _email(audit: AuditRequest, step: str, audience: str, key: str) -> None:
     from compliance.tasks import audit_request_email
 
-    audit_id = str(audit.pk)
-    transaction.on_commit(lambda: audit_request_email.delay(audit_id, step, audience, key))
+    publish_after_commit(audit_request_email, audit.pk, step, audience, key)
 
 
-def _build_package(audit_id: str) -> None:
+def _build_package(audit_id) -> None:
+    """After commit; a lost publish leaves the package not started, for the sweeper."""
     from compliance.tasks import build_audit_package
 
-    build_audit_package.delay(audit_id)
+    publish_after_commit(build_audit_package, audit_id)
 
 
 def audit_package_retry(*, request: AuditRequest) -> None:
     """Queues the package of an accepted request again after it failed."""
-    audit_id = str(request.pk)
-    transaction.on_commit(lambda: _build_package(audit_id))
+    _build_package(request.pk)

@@ -15,6 +15,7 @@ from channels_sms.models import PhoneNumber
 from compliance.models import SubProcessor, SubProcessorChange
 from compliance.records.tasks import refresh_all_records, refresh_records
 from conversations.models import Widget
+from instaply.publish import publish
 from privacy.models import TenantKey
 from privacy.retention.models import RetentionPolicy
 from tenants.models import Membership, Role, Tenant
@@ -96,11 +97,13 @@ def _bound(state: _Pending):
 
 
 def _send(tenant_ids: set) -> None:
+    """Runs after commit: a lost publish is logged, and the daily refresh of all
+    (beat) catches up."""
     if ALL in tenant_ids:
-        refresh_all_records.delay()
+        publish(refresh_all_records)
         return
     for tenant_id in sorted(str(t) for t in tenant_ids):
-        refresh_records.delay(tenant_id)
+        publish(refresh_records, tenant_id)
 
 
 def _touches(sender, update_fields) -> bool:

@@ -5,6 +5,8 @@ ComplianceConfig.ready() (autodiscovery only looks at compliance/tasks.py)."""
 from celery import shared_task
 from django.db import OperationalError
 
+from instaply.publish import publish
+
 
 @shared_task(
     name="compliance.refresh_records",
@@ -31,5 +33,5 @@ def refresh_all_records() -> int:
 
     tenant_ids = [str(pk) for pk in Tenant.objects.order_by("pk").values_list("pk", flat=True)]
     for tenant_id in tenant_ids:
-        refresh_records.delay(tenant_id)
+        publish(refresh_records, tenant_id)
     return len(tenant_ids)

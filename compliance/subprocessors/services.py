@@ -18,6 +18,7 @@ from audit.recorder import Actor, record
 from breaches.models import DataCategory
 from compliance.models import SubProcessor, SubProcessorChange, SubProcessorObjection
 from instaply.errors import Conflict, Forbidden, Invalid
+from instaply.publish import publish_after_commit
 from platform_staff.models import PlatformRole, PlatformStaff
 from tenants.models import Membership, Tenant
 from tenants.permissions import Capability
@@ -233,16 +234,9 @@ def _tell_tenants(change: SubProcessorChange, tenant_ids: list) -> None:
         )
     from compliance import tasks
 
-    change_id = str(change.pk)
-    ids = [str(t) for t in tenant_ids]
-
-    def enqueue():
-        for tenant_id in ids:
-            tasks.notify_subprocessor_change.delay(change_id, tenant_id)
-
-    # Robust: a broker outage must not undo the announcement; the notices are there
-    # and each tenant's task can be sent again (it sends once).
-    transaction.on_commit(enqueue, robust=True)
+    # A lost publish leaves the tenant's email unmarked, for the sweeper (it sends once).
+    for tenant_id in tenant_ids:
+        publish_after_commit(tasks.notify_subprocessor_change, change.pk, tenant_id)
 
 
 def _check_objector(membership: Membership) -> None:
@@ -315,10 +309,7 @@ def objection_raise(
         _record_objection(actions.SUBPROCESSOR_OBJECTION_RAISED, objection, membership, request)
         from compliance import tasks
 
-        objection_id = str(objection.pk)
-        transaction.on_commit(
-            lambda: tasks.notify_subprocessor_objection.delay(objection_id), robust=True
-        )
+        publish_after_commit(tasks.notify_subprocessor_objection, objection.pk)
     return objection
 
 

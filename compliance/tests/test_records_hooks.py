@@ -18,14 +18,15 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def sent():
     with (
-        mock.patch.object(hooks.refresh_records, "delay") as one,
-        mock.patch.object(hooks.refresh_all_records, "delay") as every,
+        # Published through instaply.publish (apply_async), after commit.
+        mock.patch.object(hooks.refresh_records, "apply_async") as one,
+        mock.patch.object(hooks.refresh_all_records, "apply_async") as every,
     ):
         yield one, every
 
 
 def tenants_queued(one):
-    return [call.args[0] for call in one.call_args_list]
+    return [call.kwargs["args"][0] for call in one.call_args_list]
 
 
 def test_a_retention_change_queues_its_tenant_on_commit(

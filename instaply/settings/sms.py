@@ -46,6 +46,12 @@ SMS_SEND_BACKOFF_MAX_SECONDS = env.integer("SMS_SEND_BACKOFF_MAX_SECONDS", 600)
 # A send attempt still "calling" the provider after this long belongs to a run
 # that died mid-call: the message is not sent again (channels_sms/services/outbound.py).
 SMS_CALL_STALE_SECONDS = env.integer("SMS_CALL_STALE_SECONDS", 60)
+# A provider whose sends failed transiently this many times in a row is reported
+# degraded by /readyz until one goes through, or for this long after the last
+# failure (channels_sms/provider_health.py).
+SMS_PROVIDER_DEGRADED_FAILURES = env.integer("SMS_PROVIDER_DEGRADED_FAILURES", 5)
+SMS_PROVIDER_DEGRADED_SECONDS = env.integer("SMS_PROVIDER_DEGRADED_SECONDS", 300)
+SMS_PROVIDER_HEALTH_KEY_PREFIX = "sms-provider-failures"  # in the cache; tests use their own
 
 # How long a webhook route stays in a process's book (channels_sms/services/routing.py)
 # at most: changes are obeyed at once through the routes version in Redis; this

@@ -30,6 +30,7 @@ def test_readyz_reports_every_dependency(client, settings, worker_alive):
         "cache": "ok",
         "broker": "ok",
         "workers": workers,
+        "sms_providers": "ok",
     }
 
 

@@ -13,7 +13,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from instaply.sweeper import sweep
+from instaply.sweeper import RULES, sweep
 from privacy.dsr import executors, services
 from privacy.dsr.models import DataSubjectRequest
 from privacy.dsr.tests.helpers import contact_with, dpo, file
@@ -52,14 +52,7 @@ def test_started_requests_whose_work_never_began_are_worked(tenant_a, officer, s
     # so never published): the next rule of the same sweep sends it.
     assert counts["dsr_outcome_emails"] == 1
     assert len(mail.outbox) == 2  # the owner and the privacy officer
-    assert sweep(now=_later(settings)) == {
-        "webhook_deliveries": 0,
-        "outbound_sms": 0,
-        "dsr_work": 0,
-        "dsr_outcome_emails": 0,
-        "invitation_deliveries": 0,
-        "broker_down": 0,
-    }
+    assert sweep(now=_later(settings)) == {rule.name: 0 for rule in RULES} | {"broker_down": 0}
 
 
 def test_work_running_elsewhere_is_not_run_twice(tenant_a, officer, settings):
@@ -76,3 +69,29 @@ def test_work_running_elsewhere_is_not_run_twice(tenant_a, officer, settings):
         finally:
             cache.delete(f"dsr-work:{dsr.pk}")
     assert done == []
+
+
+def test_every_task_is_periodic_swept_or_named_with_a_reason(settings):
+    """A task whose broker message is lost must be found again: it runs on the
+    beat schedule, a sweeper rule publishes it again from its stored row, or
+    NOT_SWEPT names it with the reason nothing is lost. A new task fails here
+    until it is one of the three."""
+    from instaply.celery import app
+    from instaply.sweeper import NOT_SWEPT, RULES
+
+    app.loader.import_default_modules()
+    registered = {
+        name
+        for name, task in app.tasks.items()
+        # Not Celery's own, nor the tests' probes.
+        if not name.startswith("celery.") and "tests" not in task.__module__.split(".")
+    }
+    periodic = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    swept = {rule.task().name for rule in RULES}
+    unaccounted = registered - periodic - swept - set(NOT_SWEPT)
+    assert not unaccounted, f"neither periodic, swept nor named in NOT_SWEPT: {unaccounted}"
+    # The names are real, each in one place only, each reason a sentence.
+    assert (periodic | swept | set(NOT_SWEPT)) <= registered
+    assert not set(NOT_SWEPT) & (periodic | swept)
+    assert all(len(reason.split()) >= 5 for reason in NOT_SWEPT.values())
+    assert len({rule.name for rule in RULES}) == len(RULES)

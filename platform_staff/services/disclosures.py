@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from audit.recorder import Actor, record
 from instaply.errors import Conflict, Forbidden, Invalid
+from instaply.publish import publish_after_commit
 from platform_staff.models import Disclosure, PlatformRole, PlatformStaff
 from tenants.models import Tenant
 from tenants.permissions import Capability
@@ -151,10 +152,8 @@ def _tell_owners(disclosure: Disclosure) -> None:
     )
     from platform_staff import tasks
 
-    disclosure_id = str(disclosure.pk)
-    # Robust: a broker outage must not undo the entry; the notice is there and
-    # the task can be sent again (it sends once).
-    transaction.on_commit(lambda: tasks.notify_disclosure.delay(disclosure_id), robust=True)
+    # A lost publish leaves the disclosure unemailed, for the sweeper (it sends once).
+    publish_after_commit(tasks.notify_disclosure, disclosure.pk)
 
 
 def disclosure_record(

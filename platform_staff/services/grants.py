@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from audit.recorder import Actor, record
 from instaply.errors import Conflict, Forbidden, Invalid
+from instaply.publish import publish_after_commit
 from platform_staff.models import (
     DECISION_WINDOW,
     MAX_GRANT_HOURS,
@@ -399,7 +400,5 @@ def _note(note) -> str:
 def _after_commit(task_name: str, grant: AccessGrant) -> None:
     from platform_staff import tasks
 
-    task, grant_id = getattr(tasks, task_name), str(grant.pk)
-    # Robust: a broker outage must not undo a decision that committed; the
-    # in-app notice is there and the task can be sent again.
-    transaction.on_commit(lambda: task.delay(grant_id), robust=True)
+    # A lost publish leaves the grant's email mark unset, for the sweeper.
+    publish_after_commit(getattr(tasks, task_name), grant.pk)

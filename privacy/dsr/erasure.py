@@ -32,7 +32,6 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable
-from datetime import timedelta
 from pathlib import Path
 
 from cryptography.hazmat.primitives import hashes
@@ -469,8 +468,13 @@ def _shred_contact(erasure: ErasureRecord, contact: Contact) -> ErasureRecord:
 
 def receipt(counts: dict, *, now) -> dict:
     """What the tenant is told was done, store by store (codes, numbers, dates)."""
-    backups_expire = now + timedelta(days=settings.BACKUP_RETENTION_DAYS)
-    keys_expire = now + timedelta(days=settings.KEY_BACKUP_RETENTION_DAYS)
+    from backups.layout import DATABASE, KEYS
+    from backups.retention import backup_deleted_by
+
+    # The last backups holding the subject were taken at the erasure at the latest;
+    # they are gone once past their retention and the next daily prune has run.
+    backups_expire = backup_deleted_by(DATABASE, taken_at=now)
+    keys_expire = backup_deleted_by(KEYS, taken_at=now)
     cache_seconds = settings.ENCRYPTION_KEY_CACHE_SECONDS
     return {
         "erased_at": now.isoformat(),
@@ -508,8 +512,9 @@ def receipt(counts: dict, *, now) -> dict:
         "backups": {
             "done": "unreadable",
             "expire_by": backups_expire.date().isoformat(),
-            # Key backups are kept apart and only KEY_BACKUP_RETENTION_DAYS; a
-            # restore meanwhile destroys the key again (privacy/erasure_ledger.py).
+            # Key backups are kept apart and only KEY_BACKUP_RETENTION_DAYS (then
+            # deleted by the next prune); a restore meanwhile destroys the key
+            # again (privacy/erasure_ledger.py).
             "no_usable_key_after": keys_expire.date().isoformat(),
             "note": "Backups taken before the erasure hold the subject's ciphertext until "
             "they expire; it is unreadable already, the keys being destroyed. No backup "

@@ -2,6 +2,8 @@
 
 from celery import shared_task
 
+from instaply.publish import publish
+
 
 @shared_task(name="policies.announce_version")
 def announce_version(version_id: str) -> int:
@@ -10,7 +12,7 @@ def announce_version(version_id: str) -> int:
 
     return version_announce(
         version_id=version_id,
-        enqueue=lambda tenant_id: announce_to_tenant.delay(version_id, tenant_id),
+        enqueue=lambda tenant_id: publish(announce_to_tenant, version_id, tenant_id),
     )
 
 
@@ -24,7 +26,9 @@ def announce_to_tenant(version_id: str, tenant_id: str) -> bool:
     from privacy.policies.announce import tenant_announce
 
     return tenant_announce(
-        version_id=version_id, tenant_id=tenant_id, send_later=send_service_messages.delay
+        version_id=version_id,
+        tenant_id=tenant_id,
+        send_later=lambda message_id: publish(send_service_messages, message_id),
     )
 
 

@@ -5,6 +5,7 @@ from celery import shared_task
 from django.db import OperationalError
 
 from instaply import rls
+from instaply.publish import publish
 
 
 @shared_task(name="retention.apply_all")
@@ -15,7 +16,7 @@ def apply_all() -> int:
 
     tenant_ids = [str(pk) for pk in Tenant.objects.order_by("pk").values_list("pk", flat=True)]
     for tenant_id in tenant_ids:
-        apply_tenant.delay(tenant_id)
+        publish(apply_tenant, tenant_id)
     return len(tenant_ids)
 
 

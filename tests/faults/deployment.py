@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -275,6 +276,50 @@ class Platform:
     def query(self, sql: str, *params) -> list[tuple]:
         with psycopg.connect(self.database_url, connect_timeout=5) as conn:
             return conn.execute(sql, params).fetchall()
+
+    @contextmanager
+    def holding(self, sql: str, *params, limit: float = 60):
+        """Locks the rows ``sql`` selects (``FOR UPDATE``) in a transaction held
+        open until the block ends, then rolled back; yields (the holder's
+        backend pid, the rows). Tried again until it locks at least one row.
+
+        A case holds a row the platform's work needs, then sees the work blocked
+        on it (``blocked_by``): the work is provably in progress, uncommitted,
+        when the case kills its process."""
+        deadline = time.monotonic() + limit
+        with psycopg.connect(self.database_url, connect_timeout=5) as conn:
+            while not (rows := conn.execute(sql, params).fetchall()):
+                conn.rollback()
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"nothing to lock after {limit} s: {sql}")
+                time.sleep(0.02)
+            try:
+                yield conn.info.backend_pid, rows
+            finally:
+                conn.rollback()
+
+    def blocked_by(self, holder: int) -> list[tuple[int, str]]:
+        """(pid, role) of the server processes waiting on a lock ``holder`` holds."""
+        return self.query(
+            "SELECT pid, usename FROM pg_stat_activity WHERE %s = ANY(pg_blocking_pids(pid))",
+            holder,
+        )
+
+    def wait_blocked_by(self, holder: int, limit: float = 60) -> list[tuple[int, str]]:
+        deadline = time.monotonic() + limit
+        while not (blocked := self.blocked_by(holder)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return blocked
+
+    def locked_elsewhere(self, sql: str, *params) -> int:
+        """How many of the rows ``sql`` selects another transaction holds: the
+        rows minus those a ``FOR SHARE SKIP LOCKED`` of them could take (taken
+        for an instant, in a transaction rolled back at once)."""
+        with psycopg.connect(self.database_url, connect_timeout=5) as conn:
+            total = conn.execute(f"SELECT count(*) FROM ({sql}) rows", params).fetchone()[0]
+            free = len(conn.execute(f"{sql} FOR SHARE SKIP LOCKED", params).fetchall())
+            conn.rollback()
+        return total - free
 
     def inbound(self, world) -> tuple[int, int]:
         """(messages, distinct provider ids) of the tenant's inbound texts."""

@@ -34,8 +34,10 @@ def test_provider_errors_and_timeouts_back_off_then_deliver_once(healthy, report
         answer = platform.reply(world, conversation_id, body)
         assert answer.status == 201, answer.body
         bodies[answer.json()["id"]] = body
+    during = readyz_providers(platform, until="degraded", limit=PROVIDER_FAULT_SECONDS)
     replies = platform.wait_replies_final(world, limit=PROVIDER_FAULT_SECONDS + 60)
     finished = time.monotonic()
+    after = readyz_providers(platform, until="ok", limit=10)
 
     at_provider = Counter(
         m["body"] for m in platform.sim.messages(direction="outbound", from_=world.number)
@@ -56,7 +58,8 @@ def test_provider_errors_and_timeouts_back_off_then_deliver_once(healthy, report
         f"at_provider={sum(at_provider.values())} sent_twice="
         f"{sum(n > 1 for n in at_provider.values())} "
         f"done_after_window_s={finished - window_ends:.0f} "
-        f"refused_code={failed[0][2] if failed else '-'}"
+        f"refused_code={failed[0][2] if failed else '-'} "
+        f"readyz_during={during[0]}:{during[1]} readyz_after={after[0]}:{after[1]}"
     )
     assert len(replies) == REPLIES + 1
     assert len(sent) == REPLIES and len(failed) == 1
@@ -67,3 +70,21 @@ def test_provider_errors_and_timeouts_back_off_then_deliver_once(healthy, report
     # Ended by the refusal (not by running out of retries), with a reason to read.
     assert refused[2] and refused[3] and "Gave up" not in refused[3]
     assert refused[2] != "outcome_unknown"
+    # /readyz: the failing provider degraded, never down (traffic keeps coming);
+    # closed again once sends went through.
+    assert during == (200, "degraded"), during
+    assert after == (200, "ok"), after
+
+
+def readyz_providers(platform, *, until: str, limit: float) -> tuple[int, str]:
+    """(status, sms_providers) of /readyz once it says ``until``, or the last seen."""
+    deadline = time.monotonic() + limit
+    while True:
+        answer = platform.readyz()
+        try:
+            seen = (answer.status, answer.json()["checks"]["sms_providers"])
+        except (ValueError, KeyError):
+            seen = (answer.status, "-")  # no answer, or not the JSON of /readyz
+        if seen[1] == until or time.monotonic() > deadline:
+            return seen
+        time.sleep(0.25)

@@ -85,9 +85,10 @@ def test_an_erasure_shows_its_receipt_store_by_store(
     assert 'data-store="caches"' in receipt and 'data-store="files"' in receipt
     # No extract ran here: the reporting database held no fact of the person.
     assert "0 statistical records of the person's conversations" in receipt
-    expires = (MONDAY + dt.timedelta(days=settings.BACKUP_RETENTION_DAYS)).date().isoformat()
+    # Each retention, then the daily prune that deletes the last set.
+    expires = (MONDAY + dt.timedelta(days=settings.BACKUP_RETENTION_DAYS + 1)).date().isoformat()
     assert f"The last of them expires by {expires}." in receipt
-    keys_gone = MONDAY + dt.timedelta(days=settings.KEY_BACKUP_RETENTION_DAYS)
+    keys_gone = MONDAY + dt.timedelta(days=settings.KEY_BACKUP_RETENTION_DAYS + 1)
     assert f"after {keys_gone.date().isoformat()}, no backup holds a key" in receipt
     assert PHONE not in page and "Where is my parcel?" not in page
 
