@@ -122,13 +122,15 @@ def platform_work(reason: str, *, audited: bool = True):
     token = _ambient.set(scope)
     try:
         if entering and audited:
-            _record_bypass(reason)
+            record_bypass(reason)
         yield
     finally:
         _ambient.reset(token)
 
 
-def _record_bypass(reason: str) -> None:
+def record_bypass(reason: str) -> None:
+    """One ``platform.rls_bypass`` event: the platform's way in, on record (and
+    ``manage.py``'s, once per command run)."""
     from django.db import connection
 
     if connection.vendor != "postgresql":

@@ -122,17 +122,49 @@ def test_work_across_tenants_is_the_audited_way_in(two_shops, task_path, reason)
     assert all(scope.platform or scope.tenant_id for scope, _ in seen), seen
 
 
-def test_a_management_command_is_platform_work_for_its_whole_run(two_shops, monkeypatch):
-    """``manage.py`` sets the process's scope before the command runs: the
-    platform's, naming the command (a server it starts scopes each request)."""
+def _audit_inserts_of(run) -> list[str]:
+    """The parameters, as text, of each audit event ``run()`` inserts. (A command
+    closes its connection when it ends, so the events are seen as they go in,
+    not counted afterwards inside the test's transaction.)"""
+    table = AuditEvent._meta.db_table
+    inserts = []
+
+    def watch(execute, sql, params, many, context):
+        if sql.lstrip().upper().find(f'INSERT INTO "{table.upper()}"') >= 0:
+            inserts.append(repr(params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(watch):
+        run()
+    return inserts
+
+
+def _manage(monkeypatch, *argv):
     import manage
 
-    seen = []
-    monkeypatch.setattr(sys, "argv", ["manage.py", "sweep", "--grace", "0"])
+    monkeypatch.setattr(sys, "argv", ["manage.py", *argv])
     try:
-        seen = _scopes_of(manage.main)
+        manage.main()
     finally:
         rls.set_process_default(rls.platform_scope("test fixtures"))
+
+
+def test_a_management_command_is_platform_work_for_its_whole_run(two_shops, monkeypatch):
+    """``manage.py`` sets the process's scope before the command runs: the
+    platform's, naming the command (a server it starts scopes each request),
+    and records that way in once, before the command's own work."""
+    seen = []
+    inserts = _audit_inserts_of(
+        lambda: seen.extend(_scopes_of(lambda: _manage(monkeypatch, "sweep", "--grace", "0")))
+    )
     outside_doors = {scope.platform for scope, _ in seen if not scope.platform.startswith("sweep")}
     assert outside_doors == {"manage.py sweep"}, seen
     assert all(scope.platform for scope, _ in seen)  # no statement as nobody or a tenant
+    ways_in = [params for params in inserts if "platform.rls_bypass" in params]
+    assert "manage.py sweep" in ways_in[0], inserts  # first, naming the command
+    assert sum("manage.py sweep" in params for params in ways_in) == 1
+
+
+def test_a_command_that_only_checks_the_database_records_no_way_in(two_shops, monkeypatch):
+    inserts = _audit_inserts_of(lambda: _manage(monkeypatch, "showmigrations", "audit"))
+    assert not [params for params in inserts if "manage.py" in params], inserts
