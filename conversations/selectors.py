@@ -34,7 +34,8 @@ def _field(model, name):
 
 def conversation_get(*, tenant: Tenant, id) -> Conversation:
     return tenant_get(
-        Conversation.objects.select_related("contact", "shop", "assignee__user"),
+        # previous: the thread's "Follows the conversation of <date>" line.
+        Conversation.objects.select_related("contact", "shop", "assignee__user", "previous"),
         tenant=tenant,
         id=id,
         what="conversation",
