@@ -34,7 +34,8 @@ def _field(model, name):
 
 def conversation_get(*, tenant: Tenant, id) -> Conversation:
     return tenant_get(
-        Conversation.objects.select_related("contact", "shop", "assignee__user"),
+        # previous: the thread's "Follows the conversation of <date>" line.
+        Conversation.objects.select_related("contact", "shop", "assignee__user", "previous"),
         tenant=tenant,
         id=id,
         what="conversation",
@@ -174,6 +175,7 @@ _INBOX_PAGE = CompiledQuery(
 _LIST_COLUMNS = (
     "id", "tenant_id", "shop_id", "contact_id", "channel", "status", "snoozed_until",
     "assignee_id", "last_activity_at", "last_message_preview", "inbound_count",
+    "closed_at", "previous_id",
     "contact__id", "contact__tenant_id", "contact__name", "contact__email", "contact__phone",
     "contact__age_status", "contact__opted_out_channels", "contact__processing_restricted",
     "contact__objections",
@@ -279,6 +281,34 @@ def contact_list(*, tenant: Tenant, cursor: str | None = None, limit: int = 25):
     more = len(page) > limit
     page = page[:limit]
     return page, cursors.encode(page[-1].id) if more and page else None
+
+
+def contact_conversation_list(
+    *, tenant: Tenant, contact: Contact, cursor: str | None = None, limit: int = 25
+) -> tuple[list[Conversation], str | None]:
+    """A contact's conversations on every channel, newest first, keyset on id
+    (UUIDv7 is time-ordered), with their assignees: one query a page."""
+    # Index: conv_tenant_contact_history (tenant, contact, id DESC).
+    rows = Conversation.objects.for_tenant(tenant).filter(contact=contact)
+    if cursor:
+        (before,) = cursors.decode(cursor, uuid.UUID)
+        rows = rows.filter(id__lt=before)
+    page = list(rows.select_related("assignee__user").order_by("-id")[: limit + 1])
+    more = len(page) > limit
+    page = page[:limit]
+    return page, cursors.encode(page[-1].id) if more and page else None
+
+
+def reopening_list(*, conversation: Conversation) -> list:
+    """When the contact's new messages reopened this conversation (system lines)."""
+    from conversations.models import Reopening
+
+    # Index: reopening_tenant_thread (tenant, conversation, id DESC).
+    return list(
+        Reopening.objects.for_tenant(conversation.tenant_id)
+        .filter(conversation=conversation)
+        .order_by("-id")[:200]
+    )
 
 
 def label_list(*, tenant: Tenant) -> QuerySet[Label]:

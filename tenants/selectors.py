@@ -1,6 +1,8 @@
 """Reads of tenant data. Every function takes the tenant and looks ids up inside it:
 another tenant's object is the same 404 as a missing one."""
 
+import datetime as dt
+
 from django.db.models import Count, Prefetch, QuerySet
 
 from tenants.models import ApiToken, Invitation, InvitationDelivery, Membership, Shop, Tenant
@@ -104,3 +106,10 @@ def access_still_active(*, memberships: dict, tokens: dict) -> set[str]:
         )
         active |= {str(id) for id in rows}
     return active
+
+
+def tenant_reopen_window(tenant_id) -> dt.timedelta:
+    """How long after its closing a conversation is reopened by the contact's
+    new message (conversations.services.history); zero: never."""
+    days = Tenant.objects.filter(pk=tenant_id).values_list("reopen_window_days", flat=True).first()
+    return dt.timedelta(days=days or 0)

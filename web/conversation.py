@@ -27,7 +27,7 @@ from instaply.api import cursors
 from instaply.errors import DomainError, Invalid
 from tenants.permissions import Capability
 from tenants.selectors import membership_get, membership_list
-from web import inbox, minors
+from web import history, inbox, minors
 from web.consent import consent_panel
 from web.labels import domain_error_message
 from web.tenancy import member_required
@@ -38,10 +38,10 @@ SNOOZE_PRESETS = ("1h", "3h", "tomorrow", "monday")
 
 
 def thread_items(conversation, *, request, cursor: str | None = None):
-    """Messages and notes, oldest first, for one page of the thread.
+    """Messages, notes and reopenings, oldest first, for one page of the thread.
 
-    Messages come a page at a time (newest page first); notes are few and are
-    placed in the page whose time span holds them. A message whose stored bytes
+    Messages come a page at a time (newest page first); notes and reopenings are
+    few and are placed in the page whose time span holds them. A message whose stored bytes
     do not decrypt is shown as unreadable (and reported), not a failed page.
     """
     page, next_cursor = selectors.message_list(
@@ -53,28 +53,35 @@ def thread_items(conversation, *, request, cursor: str | None = None):
     if cursor:
         (before,) = cursors.decode(cursor, uuid.UUID)
         newest = selectors.message_get(conversation=conversation, id=before).created_at
-    notes = [
-        note
-        for note in selectors.note_list(conversation=conversation)
-        if (oldest is None or note.created_at >= oldest)
-        and (newest is None or note.created_at < newest)
-    ]
+
+    def in_page(row):
+        return (oldest is None or row.created_at >= oldest) and (
+            newest is None or row.created_at < newest
+        )
+
+    notes = [note for note in selectors.note_list(conversation=conversation) if in_page(note)]
+    reopenings = [r for r in selectors.reopening_list(conversation=conversation) if in_page(r)]
     items = [("message", m) for m in page] + [("note", n) for n in notes]
+    items += [("reopened", r) for r in reopenings]
     items.sort(key=lambda item: (item[1].created_at, item[1].id))
     return items, next_cursor, len(page), len(notes)
 
 
-def _record_thread_read(request, conversation, *, messages: int, notes: int, listed=0, consents=0):
+def _record_thread_read(
+    request, conversation, *, messages: int, notes: int, listed=0, consents=0, history_rows=0
+):
     fields = ["contact", "messages", "notes"]
     if listed:
         fields += inbox.LIST_FIELDS
     if consents:
         fields.append("consents")
+    if history_rows:
+        fields += history.FIELDS
     record_personal_read(
         request,
         target=("conversation", conversation.pk),
         fields=fields,
-        count=messages + notes + listed + consents,
+        count=messages + notes + listed + consents + history_rows,
     )
 
 
@@ -101,6 +108,7 @@ def conversation_page(request, conversation_id):
     listing = inbox.list_context(request, filters)
     contact = conversation.contact
     panel = consent_panel(contact)
+    earlier = history.previous_conversations(request, contact, current=conversation)
     _record_thread_read(
         request,
         conversation,
@@ -108,6 +116,7 @@ def conversation_page(request, conversation_id):
         notes=n_notes,
         listed=len(listing["conversations"]),
         consents=len(panel["consent_ledger"]),
+        history_rows=len(earlier["previous_conversations"]),
     )
     labelled = list(conversation.labels.for_tenant(request.tenant))
     can_write = request.membership.can(WRITE)
@@ -115,6 +124,7 @@ def conversation_page(request, conversation_id):
     context = (
         listing
         | panel
+        | earlier
         | {
             "conversation": conversation,
             "contact": contact,

@@ -122,6 +122,8 @@ def _receive(delivery: WebhookDelivery) -> tuple[object, str]:
         body=body,
         attachments=sms.media or None,
         provider_message_id=provider_message_id,
+        # Message.Event has the keywords' own values: the thread shows a system line.
+        event=keyword.value if keyword else "",
     )
     if keyword is Keyword.HELP:
         _answer_help(conversation, number.shop)
@@ -160,7 +162,12 @@ def _collect_part(delivery: WebhookDelivery, sms) -> tuple[str, str] | None:
 def _answer_help(conversation, shop) -> None:
     # Carriers require the HELP answer: a service message, sent even when the
     # contact's processing is restricted (the subject asked for it).
-    message_send_automatic(conversation=conversation, body=help_text(shop), service=True)
+    message_send_automatic(
+        conversation=conversation,
+        body=help_text(shop),
+        service=True,
+        event=Message.Event.HELP_ANSWER,
+    )
 
 
 def _apply_status(delivery: WebhookDelivery) -> tuple[object, str]:

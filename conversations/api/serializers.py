@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from conversations.thread_lines import event_of, label_of
 from privacy.crypto import is_erased
 from privacy.fields import is_unreadable
 
@@ -90,6 +91,9 @@ class ConversationOutput(serializers.Serializer):
     unread_count = serializers.IntegerField(required=False)
     assignee = MemberRef(allow_null=True)
     labels = LabelOutput(many=True, source="labels.all")
+    closed_at = serializers.DateTimeField(allow_null=True)
+    # The conversation this one follows (opened after the reopen window had passed).
+    previous_id = serializers.UUIDField(allow_null=True)
 
     def get_contact(self, conversation) -> dict:
         contact = conversation.contact
@@ -124,6 +128,8 @@ class ConversationOutput(serializers.Serializer):
             "unread_count": getattr(conversation, "unread_count", None),
             "assignee": member_ref(conversation.assignee),
             "labels": labels,
+            "closed_at": _time(conversation.closed_at),
+            "previous_id": str(conversation.previous_id) if conversation.previous_id else None,
         }
 
 
@@ -143,6 +149,11 @@ class MessageOutput(serializers.Serializer):
     # True when the stored message does not decrypt (altered, or copied from
     # another row): body is null, and the security team was alerted.
     unreadable = serializers.BooleanField()
+    # "system" for a line the thread shows centred (an SMS keyword, an automatic
+    # message): ``event`` says which, ``event_label`` in the caller's language.
+    kind = serializers.ChoiceField(choices=["message", "system"])
+    event = serializers.CharField(allow_null=True)
+    event_label = serializers.CharField(allow_null=True)
 
     def get_attachments(self, message) -> list:
         value = message.attachments
@@ -150,6 +161,7 @@ class MessageOutput(serializers.Serializer):
 
     def to_representation(self, message):
         # Hand-built for the same reason as ConversationOutput.
+        event = event_of(message)
         return {
             "id": str(message.id),
             "conversation_id": str(message.conversation_id),
@@ -164,6 +176,9 @@ class MessageOutput(serializers.Serializer):
             "created_at": _time(message.created_at),
             "status_changed_at": _time(message.status_changed_at),
             "unreadable": is_unreadable(message.body) or is_unreadable(message.attachments),
+            "kind": "system" if event else "message",
+            "event": event,
+            "event_label": label_of(event),
         }
 
 
@@ -179,3 +194,32 @@ class CannedResponseOutput(serializers.Serializer):
     id = serializers.UUIDField()
     shortcut = serializers.CharField()
     text = serializers.CharField()
+
+
+class ContactConversationOutput(serializers.Serializer):
+    """One of a contact's conversations, in its history."""
+
+    id = serializers.UUIDField()
+    shop_id = serializers.UUIDField()
+    channel = serializers.CharField()
+    status = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    last_activity_at = serializers.DateTimeField()
+    closed_at = serializers.DateTimeField(allow_null=True)
+    last_message_preview = PersonalText(allow_null=True)
+    assignee = MemberRef(allow_null=True)
+    previous_id = serializers.UUIDField(allow_null=True)
+
+    def to_representation(self, conversation):
+        return {
+            "id": str(conversation.id),
+            "shop_id": str(conversation.shop_id),
+            "channel": conversation.channel,
+            "status": conversation.status,
+            "created_at": _time(conversation.created_at),
+            "last_activity_at": _time(conversation.last_activity_at),
+            "closed_at": _time(conversation.closed_at),
+            "last_message_preview": _personal(conversation.last_message_preview),
+            "assignee": member_ref(conversation.assignee),
+            "previous_id": str(conversation.previous_id) if conversation.previous_id else None,
+        }

@@ -61,6 +61,11 @@ urlpatterns = [
     ),
     path("contacts", library.ContactListApi.as_view(), name="contact-list"),
     path("contacts/<uuid:contact_id>", library.ContactDetailApi.as_view(), name="contact-detail"),
+    path(
+        "contacts/<uuid:contact_id>/conversations",
+        library.ContactConversationListApi.as_view(),
+        name="contact-conversation-list",
+    ),
     path("events", events.event_feed, name="events"),
     path("widgets", widgets.WidgetListApi.as_view(), name="widget-list"),
     path("widgets/<uuid:widget_id>", widgets.WidgetDetailApi.as_view(), name="widget-detail"),

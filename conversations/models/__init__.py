@@ -5,6 +5,7 @@ from conversations.models.conversations import (
     ConversationLabel,
     ConversationRead,
     Label,
+    Reopening,
 )
 from conversations.models.feed import FeedEvent
 from conversations.models.messages import Message, Note
@@ -22,6 +23,7 @@ __all__ = [
     "Label",
     "Message",
     "Note",
+    "Reopening",
     "Widget",
     "WidgetVisitor",
 ]

@@ -57,6 +57,14 @@ class Conversation(TenantScopedModel):
     inbound_count = models.PositiveIntegerField(default=0)
     # The shop's closed period in which the out-of-hours auto-reply was last sent.
     auto_replied_for = models.DateTimeField(null=True, blank=True)
+    # When it was last closed: a new text within the tenant's reopen window
+    # reopens it (conversations.services.history).
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # The contact's conversation on this endpoint that this one follows, when a
+    # text came after the reopen window had passed.
+    previous = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         indexes = [
@@ -72,6 +80,8 @@ class Conversation(TenantScopedModel):
                 name="conv_tenant_assignee",
             ),
             models.Index(fields=["tenant", "contact"], name="conv_tenant_contact"),
+            # A contact's history, newest first, keyset on id (UUIDv7 is time-ordered).
+            models.Index(fields=["tenant", "contact", "-id"], name="conv_tenant_contact_history"),
         ]
         constraints = [
             # One conversation in progress per contact and channel endpoint: a new
@@ -110,4 +120,17 @@ class ConversationRead(TenantScopedModel):
             models.UniqueConstraint(
                 fields=["tenant", "conversation", "membership"], name="read_once_per_member"
             )
+        ]
+
+
+class Reopening(TenantScopedModel):
+    """A closed conversation reopened by the contact's new message: a system
+    line in the thread ("Reopened by a new message"). No personal data."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["tenant", "conversation", "-id"], name="reopening_tenant_thread")
         ]

@@ -15,6 +15,17 @@ class Message(TenantScopedModel):
         MEMBER = "member"
         SYSTEM = "system"
 
+    class Event(models.TextChoices):
+        """What a message is beyond its text: shown as a system line in the thread."""
+
+        NONE = "", "message"
+        STOP = "stop", "STOP keyword"
+        START = "start", "START keyword"
+        HELP = "help", "HELP keyword"
+        HELP_ANSWER = "help_answer", "HELP answer"
+        AUTO_REPLY = "auto_reply", "out-of-hours reply"
+        POLICY_NOTICE = "policy_notice", "privacy-policy notice"
+
     class Status(models.TextChoices):
         RECEIVED = "received"
         QUEUED = "queued"
@@ -40,6 +51,8 @@ class Message(TenantScopedModel):
     # A legally required service message (the answer to an SMS HELP): it leaves
     # even when the contact's processing is restricted (privacy.dsr.restriction).
     service = models.BooleanField(default=False)
+    # A keyword or an automatic message (Event): a system line, not a conversation turn.
+    event = models.CharField(max_length=16, choices=Event.choices, blank=True, default="")
     # The privacy-policy version in force when the message was collected or sent.
     policy_version = models.CharField(max_length=32, blank=True)
     # The consent it was sent under (a visitor's special-category consent):

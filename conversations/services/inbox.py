@@ -107,9 +107,14 @@ def conversation_set_status(
     conversation = _locked(conversation)
     closing = status == Status.CLOSED and conversation.status != Status.CLOSED
     conversation.status, conversation.snoozed_until = status, snoozed_until
+    fields = ["status", "snoozed_until"]
+    if closing:
+        # The reopen window counts from here (conversations.services.history).
+        conversation.closed_at = timezone.now()
+        fields.append("closed_at")
     try:
         with transaction.atomic():
-            conversation.save(update_fields=["status", "snoozed_until"])
+            conversation.save(update_fields=fields)
     except IntegrityError:
         # conv_one_open_per_endpoint: the contact wrote again after this one was
         # closed, and that newer conversation is the one in progress.

@@ -3,7 +3,7 @@
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -13,84 +13,20 @@ from audit.recorder import Actor, record
 from conversations.channels import channel_for
 from conversations.models import Contact, Conversation, FeedEvent, Message
 from conversations.services.feed import feed_publish, feed_publish_many
+from conversations.services.history import (  # noqa: F401 (their callers import them from here)
+    conversation_for_inbound,
+    conversations_for_inbound_many,
+)
 from conversations.services.hours import closed_period_start
 from instaply.db.rows_update import rows_update
 from instaply.errors import Conflict, Invalid
 from privacy.minors import rules as minor_rules
 from privacy.policies.selectors import version_in_force
-from tenants.models import Membership, Shop
+from tenants.models import Membership
 from tenants.scoping import require_same_tenant
 
 PREVIEW_LENGTH = 120
 MAX_BODY_LENGTH = 4000
-
-
-def conversation_for_inbound(
-    *, shop: Shop, contact: Contact, channel: str, endpoint_id
-) -> Conversation:
-    """The contact's current conversation on this channel endpoint, or a new one.
-    A closed conversation stays closed; a new message starts a new one.
-
-    Two first messages processed at once (two workers) cannot open two: the
-    constraint conv_one_open_per_endpoint makes the second insert wait for the
-    first to commit and fail, and the second then takes the first's conversation.
-    """
-    current = (
-        Conversation.objects.for_tenant(shop.tenant_id)
-        .filter(contact=contact, channel=channel, endpoint_id=endpoint_id)
-        .exclude(status=Conversation.Status.CLOSED)
-    )
-    conversation = current.first()
-    if conversation is not None:
-        return conversation
-    try:
-        with transaction.atomic():
-            conversation = Conversation.objects.create(
-                tenant_id=shop.tenant_id,
-                shop=shop,
-                contact=contact,
-                channel=channel,
-                endpoint_id=endpoint_id,
-            )
-            track(
-                analytics.CONVERSATION_OPENED,
-                tenant_id=shop.tenant_id,
-                contact_id=contact.pk,
-                channel=channel,
-            )
-            return conversation
-    except IntegrityError:
-        return current.get()
-
-
-def conversations_for_inbound_many(
-    *, shop: Shop, contacts: list[Contact], channel: str, endpoint_id
-) -> dict:
-    """``conversation_for_inbound`` for several contacts of one shop's endpoint,
-    by contact id: found and locked (select_for_update, with shop and contact)
-    in one query; the few missing ones opened one by one, then locked too."""
-
-    def locked(contact_ids):
-        # Index: conv_one_open_per_endpoint (tenant, contact, channel, endpoint) for the open ones.
-        return {
-            conversation.contact_id: conversation
-            for conversation in Conversation.objects.for_tenant(shop.tenant_id)
-            .filter(contact_id__in=contact_ids, channel=channel, endpoint_id=endpoint_id)
-            .exclude(status=Conversation.Status.CLOSED)
-            .select_related("shop", "contact")
-            .select_for_update(of=("self",))
-            .order_by("pk")
-        }
-
-    found = locked([contact.pk for contact in contacts])
-    missing = [contact for contact in contacts if contact.pk not in found]
-    for contact in missing:
-        conversation_for_inbound(
-            shop=shop, contact=contact, channel=channel, endpoint_id=endpoint_id
-        )
-    if missing:
-        found |= locked([contact.pk for contact in missing])
-    return found
 
 
 def _append_outbound(
@@ -118,11 +54,13 @@ def message_receive(
     provider_message_id: str = "",
     now=None,
     consent=None,
+    event: str = "",
 ) -> Message:
     """An end-user's message lands in the inbox (and may trigger the auto-reply).
 
     ``consent``: the consent entry the message was sent under (a widget
     visitor's special-category consent); withdrawing it deletes the message.
+    ``event``: a keyword (Message.Event) the thread shows as a system line.
     """
     now = now or timezone.now()
     conversation = (
@@ -140,6 +78,7 @@ def message_receive(
                 provider_message_id=provider_message_id,
                 now=now,
                 consent=consent,
+                event=event,
             )
         ]
     )
@@ -158,6 +97,7 @@ class Inbound:
     attachments: list | None = None
     provider_message_id: str = ""
     consent: object = None
+    event: str = ""
 
 
 def messages_receive_many(inbounds: list[Inbound]) -> list[Message]:
@@ -182,6 +122,7 @@ def messages_receive_many(inbounds: list[Inbound]) -> list[Message]:
             attachments=inbound.attachments or None,
             provider_message_id=inbound.provider_message_id,
             consent=inbound.consent,
+            event=inbound.event,
             status=Message.Status.RECEIVED,
             created_at=inbound.now,
             status_changed_at=inbound.now,
@@ -272,7 +213,10 @@ def conversation_auto_reply(conversation: Conversation, now) -> Message | None:
     conversation.auto_replied_for = period
     conversation.save(update_fields=["auto_replied_for"])
     return message_send_automatic(
-        conversation=conversation, body=conversation.shop.auto_reply_text, now=now
+        conversation=conversation,
+        body=conversation.shop.auto_reply_text,
+        now=now,
+        event=Message.Event.AUTO_REPLY,
     )
 
 
@@ -325,6 +269,7 @@ def message_send_automatic(
     now=None,
     service: bool = False,
     activity: bool = True,
+    event: str = "",
 ) -> Message | None:
     """A message the platform sends by itself (out-of-hours reply, SMS HELP
     answer): sent only where a staff reply would be allowed, silently skipped
@@ -334,12 +279,21 @@ def message_send_automatic(
     which carriers require; a new privacy-policy version): it goes out even when
     processing is restricted or objected to; an opt-out still stops it.
     ``activity=False``: it does not count as the conversation's activity (see _append_outbound).
+    ``event``: what it is (Message.Event), for the thread's system line.
     """
     contact = Contact.objects.for_tenant(conversation.tenant_id).get(pk=conversation.contact_id)
     if send_refusal(conversation, contact, restriction=not service):
         return None
     now = now or timezone.now()
-    return _send(conversation, body=body, sender=None, now=now, service=service, activity=activity)
+    return _send(
+        conversation,
+        body=body,
+        sender=None,
+        now=now,
+        service=service,
+        activity=activity,
+        event=event,
+    )
 
 
 def _send(
@@ -350,6 +304,7 @@ def _send(
     now,
     service: bool = False,
     activity: bool = True,
+    event: str = "",
 ) -> Message:
     message = Message(
         tenant_id=conversation.tenant_id,
@@ -361,6 +316,7 @@ def _send(
         body=body,
         status=Message.Status.QUEUED,
         service=service,
+        event=event,
         created_at=now,
         status_changed_at=now,
     )

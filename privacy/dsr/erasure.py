@@ -80,6 +80,7 @@ COUNT_NAMES = {
     "conversations.ConversationRead": "conversation_reads",
     "conversations.Message": "messages",
     "conversations.Note": "notes",
+    "conversations.Reopening": "reopenings",
     "conversations.FeedEvent": "feed_events",
     "conversations.WidgetVisitor": "widget_visitors",
     "channels_sms.SendAttempt": "send_attempts",

@@ -85,7 +85,12 @@ def _send_one(contact: Contact, version, *, now) -> str:
     body = getattr(version, f"service_message_{_language(contact)}")
     try:
         sent = message_send_automatic(
-            conversation=conversation, body=body, now=now, service=True, activity=False
+            conversation=conversation,
+            body=body,
+            now=now,
+            service=True,
+            activity=False,
+            event="policy_notice",  # Message.Event.POLICY_NOTICE: a system line in the thread
         )
         if sent is not None:
             return SENT

@@ -26,6 +26,9 @@ class Tenant(models.Model):
     send_policy_messages = models.BooleanField(default=False)
     # No anonymous product analytics at all for this workspace (analytics.tracking).
     analytics_opt_out = models.BooleanField(default=False)
+    # A text within this many days of its conversation's closing reopens it;
+    # after, a new conversation follows it. 0: never reopen.
+    reopen_window_days = models.PositiveSmallIntegerField(default=7)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -4,11 +4,13 @@ import zoneinfo
 
 from django.db import transaction
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from audit.recorder import Actor, record
-from instaply.errors import Invalid
+from instaply.errors import Forbidden, Invalid
 from tenants.business_hours import business_hours_validate
 from tenants.models import Membership, Role, Shop, Tenant, User
+from tenants.permissions import Capability
 from tenants.scoping import apply_changes, require_same_tenant
 
 
@@ -87,3 +89,38 @@ def shop_update(*, shop: Shop, actor: Membership | None = None, **changes) -> Sh
     if apply_changes(shop, changes, allowed=SHOP_CHANGES):
         _audit_shop("shop.updated", shop, actor, changes)
     return shop
+
+
+REOPEN_WINDOW_MAX_DAYS = 365
+
+
+@transaction.atomic
+def tenant_reopen_window_set(*, actor: Membership, days, request=None) -> Tenant:
+    """How many days after its closing a conversation is reopened by the
+    contact's new message (0: never); owners and admins decide."""
+    if not actor.can(Capability.CHANNELS_MANAGE):
+        raise Forbidden(_("Only owners and admins set the reopen window."))
+    try:
+        days = int(days)
+    except (TypeError, ValueError):
+        days = -1
+    if not 0 <= days <= REOPEN_WINDOW_MAX_DAYS:
+        raise Invalid(
+            _("The reopen window is a number of days from 0 to %(max)s.")
+            % {"max": REOPEN_WINDOW_MAX_DAYS},
+            fields={"reopen_window_days": [f"A whole number from 0 to {REOPEN_WINDOW_MAX_DAYS}."]},
+        )
+    tenant = Tenant.objects.select_for_update().get(pk=actor.tenant_id)
+    if tenant.reopen_window_days != days:
+        previous = tenant.reopen_window_days
+        tenant.reopen_window_days = days
+        tenant.save(update_fields=["reopen_window_days"])
+        record(
+            "tenant.reopen_window_changed",
+            request=request,
+            tenant=tenant,
+            actor=Actor.member(actor),
+            target=("tenant", tenant.pk),
+            metadata={"reopen_window_days": days, "previous": previous},
+        )
+    return tenant

@@ -116,3 +116,18 @@ def alert_label(code) -> str:
 @register.filter
 def severity_label(code) -> str:
     return labels.label(labels.SEVERITIES, code)
+
+
+@register.filter
+def thread_event(message) -> str | None:
+    """The system event of a thread message (conversations.thread_lines), or None."""
+    from conversations.thread_lines import event_of
+
+    return event_of(message)
+
+
+@register.filter
+def thread_event_label(code) -> str:
+    from conversations.thread_lines import label_of
+
+    return label_of(code) or ""

@@ -51,6 +51,7 @@ def _foreign_ids(world) -> dict:
     )  # fmt: skip
     return {
         "conversation_id": conversation.id,
+        "contact_id": conversation.contact_id,
         "message_id": conversation.messages.first().id,
         "member_id": world.members[Role.AGENT].id,
         "invitation_id": Invitation.objects.create(

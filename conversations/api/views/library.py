@@ -6,7 +6,12 @@ from rest_framework.response import Response
 
 from conversations import selectors
 from conversations.api.reads import record_personal_read
-from conversations.api.serializers import CannedResponseOutput, ContactOutput, LabelOutput
+from conversations.api.serializers import (
+    CannedResponseOutput,
+    ContactConversationOutput,
+    ContactOutput,
+    LabelOutput,
+)
 from conversations.models import AgeStatus
 from conversations.services import contacts, library
 from instaply.api import cursors
@@ -147,3 +152,31 @@ class ContactDetailApi(TenantAPIView):
             **self.validated(self.Input, request.data),
         )
         return Response(ContactOutput(contact).data)
+
+
+class ContactConversationListApi(TenantAPIView):
+    """The contact's conversations, newest first: its history on every channel."""
+
+    capabilities = {"GET": READ}
+
+    @extend_schema(
+        parameters=[OpenApiParameter("cursor", str), OpenApiParameter("limit", int)],
+        responses=ContactConversationOutput(many=True),
+    )
+    def get(self, request, contact_id):
+        contact = selectors.contact_get(tenant=self.tenant, id=contact_id)
+        page, next_cursor = selectors.contact_conversation_list(
+            tenant=self.tenant,
+            contact=contact,
+            cursor=request.query_params.get("cursor"),
+            limit=cursors.page_size(request.query_params.get("limit")),
+        )
+        record_personal_read(
+            request,
+            target=("contact", contact.pk),
+            fields=["conversations", "last_message_preview"],
+            count=len(page),
+        )
+        return Response(
+            {"results": ContactConversationOutput(page, many=True).data, "next_cursor": next_cursor}
+        )
