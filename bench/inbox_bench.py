@@ -209,6 +209,11 @@ def main() -> None:
     parser.add_argument(
         "--rls-role", default="instaply_app", help="the application role row-level security binds"
     )
+    parser.add_argument(
+        "--prepared-only",
+        action="store_true",
+        help="only the prepared page queries' A/B (on against off), after seeding",
+    )
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("inbox_bench measures PostgreSQL: set DATABASE_URL=postgres://...")
@@ -225,6 +230,13 @@ def main() -> None:
     thread = "/api/v1/conversations/{}/messages?limit=50"
     owner_url = os.environ["DATABASE_URL"]
     app_url = application_url(owner_url, args.rls_role)
+    if args.prepared_only:
+        headers = PROXIED | {"Authorization": f"Bearer {tokens[large]}"}
+        measured = {"inbox": inbox, "thread": thread.format(threads[large])}
+        with TIER_LOG.open("a") as log:
+            prepared_cost(args, headers, measured, app_url, log)
+        print(f"\nload average at the end {load_average()}")
+        return
 
     pages = Pages(
         tenant=large,
@@ -279,6 +291,7 @@ def main() -> None:
         rates = rotated_throughput(tier.port, phases, args)
     print_rates(rates, args)
     measured = {"inbox": inbox, "thread": thread.format(threads[large])}
+    prepared_cost(args, headers[large], measured, app_url, log)
     rls_cost(args, headers[large], measured, app_url, log)
     log.close()
     version = connection.pg_version // 10000
@@ -337,6 +350,56 @@ def print_rates(rates: dict[str, list[float]], args) -> None:
             f"  ratio {name} / bare authenticated   {median[name] / me:.2f}"
             "   target >= 0.4 (aim 0.5)"
         )
+
+
+def prepared_cost(args, headers: dict, pages: dict, app_url: str, log) -> None:
+    """The page queries as prepared statements (generic plans) against bound on the
+    client and planned on every request: two tiers as the application role, in one
+    run, each phase once per round in rotated order, the tiers in ABBA order."""
+    print(
+        "\nprepared page queries (DATABASE_PREPARED_STATEMENTS) on against off,"
+        f" {args.concurrency} clients, {args.rounds} rounds of {args.seconds / 2:.1f} s per phase"
+    )
+    tiers = {
+        "on": WebTier(database_url=app_url, keys=master_keys(), overrides=QUIET, output=log),
+        "off": WebTier(
+            database_url=app_url,
+            keys=master_keys(),
+            overrides=QUIET | {"DATABASE_PREPARED_STATEMENTS": "false"},
+            output=log,
+        ),
+    }
+    phases = {"/api/v1/me": "/api/v1/me"} | {f"{name} page": path for name, path in pages.items()}
+    rates = {(tier, phase): [] for tier in tiers for phase in phases}
+    with tiers["on"], tiers["off"]:
+        for tier in tiers.values():
+            for path in phases.values():
+                latencies(tier.port, path, headers, 20)  # warm: connections, statements, keys
+        names = list(phases)
+        for r in range(args.rounds):
+            order = ("on", "off") if r % 2 == 0 else ("off", "on")
+            for phase in names[r % len(names) :] + names[: r % len(names)]:
+                for which in order:
+                    rates[which, phase].append(
+                        throughput(
+                            tiers[which].port,
+                            phases[phase],
+                            headers,
+                            concurrency=args.concurrency,
+                            seconds=args.seconds / 2,
+                        )
+                    )
+    median = {key: sorted(v)[len(v) // 2] for key, v in rates.items()}
+    for phase in phases:
+        on, off = median["on", phase], median["off", phase]
+        runs = "; ".join(
+            f"{w} " + ", ".join(f"{v:.0f}" for v in rates[w, phase]) for w in ("on", "off")
+        )
+        figures = f"on {on:6.0f} req/s, off {off:6.0f} req/s, on/off {on / off:.2f}"
+        print(f"  {phase:<12} {figures}  ({runs})")
+    for name in pages:
+        on, off = (median[w, f"{name} page"] / median[w, "/api/v1/me"] for w in ("on", "off"))
+        print(f"  ratio {name} page / bare authenticated: on {on:.2f}, off {off:.2f}")
 
 
 def rls_cost(args, headers: dict, pages: dict, app_url: str, log) -> None:

@@ -237,7 +237,16 @@ def _thread_page(shape: tuple[int], p: dict) -> QuerySet[Message]:
     rows = Message.objects.for_tenant(p["tenant"]).filter(conversation_id=p["conversation"])
     if "before" in p:
         rows = rows.filter(id__lt=p["before"])
-    return rows.select_related("sender__user").order_by("-id")[:size]
+    return rows.select_related("sender__user").only(*_THREAD_COLUMNS).order_by("-id")[:size]
+
+
+# Every column of the message; of its sender, what the page shows (member_ref):
+# not the user's password hash, login times or flags.
+_THREAD_COLUMNS = (
+    *(field.name for field in Message._meta.concrete_fields),
+    "sender__id", "sender__tenant_id", "sender__role",
+    "sender__user__id", "sender__user__full_name", "sender__user__email",
+)  # fmt: skip
 
 
 _THREAD_PAGE = CompiledQuery(
