@@ -41,9 +41,11 @@ from processes import WebTier, application_url
 setup()
 
 from _http import (  # noqa: E402
+    cpu_seconds,
     interleaved_latencies,
     interleaved_servers,
     latencies,
+    load,
     throughput,
 )
 from _page_steps import Pages, as_role, cpu_costs, print_table  # noqa: E402
@@ -355,22 +357,29 @@ def print_rates(rates: dict[str, list[float]], args) -> None:
 def prepared_cost(args, headers: dict, pages: dict, app_url: str, log) -> None:
     """The page queries as prepared statements (generic plans) against bound on the
     client and planned on every request: two tiers as the application role, in one
-    run, each phase once per round in rotated order, the tiers in ABBA order."""
+    run, each phase once per round in rotated order, the tiers in ABBA order.
+
+    Beside the rates, the CPU each request cost the tier's processes and their
+    PostgreSQL backends (told apart by application name): on a machine shared
+    with other work a rate wanders with the neighbours' load, the CPU a request
+    takes much less."""
     print(
         "\nprepared page queries (DATABASE_PREPARED_STATEMENTS) on against off,"
         f" {args.concurrency} clients, {args.rounds} rounds of {args.seconds / 2:.1f} s per phase"
     )
     tiers = {
-        "on": WebTier(database_url=app_url, keys=master_keys(), overrides=QUIET, output=log),
-        "off": WebTier(
+        which: WebTier(
             database_url=app_url,
             keys=master_keys(),
-            overrides=QUIET | {"DATABASE_PREPARED_STATEMENTS": "false"},
+            overrides=QUIET
+            | {"DATABASE_PREPARED_STATEMENTS": flag, "PGAPPNAME": f"inbox-bench-{which}"},
             output=log,
-        ),
+        )
+        for which, flag in (("on", "true"), ("off", "false"))
     }
     phases = {"/api/v1/me": "/api/v1/me"} | {f"{name} page": path for name, path in pages.items()}
     rates = {(tier, phase): [] for tier in tiers for phase in phases}
+    cpu = {(tier, phase): [] for tier in tiers for phase in phases}
     with tiers["on"], tiers["off"]:
         for tier in tiers.values():
             for path in phases.values():
@@ -380,16 +389,20 @@ def prepared_cost(args, headers: dict, pages: dict, app_url: str, log) -> None:
             order = ("on", "off") if r % 2 == 0 else ("off", "on")
             for phase in names[r % len(names) :] + names[: r % len(names)]:
                 for which in order:
-                    rates[which, phase].append(
-                        throughput(
-                            tiers[which].port,
-                            phases[phase],
-                            headers,
-                            concurrency=args.concurrency,
-                            seconds=args.seconds / 2,
-                        )
+                    tier = tiers[which]
+                    before = tier.cpu_seconds() + _backends_cpu(f"inbox-bench-{which}")
+                    figures = load(
+                        tier.port,
+                        phases[phase],
+                        headers,
+                        concurrency=args.concurrency,
+                        seconds=args.seconds / 2,
                     )
+                    used = tier.cpu_seconds() + _backends_cpu(f"inbox-bench-{which}") - before
+                    rates[which, phase].append(figures["rate"])
+                    cpu[which, phase].append(used / max(1, figures["count"]) * 1000)
     median = {key: sorted(v)[len(v) // 2] for key, v in rates.items()}
+    ms = {key: sorted(v)[len(v) // 2] for key, v in cpu.items()}
     for phase in phases:
         on, off = median["on", phase], median["off", phase]
         runs = "; ".join(
@@ -397,9 +410,27 @@ def prepared_cost(args, headers: dict, pages: dict, app_url: str, log) -> None:
         )
         figures = f"on {on:6.0f} req/s, off {off:6.0f} req/s, on/off {on / off:.2f}"
         print(f"  {phase:<12} {figures}  ({runs})")
+    print("  CPU per request, tier and its PostgreSQL backends (ms, median of rounds):")
+    for phase in phases:
+        on, off = ms["on", phase], ms["off", phase]
+        print(f"  {phase:<12} on {on:6.2f} ms, off {off:6.2f} ms, on/off {on / off:.2f}")
     for name in pages:
-        on, off = (median[w, f"{name} page"] / median[w, "/api/v1/me"] for w in ("on", "off"))
-        print(f"  ratio {name} page / bare authenticated: on {on:.2f}, off {off:.2f}")
+        page = f"{name} page"
+        on, off = (median[w, page] / median[w, "/api/v1/me"] for w in ("on", "off"))
+        cpu_on, cpu_off = (ms[w, "/api/v1/me"] / ms[w, page] for w in ("on", "off"))
+        print(
+            f"  ratio {page} / bare authenticated: rates on {on:.2f}, off {off:.2f};"
+            f" by CPU per request on {cpu_on:.2f}, off {cpu_off:.2f}"
+        )
+
+
+def _backends_cpu(application_name: str) -> float:
+    """CPU used so far by the PostgreSQL backends of one tier (its application name)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE application_name = %s", [application_name]
+        )
+        return sum(cpu_seconds(pid) for (pid,) in cursor.fetchall())
 
 
 def rls_cost(args, headers: dict, pages: dict, app_url: str, log) -> None:

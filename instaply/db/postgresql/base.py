@@ -19,19 +19,20 @@ able to switch to the platform role: such a connection (a developer's local
 ``postgres``) skips the switching altogether.
 
 **Prepared statements** (``prepared_statement()``, used by the page queries of
-``tenants/compiled.py``): the statements of the block are bound on the server
-and prepared once per connection, and PostgreSQL keeps a generic plan for them
+``tenants/compiled.py``): the block's query is bound on the server and
+prepared once per connection, and PostgreSQL keeps a generic plan for it
 (``plan_cache_mode=force_generic_plan``, set for the session when the
 connection opens), so a page query is planned once per pooled connection
 instead of on every request. Planning an inbox page query under the row-level
 security policies took PostgreSQL about 0.4 ms against 0.1 ms to run it. A
 prepared statement cannot carry a second statement, so a scope switch before
 one goes as its own statement (one more round trip, about 20 µs of CPU more
-than riding along). The policies are unchanged: they read the setting when the
-statement runs, so a plan kept for one tenant is as safe for the next. Every
-other statement is bound on the client as before, and
-``DATABASE_PREPARED_STATEMENTS=false``
-turns the preparing off (a pooler in transaction mode that does not track
+than riding along), or, for a query cheaper to plan than that, the query is
+not prepared and the switch rides in its text (``after_switch=False``). The
+policies are unchanged: they read the setting when the statement runs, so a
+plan kept for one tenant is as safe for the next. Every other statement is
+bound on the client as before, and ``DATABASE_PREPARED_STATEMENTS=false`` turns
+the preparing off (a pooler in transaction mode that does not track
 prepared statements, such as PgBouncer before 1.21).
 """
 
@@ -92,14 +93,18 @@ class DatabaseWrapper(base.DatabaseWrapper):
         return params
 
     @contextlib.contextmanager
-    def prepared_statement(self):
+    def prepared_statement(self, *, after_switch: bool = True):
         """The block's first query is bound on the server and prepared (once per
         connection and text): for a statement whose text is the same on every
         run, such as a compiled page query (tenants/compiled.py). Its values must
         be typed as the columns they meet (the ORM's prepared values are). Only
         the first: what the block runs after it (a page's data keys, whose
-        lists vary) is bound on the client as usual."""
-        if not self.prepares_statements:
+        lists vary) is bound on the client as usual.
+
+        ``after_switch=False``: not when the query needs a scope switch first, which
+        then rides in its text instead of costing a round trip of its own (for a
+        query cheaper to plan than that round trip, such as a lookup by key)."""
+        if not self.prepares_statements or not (after_switch or self._in_scope()):
             yield
             return
         self._preparing = True
@@ -107,6 +112,10 @@ class DatabaseWrapper(base.DatabaseWrapper):
             yield
         finally:
             self._preparing = False
+
+    def _in_scope(self) -> bool:
+        """The next statement needs no scope switch."""
+        return not self._rls_enforced or rls.current() == self._rls_applied
 
     def create_cursor(self, name=None):
         if name is not None or not self._preparing:
