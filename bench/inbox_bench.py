@@ -41,9 +41,11 @@ from processes import WebTier, application_url
 setup()
 
 from _http import (  # noqa: E402
+    cpu_seconds,
     interleaved_latencies,
     interleaved_servers,
     latencies,
+    load,
     throughput,
 )
 from _page_steps import Pages, as_role, cpu_costs, print_table  # noqa: E402
@@ -209,6 +211,11 @@ def main() -> None:
     parser.add_argument(
         "--rls-role", default="instaply_app", help="the application role row-level security binds"
     )
+    parser.add_argument(
+        "--prepared-only",
+        action="store_true",
+        help="only the prepared page queries' A/B (on against off), after seeding",
+    )
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("inbox_bench measures PostgreSQL: set DATABASE_URL=postgres://...")
@@ -225,6 +232,13 @@ def main() -> None:
     thread = "/api/v1/conversations/{}/messages?limit=50"
     owner_url = os.environ["DATABASE_URL"]
     app_url = application_url(owner_url, args.rls_role)
+    if args.prepared_only:
+        headers = PROXIED | {"Authorization": f"Bearer {tokens[large]}"}
+        measured = {"inbox": inbox, "thread": thread.format(threads[large])}
+        with TIER_LOG.open("a") as log:
+            prepared_cost(args, headers, measured, app_url, log)
+        print(f"\nload average at the end {load_average()}")
+        return
 
     pages = Pages(
         tenant=large,
@@ -279,6 +293,7 @@ def main() -> None:
         rates = rotated_throughput(tier.port, phases, args)
     print_rates(rates, args)
     measured = {"inbox": inbox, "thread": thread.format(threads[large])}
+    prepared_cost(args, headers[large], measured, app_url, log)
     rls_cost(args, headers[large], measured, app_url, log)
     log.close()
     version = connection.pg_version // 10000
@@ -337,6 +352,85 @@ def print_rates(rates: dict[str, list[float]], args) -> None:
             f"  ratio {name} / bare authenticated   {median[name] / me:.2f}"
             "   target >= 0.4 (aim 0.5)"
         )
+
+
+def prepared_cost(args, headers: dict, pages: dict, app_url: str, log) -> None:
+    """The page queries as prepared statements (generic plans) against bound on the
+    client and planned on every request: two tiers as the application role, in one
+    run, each phase once per round in rotated order, the tiers in ABBA order.
+
+    Beside the rates, the CPU each request cost the tier's processes and their
+    PostgreSQL backends (told apart by application name): on a machine shared
+    with other work a rate wanders with the neighbours' load, the CPU a request
+    takes much less."""
+    print(
+        "\nprepared page queries (DATABASE_PREPARED_STATEMENTS) on against off,"
+        f" {args.concurrency} clients, {args.rounds} rounds of {args.seconds / 2:.1f} s per phase"
+    )
+    tiers = {
+        which: WebTier(
+            database_url=app_url,
+            keys=master_keys(),
+            overrides=QUIET
+            | {"DATABASE_PREPARED_STATEMENTS": flag, "PGAPPNAME": f"inbox-bench-{which}"},
+            output=log,
+        )
+        for which, flag in (("on", "true"), ("off", "false"))
+    }
+    phases = {"/api/v1/me": "/api/v1/me"} | {f"{name} page": path for name, path in pages.items()}
+    rates = {(tier, phase): [] for tier in tiers for phase in phases}
+    cpu = {(tier, phase): [] for tier in tiers for phase in phases}
+    with tiers["on"], tiers["off"]:
+        for tier in tiers.values():
+            for path in phases.values():
+                latencies(tier.port, path, headers, 20)  # warm: connections, statements, keys
+        names = list(phases)
+        for r in range(args.rounds):
+            order = ("on", "off") if r % 2 == 0 else ("off", "on")
+            for phase in names[r % len(names) :] + names[: r % len(names)]:
+                for which in order:
+                    tier = tiers[which]
+                    before = tier.cpu_seconds() + _backends_cpu(f"inbox-bench-{which}")
+                    figures = load(
+                        tier.port,
+                        phases[phase],
+                        headers,
+                        concurrency=args.concurrency,
+                        seconds=args.seconds / 2,
+                    )
+                    used = tier.cpu_seconds() + _backends_cpu(f"inbox-bench-{which}") - before
+                    rates[which, phase].append(figures["rate"])
+                    cpu[which, phase].append(used / max(1, figures["count"]) * 1000)
+    median = {key: sorted(v)[len(v) // 2] for key, v in rates.items()}
+    ms = {key: sorted(v)[len(v) // 2] for key, v in cpu.items()}
+    for phase in phases:
+        on, off = median["on", phase], median["off", phase]
+        runs = "; ".join(
+            f"{w} " + ", ".join(f"{v:.0f}" for v in rates[w, phase]) for w in ("on", "off")
+        )
+        figures = f"on {on:6.0f} req/s, off {off:6.0f} req/s, on/off {on / off:.2f}"
+        print(f"  {phase:<12} {figures}  ({runs})")
+    print("  CPU per request, tier and its PostgreSQL backends (ms, median of rounds):")
+    for phase in phases:
+        on, off = ms["on", phase], ms["off", phase]
+        print(f"  {phase:<12} on {on:6.2f} ms, off {off:6.2f} ms, on/off {on / off:.2f}")
+    for name in pages:
+        page = f"{name} page"
+        on, off = (median[w, page] / median[w, "/api/v1/me"] for w in ("on", "off"))
+        cpu_on, cpu_off = (ms[w, "/api/v1/me"] / ms[w, page] for w in ("on", "off"))
+        print(
+            f"  ratio {page} / bare authenticated: rates on {on:.2f}, off {off:.2f};"
+            f" by CPU per request on {cpu_on:.2f}, off {cpu_off:.2f}"
+        )
+
+
+def _backends_cpu(application_name: str) -> float:
+    """CPU used so far by the PostgreSQL backends of one tier (its application name)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE application_name = %s", [application_name]
+        )
+        return sum(cpu_seconds(pid) for (pid,) in cursor.fetchall())
 
 
 def rls_cost(args, headers: dict, pages: dict, app_url: str, log) -> None:

@@ -13,6 +13,10 @@ DATABASE_URL = env.text("DATABASE_URL")
 # database whose policies are not installed yet.
 DATABASE_PLATFORM_ROLE = env.text("DATABASE_PLATFORM_ROLE", "instaply_platform")
 DATABASE_RLS = env.boolean("DATABASE_RLS", True)
+# The page queries compiled once per process (tenants/compiled.py) run as
+# server-side prepared statements with generic plans (instaply/db/postgresql/base.py);
+# off for a pooler in transaction mode that does not track prepared statements.
+DATABASE_PREPARED_STATEMENTS = env.boolean("DATABASE_PREPARED_STATEMENTS", True)
 # The role CI's test databases connect as (conftest.py): not the tables' owner.
 DATABASE_TEST_APP_ROLE = env.text("DATABASE_TEST_APP_ROLE", "instaply_app")
 production.require(
@@ -25,6 +29,7 @@ if DATABASE_URL:
         _default_db["ENGINE"] = "instaply.db.postgresql"
         _default_db["RLS"] = DATABASE_RLS
         _default_db["PLATFORM_ROLE"] = DATABASE_PLATFORM_ROLE
+        _default_db["PREPARED_STATEMENTS"] = DATABASE_PREPARED_STATEMENTS
         _default_db["OPTIONS"] = {
             "pool": {
                 "min_size": env.integer("DATABASE_POOL_MIN", 2),
@@ -63,7 +68,7 @@ elif _default_db["ENGINE"] == "instaply.db.postgresql":
         **{
             k: v
             for k, v in _default_db.items()
-            if k not in ("OPTIONS", "TEST", "RLS", "PLATFORM_ROLE")
+            if k not in ("OPTIONS", "TEST", "RLS", "PLATFORM_ROLE", "PREPARED_STATEMENTS")
         },
         "ENGINE": "django.db.backends.postgresql",
         "NAME": f"{_default_db['NAME']}_reporting",

@@ -173,6 +173,57 @@ def test_a_scope_switch_costs_no_round_trip_of_its_own(two_shops):
     assert wire.round_trips == 2, wire
 
 
+def _prepared_count(tenant) -> int:
+    with connection.prepared_statement(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM conversations_message WHERE tenant_id = %s", [tenant.pk]
+        )
+        return cursor.fetchone()[0]
+
+
+def test_a_prepared_statement_keeps_one_generic_plan_and_the_policy_still_holds(two_shops):
+    tenant_a, tenant_b = two_shops
+    with rls.unit_of_work():
+        rls.adopt(tenant_a.tenant)
+        assert _prepared_count(tenant_a.tenant) == 3  # prepared on this first run
+        with on_the_wire(connection) as wire:
+            assert _prepared_count(tenant_a.tenant) == 3
+        # Bound on the server ($1), run by name: one round trip, no statement text parsed.
+        assert wire.round_trips == 1 and "$1" in wire.statements[0], wire
+        rls.adopt(tenant_b.tenant)
+        with on_the_wire(connection) as wire:
+            assert _prepared_count(tenant_b.tenant) == 2
+        # The scope switch goes alone before a prepared statement (it cannot ride in it).
+        assert wire.round_trips == 2 and "set_config" in wire.statements[0], wire
+        # The plan made for tenant a, run in b's scope with a's id: the policy is
+        # read when the statement runs, so a's rows stay out of b's reach.
+        assert _prepared_count(tenant_a.tenant) == 0
+    plans = _scalar(
+        "SELECT array[sum(generic_plans), sum(custom_plans)] FROM pg_prepared_statements"
+        " WHERE statement LIKE %s",
+        ["SELECT count(*) FROM conversations_message WHERE tenant_id = $1"],
+    )
+    assert plans[0] >= 3 and plans[1] == 0, plans
+
+
+def test_the_api_s_page_queries_are_prepared(two_shops):
+    tenant_a, _ = two_shops
+    client = tenant_a.client()
+    conversation = Conversation.objects.for_tenant(tenant_a.tenant).first()
+    for path in ("/api/v1/conversations", f"/api/v1/conversations/{conversation.pk}/messages"):
+        response = client.get(path)
+        assert response.status_code == 200, response.content
+    prepared = _scalar("SELECT array_agg(statement) FROM pg_prepared_statements")
+    # The inbox page, its labels and the thread's messages; not the thread's
+    # conversation lookup, whose scope switch rides in its text instead.
+    for table in ("conversation", "conversationlabel", "message"):
+        start = f'FROM "conversations_{table}" '
+        found = [statement for statement in prepared if start in statement]
+        assert found, (start, prepared)
+        prepared.remove(found[0])
+    assert prepared == [], prepared
+
+
 def test_the_audit_log_takes_any_event_but_shows_a_tenant_its_own(two_shops):
     from audit.recorder import Actor, record
 

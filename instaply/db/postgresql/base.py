@@ -17,10 +17,29 @@ failed statement: in autocommit, the query's implicit transaction undoes the
 A superuser bypasses row-level security whatever its settings, and may not be
 able to switch to the platform role: such a connection (a developer's local
 ``postgres``) skips the switching altogether.
+
+**Prepared statements** (``prepared_statement()``, used by the page queries of
+``tenants/compiled.py``): the block's query is bound on the server and
+prepared once per connection, and PostgreSQL keeps a generic plan for it
+(``plan_cache_mode=force_generic_plan``, set for the session when the
+connection opens), so a page query is planned once per pooled connection
+instead of on every request. Planning an inbox page query under the row-level
+security policies took PostgreSQL about 0.4 ms against 0.1 ms to run it. A
+prepared statement cannot carry a second statement, so a scope switch before
+one goes as its own statement (one more round trip, about 20 µs of CPU more
+than riding along), or, for a query cheaper to plan than that, the query is
+not prepared and the switch rides in its text (``after_switch=False``). The
+policies are unchanged: they read the setting when the statement runs, so a
+plan kept for one tenant is as safe for the next. Every other statement is
+bound on the client as before, and ``DATABASE_PREPARED_STATEMENTS=false`` turns
+the preparing off (a pooler in transaction mode that does not track
+prepared statements, such as PgBouncer before 1.21).
 """
 
+import contextlib
+
 import psycopg
-from django.db.backends.postgresql import base
+from django.db.backends.postgresql import base, operations
 from psycopg.sql import Literal as sql_literal
 
 from instaply import rls
@@ -31,14 +50,83 @@ _APPLY = "SELECT set_config('instaply.tenant_id', %s, false), set_config('role',
 _APPLY_PREFIX = (
     "SELECT set_config('instaply.tenant_id', {}, false), set_config('role', {}, false); "
 )
+# Prepared statements get a generic plan from their first execution: planning is
+# what preparing saves (PostgreSQL's default keeps planning the inbox page query
+# for each request, its generic plan estimated dearer). Only the statements this
+# backend prepares have a plan cache; the triggers (pgtrigger's Protect) run none.
+_GENERIC_PLANS = "-c plan_cache_mode=force_generic_plan"
+
+
+class DatabaseOperations(operations.DatabaseOperations):
+    def last_executed_query(self, cursor, sql, params):
+        # A prepared statement's text holds $1..; the query log and query
+        # counting show it as the client-bound statement would read.
+        if isinstance(cursor, psycopg.ClientCursor):
+            return super().last_executed_query(cursor, sql, params)
+        try:
+            return self.compose_sql(sql, params)
+        except psycopg.DataError:
+            return None
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
+    ops_class = DatabaseOperations
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._rls_applied: rls.Scope | None = None
         self._rls_enforced = False
+        self._preparing = False
         self.execute_wrappers.append(self._apply_rls_scope)
+
+    @property
+    def prepares_statements(self) -> bool:
+        return self.settings_dict.get("PREPARED_STATEMENTS", False)
+
+    def get_connection_params(self):
+        params = super().get_connection_params()
+        if self.prepares_statements:
+            # Only server-binding cursors prepare, from their first execution; Django's
+            # own bind on the client and never do: only prepared_statement()'s query is.
+            params["prepare_threshold"] = 0
+            params["options"] = f"{params.get('options', '')} {_GENERIC_PLANS}".strip()
+        return params
+
+    @contextlib.contextmanager
+    def prepared_statement(self, *, after_switch: bool = True):
+        """The block's first query is bound on the server and prepared (once per
+        connection and text): for a statement whose text is the same on every
+        run, such as a compiled page query (tenants/compiled.py). Its values must
+        be typed as the columns they meet (the ORM's prepared values are). Only
+        the first: what the block runs after it (a page's data keys, whose
+        lists vary) is bound on the client as usual.
+
+        ``after_switch=False``: not when the query needs a scope switch first, which
+        then rides in its text instead of costing a round trip of its own (for a
+        query cheaper to plan than that round trip, such as a lookup by key)."""
+        if not self.prepares_statements or not (after_switch or self._in_scope()):
+            yield
+            return
+        self._preparing = True
+        try:
+            yield
+        finally:
+            self._preparing = False
+
+    def _in_scope(self) -> bool:
+        """The next statement needs no scope switch."""
+        return not self._rls_enforced or rls.current() == self._rls_applied
+
+    def create_cursor(self, name=None):
+        if name is not None or not self._preparing:
+            return super().create_cursor(name)
+        self._preparing = False
+        cursor = base.ServerBindingCursor(self.connection)
+        # As Django's own cursors: the connection's time zone for timestamps.
+        loader = self.connection.adapters.get_loader(base.TIMESTAMPTZ_OID, base.Format.TEXT)
+        if self.timezone != loader.timezone:
+            base.register_tzloader(self.timezone, cursor)
+        return cursor
 
     def init_connection_state(self):
         super().init_connection_state()
@@ -62,7 +150,8 @@ class DatabaseWrapper(base.DatabaseWrapper):
         try:
             with self.wrap_database_errors:
                 if many or not isinstance(cursor, psycopg.ClientCursor):
-                    # executemany, or a named cursor: the scope goes first, alone.
+                    # executemany, a named cursor or a prepared statement: the
+                    # scope goes first, alone.
                     self.connection.execute(_APPLY, values)
                     self._rls_applied = wanted
                     return execute(sql, params, many, context)

@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 
 _SCOPE_HEAD = "SELECT set_config('instaply.tenant_id'"
 # A Parse message: statement name, then the SQL, then the parameters' type oids.
-_PARSE = re.compile(r'\s*"[^"]*"\s+"(.*)"(?:\s+\d+)*\s*$')
+_PARSE = re.compile(r'\s*"([^"]*)"\s+"(.*)"(?:\s+\d+)*\s*$')
+# A Bind message: portal name, then the name of the statement it runs.
+_BIND = re.compile(r'\s*"[^"]*"\s+"([^"]*)"')
 
 
 @dataclass
@@ -25,8 +27,9 @@ class Wire:
     round_trips: int = 0
 
 
-def _read(trace: str, wire: Wire) -> None:
-    parsed = ""
+def _read(trace: str, wire: Wire, named: dict[str, str]) -> None:
+    """``named``: the statements prepared on the connection, by name."""
+    parsed = bound = ""
     for line in trace.splitlines():
         parts = line.split("\t")
         if len(parts) < 4 or parts[1] != "F":
@@ -34,9 +37,17 @@ def _read(trace: str, wire: Wire) -> None:
         message, rest = parts[3], "\t".join(parts[4:])
         if message == "Parse":
             match = _PARSE.match(rest)
-            parsed = match.group(1) if match else rest
+            parsed = match.group(2) if match else rest
+            if match and match.group(1):
+                named[match.group(1)] = parsed
+        elif message == "Bind":
+            # A prepared statement runs by name, parsed in an earlier message
+            # (or before the trace began: then its name stands for it).
+            match = _BIND.match(rest)
+            name = match.group(1) if match else ""
+            bound = named.get(name, f"EXECUTE {name}") if name else parsed
         elif message == "Execute":
-            wire.statements.append(parsed)
+            wire.statements.append(bound)
         elif message == "Query":
             text = rest.strip().strip('"')
             # The scope switch rides at the head of the statement it prepares
@@ -66,6 +77,13 @@ def on_the_wire(connection):
         finally:
             raw.pgconn.untrace()  # flushes libpq's buffer into the file
             trace.seek(0)
-            _read(trace.read(), wire)
+            _read(trace.read(), wire, _prepared_names(raw))
     if connection.connection is not raw:
         raise RuntimeError("The connection changed during the count: it saw only part of it.")
+
+
+def _prepared_names(raw) -> dict[str, str]:
+    """The statements psycopg prepared on ``raw`` (instaply/db/postgresql/base.py),
+    by name: one prepared before the trace began runs by its name alone."""
+    names = getattr(getattr(raw, "_prepared", None), "_names", {})
+    return {name.decode(): query.decode() for (query, _), name in names.items()}
