@@ -12,10 +12,12 @@ of a value read alone.
 This module imports nothing of the key hierarchy: the base queryset imports it.
 """
 
+import functools
 import operator
 import weakref
 
 PAGE_KEY = "_encrypted_page"  # where a row keeps its page, in its __dict__
+_alive = functools.partial(operator.is_not, None)  # a weak reference's row, not yet freed
 
 # The concrete models with encrypted fields, as the fields are added to them.
 _encrypted_models: set[type] = set()
@@ -46,8 +48,7 @@ class Page:
         if field.attname in self.opened:
             return False
         self.opened.add(field.attname)
-        rows = [row for row in map(operator.call, self.rows) if row is not None]
-        field.open_page(rows)
+        field.open_page(list(filter(_alive, map(operator.call, self.rows))))
         return True
 
     def __reduce__(self):
