@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from conversations.models import Conversation, Message
 from conversations.tests.factories import ConversationFactory, MessageFactory
 from privacy import keyring
-from privacy.crypto import ERASED, DecryptionError, is_erased
+from privacy.crypto import ERASED, DecryptionError, encrypt, is_erased
 from privacy.fields import is_unreadable, open_or_mark
 from privacy.pages import PAGE_KEY
 from privacy.tests.test_encrypted_fields import _raw, _write_raw
@@ -159,14 +159,23 @@ def test_a_subject_between_two_runs_of_another_does_not_lend_or_borrow_its_key(t
     for conversation, body in ((a, "a1"), (b, "b"), (a, "a2"), (c, "c"), (a, "a3")):
         MessageFactory(conversation=conversation, body=body)
     keyring.data_key_destroy(tenant_id=tenant_a.tenant.pk, subject_id=b.contact_id)
-    rows = _page(tenant_a.tenant)
-    if keys == "cached":
-        keyring.warm(tenant_a.tenant.pk, [a.contact_id, b.contact_id, c.contact_id])
+
+    def page():
+        rows = _page(tenant_a.tenant)
+        if keys == "cached":
+            keyring.warm(tenant_a.tenant.pk, [a.contact_id, b.contact_id, c.contact_id])
+        return rows
+
+    rows = page()
+    assert rows[0].body == "a1"
+    assert all("_plain_body" in row.__dict__ for row in rows)  # all opened by the page
     assert [row.body for row in rows] == ["a1", ERASED, "a2", "c", "a3"]
-    # A's value copied onto C's row: the page holds A's key, C's row is C's.
-    c_row = Message.objects.for_tenant(tenant_a.tenant).get(conversation=c)
-    _write_raw(Message, c_row.pk, "body", _raw(Message, rows[0].pk, "body"))
-    rows = _page(tenant_a.tenant)
+    # C's row given a value sealed with A's key, bound to C's row in every other
+    # way (tenant, model, column, row id): only the key tells it apart.
+    forged = encrypt(keyring.data_cipher(tenant_a.tenant.pk, a.contact_id), b"forged",
+                     Message._meta.get_field("body").context(rows[3]))  # fmt: skip
+    _write_raw(Message, rows[3].pk, "body", forged)
+    rows = page()
     assert rows[4].body == "a3"
     with pytest.raises(DecryptionError):
         rows[3].body  # noqa: B018
@@ -184,7 +193,10 @@ def test_rows_of_two_tenants_in_one_page_open_each_under_its_own_tenant(tenant_a
         assert len({row.__dict__[PAGE_KEY] for row in rows}) == 1
         return rows
 
-    assert [row.body for row in page()] == ["a0", "b0", "a1", "b1", "a2", "b2"]
+    rows = page()
+    assert rows[0].body == "a0"
+    assert all("_plain_body" in row.__dict__ for row in rows)  # all opened by the page
+    assert [row.body for row in rows] == ["a0", "b0", "a1", "b1", "a2", "b2"]
     # A row claiming the other tenant (its tenant id changed in memory, so the
     # previous row's tenant is the one it names) does not open; its neighbours do.
     rows = page()
