@@ -23,9 +23,7 @@ the few micro-optimisations (no UUID conversions, one cache lookup).
 
 import json
 import logging
-import math
 import operator
-import time
 import uuid
 
 from cryptography.exceptions import InvalidTag
@@ -53,7 +51,6 @@ _PENDING = object()  # a new plaintext, not encrypted yet
 _DEFERRED = object()  # a column the query did not load
 _cached_key = keyring.cache.get
 _state_of = operator.attrgetter("__dict__")
-_NO_KEY = (None, -math.inf)  # a key cache entry for a subject it does not hold
 _slot = keyring.slot
 
 
@@ -160,11 +157,11 @@ class _PageWork:
     def __init__(self, field, middle: bytes):
         self.field, self.middle = field, middle
 
-    def open(self, states: list, keys: dict, now: float) -> list:
+    def open(self, states: list, keys: dict) -> list:
         """Opens the values of ``states`` whose key ``keys`` holds ({subject's id
-        as int: (cipher or ERASED, expiry on the monotonic clock)}: the key
-        cache's own entries, or the keys the page loaded); returns the states
-        whose key it does not hold. A value that does not open stays closed.
+        as int: cipher or ERASED}: the key cache's fresh entries, or the keys the
+        page loaded); returns the states whose key it does not hold. A value
+        that does not open stays closed.
 
         The loop is written out (the key cache read at one moment for the page,
         the value sliced and decrypted inline as ``crypto.decrypt_or_none`` does):
@@ -193,8 +190,8 @@ class _PageWork:
             if type(blob) is not bytes:
                 continue  # None, or a plaintext waiting for save(): nothing to open
             if subject_int != last:
-                found, expiry = keys.get(subject_int, _NO_KEY)
-                if expiry < now:
+                found = keys.get(subject_int)
+                if found is None:
                     missing.append(state)
                     continue
                 if type(found) is Erased:  # kept out of the memo: never a cipher
@@ -344,7 +341,7 @@ class _EncryptedField(models.BinaryField):
             return
         middle = self._context_middle or self._prepare_context(rows[0])
         page = _PageWork(self, middle)
-        missing = page.open(list(map(_state_of, rows)), keyring.cache.entries, time.monotonic())
+        missing = page.open(list(map(_state_of, rows)), keyring.cache.fresh())
         if not missing:
             return
         by_tenant = {}
@@ -356,10 +353,10 @@ class _EncryptedField(models.BinaryField):
             for tenant_id, subjects in by_tenant.items():
                 # One query for the page's keys (ERASED for a destroyed one).
                 for subject_slot, cipher in keyring.data_ciphers(tenant_id, subjects).items():
-                    loaded[subject_slot] = (cipher, math.inf)
+                    loaded[subject_slot] = cipher
         except DecryptionError:
             return  # a key that does not unwrap: each of its values says so alone
-        page.open(missing, loaded, 0.0)
+        page.open(missing, loaded)
 
     def pre_save(self, instance, add):
         state = instance.__dict__
