@@ -2,10 +2,11 @@
 
 When a queryset of tenant rows is evaluated (``tenants/models/base.py``), the
 rows of each model that has encrypted fields (those of ``select_related`` too)
-share one ``Page``; ``iterator()`` gives each chunk of rows its page. The first read of a field in any of them opens that field
-in all of them in one pass (``_EncryptedField.open_page``): each subject's key
-found once (one query for the keys not cached), the fixed part of the
-associated data built once. A field never read is never decrypted, and a value
+share one ``Page``; ``iterator()`` gives each chunk of rows its page. The
+first read of a field in any of them opens that field in all of them in one
+pass (``_EncryptedField.open_page``): each subject's key found once (one
+query for the keys not cached), the fixed part of the associated data built
+once. A field never read is never decrypted, and a value
 that does not open is read again on its own, so errors and logging are those
 of a value read alone.
 
