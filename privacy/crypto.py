@@ -41,11 +41,13 @@ def is_erased(value) -> bool:
     return isinstance(value, Erased)
 
 
-_HEADER_V1 = HEADER.pack(FORMAT_VERSION, 1)
+# The header of every value written with key version 1: nearly all of them (a
+# page's loop takes this header's associated data ready-made, privacy/fields.py).
+HEADER_V1 = HEADER.pack(FORMAT_VERSION, 1)
 
 
 def encrypt(cipher: AESGCM, plaintext: bytes, context: bytes, key_version: int = 1) -> bytes:
-    header = _HEADER_V1 if key_version == 1 else HEADER.pack(FORMAT_VERSION, key_version)
+    header = HEADER_V1 if key_version == 1 else HEADER.pack(FORMAT_VERSION, key_version)
     nonce = os.urandom(NONCE_BYTES)  # 96 random bits from the OS for every value
     return header + nonce + cipher.encrypt(nonce, plaintext, header + context)
 

@@ -23,7 +23,7 @@ the few micro-optimisations (no UUID conversions, one cache lookup).
 
 import json
 import logging
-import time
+import operator
 import uuid
 
 from cryptography.exceptions import InvalidTag
@@ -34,6 +34,7 @@ from privacy import keyring, pages
 from privacy.crypto import (
     FORMAT_VERSION,
     HEADER_PART,
+    HEADER_V1,
     MINIMUM_LENGTH,
     NONCE_PART,
     SEALED_PART,
@@ -49,6 +50,7 @@ logger = logging.getLogger(__name__)
 _PENDING = object()  # a new plaintext, not encrypted yet
 _DEFERRED = object()  # a column the query did not load
 _cached_key = keyring.cache.get
+_state_of = operator.attrgetter("__dict__")
 _slot = keyring.slot
 
 
@@ -84,37 +86,21 @@ def _uuid_int(value) -> int:
     return value.int if isinstance(value, uuid.UUID) else uuid.UUID(str(value)).int
 
 
-class _EncryptedAttribute:
-    __slots__ = ("field", "attname", "plain_key")
+class _EncryptedAttribute(property):
+    """The field's attribute. Reading it is ``operator.attrgetter`` of the plain
+    key: a plaintext already opened is an instance-dictionary hit in C, with no
+    Python frame (a page's rows are read once each after the page opened: the
+    frame was a tenth of their cost). An instance with no plaintext yet falls
+    through to ``_Plaintext``, the plain key's class attribute, which opens it.
+    Setting it goes through ``_store``."""
 
     def __init__(self, field):
+        super().__init__(operator.attrgetter(field.plain_key), self._store)
         self.field = field
         self.attname = field.attname
         self.plain_key = field.plain_key
 
-    def __get__(self, instance, owner):
-        if instance is None:
-            return self
-        state = instance.__dict__
-        try:
-            return state[self.plain_key]
-        except KeyError:
-            pass
-        raw = state.get(self.attname, _DEFERRED)
-        if raw is _DEFERRED:  # left out by .only()/.defer(): load it now, as Django would
-            raw = state[self.attname] = self.field.load_deferred(instance)
-        if raw is None:
-            return None
-        page = state.get(PAGE_KEY)
-        if page is not None and page.open(self.field):
-            try:
-                return state[self.plain_key]
-            except KeyError:
-                pass  # it did not open with its page: read it alone, for the error
-        value = state[self.plain_key] = self.field.open_value(instance, raw)
-        return value
-
-    def __set__(self, instance, value):
+    def _store(self, instance, value):
         state = instance.__dict__
         if type(value) is bytes:  # stored ciphertext: from the database, or a copy
             state[self.attname] = value
@@ -137,62 +123,101 @@ class _EncryptedAttribute:
             state[self.attname] = _PENDING
 
 
+class _Plaintext:
+    """The plain key's class attribute: a non-data descriptor, so Python asks it
+    only when the instance holds no plaintext yet. It opens the stored value
+    (with its page, or alone) and keeps the plaintext in the instance."""
+
+    __slots__ = ("field", "attname", "plain_key")
+
+    def __init__(self, field):
+        self.field = field
+        self.attname = field.attname
+        self.plain_key = field.plain_key
+
+    def __get__(self, instance, owner):
+        if instance is None:
+            return self
+        state = instance.__dict__
+        raw = state.get(self.attname, _DEFERRED)
+        if raw is _DEFERRED:  # left out by .only()/.defer(): load it now, as Django would
+            raw = state[self.attname] = self.field.load_deferred(instance)
+        if raw is None:
+            return None
+        page = state.get(PAGE_KEY)
+        if page is not None and page.open(self.field):
+            try:
+                return state[self.plain_key]
+            except KeyError:
+                pass  # it did not open with its page: read it alone, for the error
+        value = state[self.plain_key] = self.field.open_value(instance, raw)
+        return value
+
+
 class _PageWork:
     """One field opened over a page of rows, row by row in one loop: each subject's
     cipher looked up once, the tenant's part of the associated data built once."""
 
-    __slots__ = ("field", "middle", "ciphers")
+    __slots__ = ("field", "middle")
 
     def __init__(self, field, middle: bytes):
         self.field, self.middle = field, middle
-        self.ciphers = {}  # subject's id as int -> cipher (never ERASED)
 
-    def open(self, states: list) -> list:
-        """Opens the values of ``states`` whose key is at hand; returns the states
-        whose key is in no cache yet. A value that does not open stays closed.
+    def open(self, states: list, keys: dict) -> list:
+        """Opens the values of ``states`` whose key ``keys`` holds ({subject's id
+        as int: cipher or ERASED}: the key cache's fresh entries, or the keys the
+        page loaded); returns the states whose key it does not hold. A value
+        that does not open stays closed.
 
         The loop is written out (the key cache read at one moment for the page,
         the value sliced and decrypted inline as ``crypto.decrypt_or_none`` does):
         around a 0.6 µs AES-GCM call, each call or attribute read per row is
-        a few percent of the page."""
+        a few percent of the page. Rows come in runs of one subject (a thread)
+        and of one tenant (any page), so the last subject's cipher and the last
+        tenant's part of the associated data are kept until another one comes
+        (each row's own ids are still read and compared); a value whose header
+        is ``HEADER_V1`` (nearly all) takes the associated data's first part
+        ready-made, any other is checked and joined to its own header."""
         field = self.field
         attname, plain_key, subject, pk_attname = (
             field.attname, field.plain_key, field.subject, field._pk_attname,
         )  # fmt: skip
-        from_bytes, ciphers, middle = field.from_bytes, self.ciphers, self.middle
-        cached, now = keyring.cache.entries, time.monotonic()
-        missing, tenant, prefix = [], None, b""
+        from_bytes, middle = field.from_bytes, self.middle
+        nonce_part, sealed_part, header_part = NONCE_PART, SEALED_PART, HEADER_PART
+        missing, last, cipher, tenant, prefix, v1_prefix = [], None, None, None, b"", b""
         for state in states:
-            blob = state.get(attname)
-            if type(blob) is not bytes or plain_key in state:
-                continue
             try:
+                blob = state[attname]
                 subject_int = state[subject].int
                 tenant_int = state["tenant_id"].int
                 row_int = state[pk_attname].int
             except (AttributeError, KeyError):
-                continue  # an id set by hand, not a UUID, or not loaded: read alone
-            cipher = ciphers.get(subject_int)
-            if cipher is None:
-                entry = cached.get(subject_int)
-                if entry is None or entry[1] < now:
+                continue  # deferred, an id set by hand or not a UUID: read alone
+            if type(blob) is not bytes:
+                continue  # None, or a plaintext waiting for save(): nothing to open
+            if subject_int != last:
+                found = keys.get(subject_int)
+                if found is None:
                     missing.append(state)
                     continue
-                cipher = entry[0]
-                if type(cipher) is Erased:
-                    state[plain_key] = cipher
+                if type(found) is Erased:  # kept out of the memo: never a cipher
+                    state[plain_key] = found
                     continue
-                ciphers[subject_int] = cipher
+                cipher, last = found, subject_int
             if tenant_int != tenant:
-                tenant, prefix = tenant_int, tenant_int.to_bytes(16, "big") + middle
-            if len(blob) < MINIMUM_LENGTH or blob[0] != FORMAT_VERSION:
+                tenant, prefix = tenant_int, tenant_int.to_bytes(16) + middle
+                v1_prefix = HEADER_V1 + prefix
+            if len(blob) < MINIMUM_LENGTH:
+                continue  # read alone, for its error
+            header = blob[header_part]
+            if header == HEADER_V1:
+                aad = v1_prefix + row_int.to_bytes(16)
+            elif header[0] == FORMAT_VERSION:
+                aad = header + prefix + row_int.to_bytes(16)
+            else:
                 continue  # read alone, for its error
             try:
-                plain = cipher.decrypt(
-                    blob[NONCE_PART],
-                    blob[SEALED_PART],
-                    blob[HEADER_PART] + prefix + row_int.to_bytes(16, "big"),
-                )
+                plain = cipher.decrypt(blob[nonce_part], blob[sealed_part], aad)
             except InvalidTag:
                 continue
             state[plain_key] = from_bytes(plain)
@@ -224,6 +249,7 @@ class _EncryptedField(models.BinaryField):
         super().contribute_to_class(cls, name, *args, **kwargs)
         self.plain_key = f"_plain_{self.attname}"
         setattr(cls, self.attname, _EncryptedAttribute(self))
+        setattr(cls, self.plain_key, _Plaintext(self))
         pages.register(cls)
 
     # Plain values <-> bytes, per subclass.
@@ -321,22 +347,22 @@ class _EncryptedField(models.BinaryField):
             return
         middle = self._context_middle or self._prepare_context(rows[0])
         page = _PageWork(self, middle)
-        missing = page.open([row.__dict__ for row in rows])
+        missing = page.open(list(map(_state_of, rows)), keyring.cache.fresh())
         if not missing:
             return
         by_tenant = {}
         for state in missing:
             subject_id = state[self.subject]
             by_tenant.setdefault(state["tenant_id"], {})[_slot(subject_id)] = subject_id
+        loaded = {}
         try:
             for tenant_id, subjects in by_tenant.items():
-                # One query for the page's keys; erased subjects stay to the cache.
+                # One query for the page's keys (ERASED for a destroyed one).
                 for subject_slot, cipher in keyring.data_ciphers(tenant_id, subjects).items():
-                    if type(cipher) is not Erased:
-                        page.ciphers[subject_slot] = cipher
+                    loaded[subject_slot] = cipher
         except DecryptionError:
             return  # a key that does not unwrap: each of its values says so alone
-        page.open(missing)
+        page.open(missing, loaded)
 
     def pre_save(self, instance, add):
         state = instance.__dict__

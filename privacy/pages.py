@@ -2,16 +2,18 @@
 
 When a queryset of tenant rows is evaluated (``tenants/models/base.py``), the
 rows of each model that has encrypted fields (those of ``select_related`` too)
-share one ``Page``. The first read of a field in any of them opens that field
-in all of them in one pass (``_EncryptedField.open_page``): each subject's key
-found once (one query for the keys not cached), the fixed part of the
-associated data built once. A field never read is never decrypted, and a value
+share one ``Page``; ``iterator()`` gives each chunk of rows its page. The
+first read of a field in any of them opens that field in all of them in one
+pass (``_EncryptedField.open_page``): each subject's key found once (one
+query for the keys not cached), the fixed part of the associated data built
+once. A field never read is never decrypted, and a value
 that does not open is read again on its own, so errors and logging are those
 of a value read alone.
 
 This module imports nothing of the key hierarchy: the base queryset imports it.
 """
 
+import functools
 import operator
 import weakref
 
@@ -19,6 +21,7 @@ PAGE_KEY = "_encrypted_page"  # where a row keeps its page, in its __dict__
 # Set in a row's __dict__ while refresh_from_db copies a fresh row into it: an
 # erased value then arrives as its marker (privacy/fields.py).
 REFRESHING = "_encrypted_refreshing"
+_alive = functools.partial(operator.is_not, None)  # a weak reference's row, not yet freed
 
 # The concrete models with encrypted fields, as the fields are added to them.
 _encrypted_models: set[type] = set()
@@ -49,8 +52,7 @@ class Page:
         if field.attname in self.opened:
             return False
         self.opened.add(field.attname)
-        rows = [row for row in map(operator.call, self.rows) if row is not None]
-        field.open_page(rows)
+        field.open_page(list(filter(_alive, map(operator.call, self.rows))))
         return True
 
     def __reduce__(self):

@@ -5,14 +5,17 @@ import pickle
 import weakref
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from conversations.models import Conversation, Message
 from conversations.tests.factories import ConversationFactory, MessageFactory
 from privacy import keyring
-from privacy.crypto import ERASED, DecryptionError, is_erased
+from privacy.crypto import ERASED, DecryptionError, encrypt, is_erased
 from privacy.fields import is_unreadable, open_or_mark
 from privacy.pages import PAGE_KEY
 from privacy.tests.test_encrypted_fields import _raw, _write_raw
+from tenants.models import Shop
 
 pytestmark = pytest.mark.django_db
 
@@ -158,3 +161,98 @@ def test_a_row_refreshed_after_its_contact_was_erased_reads_erased_and_still_sav
     assert _raw(Message, erased.pk, "body") == stored
     with pytest.raises(ValueError, match="cannot be stored"):
         sent[0].body = erased.body  # copying a marker by hand is still refused
+
+
+@pytest.mark.parametrize("keys", ["cached", "loaded by the page"])
+def test_a_subject_between_two_runs_of_another_does_not_lend_or_borrow_its_key(tenant_a, keys):
+    """Rows of contacts A, B, A, C, A: the page keeps the last subject's cipher
+    while the subject stays the same; an erased subject in between must not
+    become A's cipher, nor A's key open another contact's value."""
+    a = ConversationFactory(tenant=tenant_a.tenant)
+    b, c = ConversationFactory(tenant=tenant_a.tenant), ConversationFactory(tenant=tenant_a.tenant)
+    for conversation, body in ((a, "a1"), (b, "b"), (a, "a2"), (c, "c"), (a, "a3")):
+        MessageFactory(conversation=conversation, body=body)
+    keyring.data_key_destroy(tenant_id=tenant_a.tenant.pk, subject_id=b.contact_id)
+
+    def page():
+        rows = _page(tenant_a.tenant)
+        if keys == "cached":
+            keyring.warm(tenant_a.tenant.pk, [a.contact_id, b.contact_id, c.contact_id])
+        return rows
+
+    rows = page()
+    assert rows[0].body == "a1"
+    assert all("_plain_body" in row.__dict__ for row in rows)  # all opened by the page
+    assert [row.body for row in rows] == ["a1", ERASED, "a2", "c", "a3"]
+    # C's row given a value sealed with A's key, bound to C's row in every other
+    # way (tenant, model, column, row id): only the key tells it apart.
+    forged = encrypt(keyring.data_cipher(tenant_a.tenant.pk, a.contact_id), b"forged",
+                     Message._meta.get_field("body").context(rows[3]))  # fmt: skip
+    _write_raw(Message, rows[3].pk, "body", forged)
+    rows = page()
+    assert rows[4].body == "a3"
+    with pytest.raises(DecryptionError):
+        rows[3].body  # noqa: B018
+
+
+def test_rows_of_two_tenants_in_one_page_open_each_under_its_own_tenant(tenant_a, tenant_b):
+    for i in range(3):  # interleaved by id: a, b, a, b, a, b
+        MessageFactory(conversation__tenant=tenant_a.tenant, body=f"a{i}")
+        MessageFactory(conversation__tenant=tenant_b.tenant, body=f"b{i}")
+    everyone = Message.objects.dangerously_unscoped(reason="test: one page over two tenants")
+
+    def page():
+        keyring.cache.clear()
+        rows = list(everyone.filter(tenant__in=[tenant_a.tenant, tenant_b.tenant]).order_by("id"))
+        assert len({row.__dict__[PAGE_KEY] for row in rows}) == 1
+        return rows
+
+    rows = page()
+    assert rows[0].body == "a0"
+    assert all("_plain_body" in row.__dict__ for row in rows)  # all opened by the page
+    assert [row.body for row in rows] == ["a0", "b0", "a1", "b1", "a2", "b2"]
+    # A row claiming the other tenant (its tenant id changed in memory, so the
+    # previous row's tenant is the one it names) does not open; its neighbours do.
+    rows = page()
+    rows[3].__dict__["tenant_id"] = rows[2].tenant_id
+    assert [rows[i].body for i in (0, 1, 2, 4, 5)] == ["a0", "b0", "a1", "a2", "b2"]
+    with pytest.raises(DecryptionError):
+        rows[3].body  # noqa: B018
+
+
+def _data_key_queries(queries) -> int:
+    return sum("privacy_datakey" in query["sql"] for query in queries)
+
+
+def test_an_iterator_opens_its_rows_a_chunk_at_a_time(tenant_a):
+    sent = _threads(tenant_a.tenant, 5)
+    keyring.cache.clear()
+    rows = Message.objects.for_tenant(tenant_a.tenant).order_by("id").iterator(chunk_size=2)
+    with CaptureQueriesContext(connection) as queries:
+        bodies = [row.body for row in rows]
+    assert bodies == [m.body for m in sent]
+    # Chunks of 2, 2 and 1 rows: one query for each chunk's keys (the last
+    # row, alone in its chunk, opens alone), not one for each of the five.
+    assert _data_key_queries(queries) == 3
+
+
+def test_a_damaged_value_in_an_iterator_chunk_fails_alone(tenant_a):
+    sent = _threads(tenant_a.tenant, 4)
+    stored = _raw(Message, sent[1].pk, "body")
+    _write_raw(Message, sent[1].pk, "body", stored[:-1] + bytes([stored[-1] ^ 1]))
+    keyring.cache.clear()
+    rows = Message.objects.for_tenant(tenant_a.tenant).order_by("id").iterator(chunk_size=4)
+    first, second, *rest = rows
+    assert PAGE_KEY in first.__dict__ and first.body == "message 0"
+    with pytest.raises(DecryptionError, match="does not decrypt"):
+        second.body  # noqa: B018
+    assert [row.body for row in rest] == ["message 2", "message 3"]
+
+
+def test_an_iterator_of_values_or_of_rows_without_encrypted_fields_is_left_alone(tenant_a):
+    sent = _threads(tenant_a.tenant, 3)
+    messages = Message.objects.for_tenant(tenant_a.tenant).order_by("id")
+    stored = list(messages.values_list("body", flat=True).iterator(chunk_size=2))
+    assert stored == [_raw(Message, m.pk, "body") for m in sent]  # values are not opened
+    shops = Shop.objects.for_tenant(tenant_a.tenant).iterator(chunk_size=2)
+    assert all(PAGE_KEY not in shop.__dict__ for shop in shops)

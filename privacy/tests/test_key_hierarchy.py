@@ -238,6 +238,25 @@ def test_cached_keys_expire(monkeypatch):
     assert cache.get("k") is None
 
 
+def test_a_page_reads_only_the_keys_not_expired(monkeypatch):
+    from privacy import keycache
+
+    cache = keycache.KeyCache(max_entries=5, ttl_seconds=10)
+    now = [100.0]
+    monkeypatch.setattr(keycache.time, "monotonic", lambda: now[0])
+    cache.put("old", 1)
+    now[0] += 6
+    cache.put("new", 2)
+    cache.put("old-again", 3)
+    assert cache.fresh() == {"old": 1, "new": 2, "old-again": 3}
+    now[0] += 5  # "old" is 11 s old, the others 5
+    assert cache.fresh() == {"new": 2, "old-again": 3}
+    assert len(cache) == 2 and cache.get("old") is None
+    cache.put("new", 4)  # put again: young again, and last in line
+    now[0] += 6
+    assert cache.fresh() == {"new": 4}
+
+
 def test_master_key_ring_format_is_checked():
     from privacy.keys import KeyRingError, parse_master_key_ring
 
