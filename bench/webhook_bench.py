@@ -16,12 +16,12 @@ with the targets:
 
 1. Twilio inbound webhooks per second (signature check, rate limit, durable
    storage), by both paths of the same tier in the same run: the native intake
-   on the event loop (channels_sms/webhooks/intake.py, the production path) and
-   the view through a2wsgi's threads (the path before it, at a second address
-   the intake does not serve); each as a ratio of a bare POST view answering
-   empty TwiML through the whole middleware stack, of one served where webhooks
-   are (/webhooks/, the same front as the view), and of a bare POST answered on
-   the event loop without Django. Target: at least 0.4.
+   on the event loop (channels_sms/webhooks/intake.py, an experiment switched on
+   here with SMS_WEBHOOK_INTAKE) and the view through a2wsgi's threads (the
+   production path, at a second address the intake does not serve); each as a
+   ratio of a bare POST view answering empty TwiML through the whole middleware
+   stack, of one served where webhooks are (/webhooks/, the same front as the
+   view), and of a bare POST answered on the event loop without Django. Target: at least 0.4.
 2. What one webhook sends PostgreSQL, read off the wire: statements
    (row-level security's set_config included) and round trips. Target: at most
    2 round trips, with synchronous_commit on.
@@ -314,6 +314,8 @@ def main() -> None:
             "PYTHONPATH": f"{BENCH}:{ROOT}",
             "BENCH_CELERY_QUEUE": queue,
             "LOG_LEVEL": "WARNING",
+            # The experiment under measurement (off by default): the native intake.
+            "SMS_WEBHOOK_INTAKE": "true",
             # Every request is for one number: lift its per-number rate limit (the
             # counter still runs, in Redis, on every request).
             "RATE_LIMITS": "sms_webhook=100000000/m",

@@ -47,11 +47,17 @@ FRAMING = {"date", "server", "content-length", "transfer-encoding", "x-request-i
 
 @pytest.fixture
 def tier(sms, settings):
-    """instaply.asgi's application under uvicorn on a free loopback port: (port, intake)."""
+    """instaply.asgi's application, the intake in front as SMS_WEBHOOK_INTAKE puts
+    it, under uvicorn on a free loopback port: (port, intake)."""
     import uvicorn
 
-    from instaply.asgi import application
+    from channels_sms.webhooks.intake import WebhookIntake
+    from instaply import asgi
 
+    application = asgi.application
+    if not isinstance(application, WebhookIntake):  # the switch is off by default
+        application = WebhookIntake(application)
+    settings.SMS_WEBHOOK_INTAKE = True
     settings.SMS_INBOUND_DISPATCH = "dispatcher"
     settings.ALLOWED_HOSTS = [HOST]
     settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
