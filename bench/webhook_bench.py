@@ -5,7 +5,8 @@
 The web tier as docker-compose.yml serves it (bench/processes.py WebTier:
 gunicorn, instaply.gunicorn_conf, the ASGI application, production settings,
 the application role under row-level security) on loopback, with the bench's
-URLs added (bench/_webhook_urls.py), and pre-signed requests, each with its own
+URLs added (bench/_webhook_urls.py) and a bare native route in front of its
+application (bench/_webhook_asgi.py), and pre-signed requests, each with its own
 MessageSid, sent by wrk (Debian's package, installed with apt-get when
 missing) on keep-alive connections. Baseline and webhook phases alternate, in
 rounds; the figures are medians. Rates and percentiles count 2xx answers only;
@@ -13,10 +14,14 @@ the first other answer stops the run, and so does wrk running out of distinct
 requests (repeats would be answered by the deduplication, cheaply). Printed,
 with the targets:
 
-1. Twilio inbound webhooks per second (signature check, durable storage,
-   enqueue) as a ratio of a bare POST view answering empty TwiML through the
-   whole middleware stack, and of one served where webhooks are (/webhooks/,
-   the same front as the webhook). Target: at least 0.4.
+1. Twilio inbound webhooks per second (signature check, rate limit, durable
+   storage), by both paths of the same tier in the same run: the native intake
+   on the event loop (channels_sms/webhooks/intake.py, an experiment switched on
+   here with SMS_WEBHOOK_INTAKE) and the view through a2wsgi's threads (the
+   production path, at a second address the intake does not serve); each as a
+   ratio of a bare POST view answering empty TwiML through the whole middleware
+   stack, of one served where webhooks are (/webhooks/, the same front as the
+   view), and of a bare POST answered on the event loop without Django. Target: at least 0.4.
 2. What one webhook sends PostgreSQL, read off the wire: statements
    (row-level security's set_config included) and round trips. Target: at most
    2 round trips, with synchronous_commit on.
@@ -52,10 +57,14 @@ from _webhook_load import write_requests, wrk_load  # noqa: E402
 from bench.processes import WebTier, application_url  # noqa: E402
 
 WEBHOOK = "/webhooks/twilio/sms/"
+VIEW_WEBHOOK = "/webhooks/by-view/twilio/sms/"  # bench/_webhook_urls.py
+WEBHOOKS = {"webhook, native intake": WEBHOOK, "webhook, view (a2wsgi)": VIEW_WEBHOOK}
 BARES = {
     "bare (whole stack)": "/bench/bare-twiml/",
     "bare (webhook front)": "/webhooks/bench-bare/",
+    "bare (native ASGI)": "/native/bare-twiml/",  # bench/_webhook_asgi.py
 }
+IN_PROCESS = ("bare (whole stack)", "bare (webhook front)")  # through Django's WSGI handler
 # Fixed, so rows of an earlier run stay readable; never a real key.
 BENCH_KEYS = "v1:" + base64.b64encode(hashlib.sha256(b"instaply webhook bench").digest()).decode()
 
@@ -113,7 +122,9 @@ def bench_tenant(label: str = "Webhook bench"):
     return tenant, account, number
 
 
-def signed_requests(account, number, base_url: str, count: int, senders: int) -> list:
+def signed_requests(
+    account, number, base_url: str, count: int, senders: int, path: str = WEBHOOK
+) -> list:
     """(body, headers) per request: a distinct MessageSid each, signed like Twilio."""
     from channels_sms.simulator import twilio_api
     from channels_sms.simulator.state import Account
@@ -122,7 +133,7 @@ def signed_requests(account, number, base_url: str, count: int, senders: int) ->
         provider="twilio",
         sid=account.account_ref,
         secret=account.auth_token,
-        inbound_webhook_url=base_url + WEBHOOK,
+        inbound_webhook_url=base_url + path,
     )
     requests = []
     for n in range(count):
@@ -152,8 +163,7 @@ def synchronous_commit() -> str:
 
 def step_costs(env: dict, base_url: str, account, number, rounds: int) -> dict:
     """bench/_webhook_steps.py in a process with the tier's environment."""
-    paths = {"webhook": WEBHOOK, "bare (whole stack)": BARES["bare (whole stack)"]}
-    paths["bare (webhook front)"] = BARES["bare (webhook front)"]
+    paths = {"webhook": WEBHOOK} | {name: BARES[name] for name in IN_PROCESS}
     count = rounds * (len(paths) + 1) + 200
     with tempfile.NamedTemporaryFile("w+", suffix=".tsv") as lines:
         write_requests(Path(lines.name), signed_requests(account, number, base_url, count, count))
@@ -178,18 +188,18 @@ def phase(tier, load, path, requests, args, distinct) -> dict:
 
 def alternate(tier, requests, args) -> dict[str, list[dict]]:
     """Rounds of every phase, the order turning each round, so a neighbour's
-    load hits all alike; each webhook phase gets requests never sent before."""
-    names = ["webhook", *BARES]
+    load hits all alike; each webhook phase gets requests never sent before
+    (``requests``: the signed requests of each webhook path, by name)."""
+    names = [*WEBHOOKS, *BARES]
     runs: dict[str, list[dict]] = {name: [] for name in names}
-    per_round = len(requests) // args.rounds
+    per_round = len(requests[WEBHOOK]) // args.rounds
     for r in range(args.rounds):
-        fresh = requests[r * per_round : (r + 1) * per_round]
         shift = r % len(names)
         for name in names[shift:] + names[:shift]:
-            if name == "webhook":
-                runs[name].append(phase(tier, wrk_load, WEBHOOK, fresh, args, True))
-            else:
-                runs[name].append(phase(tier, wrk_load, BARES[name], fresh, args, False))
+            path = WEBHOOKS.get(name) or BARES[name]
+            fresh = requests[path][r * per_round : (r + 1) * per_round]
+            distinct = name in WEBHOOKS
+            runs[name].append(phase(tier, wrk_load, path, fresh, args, distinct))
     return runs
 
 
@@ -198,7 +208,6 @@ def median(runs: list[dict], key: str) -> float:
 
 
 def report(args, runs, steps, commit) -> None:
-    hooks = runs["webhook"]
     print(
         f"inbound Twilio webhook, web tier as docker-compose.yml serves it (gunicorn "
         f"{os.environ.get('WEB_WORKERS', '2')} uvicorn workers, ASGI); PostgreSQL as the "
@@ -209,39 +218,52 @@ def report(args, runs, steps, commit) -> None:
     print(f"  load average before / after        {args.load_before} / {_load_average()}")
     for name in BARES:
         print(f"  {name + ', empty TwiML':<34} {median(runs[name], 'rate'):>9,.0f} req/s")
-    print(f"  {'webhook: verify, store, enqueue':<34} {median(hooks, 'rate'):>9,.0f} req/s")
-    for name in BARES:
-        ratios = [h["rate"] / b["rate"] for h, b in zip(hooks, runs[name], strict=True)]
-        print(
-            f"  ratio webhook / {name:<18} {statistics.median(ratios):>9.2f}   "
-            f"(rounds {min(ratios):.2f}-{max(ratios):.2f}; target >= 0.4)"
-        )
+    for hook in WEBHOOKS:
+        print(f"  {hook:<34} {median(runs[hook], 'rate'):>9,.0f} req/s")
+    for hook in WEBHOOKS:
+        for name in BARES:
+            ratios = [h["rate"] / b["rate"] for h, b in zip(runs[hook], runs[name], strict=True)]
+            print(
+                f"  ratio {hook} / {name:<20} {statistics.median(ratios):>5.2f}   "
+                f"(rounds {min(ratios):.2f}-{max(ratios):.2f}; target >= 0.4)"
+            )
+    native, view = (runs[name] for name in WEBHOOKS)
+    ratios = [n["rate"] / v["rate"] for n, v in zip(native, view, strict=True)]
+    print(
+        f"  native intake / view, same rounds     {statistics.median(ratios):>5.2f}   "
+        f"(rounds {min(ratios):.2f}-{max(ratios):.2f})"
+    )
     trips = steps["trips"]
     verbs = ", ".join(
         sql.split()[0] + (" set_config" if "set_config" in sql else "")
         for sql in trips["statements"]
     )
     print(
-        f"  DB round trips per webhook         {trips['round_trips']:>9}   (target <= 2; "
-        f"{len(trips['statements'])} statements on the wire: {verbs})"
+        f"  DB round trips per webhook (view)  {trips['round_trips']:>9}   (target <= 2; "
+        f"{len(trips['statements'])} statements on the wire: {verbs}); the native intake: "
+        "one execute of one query text (set_config; INSERT)"
     )
     print(f"  synchronous_commit                 {commit:>9}   (no asynchronous commit)")
-    p99s = [run["p99"] * 1000 for run in hooks]
-    print(
-        f"  webhook latency p50 / p99          {median(hooks, 'p50') * 1000:>6.1f} / "
-        f"{statistics.median(p99s):.1f} ms (worst round {max(p99s):.1f}) at "
-        f"{args.concurrency} connections   (target p99 < 50 ms)"
-    )
+    for hook in WEBHOOKS:
+        p99s = [run["p99"] * 1000 for run in runs[hook]]
+        print(
+            f"  {hook} p50 / p99  {median(runs[hook], 'p50') * 1000:>6.1f} / "
+            f"{statistics.median(p99s):.1f} ms (worst round {max(p99s):.1f}) at "
+            f"{args.concurrency} connections   (target p99 < 50 ms)"
+        )
     answered = sum(run["count"] for phases in runs.values() for run in phases)
     print(f"  2xx answers counted                {answered:>9,}   (any other stops the run)")
-    print(f"  wrk CPU while the webhook ran      {median(hooks, 'generator_cpu'):>9.2f} cores")
+    for hook in WEBHOOKS:
+        print(f"  wrk CPU, {hook:<25} {median(runs[hook], 'generator_cpu'):>9.2f} cores")
     print("  CPU per request (µs), tier (gunicorn processes, /proc) / in-process (Django WSGI):")
-    for name in ["webhook", *BARES]:
+    in_process = {"webhook, view (a2wsgi)": "webhook"} | {name: name for name in IN_PROCESS}
+    for name in [*WEBHOOKS, *BARES]:
+        own = steps["whole"].get(in_process.get(name, ""))
         print(
             f"    {name:<30} {median(runs[name], 'tier_cpu_us'):>7,.0f} / "
-            f"{steps['whole'][name]:>7,.0f}"
+            + (f"{own:>7,.0f}" if own is not None else "      -")
         )
-    print("  the webhook's in-process CPU, step by step (µs, exclusive of the steps inside):")
+    print("  the view's in-process CPU, step by step (µs, exclusive of the steps inside):")
     named = 0.0
     for name, spent in sorted(steps["steps"].items(), key=lambda item: -item[1]):
         print(f"    {name:<52} {spent:>7,.0f}")
@@ -284,6 +306,7 @@ def main() -> None:
     queue = f"webhook-bench-{uuid.uuid4().hex[:8]}"
     owner_url = os.environ["DATABASE_URL"]
     tier = WebTier(
+        app="_webhook_asgi:application",  # instaply.asgi's, with the native bare route
         database_url=application_url(owner_url),
         keys=BENCH_KEYS,
         overrides={
@@ -291,6 +314,8 @@ def main() -> None:
             "PYTHONPATH": f"{BENCH}:{ROOT}",
             "BENCH_CELERY_QUEUE": queue,
             "LOG_LEVEL": "WARNING",
+            # The experiment under measurement (off by default): the native intake.
+            "SMS_WEBHOOK_INTAKE": "true",
             # Every request is for one number: lift its per-number rate limit (the
             # counter still runs, in Redis, on every request).
             "RATE_LIMITS": "sms_webhook=100000000/m",
@@ -300,14 +325,20 @@ def main() -> None:
     try:
         steps = step_costs(tier.env, base_url, account, number, args.step_rounds)
         purge(queue)
-        requests = signed_requests(account, number, base_url, args.requests, args.requests)
-        warm = signed_requests(account, number, base_url, 2000, 2000)
+        requests, warm = {}, {}
+        for path in WEBHOOKS.values():
+            n = args.requests
+            requests[path] = signed_requests(account, number, base_url, n, n, path)
+            warm[path] = signed_requests(account, number, base_url, 2000, 2000, path)
         with tier:
-            # Warm-up: connections, pools, key caches.
+            # Warm-up: connections, pools, key caches, the route book.
             for path in BARES.values():
-                wrk_load(tier.port, path, warm, args.concurrency, 2, distinct=False)
-            wrk_load(tier.port, WEBHOOK, warm, args.concurrency, 2, distinct=False)
-            runs = alternate(tier, requests, args)
+                wrk_load(tier.port, path, warm[WEBHOOK], args.concurrency, 2, distinct=False)
+            for path in WEBHOOKS.values():
+                wrk_load(tier.port, path, warm[path], args.concurrency, 2, distinct=False)
+            runs = alternate(
+                tier, requests | dict.fromkeys(BARES.values(), requests[WEBHOOK]), args
+            )
         report(args, runs, steps, synchronous_commit())
     finally:
         purge(queue)

@@ -189,12 +189,9 @@ def _hub() -> Hub:
 
 
 def _conninfo() -> str:
-    from psycopg.conninfo import make_conninfo
+    from instaply.db.postgresql.base import conninfo
 
-    params = connection.get_connection_params()
-    # Connection-pool and adapter options are for Django's connections only.
-    keep = {"dbname", "user", "password", "host", "port", "sslmode", "sslrootcert", "sslcert"}
-    return make_conninfo(**{key: value for key, value in params.items() if key in keep and value})
+    return conninfo(connection)
 
 
 HOLD = "instaply.feed_hold"

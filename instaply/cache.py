@@ -45,3 +45,36 @@ class ReusingRedisCache(RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = ReusingRedisCacheClient
+
+
+# One asyncio client per event loop (a worker process has one), for code that
+# runs on the loop itself: the native webhook intake (channels_sms/webhooks/intake.py).
+_async_clients: dict = {}
+
+
+def async_redis_client():
+    """A redis.asyncio client of the default cache's server, with its options
+    (timeouts); its pool belongs to the running loop."""
+    import asyncio
+
+    import redis.asyncio
+    from django.conf import settings
+
+    loop = asyncio.get_running_loop()
+    client = _async_clients.get(loop)
+    if client is None:
+        cache = settings.CACHES["default"]
+        location = cache["LOCATION"]
+        server = location[0] if isinstance(location, list | tuple) else location.split(",")[0]
+        client = _async_clients[loop] = redis.asyncio.Redis.from_url(
+            server, **cache.get("OPTIONS", {})
+        )
+    return client
+
+
+async def close_async_redis_client() -> None:
+    import asyncio
+
+    client = _async_clients.pop(asyncio.get_running_loop(), None)
+    if client is not None:
+        await client.aclose()

@@ -26,6 +26,11 @@ class RowSecurityMiddleware:
             return self.get_response(request)
 
 
+def request_id_from(incoming: str) -> str:
+    """The request's id: a well-formed X-Request-ID kept, else a new one."""
+    return incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+
+
 class RequestIdMiddleware:
     """Gives every request an id (kept from a trusted X-Request-ID when well-formed).
 
@@ -36,8 +41,7 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        incoming = request.headers.get("X-Request-ID", "")
-        request.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request.request_id = request_id_from(request.headers.get("X-Request-ID", ""))
         token = request_id_var.set(request.request_id)
         current = current_request_var.set(request)
         try:

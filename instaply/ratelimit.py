@@ -23,6 +23,7 @@ shape). Keys are hashed before they reach the cache, so an email used as a key
 is never stored in clear.
 """
 
+import functools
 import logging
 import math
 import re
@@ -37,7 +38,7 @@ from django.utils.crypto import salted_hmac
 from redis.exceptions import RedisError
 from rest_framework.throttling import BaseThrottle
 
-from instaply.cache import ReusingRedisCache
+from instaply.cache import ReusingRedisCache, async_redis_client
 from instaply.client_ip import client_ip
 from instaply.errors import RateLimited
 
@@ -92,22 +93,74 @@ def hit(
     provider that gets a 5xx for an inbound text mostly does not send it again,
     so refusing every text while Redis is down would lose them; their counter
     protects capacity, not a secret (the signature is checked first)."""
-    limit = Rate.parse(rate) if rate else rate_for(scope)
-    now = time.time()
-    window = int(now // limit.seconds)
-    cache_key = f"{settings.RATE_LIMIT_KEY_PREFIX}:{scope}:{_digest(key)}:{window}"
+    window = _Window(scope, key, rate)
     try:
-        count, value = _count(cache_key, limit.seconds + 1, read)
+        count, value = _count(window.cache_key, window.limit.seconds + 1, read)
     except RedisError as error:
+        return window.cache_down(error, fail_open)
+    return window.verdict(count, value)
+
+
+async def hit_async(scope: str, key: str, *, fail_open: bool = False, read: str = "") -> Verdict:
+    """``hit`` for code on the event loop (the native webhook intake,
+    channels_sms/webhooks/intake.py): the same counter, key, window and verdict,
+    counted through redis.asyncio in one round trip. Redis caches only."""
+    window = _Window(scope, key, rate=None)
+    backend = _redis_backend()
+    counter = backend.make_and_validate_key(window.cache_key)
+    try:
+        async with async_redis_client().pipeline(transaction=False) as pipe:
+            pipe.incr(counter)
+            pipe.expire(counter, window.limit.seconds + 1, nx=True)
+            if read:
+                pipe.get(backend.make_and_validate_key(read))
+            replies = await pipe.execute()
+    except RedisError as error:
+        return window.cache_down(error, fail_open)
+    value = replies[2] if read else None
+    return window.verdict(
+        replies[0], None if value is None else backend._cache._serializer.loads(value)
+    )
+
+
+class _Window:
+    """The counter of one request: its key, its rate and window, and the verdict
+    its count gives (shared by ``hit`` and ``hit_async``)."""
+
+    __slots__ = ("scope", "limit", "now", "window", "cache_key")
+
+    def __init__(self, scope: str, key: str, rate: str | None):
+        self.scope = scope
+        self.limit = Rate.parse(rate) if rate else rate_for(scope)
+        self.now = time.time()
+        self.window = int(self.now // self.limit.seconds)
+        prefix = settings.RATE_LIMIT_KEY_PREFIX
+        self.cache_key = f"{prefix}:{scope}:{_digest(key)}:{self.window}"
+
+    def verdict(self, count: int, value) -> Verdict:
+        limit = self.limit
+        retry_after = max(1, math.ceil((self.window + 1) * limit.seconds - self.now))
+        verdict = Verdict(count <= limit.count, count, limit.count, retry_after, value)
+        if not verdict.allowed and count == limit.count + 1:
+            logger.warning("Rate limit %s reached (%s/%ss)", self.scope, limit.count, limit.seconds)
+        return verdict
+
+    def cache_down(self, error: RedisError, fail_open: bool) -> Verdict:
         if not fail_open:
-            raise
-        logger.warning("Rate limit %s not counted, cache down: %s", scope, type(error).__name__)
-        return Verdict(True, 0, limit.count, 1)
-    retry_after = max(1, math.ceil((window + 1) * limit.seconds - now))
-    verdict = Verdict(count <= limit.count, count, limit.count, retry_after, value)
-    if not verdict.allowed and count == limit.count + 1:
-        logger.warning("Rate limit %s reached (%s/%ss)", scope, limit.count, limit.seconds)
-    return verdict
+            raise error
+        name = type(error).__name__
+        logger.warning("Rate limit %s not counted, cache down: %s", self.scope, name)
+        return Verdict(True, 0, self.limit.count, 1)
+
+
+@functools.cache
+def _redis_backend() -> ReusingRedisCache:
+    """The default cache's backend, kept for its key function and serializer:
+    ``caches`` gives each request context a backend of its own."""
+    backend = caches.create_connection("default")
+    if not isinstance(backend, ReusingRedisCache):
+        raise TypeError("hit_async counts on Redis only (settings.CACHES)")
+    return backend
 
 
 def _count(cache_key: str, timeout: int, read: str) -> tuple[int, object]:

@@ -51,17 +51,12 @@ def delivery_record(
             payload=payload,
         )
         return
-    delivery = WebhookDelivery(
-        id=uuid7(),
-        tenant_id=route.tenant_id,
-        provider=route.provider,
+    delivery = delivery_row(
+        route=route,
         kind=kind,
         provider_message_id=provider_message_id,
         provider_status=provider_status,
-        phone_number=route.number,
         payload=payload,
-        state=WebhookDelivery.State.PENDING if route.number else WebhookDelivery.State.UNROUTED,
-        note="" if route.number else "No number of ours matches; kept for replay.",
     )
     if insert_or_skip(delivery):
         if delivery.state == WebhookDelivery.State.PENDING:
@@ -86,6 +81,25 @@ def delivery_record(
     )
     if pending:
         delivery_queue(pending)
+
+
+def delivery_row(
+    *, route: Route, kind: str, provider_message_id: str, provider_status: str, payload: dict
+) -> WebhookDelivery:
+    """The delivery row a webhook of a tenant's route is stored as (not saved):
+    the same row whichever path serves the webhook."""
+    return WebhookDelivery(
+        id=uuid7(),
+        tenant_id=route.tenant_id,
+        provider=route.provider,
+        kind=kind,
+        provider_message_id=provider_message_id[:64],
+        provider_status=provider_status,
+        phone_number=route.number,
+        payload=payload,
+        state=WebhookDelivery.State.PENDING if route.number else WebhookDelivery.State.UNROUTED,
+        note="" if route.number else "No number of ours matches; kept for replay.",
+    )
 
 
 def delivery_queue(delivery_id) -> None:
@@ -128,6 +142,16 @@ def insert_or_skip(instance) -> bool:
     own ``pre_save`` and ``get_db_prep_save``, so encrypted fields encrypt exactly
     as ``save()`` would. True when the row was inserted.
     """
+    sql, values = insert_statement(instance, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        return cursor.fetchone() is not None
+
+
+def insert_statement(instance, connection) -> tuple[str, list]:
+    """``insert_or_skip``'s statement and values for ``instance``, without running
+    it (the native intake runs it on its own connection). Touches no database
+    when the row's encryption key is in the process's key cache."""
     meta = instance._meta
     fields = meta.concrete_fields
     quote = connection.ops.quote_name
@@ -136,7 +160,4 @@ def insert_or_skip(instance) -> bool:
     table, columns = quote(meta.db_table), ", ".join(quote(f.column) for f in fields)
     placeholders, key = ", ".join(["%s"] * len(fields)), quote(meta.pk.column)
     sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) ON CONFLICT DO NOTHING"  # noqa: S608
-    sql += f" RETURNING {key}"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        return cursor.fetchone() is not None
+    return sql + f" RETURNING {key}", values

@@ -109,6 +109,20 @@ class RouteBook:
 
     def find(self, key: tuple, route_from_database) -> tuple[Route | None, object, bool]:
         """(route, version it stands for, whether it came from the book)."""
+        kept = self.kept(key)
+        if kept is not None:
+            return kept[0], kept[1], True
+        with self._lock:
+            version = self._version
+        if version is None:
+            _start_versions()
+        # The version known before the database is read: a change after this read
+        # bumps it, and the route is then not kept.
+        return route_from_database(), version, False
+
+    def kept(self, key: tuple) -> tuple[Route, object] | None:
+        """(route, version it stands for) when the book holds a fresh one, without
+        reading the database (the native intake, channels_sms/webhooks/intake.py)."""
         with self._lock:
             version = self._version
             kept = self._routes.get(key) if version is not None else None
@@ -116,12 +130,8 @@ class RouteBook:
             kept is not None
             and time.monotonic() - kept[1] < settings.SMS_ROUTE_BOOK_MAX_AGE_SECONDS
         ):
-            return kept[0], version, True
-        if version is None:
-            _start_versions()
-        # The version known before the database is read: a change after this read
-        # bumps it, and the route is then not kept.
-        return route_from_database(), version, False
+            return kept[0], version
+        return None
 
     def confirm(self, key: tuple, route: Route | None, found_at, current) -> bool:
         """Whether a route found at version ``found_at`` still stands at ``current``

@@ -15,6 +15,7 @@ from channels_sms.simulator import twilio_signature, vonage_sign
 from channels_sms.tests.conftest import (
     SERVICE_NUMBER,
     TWILIO_NUMBER,
+    TWILIO_SID,
     TWILIO_TOKEN,
     VONAGE_SIGNATURE_SECRET,
     fixture,
@@ -301,3 +302,32 @@ def test_vonage_delivery_receipts_are_checked_too(client, sms):
     forged = vonage_webhook(client, VONAGE_STATUS, params, secret="wrong")
     _refused(forged, sms, reason="invalid_signature", provider="vonage", endpoint="status")
     assert vonage_webhook(client, VONAGE_STATUS, params).status_code == 204
+
+
+@pytest.mark.parametrize(
+    ("url", "signed_over", "valid"),
+    [
+        ("https://instaply.example/webhooks/twilio/sms/", None, True),
+        # The SDK also accepts the URL with its default port, either way round.
+        ("https://instaply.example/webhooks/twilio/sms/", "https://instaply.example:443", True),
+        ("https://instaply.example:443/webhooks/twilio/sms/", "https://instaply.example", True),
+        ("https://instaply.example/webhooks/twilio/sms/", "https://instaply.example:8443", False),
+        ("https://instaply.example/webhooks/twilio/sms/", "https://other.example", False),
+    ],
+)
+def test_the_twilio_check_accepts_exactly_what_the_sdk_accepts(url, signed_over, valid):
+    """The URL called is tried alone first (one HMAC instead of the SDK's two); the
+    answer is the SDK's own validator's in every case."""
+    from twilio.request_validator import RequestValidator
+
+    from channels_sms.providers.base import Credentials
+    from channels_sms.providers.twilio import TwilioProvider
+
+    params = fixture("twilio_inbound.json")
+    signing_url = url if signed_over is None else signed_over + urllib.parse.urlsplit(url).path
+    signature = twilio_signature(TWILIO_TOKEN, signing_url, params)
+    credentials = Credentials(TWILIO_SID, TWILIO_TOKEN)
+    ours = TwilioProvider().signature_valid(
+        credentials=credentials, url=url, params=params, signature=signature
+    )
+    assert ours == RequestValidator(TWILIO_TOKEN).validate(url, params, signature) == valid

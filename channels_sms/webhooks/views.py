@@ -62,17 +62,17 @@ def _checked(request, *, provider: str, endpoint: str, params, signature: str, k
     signature checked again, before anything is stored or refused."""
     url = public_url(request)
     route, found_at, from_book = routing.book.find(key, find)
-    valid = _valid(route, url, params, signature)
+    valid = route_signature_valid(route, url, params, signature)
     if from_book and not valid:
         route, from_book = find(), False
-        valid = _valid(route, url, params, signature)
+        valid = route_signature_valid(route, url, params, signature)
     refused = _admit(request, route, valid, provider=provider, endpoint=endpoint)
     if refused:
         return None, refused
     verdict = hit("sms_webhook", route.rate_key, fail_open=True, read=routing.ROUTES_VERSION)
     if not routing.book.confirm(key, route, found_at, verdict.read) and from_book:
         route = find()  # its rate is counted already
-        valid = _valid(route, url, params, signature)
+        valid = route_signature_valid(route, url, params, signature)
         refused = _admit(request, route, valid, provider=provider, endpoint=endpoint)
         if refused:
             return None, refused
@@ -98,7 +98,9 @@ def _admit(request, route, valid: bool, *, provider: str, endpoint: str):
     return None
 
 
-def _valid(route, url: str, params, signature: str) -> bool:
+def route_signature_valid(route, url: str, params, signature: str) -> bool:
+    """Whether ``signature`` is the route's provider's signature of ``params`` sent to
+    ``url`` (shared with the native intake, channels_sms/webhooks/intake.py)."""
     if route is None:
         return False
     return provider_for(route.provider).signature_valid(

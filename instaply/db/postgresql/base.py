@@ -45,7 +45,8 @@ from psycopg.sql import Literal as sql_literal
 from instaply import rls
 
 _TRANSACTION_CONTROL = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
-_APPLY = "SELECT set_config('instaply.tenant_id', %s, false), set_config('role', %s, false)"
+APPLY = "SELECT set_config('instaply.tenant_id', %s, false), set_config('role', %s, false)"
+_APPLY = APPLY
 # The same, as the head of a statement's own query text (values quoted as literals).
 _APPLY_PREFIX = (
     "SELECT set_config('instaply.tenant_id', {}, false), set_config('role', {}, false); "
@@ -67,6 +68,24 @@ class DatabaseOperations(operations.DatabaseOperations):
             return self.compose_sql(sql, params)
         except psycopg.DataError:
             return None
+
+
+def scope_values(wanted: rls.Scope, settings_dict: dict) -> tuple[str | None, str]:
+    """The values ``APPLY`` sets for a scope: its tenant, and its role ("none":
+    the connection's own, the application role)."""
+    role = settings_dict.get("PLATFORM_ROLE", "") if wanted.platform else "none"
+    return (None if wanted.tenant_id is None else str(wanted.tenant_id), role or "none")
+
+
+def conninfo(connection) -> str:
+    """A libpq connection string for connections opened beside Django's (on the
+    event loop): the same server, database, role and TLS as ``connection``'s."""
+    from psycopg.conninfo import make_conninfo
+
+    params = connection.get_connection_params()
+    # Connection-pool and adapter options are for Django's connections only.
+    keep = {"dbname", "user", "password", "host", "port", "sslmode", "sslrootcert", "sslcert"}
+    return make_conninfo(**{key: value for key, value in params.items() if key in keep and value})
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
@@ -142,8 +161,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
         wanted = rls.current()
         if wanted == self._rls_applied:
             return execute(sql, params, many, context)
-        role = self.settings_dict.get("PLATFORM_ROLE", "") if wanted.platform else "none"
-        values = (None if wanted.tenant_id is None else str(wanted.tenant_id), role or "none")
+        values = scope_values(wanted, self.settings_dict)
         cursor = context["cursor"].cursor
         # Wrapped as Django wraps its own statements: a lost server is Django's
         # OperationalError (a 503), not psycopg's.
