@@ -60,6 +60,8 @@ def _row(entry: ConsentEntry) -> dict:
         "entry": entry,
         "purpose": PURPOSES.get(entry.purpose, entry.purpose),
         "given": entry.action == ConsentEntry.Action.GIVEN,
+        # A visitor's own word that a parent authorises them: never an authorisation.
+        "declaration": selectors.is_declaration(entry),
         "channel": CHANNELS.get(entry.channel, entry.channel),
         "by": by,
         "keyword": details.get("keyword", ""),

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from privacy.minors import rules as minor_rules
 from privacy.policies import selectors
 from privacy.policies.announce import effective_label, has_service_message
 from privacy.policies.services import policy_messages_choose
@@ -28,10 +29,23 @@ REASONS = {
 }
 
 
+def _minor_reasons() -> dict[str, str]:
+    """The age refusals of send_refusal, worded with the threshold ages of the
+    settings as they are when the page is read (MINOR_AGE_CHILD, MINOR_AGE_ADULT)."""
+    ages = minor_rules.ages()
+    return {
+        minor_rules.UNDER_15: _("marked under %(child)s: their data is being erased") % ages,
+        minor_rules.HELD: _("aged %(child)s to %(last)s, no parental authorisation recorded")
+        % ages,
+    }
+
+
 def reason_label(code: str) -> str:
-    """Our words for the code; else the inbox's for the same refusal (a rule
-    added to send_refusal later, e.g. about minors, is worded there)."""
-    return str(REASONS.get(code) or DOMAIN_ERRORS.get(code) or code)
+    """Our words for the code; else the inbox's for the same refusal; else a
+    word, never the code itself (the row keeps it in ``data-reason``)."""
+    if code in (minor_rules.UNDER_15, minor_rules.HELD):
+        return _minor_reasons()[code]
+    return str(REASONS.get(code) or DOMAIN_ERRORS.get(code) or REASONS["refused"])
 
 
 STATES = {

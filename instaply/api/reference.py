@@ -191,7 +191,9 @@ OPERATIONS: dict[str, Operation] = {
         "withdrawn, channel (widget, sms_keyword, staff), the text and its version, the "
         "privacy-policy version then in force, who recorded it, and details (what a "
         "withdrawal deleted, the keyword texted). `current` is the state of each purpose: "
-        "its newest entry. The read is on the audit record.",
+        "its newest entry. A parental authorisation is decided by staff entries only: a "
+        "15-17-year-old's own declaration in the chat is listed (`declaration` true) but "
+        "never counts as given. The read is on the audit record.",
     ),
     "POST /api/v1/contacts/{contact_id}/consents": Operation(
         "Record a consent or its withdrawal",

@@ -25,9 +25,15 @@ class ConsentEntryOutput(NestedOutput):
     recorded_by = serializers.UUIDField(source="recorded_by_id", allow_null=True)
     occurred_at = serializers.DateTimeField()
     details = serializers.SerializerMethodField()
+    # True for a visitor's own declaration that a parent authorises them: kept
+    # as what they said, never an authorisation (only staff entries decide it).
+    declaration = serializers.SerializerMethodField()
 
     def get_details(self, entry) -> dict:
         return selectors.readable_details(entry)
+
+    def get_declaration(self, entry) -> bool:
+        return selectors.is_declaration(entry)
 
 
 class ConsentStateOutput(NestedOutput):

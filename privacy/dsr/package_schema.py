@@ -107,7 +107,10 @@ FILES = {
         "kind": "array",
         "description": (
             "Every consent the subject gave or withdrew, oldest first, as recorded: the "
-            "current state of a purpose is its newest entry. Entries are never changed."
+            "current state of a purpose is its newest entry, except that a parental "
+            "authorisation is decided by the tenant's staff only (channel staff): the "
+            "subject's own declaration in the website chat is kept but is not an "
+            "authorisation. Entries are never changed."
         ),
         "fields": {
             "id": _ID,

@@ -6,8 +6,8 @@ import re
 
 from playwright.sync_api import expect
 
-from conversations.models import Contact, Message
-from privacy.consent.selectors import consent_current
+from conversations.models import Contact, Conversation, Message
+from privacy.consent.selectors import consent_current, consent_ledger
 from tests.browser.factories import widget_conversation
 from tests.browser.support import browser_test, no_problems, sign_in, wait_live
 
@@ -67,6 +67,8 @@ def test_a_held_minor_gets_replies_once_the_authorisation_is_recorded(demo, new_
 
 
 def test_a_visitor_aged_15_to_17_is_told_replies_wait_for_the_shop(demo, new_page, shot):
+    """Their declaration is recorded, the hold stays, and staff read it as a
+    declaration, not as an authorisation."""
     visitor = new_page(width=900, height=800, locale="fr-FR")
     visitor.goto(demo.url + "/demo/shop")
     visitor.click("button.bubble")
@@ -84,5 +86,22 @@ def test_a_visitor_aged_15_to_17_is_told_replies_wait_for_the_shop(demo, new_pag
     contact = Contact.objects.filter(tenant=demo.tenant).order_by("-created_at").first()
     assert contact.name == "Jade"
     assert contact.age_status == "minor_unauthorised"
-    assert consent_current(contact, "parental_authorisation").channel == "widget"
+    # The visitor's declaration is in the ledger, but only staff decide the authorisation.
+    assert [e.channel for e in consent_ledger(contact)] == ["widget"]
+    assert consent_current(contact, "parental_authorisation") is None
     no_problems(visitor)
+
+    # The agent sees a held minor and a declaration, never "Given".
+    conversation = Conversation.objects.filter(contact=contact).get()
+    agent = new_page()
+    sign_in(agent, demo, "agent")
+    agent.goto(f"{demo.url}/c/{conversation.id}/")
+    expect(agent.locator("[data-minor-banner=held]")).to_be_visible()
+    panel = agent.locator("[data-consent-panel]")
+    expect(panel.locator("[data-consent-state=parental_authorisation]")).to_have_count(0)
+    declared = panel.locator("[data-consent-entry=declared]")
+    expect(declared).to_contain_text("Declared by the visitor")
+    expect(declared).to_contain_text("not an authorisation")
+    expect(panel.locator("[data-consent-entry=given]")).to_have_count(0)
+    shot(agent, "02-agent-sees-a-declaration")
+    no_problems(agent)

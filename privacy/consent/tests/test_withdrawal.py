@@ -198,3 +198,39 @@ def test_staff_withdraw_on_the_persons_instruction_through_the_same_path(
     assert (event.actor_kind, event.actor_id) == ("member", str(agent.pk))
     # The visitor's widget now shows it withdrawn.
     assert visitor.consent()["given"] is False
+
+
+def test_under_a_controlled_clock_a_withdrawal_deletes_exactly_what_depended_on_it(
+    client, consent_widget, tenant_a
+):
+    """The clock stopped and moved step by step: the messages written while the
+    consent was in force go; those before it, at the very instant of the
+    withdrawal, and under a consent given again later stay."""
+    start = dt.datetime(2026, 6, 1, 9, 0, tzinfo=dt.UTC)
+    step = dt.timedelta(minutes=5)
+    with time_machine.travel(start, tick=False) as clock:
+        visitor = Visitor(client, consent_widget)
+        before = visitor.write("before the tick")
+        clock.shift(step)
+        assert visitor.give().status_code == 201
+        under = [visitor.write("my medication"), visitor.write("my allergy")]
+        clock.shift(step)
+        withdrawn = visitor.withdraw()
+        at_the_instant = visitor.write("written as it was withdrawn")
+        clock.shift(step)
+        assert visitor.give().status_code == 201
+        again = visitor.write("under the second consent")
+
+    assert withdrawn.status_code == 200, withdrawn.json()
+    assert sorted(withdrawn.json()["deleted_message_ids"]) == sorted(under)
+    left = {str(pk) for pk in Message.objects.values_list("pk", flat=True)}
+    assert left == {before, at_the_instant, again}
+    assert Message.objects.get(pk=at_the_instant).consent_id is None
+    entries = list(ConsentEntry.objects.for_tenant(tenant_a.tenant).order_by("occurred_at", "id"))
+    assert [(e.action, e.occurred_at) for e in entries] == [
+        ("given", start + step),
+        ("withdrawn", start + 2 * step),
+        ("given", start + 3 * step),
+    ]
+    assert str(Message.objects.get(pk=again).consent_id) == str(entries[2].pk)
+    assert entries[1].details["withdrawn_entry_id"] == str(entries[0].pk)

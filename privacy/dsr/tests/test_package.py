@@ -22,6 +22,7 @@ from conversations.models import Message
 from instaply.errors import Conflict
 from privacy.consent.services import (
     consent_give,
+    consent_record,
     consent_record_for_subject,
     consent_sms_keyword,
 )
@@ -330,19 +331,30 @@ def test_the_package_holds_the_consent_ledger_and_the_policy_versions(tenant_a, 
             consent=given,
         )
         under.save()
+        # Their own word in the chat that a parent authorises them: not an authorisation.
+        declared = consent_record(
+            contact=contact,
+            purpose="parental_authorisation",
+            action="given",
+            channel="widget",
+            text="A parent or guardian authorises me (15 to 17)",
+            details={"given_by": "declared by the visitor"},
+        )
     consent_sms_keyword(contact=other, stop=True, word="STOP")
     dsr = access_request(tenant_a.tenant, contact)
 
     counts = build(dsr, contact)
 
-    assert counts["consent_entries"] == 3 and counts["messages"] == 7
+    assert counts["consent_entries"] == 4 and counts["messages"] == 7
     files = entries(AccessPackage.objects.for_tenant(tenant_a.tenant).get(request=dsr))
     ledger = json.loads(files["consent_ledger.json"])
     assert [(e["purpose"], e["action"], e["channel"]) for e in ledger] == [
         ("sms_messages", "withdrawn", "sms_keyword"),
         ("marketing", "given", "staff"),
         ("special_category_data", "given", "widget"),
+        ("parental_authorisation", "given", "widget"),
     ]
+    assert ledger[3]["id"] == str(declared.pk)
     assert ledger[0]["details"] == {"keyword": "STOP", "word": "UNSUBSCRIBE"}
     assert ledger[0]["occurred_at"] == stop.occurred_at.isoformat()
     assert ledger[1]["text"] == "News of our sales, by text, about once a month."
@@ -377,6 +389,7 @@ def test_the_package_holds_the_consent_ledger_and_the_policy_versions(tenant_a, 
     assert set(messages[str(under.pk)]) == set(package_schema.FILES["messages.json"]["fields"])
     html = files["index.html"].decode()
     assert "News of our sales" in html and "special_category_data" in html
+    assert "declared, not an authorisation: <code>parental_authorisation</code>" in html
     # The other contact's STOP is theirs alone.
     assert str(other.pk) not in b"".join(files.values()).decode()
 

@@ -5,6 +5,8 @@ marks that contact (erasure request waiting for the tenant's confirmation,
 messages blocked) and nothing else is stored; a 15-17 visitor's declaration
 goes into the consent ledger but replies wait for staff to record it."""
 
+import datetime as dt
+
 import pytest
 from django.test import override_settings
 
@@ -168,3 +170,73 @@ def test_the_tenant_confirms_a_widget_mark_by_answering_the_request(client, tena
     assert "declared being under the minimum age" in page.content.decode()
     dsr = dsr_answer(membership=tenant_a.owner, dsr=dsr, note="Checked with the parents")
     assert not dsr.paused and dsr.due_at is not None and dsr.state == "received"
+
+
+def _parental_state(html: str) -> str:
+    """The consent panel's state of the parental authorisation, or "" when none."""
+    marker = 'data-consent-state="parental_authorisation">'
+    if marker not in html:
+        return ""
+    return html.split(marker, 1)[1].split("</dd>", 1)[0]
+
+
+def test_a_declaration_never_reads_as_an_authorisation_the_hold_does_not_lift(
+    client, tenant_a, widget_a
+):
+    """Only staff entries decide the parental authorisation: the visitor's own
+    declaration stays in the ledger as a declaration, and neither the stored
+    state, the API nor the page read it as given, even when it is the newest
+    entry after staff withdrew an authorisation."""
+    from privacy.consent.selectors import consent_current, consent_given, consent_ledger
+    from privacy.minors.services import (
+        parental_authorisation_record,
+        parental_authorisation_withdraw,
+    )
+
+    def declare():
+        response = _api(
+            client, widget_a, "sessions", age="15-17", parental_authorisation=True,
+            email="m@ex.org",
+        )  # fmt: skip
+        assert response.status_code == 201
+        return Contact.objects.get()
+
+    def shown(contact):
+        conversation = WidgetVisitor.objects.filter(contact=contact).first().conversation
+        api = tenant_a.client(Role.AGENT).get(f"/api/v1/contacts/{contact.id}/consents").json()
+        current = {state["purpose"]: state["given"] for state in api["current"]}
+        html = verified_client(tenant_a.owner.user).get(f"/c/{conversation.pk}/").content
+        reply = tenant_a.client(Role.AGENT).post(
+            f"/api/v1/conversations/{conversation.id}/messages", {"body": "Hi"}, format="json"
+        )
+        return current, html.decode(), reply
+
+    contact = declare()
+    assert contact.age_status == "minor_unauthorised"
+    assert consent_current(contact, "parental_authorisation") is None
+    assert not consent_given(contact, "parental_authorisation")
+    assert [e.channel for e in consent_ledger(contact)] == ["widget"]  # kept, as a declaration
+    current, html, reply = shown(contact)
+    assert "parental_authorisation" not in current
+    assert _parental_state(html) == ""
+    assert "Declared by the visitor" in html and "not an authorisation" in html
+    assert reply.status_code == 409
+    assert reply.json()["error"]["code"] == "parental_authorisation_required"
+
+    # Staff record an authorisation, then withdraw it; the visitor declares again.
+    parental_authorisation_record(
+        contact=contact, membership=tenant_a.owner, given_by="Her father",
+        given_on=dt.date(2026, 1, 5), method="phone",
+    )  # fmt: skip
+    parental_authorisation_withdraw(contact=contact, membership=tenant_a.owner)
+    client.cookies.clear()
+    contact = declare()
+    assert contact.age_status == "minor_unauthorised"
+    newest = consent_ledger(contact)[-1]
+    assert (newest.channel, newest.action) == ("widget", "given")
+    assert consent_current(contact, "parental_authorisation").channel == "staff"
+    assert not consent_given(contact, "parental_authorisation")
+    current, html, reply = shown(contact)
+    assert current["parental_authorisation"] is False
+    assert "Withdrawn" in _parental_state(html) and "Given" not in _parental_state(html)
+    assert reply.status_code == 409

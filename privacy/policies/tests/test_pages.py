@@ -5,6 +5,7 @@ each version's message; the public pages of the policy, in the reader's language
 import datetime as dt
 
 import pytest
+from django.test import override_settings
 
 from audit.models import AuditEvent
 from privacy.policies.models import PolicyServiceMessage
@@ -60,9 +61,43 @@ def test_the_page_shows_each_versions_outcome(clock, tenant_a, versions):
     assert '<li data-reason="opted_out">3 · opted out of the channel (SMS STOP)</li>' in row(
         "2026-01"
     )
-    assert '<li data-reason="minor_x">2 · minor_x</li>' in row("2026-01")
+    # A code the page has no words for (none today) still reads as words.
+    assert '<li data-reason="minor_x">2 · refused</li>' in row("2026-01")
     assert 'data-outcome="no_message"' in row("2026-02") and "In force now" in row("2026-02")
     assert 'data-outcome="none"' in row("2026-03") and "Coming" in row("2026-03")
+
+
+def test_minors_not_sent_it_are_said_in_words_with_the_settings_ages(clock, tenant_a, versions):
+    old, _, _ = versions
+    PolicyServiceMessage.objects.create(
+        tenant=tenant_a.tenant,
+        version=old,
+        state="done",
+        counts={"sent": 1, "not_sent": {"minor_under_15": 2, "parental_authorisation_required": 1}},
+    )
+    browser = verified_client(tenant_a.owner.user)
+
+    def reasons(language):
+        page = browser.get(PAGE, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        start = page.index('<ul class="reasons">')
+        return page[start : page.index("</ul>", start)]
+
+    english = reasons("en")
+    assert "minor_under_15</li>" not in english and "required</li>" not in english
+    assert (
+        '<li data-reason="minor_under_15">2 · marked under 15: their data is being erased</li>'
+        in english
+    )
+    assert (
+        '<li data-reason="parental_authorisation_required">1 · aged 15 to 17, no parental '
+        "authorisation recorded</li>" in english
+    )
+    french = reasons("fr")
+    assert "2 · signalés comme ayant moins de 15 ans : leurs données sont en cours" in french
+    assert "1 · âgés de 15 à 17 ans, sans autorisation parentale enregistrée" in french
+    with override_settings(MINOR_AGE_CHILD=16, MINOR_AGE_ADULT=19):
+        assert "marked under 16:" in reasons("en") and "aged 16 to 18," in reasons("en")
+        assert "moins de 16 ans" in reasons("fr") and "âgés de 16 à 18 ans" in reasons("fr")
 
 
 def test_the_choice_is_saved_and_audited(clock, tenant_a, versions):

@@ -176,3 +176,39 @@ def test_a_tenant_that_does_not_send_them_queues_nothing(tenant_a, world, versio
 def test_a_version_without_service_message_queues_nothing(tenant_a, world, dpo, clock):
     quiet = published(dpo, "2026-04", MONDAY + dt.timedelta(hours=1), now=MONDAY)
     assert announce.service_message_queue(version=quiet, tenant=tenant_a.tenant) is None
+
+
+def test_minors_it_cannot_reach_are_counted_and_the_page_says_why_in_words(
+    tenant_a, version, clock
+):
+    """The age rules stop a service message too: a contact marked under 15 and
+    a held 15-17-year-old are counted by reason; the page words the reasons
+    with the settings' ages, in English and French, never the codes."""
+    from web.tests.helpers import verified_client
+
+    tenant_a.tenant.send_policy_messages = True
+    tenant_a.tenant.save(update_fields=["send_policy_messages"])
+    widget = widget_of(tenant_a)
+    people = {
+        "authorised": chat(tenant_a, widget, age_status="minor_authorised"),
+        "held": chat(tenant_a, widget, age_status="minor_unauthorised"),
+        "child": chat(tenant_a, widget, age_status="under_15"),
+    }
+    message = _queued(tenant_a.tenant, version)
+    sending.service_messages_send(message_id=message.pk)
+    message.refresh_from_db()
+    assert message.counts == {
+        "sent": 1,
+        "not_sent": {"minor_under_15": 1, "parental_authorisation_required": 1},
+    }
+    assert [len(_service_messages(c)) for c in people.values()] == [1, 0, 0]
+
+    browser = verified_client(tenant_a.owner.user)
+    english = browser.get("/settings/privacy-policy/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    french = browser.get("/settings/privacy-policy/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "1 · marked under 15: their data is being erased</li>" in english
+    assert "1 · aged 15 to 17, no parental authorisation recorded</li>" in english
+    assert "1 · signalés comme ayant moins de 15 ans" in french
+    assert "1 · âgés de 15 à 17 ans, sans autorisation parentale enregistrée</li>" in french
+    for page in (english, french):
+        assert "· minor_under_15<" not in page and "· parental_authorisation_required<" not in page
