@@ -5,7 +5,7 @@ Two ways through one process, chosen by path (docs/scaling.md has the figures):
 * the events feed goes through Django's ASGI handler, its waits held in front of
   it (conversations.live), so an open inbox holds neither a thread nor a
   database connection while it waits;
-* with SMS_WEBHOOK_INTAKE on (an experiment, off by default), Twilio's SMS
+* with SMS_WEBHOOK_INTAKE on (the default in production), Twilio's SMS
   webhooks whose route the process has are served on the event loop itself
   (channels_sms.webhooks.intake), with async PostgreSQL and Redis and no
   thread; what it cannot serve alike goes on to Django;

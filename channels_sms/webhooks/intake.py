@@ -1,6 +1,6 @@
-"""Twilio's SMS webhooks served on the event loop, in front of Django: an
-experiment, switched on by SMS_WEBHOOK_INTAKE (off by default: docs/scaling.md
-has its measurement against the view).
+"""Twilio's SMS webhooks served on the event loop, in front of Django, while
+SMS_WEBHOOK_INTAKE is on (the default; docs/scaling.md has its measurement
+against the view).
 
 Under the web tier every other request runs in a thread of a2wsgi's pool
 (instaply/asgi.py); a webhook there waits on PostgreSQL's durable commit and on
