@@ -283,4 +283,6 @@ def test_the_walk_catches_reads_that_are_not_recorded(tenant_a, own, monkeypatch
         "GET api/v1/contacts shows ['name', 'email', 'phone'] and wrote 0 read events",
         "GET api/v1/contacts/<uuid:contact_id> shows ['name', 'email', 'phone'] and wrote 0"
         " read events",
+        "GET api/v1/contacts/<uuid:contact_id>/conversations shows ['message'] and wrote 0"
+        " read events",
     ]

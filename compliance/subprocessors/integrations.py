@@ -66,6 +66,9 @@ OWN_SERVICE_CLIENTS = {
     "psycopg": "PostgreSQL (at the hosting provider)",
     "redis": "Redis (at the hosting provider)",
 }
+# Packages of a client above, reaching the same service at the same address:
+# counted as that client (the webhook intake's async pool is psycopg's own).
+CLIENT_PARTS = {"psycopg_pool": "psycopg"}
 
 # Talk to whatever host they are given: that host is what (2) and (3) check.
 TRANSPORTS = {
@@ -207,6 +210,8 @@ def _imported(tree: ast.AST) -> Iterable[tuple[str, int]]:
 def _classified(module: str) -> str | None:
     """The key ``module`` is known by ("urllib.request", "twilio"), else None."""
     top = module.split(".")[0]
+    if top in CLIENT_PARTS:
+        return CLIENT_PARTS[top]
     for known in (module, ".".join(module.split(".")[:2]), top):
         if known in REMOTE_CLIENTS or known in OWN_SERVICE_CLIENTS:
             return known

@@ -185,6 +185,12 @@ OPERATIONS: dict[str, Operation] = {
     "PATCH /api/v1/contacts/{contact_id}": Operation(
         "Change a contact", "Send only the fields to change."
     ),
+    "GET /api/v1/contacts/{contact_id}/conversations": Operation(
+        "A contact's conversations",
+        "The contact's history, newest first: each conversation's status, channel, "
+        "assignee, when it was opened and closed, the conversation it follows "
+        "(`previous_id`) and its last message's preview. " + PAGED,
+    ),
     "GET /api/v1/contacts/{contact_id}/consents": Operation(
         "A contact's consent ledger",
         "Every consent the person gave or withdrew, oldest first: purpose, given or "

@@ -44,10 +44,11 @@ def test_a_sub_processor_change_is_emailed_to_every_tenant_once(
     tenant_a, tenant_b, settings, mailoutbox
 ):
     from compliance.tests.subprocessor_helpers import announce, dpo_person
-    from conftest import TenantWorld
     from tenants.models import Tenant
 
-    tenant_c = TenantWorld("Gamma Bikes")
+    # The root conftest's TenantWorld, through its fixture: `from conftest import`
+    # may find another conftest (tests/faults) first under xdist.
+    tenant_c = type(tenant_a)("Gamma Bikes")
     change = announce(dpo_person(), now=timezone.now())
     # A tenant that signed up after the announcement is owed nothing.
     Tenant.objects.filter(pk=tenant_c.tenant.pk).update(

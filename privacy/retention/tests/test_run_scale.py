@@ -17,6 +17,7 @@ from conversations.models import (
     FeedEvent,
     Message,
     Note,
+    Reopening,
     WidgetVisitor,
 )
 from instaply.ids import uuid7
@@ -55,6 +56,8 @@ def test_the_rows_pointing_at_messages_and_conversations_are_known():
         (ConversationRead, "conversation"),
         (WidgetVisitor, "conversation"),
         (AccessGrantConversation, "conversation"),
+        (Reopening, "conversation"),
+        (Conversation, "previous"),  # SET_NULL: the next conversation stays, unlinked
     }
 
 
