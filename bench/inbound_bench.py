@@ -171,7 +171,12 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16, help="open connections")
     parser.add_argument("--lanes", type=int, default=4, help="tenants, one number each")
     parser.add_argument("--senders", type=int, default=200, help="phones per lane")
-    parser.add_argument("--per-second", type=int, default=1500, help="texts signed per second")
+    parser.add_argument(
+        "--per-second",
+        type=int,
+        default=3000,
+        help="texts signed per second of the intake phase (above the native intake's rate)",
+    )
     parser.add_argument(
         "--path",
         choices=["dispatcher", "task"],
