@@ -38,6 +38,7 @@ from privacy.policies.models import PolicyVersion
 from privacy.policies.selectors import forget_published_versions, published_list
 from tenants.models import Membership, Tenant
 from tenants.permissions import Capability
+from tenants.services.tenancy import tenant_setting_change
 
 VERSION_MAX = PolicyVersion._meta.get_field("version").max_length
 SUMMARY_MAX = PolicyVersion._meta.get_field("summary_en").max_length
@@ -305,16 +306,10 @@ def policy_messages_choose(*, membership: Membership, send: bool, request=None) 
     published from now on (owners and privacy officers decide)."""
     if not membership.can(Capability.PRIVACY_REQUESTS):
         raise Forbidden("Only owners and privacy officers choose the policy service messages.")
-    tenant = Tenant.objects.select_for_update().get(pk=membership.tenant_id)
-    if tenant.send_policy_messages != send:
-        tenant.send_policy_messages = send
-        tenant.save(update_fields=["send_policy_messages"])
-        record(
-            "policy.messages_choice_changed",
-            request=request,
-            tenant=tenant,
-            actor=Actor.member(membership),
-            target=("tenant", tenant.pk),
-            metadata={"send_policy_messages": send},
-        )
-    return tenant
+    return tenant_setting_change(
+        actor=membership,
+        field="send_policy_messages",
+        value=send,
+        action="policy.messages_choice_changed",
+        request=request,
+    )

@@ -94,6 +94,26 @@ def shop_update(*, shop: Shop, actor: Membership | None = None, **changes) -> Sh
 REOPEN_WINDOW_MAX_DAYS = 365
 
 
+def tenant_setting_change(*, actor: Membership, field: str, value, action: str, request=None):
+    """Sets one setting of the actor's tenant, under the tenant row's lock, and
+    records the change as ``action`` with the value before; the same value again
+    writes and records nothing. Runs inside the caller's transaction."""
+    tenant = Tenant.objects.select_for_update().get(pk=actor.tenant_id)
+    previous = getattr(tenant, field)
+    if previous != value:
+        setattr(tenant, field, value)
+        tenant.save(update_fields=[field])
+        record(
+            action,
+            request=request,
+            tenant=tenant,
+            actor=Actor.member(actor),
+            target=("tenant", tenant.pk),
+            metadata={field: value, "previous": previous},
+        )
+    return tenant
+
+
 @transaction.atomic
 def tenant_reopen_window_set(*, actor: Membership, days, request=None) -> Tenant:
     """How many days after its closing a conversation is reopened by the
@@ -110,17 +130,10 @@ def tenant_reopen_window_set(*, actor: Membership, days, request=None) -> Tenant
             % {"max": REOPEN_WINDOW_MAX_DAYS},
             fields={"reopen_window_days": [f"A whole number from 0 to {REOPEN_WINDOW_MAX_DAYS}."]},
         )
-    tenant = Tenant.objects.select_for_update().get(pk=actor.tenant_id)
-    if tenant.reopen_window_days != days:
-        previous = tenant.reopen_window_days
-        tenant.reopen_window_days = days
-        tenant.save(update_fields=["reopen_window_days"])
-        record(
-            "tenant.reopen_window_changed",
-            request=request,
-            tenant=tenant,
-            actor=Actor.member(actor),
-            target=("tenant", tenant.pk),
-            metadata={"reopen_window_days": days, "previous": previous},
-        )
-    return tenant
+    return tenant_setting_change(
+        actor=actor,
+        field="reopen_window_days",
+        value=days,
+        action="tenant.reopen_window_changed",
+        request=request,
+    )
