@@ -68,7 +68,6 @@ def subprocessor_change_emails(now, before):
     """(change, tenant): a tenant that existed when the change was announced and
     whose owners were not emailed (the mark is SubProcessorChangeEmail)."""
     from compliance.models import SubProcessorChange, SubProcessorChangeEmail
-    from tenants.models import Tenant
 
     owed = []
     changes = SubProcessorChange.objects.filter(announced_at__lt=before).order_by("announced_at")
@@ -76,14 +75,21 @@ def subprocessor_change_emails(now, before):
         emailed = SubProcessorChangeEmail.objects.dangerously_unscoped(
             reason="sweeper: change emails sent"
         ).filter(change_id=change_id, emailed_at__isnull=False)
-        tenants = (
-            Tenant.objects.filter(created_at__lt=announced_at)
-            .exclude(pk__in=emailed.values("tenant_id"))
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
-        owed += [(change_id, tenant_id) for tenant_id in tenants]
+        owed += [(change_id, tenant) for tenant in _tenants_not_told(announced_at, emailed)]
     return owed
+
+
+def _tenants_not_told(announced_at, told):
+    """The tenants that existed at ``announced_at`` and are not among the
+    ``tenant_id`` of ``told`` (the rows that mark a tenant as told)."""
+    from tenants.models import Tenant
+
+    return (
+        Tenant.objects.filter(created_at__lt=announced_at)
+        .exclude(pk__in=told.values("tenant_id"))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
 
 
 def subprocessor_objection_emails(now, before):
@@ -115,7 +121,7 @@ def policy_announcements(now, before):
     has no notice of it (the notice is the mark: privacy/policies/announce.py)."""
     from privacy.policies.announce import NOTICE_KIND
     from privacy.policies.models import PolicyVersion
-    from tenants.models import Notice, Tenant
+    from tenants.models import Notice
 
     owed = []
     versions = PolicyVersion.objects.filter(published_at__lt=before).order_by("published_at")
@@ -123,13 +129,7 @@ def policy_announcements(now, before):
         told = Notice.objects.dangerously_unscoped(reason="sweeper: tenants told").filter(
             kind=NOTICE_KIND, params__version_id=str(version_id)
         )
-        tenants = (
-            Tenant.objects.filter(created_at__lt=published_at)
-            .exclude(pk__in=told.values("tenant_id"))
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
-        owed += [(version_id, tenant_id) for tenant_id in tenants]
+        owed += [(version_id, tenant) for tenant in _tenants_not_told(published_at, told)]
     return owed
 
 
