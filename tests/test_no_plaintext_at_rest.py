@@ -24,6 +24,7 @@ MARKERS = {
     "body": "MARKER-BODY-the-cake-is-a-lie",
     "attachment": "https://media.example/MARKER-ATTACHMENT.jpg",
     "note": "MARKER-NOTE-vip-customer",
+    "contact_notes": "MARKER-CONTACT-NOTES-prefers-mornings",
     "preview": "MARKER-PREVIEW-text",
     "provider_secret": "MARKER-SECRET-provider-auth-token",
 }
@@ -36,6 +37,7 @@ def _seed(tenant):
         email=MARKERS["email"],
         phone=MARKERS["phone"],
         social_ids={"instagram": MARKERS["social"]},
+        notes=MARKERS["contact_notes"],
     )
     for kind, value in (("phone", MARKERS["phone"]), ("email", MARKERS["email"])):
         ContactIdentifier.objects.create(

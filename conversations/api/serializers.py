@@ -58,6 +58,7 @@ class ContactOutput(serializers.Serializer):
     email = PersonalText(allow_null=True)
     phone = PersonalText(allow_null=True)
     social_ids = serializers.JSONField()
+    notes = PersonalText(allow_null=True)
     locale = serializers.CharField()
     age_status = serializers.CharField()
     opted_out_channels = serializers.ListField(child=serializers.CharField())

@@ -21,6 +21,8 @@ class Contact(TenantScopedModel):
     email = EncryptedTextField(subject="id")
     phone = EncryptedTextField(subject="id")
     social_ids = EncryptedJSONField(subject="id")
+    # What staff wrote about the contact on its page (web contact editing).
+    notes = EncryptedTextField(subject="id")
     locale = models.CharField(max_length=16, blank=True)
     age_status = models.CharField(
         max_length=24, choices=AgeStatus.choices, default=AgeStatus.UNKNOWN

@@ -1,11 +1,14 @@
 """Contacts: found by blind index, created on first contact, updated by staff."""
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from audit.recorder import Actor, record
 from conversations.models import Contact, ContactIdentifier
-from instaply.errors import Conflict, Invalid
+from instaply.errors import Conflict, Forbidden, Invalid
 from privacy.blind_index import NORMALISERS, blind_index
 from privacy.policies.selectors import version_in_force
 from tenants.models import Membership
@@ -113,11 +116,102 @@ def _normalised(kind: str, value: str) -> str:
         raise Invalid(message, fields={kind: [message]}) from None
 
 
-EDITABLE = ("name", "email", "phone", "locale", "age_status", "processing_restricted")
+EDITABLE = (
+    "name",
+    "email",
+    "phone",
+    "locale",
+    "age_status",
+    "processing_restricted",
+    "notes",
+    "opted_out_channels",
+)
+NAME_MAX_LENGTH = 150
+NOTES_MAX_LENGTH = 2000
+# Channels a member may opt a contact out of by hand (the contact asked by phone,
+# in the shop...). Back in is the contact's own word on SMS: a START text.
+OPT_OUT_CHANNELS = ("sms", "widget")
+OPT_IN_BY_STAFF = ("widget",)
+
+
+IN_USE = {
+    "phone": _lazy("Another contact already has this phone number."),
+    "email": _lazy("Another contact already has this email address."),
+}
+
+
+def _refuse(field: str, message: str):
+    raise Invalid(str(message), fields={field: [str(message)]})
+
+
+def _clean_changes(actor: Membership, contact: Contact, changes: dict) -> dict:
+    """The validated changes that differ from the contact's current values."""
+    from tenants.permissions import Capability
+
+    cleaned = {}
+    for field in ("name", "notes"):
+        if field in changes:
+            value = (changes[field] or "").strip()
+            limit = NAME_MAX_LENGTH if field == "name" else NOTES_MAX_LENGTH
+            if len(value) > limit:
+                _refuse(field, _("At most %(limit)d characters.") % {"limit": limit})
+            cleaned[field] = value
+    for kind in ("phone", "email"):
+        if kind in changes:
+            value = (changes[kind] or "").strip()
+            if value and kind == "email":
+                try:
+                    validate_email(value)
+                except ValidationError:
+                    _refuse("email", _("Enter an email address like name@example.org."))
+            if value:
+                value = _normalised(kind, value)
+                owner = contact_find(tenant_id=contact.tenant_id, kind=kind, value=value)
+                if owner not in (None, contact):
+                    _refuse(kind, IN_USE[kind])
+            cleaned[kind] = value
+    if "locale" in changes:
+        cleaned["locale"] = (changes["locale"] or "").strip()
+    if "opted_out_channels" in changes:
+        wanted = set(changes["opted_out_channels"] or [])
+        unknown = wanted - set(OPT_OUT_CHANNELS)
+        if unknown:
+            _refuse("opted_out_channels", _("Unknown channel: %(c)s.") % {"c": sorted(unknown)[0]})
+        lifted = set(contact.opted_out_channels) - wanted
+        if lifted - set(OPT_IN_BY_STAFF):
+            _refuse(
+                "opted_out_channels",
+                _("Only the contact can opt back in to SMS, by texting START."),
+            )
+        cleaned["opted_out_channels"] = sorted(wanted | (set(contact.opted_out_channels) - lifted))
+    if "processing_restricted" in changes:
+        restricted = bool(changes["processing_restricted"])
+        # A restriction may answer a data subject's request (GDPR art. 18):
+        # lifting it is for those who handle those requests.
+        lifting = contact.processing_restricted and not restricted
+        if lifting and not actor.can(Capability.PRIVACY_REQUESTS):
+            raise Forbidden(
+                _("Only an owner or a privacy officer can lift a restriction of processing."),
+                code="restriction_lift_refused",
+            )
+        cleaned["processing_restricted"] = restricted
+    current = {field: getattr(contact, field) for field in cleaned}
+    return {
+        field: value
+        for field, value in cleaned.items()
+        if value != (current[field] if current[field] is not None else "")
+    }
 
 
 @transaction.atomic
 def contact_update(*, actor: Membership, contact: Contact, request=None, **changes) -> Contact:
+    """What staff change about a contact (the API's PATCH, the contact page).
+
+    Personal values are encrypted under the contact's key by the fields; the
+    audit event names the fields and channels that changed, never their values.
+    Other features that follow contact changes (a search index) hook in after
+    the save below, from this one function.
+    """
     require_same_tenant(actor, contact)
     refuse_other_fields(changes, allowed=EDITABLE)
     if "age_status" in changes:
@@ -133,30 +227,35 @@ def contact_update(*, actor: Membership, contact: Contact, request=None, **chang
         )
         if not changes:
             return contact
+    # Locked: a STOP text or a privacy request may change the same row meanwhile.
+    contact = Contact.objects.for_tenant(contact.tenant_id).select_for_update().get(pk=contact.pk)
+    if contact.erased_at is not None:
+        raise Conflict(_("This contact is being erased or was erased."), code="erased")
+    changed = _clean_changes(actor, contact, changes)
+    if not changed:
+        return contact
+    before_opt_outs = set(contact.opted_out_channels)
+    apply_changes(contact, changed, allowed=EDITABLE)
     for kind in ("phone", "email"):
-        if kind in changes and changes[kind]:
-            changes[kind] = _normalised(kind, changes[kind])
-            if contact_find(tenant_id=contact.tenant_id, kind=kind, value=changes[kind]) not in (
-                None,
-                contact,
-            ):
-                raise Invalid(
-                    f"Another contact already has this {kind}.", fields={kind: ["Already in use."]}
-                )
-    apply_changes(contact, changes, allowed=EDITABLE)
-    for kind in ("phone", "email"):
-        if kind in changes:
+        if kind in changed:
             ContactIdentifier.objects.for_tenant(contact.tenant_id).filter(
                 contact=contact, kind=kind
             ).delete()
-            if changes[kind]:
-                _identify(contact, kind, changes[kind])
+            if changed[kind]:
+                _identify(contact, kind, changed[kind])
+    metadata = {"fields": sorted(changed)}
+    if "opted_out_channels" in changed:
+        after = set(changed["opted_out_channels"])
+        metadata["opted_out"] = sorted(after - before_opt_outs)
+        metadata["opted_in"] = sorted(before_opt_outs - after)
+    if "processing_restricted" in changed:
+        metadata["processing_restricted"] = changed["processing_restricted"]
     record(
         "contact.updated",
         tenant=contact.tenant_id,
         actor=Actor.member(actor),
         target=("contact", contact.pk),
-        metadata={"fields": sorted(changes)},
+        metadata=metadata,
     )
     return contact
 

@@ -323,13 +323,14 @@ def _plain(value):
 
 
 def contact_item(contact: Contact) -> dict:
-    open_or_mark(contact, "name", "email", "phone", "social_ids")
+    open_or_mark(contact, "name", "email", "phone", "social_ids", "notes")
     return {
         "id": str(contact.pk),
         "name": _plain(contact.name),
         "email": _plain(contact.email),
         "phone": _plain(contact.phone),
         "social_ids": _plain(contact.social_ids),
+        "notes": _plain(contact.notes),
         "locale": contact.locale,
         "created_at": _time(contact.created_at),
         "erased_at": _time(contact.erased_at),

@@ -19,6 +19,7 @@ FILES = {
             "email": "email address, decrypted",
             "phone": "phone number, decrypted",
             "social_ids": "identifiers on social networks, decrypted",
+            "notes": "what the tenant's staff wrote about the subject, decrypted",
             "locale": "preferred language, as recorded",
             "created_at": _TIME,
             "erased_at": _TIME + ", null unless erased",

@@ -45,7 +45,20 @@ class LabelListApi(TenantAPIView):
 
 
 class LabelDetailApi(TenantAPIView):
-    capabilities = {"DELETE": WRITE}
+    capabilities = {"PATCH": WRITE, "DELETE": WRITE}
+
+    class Input(StrictInput):
+        name = serializers.CharField(max_length=50, required=False)
+        colour = serializers.RegexField(COLOUR, required=False)
+
+    @extend_schema(request=Input, responses=LabelOutput)
+    def patch(self, request, label_id):
+        label = library.label_update(
+            actor=self.membership,
+            label=selectors.label_get(tenant=self.tenant, id=label_id),
+            **self.validated(self.Input, request.data),
+        )
+        return Response(LabelOutput(label).data)
 
     @extend_schema(responses={204: None})
     def delete(self, request, label_id):
@@ -116,7 +129,10 @@ class ContactListApi(TenantAPIView):
             limit=cursors.page_size(request.query_params.get("limit")),
         )
         record_personal_read(
-            request, target=("contact_list", ""), fields=["name", "email", "phone"], count=len(page)
+            request,
+            target=("contact_list", ""),
+            fields=["name", "email", "phone", "notes"],
+            count=len(page),
         )
         return Response(
             {"results": ContactOutput(page, many=True).data, "next_cursor": next_cursor}
@@ -133,12 +149,20 @@ class ContactDetailApi(TenantAPIView):
         locale = serializers.CharField(max_length=16, required=False, allow_blank=True)
         age_status = serializers.ChoiceField(choices=AgeStatus.choices, required=False)
         processing_restricted = serializers.BooleanField(required=False)
+        notes = serializers.CharField(
+            max_length=contacts.NOTES_MAX_LENGTH, required=False, allow_blank=True
+        )
+        opted_out_channels = serializers.ListField(
+            child=serializers.ChoiceField(choices=contacts.OPT_OUT_CHANNELS), required=False
+        )
 
     @extend_schema(responses=ContactOutput)
     def get(self, request, contact_id):
         contact = selectors.contact_get(tenant=self.tenant, id=contact_id)
         record_personal_read(
-            request, target=("contact", contact.pk), fields=["name", "email", "phone", "social_ids"]
+            request,
+            target=("contact", contact.pk),
+            fields=["name", "email", "phone", "social_ids", "notes"],
         )
         return Response(ContactOutput(contact).data)
 
