@@ -80,6 +80,7 @@ def conversation_list(
     contact_lookup: tuple[str, str] | None = None,
     cursor: str | None = None,
     limit: int = 25,
+    channel: str | None = None,
 ) -> tuple[list[Conversation], str | None]:
     """A page of the inbox, newest activity first, with the caller's unread counts.
 
@@ -106,6 +107,8 @@ def conversation_list(
         values["shop"] = _uuid(shop_id, "shop")
     if label_id:
         values["label"] = _uuid(label_id, "label")
+    if channel:
+        values["channel"] = channel
     if contact_lookup:
         kind, value = contact_lookup
         values["kind"] = kind
@@ -137,6 +140,8 @@ def _inbox_page(shape: tuple[bool, int], p: dict) -> QuerySet[Conversation]:
         rows = rows.filter(shop_id=p["shop"])
     if "label" in p:
         rows = rows.filter(labels=p["label"])
+    if "channel" in p:
+        rows = rows.filter(channel=p["channel"])
     if "kind" in p:
         rows = rows.filter(
             contact__identifiers__kind=p["kind"], contact__identifiers__blind_index=p["index"]
@@ -168,6 +173,7 @@ _INBOX_PAGE = CompiledQuery(
     assignee=_field(Conversation, "assignee"),
     shop=_field(Conversation, "shop"),
     label=_field(ConversationLabel, "label"),
+    channel=_field(Conversation, "channel"),
     kind=_field(ContactIdentifier, "kind"),
     index=_field(ContactIdentifier, "blind_index"),
     at=_field(Conversation, "last_activity_at"),

@@ -1,10 +1,11 @@
 from django.urls import path
 
+from conversations.api.views import bulk, events, library, widgets
 from conversations.api.views import conversations as c
-from conversations.api.views import events, library, widgets
 
 urlpatterns = [
     path("conversations", c.ConversationListApi.as_view(), name="conversation-list"),
+    path("conversations/bulk", bulk.ConversationBulkApi.as_view(), name="conversation-bulk"),
     path(
         "conversations/<uuid:conversation_id>",
         c.ConversationDetailApi.as_view(),

@@ -136,6 +136,16 @@ OPERATIONS: dict[str, Operation] = {
     "GET /api/v1/conversations": Operation(
         "List conversations", "Newest activity first, filtered as you ask. " + PAGED
     ),
+    "POST /api/v1/conversations/bulk": Operation(
+        "Act on several conversations",
+        "One `action` (`close`, `assign`, `label` or `mark_read`) on up to 100 "
+        "`conversations` (ids), with `assignee` (a member id, or `null` to unassign) or "
+        "`label` (a label id) as the action needs. All or nothing: an id the tenant does not "
+        "have is a 404 and changes none. Each conversation changed is audited as a single "
+        "change would be; the answer counts those `changed` and those already so "
+        "(`unchanged`). Marking read is open to every reader; the other actions need a role "
+        "that can change conversations.",
+    ),
     "GET /api/v1/conversations/{conversation_id}": Operation("Get a conversation"),
     "POST /api/v1/conversations/{conversation_id}/assign": Operation(
         "Assign a conversation", "To a member of the tenant, or to nobody with `null`."
@@ -231,6 +241,9 @@ OPERATIONS: dict[str, Operation] = {
     ),
     "GET /api/v1/labels": Operation("List labels"),
     "POST /api/v1/labels": Operation("Create a label"),
+    "PATCH /api/v1/labels/{label_id}": Operation(
+        "Change a label", "Its name or colour (`#rrggbb`); send only the fields to change."
+    ),
     "DELETE /api/v1/labels/{label_id}": Operation(
         "Delete a label", "It is removed from every conversation that has it."
     ),

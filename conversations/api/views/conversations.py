@@ -30,6 +30,12 @@ def _contact_lookup(params) -> tuple[str, str] | None:
     return None
 
 
+def _channel(value: str | None) -> str | None:
+    if value and value not in ("sms", "widget"):
+        raise Invalid("Unknown channel.", fields={"channel": ["One of sms, widget."]})
+    return value or None
+
+
 class ConversationListApi(TenantAPIView):
     capabilities = {"GET": READ}
 
@@ -39,6 +45,7 @@ class ConversationListApi(TenantAPIView):
             OpenApiParameter("assignee", str, description="me, unassigned, or a member id"),
             OpenApiParameter("shop", str),
             OpenApiParameter("label", str),
+            OpenApiParameter("channel", str, enum=["sms", "widget"]),
             OpenApiParameter("phone", str, description="exact phone number of the contact"),
             OpenApiParameter("email", str, description="exact email of the contact"),
             OpenApiParameter("cursor", str),
@@ -55,6 +62,7 @@ class ConversationListApi(TenantAPIView):
             assignee=params.get("assignee"),
             shop_id=params.get("shop"),
             label_id=params.get("label"),
+            channel=_channel(params.get("channel")),
             contact_lookup=_contact_lookup(params),
             cursor=params.get("cursor"),
             limit=cursors.page_size(params.get("limit")),
