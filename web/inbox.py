@@ -22,6 +22,8 @@ from instaply.errors import Invalid
 from privacy.blind_index import normalise_phone
 from tenants.permissions import Capability
 from tenants.selectors import shop_list
+from web import working
+from web.labels import CHANNELS
 from web.tenancy import member_required
 
 READ = Capability.CONVERSATIONS_READ
@@ -36,6 +38,7 @@ class InboxFilters:
     status: str = "open"  # "" for every status
     shop: str = ""
     label: str = ""
+    channel: str = ""
 
     @classmethod
     def from_params(cls, params) -> "InboxFilters":
@@ -47,6 +50,7 @@ class InboxFilters:
             status=status if status in Conversation.Status.values or status == "any" else "open",
             shop=_uuid_or_blank(params.get("shop", "")),
             label=_uuid_or_blank(params.get("label", "")),
+            channel=params.get("channel", "") if params.get("channel") in CHANNELS else "",
         )
 
     def selector_arguments(self) -> dict:
@@ -55,6 +59,7 @@ class InboxFilters:
             "assignee": None if self.assignee == "all" else self.assignee,
             "shop_id": self.shop or None,
             "label_id": self.label or None,
+            "channel": self.channel or None,
         }
 
     def query(self, **changes) -> str:
@@ -114,7 +119,7 @@ def list_context(request, filters: InboxFilters, *, lookup=None, cursor=None) ->
         # How long each long-poll of the live feed may wait (the API caps it at 25 s).
         "events_wait": getattr(settings, "INBOX_EVENTS_WAIT_SECONDS", 25),
         "section": "inbox",
-    }
+    } | working.list_extras(request, filters, searching=lookup is not None)
 
 
 LIST_FIELDS = ["contact.display_name", "last_message_preview"]

@@ -196,4 +196,6 @@ urlpatterns += [
     path("", include("compliance.urls_audits_settings")),
     path("", include("analytics.urls_settings")),
     path("", include("analytics.login_data.urls_settings")),
+    # Bulk actions, saved views, contact editing, labels and saved replies.
+    path("", include("web.urls_working")),
 ]

@@ -97,6 +97,7 @@ def own(tenant_a):
         "message_id": message.id,
         "label_id": Label.objects.create(tenant=tenant, name="walked").id,
         "canned_id": CannedResponse.objects.create(tenant=tenant, shortcut="w", text="Hi").id,
+        "view_id": _saved_view(tenant_a),
         "widget_id": Widget.objects.create(tenant=tenant, shop=shop).id,
         "member_id": tenant_a.members[Role.AGENT].id,
         "invitation_id": Invitation.objects.create(
@@ -112,6 +113,15 @@ def own(tenant_a):
         ).id,
         **_privacy_and_platform_objects(tenant_a, contact),
     }
+
+
+def _saved_view(tenant_a):
+    """A saved view of the inbox (saved_views/): codes and ids, no personal data."""
+    from saved_views.models import SavedView
+
+    return SavedView.objects.create(
+        tenant=tenant_a.tenant, membership=tenant_a.owner, name="walked"
+    ).id
 
 
 def _login_session(tenant_a):

@@ -21,7 +21,14 @@ def _conversation_objects(world) -> dict:
             tenant=world.tenant, shortcut="hi", text="Hi"
         ).id,
         "widget_id": Widget.objects.create(tenant=world.tenant, shop=world.shop).id,
+        "view_id": _saved_view(world),
     }
+
+
+def _saved_view(world):
+    from saved_views.models import SavedView
+
+    return SavedView.objects.create(tenant=world.tenant, membership=world.owner, name="walk").id
 
 
 def _sms_objects(world, number: str) -> dict:

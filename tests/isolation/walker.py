@@ -119,7 +119,11 @@ def walk_api(
 
 WRITES = ("POST", "PUT", "PATCH")
 # Body fields named otherwise than the object they address.
-BODY_ID_NAMES = {"assignee": "member_id", "contact_id": "contact_id"}
+BODY_ID_NAMES = {
+    "assignee": "member_id",
+    "contact_id": "contact_id",
+    "conversations": "conversation_id",
+}
 # Values for fields the walk cannot make up from their type alone.
 BODY_SAMPLES = {
     "number": "+15017122699",
@@ -130,7 +134,17 @@ BODY_SAMPLES = {
 
 
 def _is_id_field(field) -> bool:
-    return isinstance(field, serializers.UUIDField | serializers.PrimaryKeyRelatedField)
+    single = serializers.UUIDField | serializers.PrimaryKeyRelatedField
+    # A list of ids (a selection of conversations) is walked like one id.
+    return isinstance(field, single) or (
+        isinstance(field, serializers.ListField) and isinstance(field.child, single)
+    )
+
+
+def _id_value(view_class, name: str, value: str):
+    """An id as the field takes it: alone, or as the one item of a list."""
+    field = view_class.Input().fields[name]
+    return [value] if isinstance(field, serializers.ListField) else value
 
 
 def body_id_fields(view_class) -> dict[str, str]:
@@ -169,7 +183,7 @@ def valid_body(view_class, ids: dict[str, Callable[[], str]]) -> dict:
     body = {}
     for name, field in view_class.Input().fields.items():
         if name in id_fields:
-            body[name] = ids[id_fields[name]]()
+            body[name] = _id_value(view_class, name, ids[id_fields[name]]())
         elif field.required or name in BODY_SAMPLES:
             body[name] = _sample(name, field)
     return body
@@ -247,7 +261,8 @@ def walk_bodies(
         for method in methods:
             send = getattr(client, method.lower())
             for name, key in fields.items():
-                body = valid_body(endpoint.view_class, own) | {name: foreign[key]()}
+                foreign_id = _id_value(endpoint.view_class, name, foreign[key]())
+                body = valid_body(endpoint.view_class, own) | {name: foreign_id}
                 response = send(path, data=json.dumps(body), content_type="application/json")
                 label = f"{method} {endpoint.route} body {name}"
                 result.exercised.append(label)
@@ -298,6 +313,11 @@ PAGE_FORMS = {
         "identity_verified": "on",
     },
     "web:privacy-request-answer": {"contact_id": "contact_id"},
+    "web:inbox-bulk": {
+        "action": "assign",
+        "conversations": "conversation_id",
+        "assignee": "member_id",
+    },
 }
 
 

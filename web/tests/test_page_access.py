@@ -67,6 +67,20 @@ def _foreign_ids(world) -> dict:
         **_privacy_ids(world, conversation.contact),
         **_breach_ids(world),
         **_compliance_ids(world),
+        **_library_ids(world),
+    }
+
+
+def _library_ids(world) -> dict:
+    from conversations.models import CannedResponse, Label
+    from saved_views.models import SavedView
+
+    return {
+        "label_id": Label.objects.create(tenant=world.tenant, name="walk").id,
+        "canned_id": CannedResponse.objects.create(tenant=world.tenant, shortcut="w", text="W").id,
+        "view_id": SavedView.objects.create(
+            tenant=world.tenant, membership=world.owner, name="walk"
+        ).id,
     }
 
 

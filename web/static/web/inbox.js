@@ -118,11 +118,15 @@
     }
     markOpen();
     paint(list);
+    rowsChanged();
     if (focusedId) {
       var again = list.querySelector('li.conv[data-id="' + focusedId + '"] a');
       if (again && document.activeElement !== again) { again.focus({ preventScroll: true }); }
     }
   }
+
+  // For bulk.js: rows were replaced or added (their selection boxes are new).
+  function rowsChanged() { list.dispatchEvent(new CustomEvent("inbox:rows")); }
 
   function refreshList() {
     return rowsRequest(null).then(function (fragment) { if (fragment) { mergeRows(fragment); } });
@@ -146,6 +150,7 @@
         if (next) { bindMore(next); }
         markOpen();
         paint(list);
+        rowsChanged();
         if (first) { first.focus(); }
       });
     });
