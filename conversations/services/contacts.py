@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from audit.recorder import Actor, record
 from conversations.models import Contact, ContactIdentifier
@@ -135,8 +135,8 @@ OPT_IN_BY_STAFF = ("widget",)
 
 
 IN_USE = {
-    "phone": _lazy("Another contact already has this phone number."),
-    "email": _lazy("Another contact already has this email address."),
+    "phone": gettext_lazy("Another contact already has this phone number."),
+    "email": gettext_lazy("Another contact already has this email address."),
 }
 
 

@@ -9,8 +9,8 @@ register = template.Library()
 @register.filter
 def status_count(counts, status) -> str:
     """The count a status tab shows: "" when not counted ("any", a search),
-    "1000+" past the cap of closed conversations."""
-    if not counts or status not in counts:
+    "999+" past the cap (conversations.selectors_counts)."""
+    if not counts or status not in counts or status == "more":
         return ""
     shown = number_format(counts[status], force_grouping=True)
-    return f"{shown}+" if status == "closed" and counts.get("closed_more") else shown
+    return f"{shown}+" if status in counts.get("more", ()) else shown
