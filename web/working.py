@@ -3,7 +3,7 @@ action on a selection of conversations (web/static/web/bulk.js selects them;
 without the script the checkboxes and the form still work)."""
 
 from django.contrib import messages
-from django.http import JsonResponse
+from django.http import JsonResponse, QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -83,7 +83,11 @@ def bulk_action(request):
     """One service call for the whole selection; back to the list it came from."""
     post = request.POST
     action = post.get("action", "")
-    back = reverse("web:inbox") + "?" + post.get("back", "")[:500].lstrip("?")
+    from web.inbox import InboxFilters
+
+    # Back to the same filters, re-read as the inbox reads them (codes and ids only).
+    back_filters = InboxFilters.from_params(QueryDict(post.get("back", "")[:500]))
+    back = reverse("web:inbox") + "?" + back_filters.query()
     try:
         assignee, label = None, None
         if action == "assign":

@@ -104,7 +104,7 @@ def test_a_bulk_close_from_the_list_says_how_many(tenant_a, widget_a, page_as):
         {"action": "close", "conversations": [c.id for c in chosen], "back": "status=open"},
         follow=True,
     )
-    assert answer.redirect_chain[-1][0] == "/inbox/?status=open"
+    assert answer.redirect_chain[-1][0] == "/inbox/?assignee=all&status=open"
     assert "4 conversations closed." in answer.content.decode()
     assert Conversation.objects.for_tenant(tenant_a.tenant).filter(status="closed").count() == 4
     none = agent.post("/inbox/bulk", {"action": "close"}, follow=True)
