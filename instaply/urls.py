@@ -52,6 +52,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("platform/", include("platform_staff.urls")),
     path("privacy-policy/", include("privacy.policies.urls_public")),
+    path("search/", include("search.urls")),
     path("", include("web.urls")),
 ]
 

@@ -22,6 +22,8 @@ commonest word (the cost stays that of a page, not of the tenant's history).
 import uuid
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from conversations.models import Contact, Message
 from instaply.api import cursors
 from instaply.errors import Invalid
@@ -52,10 +54,10 @@ def message_search(
     """Messages of the member's tenant holding every word of ``query``, newest first."""
     found = _forms(text.words(_query(query)))
     if not found:
-        raise Invalid(
-            "Search for at least one word of two letters or more that is not a common word.",
-            fields={"q": ["No searchable word."]},
+        message = _(
+            "Search for at least one word of two letters or more that is not a common word."
         )
+        raise Invalid(message, fields={"q": [message]})
     query_tokens = tokens(member.tenant_id, "word", found)
 
     def load(ids):
@@ -75,9 +77,8 @@ def contact_search(
     """Contacts whose name starts with each term, or with this email or phone number."""
     forms = text.contact_query_forms(_query(query))[:MAX_TERMS]
     if not forms:
-        raise Invalid(
-            "Type part of a name, an email or a phone number.", fields={"q": ["Nothing to search."]}
-        )
+        message = _("Type part of a name, an email or a phone number.")
+        raise Invalid(message, fields={"q": [message]})
     query_tokens = []
     for domain, form in forms:
         query_tokens += tokens(member.tenant_id, domain, [form])
@@ -92,12 +93,11 @@ def contact_search(
 
 def _query(query) -> str:
     if not isinstance(query, str) or not query.strip():
-        raise Invalid("Type something to search for.", fields={"q": ["This field is required."]})
+        message = _("Type something to search for.")
+        raise Invalid(message, fields={"q": [message]})
     if len(query) > MAX_QUERY:
-        raise Invalid(
-            f"A search is at most {MAX_QUERY} characters.",
-            fields={"q": [f"At most {MAX_QUERY} characters."]},
-        )
+        message = _("A search is at most %(count)d characters.") % {"count": MAX_QUERY}
+        raise Invalid(message, fields={"q": [message]})
     return query
 
 
