@@ -29,6 +29,7 @@ frequencies (a realistic mix of common and rare words).
 
 import argparse
 import datetime as dt
+import itertools
 import os
 import random
 import statistics
@@ -77,14 +78,14 @@ def _word(n: int) -> str:
 WORDS = [_word(n) for n in range(VOCABULARY)]
 TOPIC_WORDS = [(f"topic{t}a", f"topic{t}b", f"topic{t}c") for t in range(TOPICS)]
 # Zipf weights (1/rank): the first words are in several % of messages, most are rare.
-_WEIGHTS = [1 / (rank + 1) for rank in range(VOCABULARY)]
+_CUMULATIVE = list(itertools.accumulate(1 / (rank + 1) for rank in range(VOCABULARY)))
 ONE_WORD = "topic7a"  # in 2 % of the messages
 THREE_WORDS = f"topic7a topic7b {WORDS[4]}"  # a topic and a common word
 
 
 def body_of(rng: random.Random) -> str:
     topic = TOPIC_WORDS[rng.randrange(TOPICS)]
-    picked = rng.choices(WORDS, weights=_WEIGHTS, k=RANDOM_WORDS)
+    picked = rng.choices(WORDS, cum_weights=_CUMULATIVE, k=RANDOM_WORDS)
     return " ".join([*topic, *picked]).capitalize() + "."
 
 

@@ -37,6 +37,8 @@ _PHONE_TYPED = re.compile(r"^\+?[\d\s().\-/]+$")
 
 
 def fold(text: str) -> str:
+    if text.isascii():
+        return text.lower()  # the common case, without decomposing every character
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 

@@ -183,3 +183,8 @@ def test_the_statements_name_the_models_table():
 
     assert SearchToken._meta.db_table == "search_searchtoken"
     assert "search_searchtoken" in services._INSERT and "search_searchtoken" in services._DELETE
+
+
+def test_folding_is_the_same_with_and_without_accents():
+    assert text.fold("CAFÉ Straße") == "cafe strasse"
+    assert text.fold("CAFE Strasse") == "cafe strasse"
