@@ -42,6 +42,7 @@ COPY breaches ./breaches
 COPY compliance ./compliance
 COPY analytics ./analytics
 COPY backups ./backups
+COPY search ./search
 COPY web ./web
 COPY manage.py ./
 COPY --from=messages /locale ./locale

@@ -26,6 +26,7 @@ api_v1 = [
     path("", include(package_urls.api)),
     path("", include("breaches.api")),
     path("", include("analytics.api")),
+    path("", include("search.api")),
 ]
 
 urlpatterns = [
@@ -51,6 +52,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("platform/", include("platform_staff.urls")),
     path("privacy-policy/", include("privacy.policies.urls_public")),
+    path("search/", include("search.urls")),
     path("", include("web.urls")),
 ]
 

@@ -64,3 +64,11 @@ def blind_index(tenant_id, kind: str, value: str | None) -> str | None:
     if value is None or value == "":
         return None
     return hmac.new(_index_key(tenant_id, kind), value.encode(), hashlib.sha256).hexdigest()
+
+
+def search_key(tenant_id, domain: str) -> bytes:
+    """The key of the search index's tokens of one domain (words of messages,
+    parts of names, email and phone forms: search/tokens.py), derived like the
+    blind-index keys from the tenant's index root under labels of their own, so
+    a search token never equals a blind index, nor a token of another domain."""
+    return _index_key(tenant_id, f"search {domain}")

@@ -11,6 +11,7 @@ from conversations.models import Contact, ContactIdentifier
 from instaply.errors import Conflict, Forbidden, Invalid
 from privacy.blind_index import NORMALISERS, blind_index
 from privacy.policies.selectors import version_in_force
+from search.services import contact_index
 from tenants.models import Membership
 from tenants.scoping import apply_changes, refuse_other_fields, require_same_tenant
 
@@ -64,6 +65,7 @@ def contact_create(*, tenant_id, **details) -> Contact:
     """A contact with no known way to reach it (a widget visitor who gave no email)."""
     contact = _new_contact(tenant_id, details)
     contact.save(force_insert=True)
+    contact_index(contact)
     return contact
 
 
@@ -88,6 +90,7 @@ def contact_get_or_create(
                 contact.email = normalised
             contact.save(force_insert=True)
             _identify(contact, kind, normalised)
+            contact_index(contact)
             return contact, True
     except IntegrityError:
         return contact_find(tenant_id=tenant_id, kind=kind, value=normalised), False
@@ -243,6 +246,8 @@ def contact_update(*, actor: Membership, contact: Contact, request=None, **chang
             ).delete()
             if changed[kind]:
                 _identify(contact, kind, changed[kind])
+    if {"name", "email", "phone"} & set(changed):
+        contact_index(contact)
     metadata = {"fields": sorted(changed)}
     if "opted_out_channels" in changed:
         after = set(changed["opted_out_channels"])
@@ -345,6 +350,7 @@ def contact_rectify(*, contact: Contact, corrections: dict, actor: Actor) -> lis
             ).delete()
             if changed[kind]:
                 _identify(contact, kind, changed[kind])
+    contact_index(contact)
     record(
         "contact.updated",
         tenant=contact.tenant_id,

@@ -22,6 +22,7 @@ from instaply.db.rows_update import rows_update
 from instaply.errors import Conflict, Invalid
 from privacy.minors import rules as minor_rules
 from privacy.policies.selectors import version_in_force
+from search.services import messages_index
 from tenants.models import Membership
 from tenants.scoping import require_same_tenant
 
@@ -38,6 +39,7 @@ def _append_outbound(
     # The privacy-policy version in force when the message was sent.
     message.policy_version = version_in_force(message.created_at)
     message.save(force_insert=True)
+    messages_index([message])
     if activity:
         conversation.last_message_preview = (message.body or "")[:PREVIEW_LENGTH]
         conversation.last_activity_at = message.created_at
@@ -131,6 +133,7 @@ def messages_receive_many(inbounds: list[Inbound]) -> list[Message]:
         )
         messages.append(message)
     Message.objects.for_tenant(tenant_id).bulk_create(messages)
+    messages_index(messages)
     landed: dict = {}  # conversation pk -> (conversation, its messages), in order
     for message in messages:
         landed.setdefault(message.conversation_id, (message.conversation, []))[1].append(message)

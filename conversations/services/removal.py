@@ -15,6 +15,7 @@ from conversations.services.feed import feed_publish
 from conversations.services.messages import PREVIEW_LENGTH
 from privacy.crypto import is_erased
 from privacy.fields import open_or_mark
+from search.services import documents_forget
 
 
 @transaction.atomic
@@ -58,6 +59,7 @@ def _remove_from(tenant_id, conversation_id, removed: list[tuple]) -> None:
     ]
     # Send attempts cascade; widget messages have no stored webhooks.
     thread.filter(pk__in=ids).delete()
+    documents_forget(tenant_id=tenant_id, ids=ids)
     fields = []
     if inbound:
         conversation.inbound_count = max(0, conversation.inbound_count - len(inbound))

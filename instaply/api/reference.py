@@ -191,6 +191,14 @@ OPERATIONS: dict[str, Operation] = {
         "as something happens, or after `wait` seconds with no results.",
     ),
     "GET /api/v1/contacts": Operation("List contacts", PAGED),
+    "POST /api/v1/search": Operation(
+        "Search messages or contacts",
+        "Messages holding every word of `q` (`scope` `messages`, the default), or contacts "
+        "whose name parts start with each term of `q`, or with this email or phone number in "
+        "any common format (`scope` `contacts`), newest first. A POST so the words stay out "
+        "of URLs and logs. `complete` is false when the page stopped at its scan budget "
+        "before filling up: go on with `next_cursor`. " + PAGED,
+    ),
     "GET /api/v1/contacts/{contact_id}": Operation("Get a contact"),
     "PATCH /api/v1/contacts/{contact_id}": Operation(
         "Change a contact", "Send only the fields to change."

@@ -58,6 +58,7 @@ from privacy.blind_index import blind_index, normalise_email, normalise_phone
 from privacy.crypto import DecryptionError, is_erased
 from privacy.dsr.models import AccessPackage, DataSubjectRequest, ErasureRecord, LegalHold
 from privacy.services.keys import data_key_destroy
+from search.services import contacts_forget, documents_forget
 
 logger = logging.getLogger(__name__)
 
@@ -253,6 +254,10 @@ def _cut_ways_in(erasure: ErasureRecord, contact: Contact) -> None:
         # Index: the foreign keys' own (contact_id).
         _delete(erasure, ContactIdentifier.objects.for_tenant(tenant_id).filter(contact=contact))
         _delete(erasure, WidgetVisitor.objects.for_tenant(tenant_id).filter(contact=contact))
+        # The search index's tokens of the contact and of its messages: from
+        # now on no search finds the subject (search.services).
+        forgotten = contacts_forget(tenant_id=tenant_id, contact_ids=[contact.pk])
+        _add(erasure, {"search_documents": forgotten})
 
 
 # 3. Queued sends --------------------------------------------------------------------
@@ -359,6 +364,7 @@ def _delete_message_batch(erasure: ErasureRecord, tenant_id, ids: list) -> None:
         # for cascades, most of an erasure's CPU, taken from the inbox's (bench/dsr_bench.py).
         messages = Message.objects.for_tenant(tenant_id).filter(pk__in=ids)
         _add(erasure, {"conversations.Message": messages._raw_delete(messages.db)})
+        _add(erasure, {"search_documents": documents_forget(tenant_id=tenant_id, ids=ids)})
         facts_forget(tenant_id, message_ids=ids)
 
 
@@ -448,6 +454,10 @@ def _shred_contact(erasure: ErasureRecord, contact: Contact) -> ErasureRecord:
             counts = Counter(erasure.counts)
             counts["data_keys_destroyed"] += 1
             erasure.counts = dict(sorted(counts.items()))
+        # Anything indexed about the contact since step 2 (there should be nothing).
+        forgotten = contacts_forget(tenant_id=tenant_id, contact_ids=[contact.pk])
+        if forgotten:
+            erasure.counts = dict(Counter(erasure.counts) + Counter(search_documents=forgotten))
         # The rows left: identifiers and released holds cascade (counted).
         _, per_model = Contact.objects.for_tenant(tenant_id).filter(pk=contact.pk).delete()
         counts = Counter(erasure.counts)

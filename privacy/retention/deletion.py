@@ -20,6 +20,7 @@ from privacy.dsr.models import AccessPackage, LegalHold
 from privacy.dsr.package import package_path
 from privacy.retention.candidates import KINDS, Scope
 from privacy.services.keys import data_key_destroy
+from search.services import contacts_forget, documents_forget
 
 ACTOR = Actor.system("retention")
 # After each batch the run waits this share of the time the batch took (see
@@ -176,6 +177,8 @@ class Deletion:
         self.add(SendAttempt.objects.for_tenant(t).filter(message_id__in=ids).delete()[1])
         messages = Message.objects.for_tenant(t).filter(pk__in=ids)
         self.add({"conversations.Message": messages._raw_delete(messages.db)})
+        # Their tokens in the search index (plain ids there: no cascade reaches them).
+        documents_forget(tenant_id=t, ids=ids)
         facts_forget(t, message_ids=ids)
 
     def _delete_notes(self, ids: list) -> None:
@@ -214,6 +217,7 @@ class Deletion:
                 .delete()[1]
             )
             FeedEvent.objects.for_tenant(t).filter(conversation_id__in=gone_ids).delete()
+            documents_forget(tenant_id=t, ids=list(late.values_list("pk", flat=True)))
             # Cascades: messages left and their send attempts, notes left, labels,
             # read marks, visitor sessions, access-grant entries.
             self.add(Conversation.objects.for_tenant(t).filter(pk__in=gone_ids).delete()[1])
@@ -255,6 +259,8 @@ class Deletion:
                 # under the contact's key, in backups too, is unreadable from now on.
                 data_key_destroy(tenant_id=t, subject_id=contact_id, actor=ACTOR)
             self._delete_packages(gone)
+            # Their documents in the search index: theirs, and any message's left.
+            contacts_forget(tenant_id=t, contact_ids=gone)
             # Cascades: identifiers, consent entries, released holds; the contact's
             # data-subject requests keep their record without it.
             self.add(Contact.objects.for_tenant(t).filter(pk__in=gone).delete()[1])
