@@ -39,12 +39,18 @@ def bar_chart(
     label (None: nothing to draw). The title and the legend name everything."""
     values = [v for _, _, vs in series for v in vs if v is not None]
     top = _nice_top(max(values, default=0))
+    ticks = TICKS
+    if all(isinstance(v, int) for v in values):
+        # Counts: whole-number lines only (a top of 1..5 has one line per unit;
+        # above, the tops 10, 20, 50... divide by five).
+        top = max(int(top), 1)
+        ticks = top if top <= 5 else 5
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     slot = plot_w / max(len(labels), 1)
     bar = max(1.0, slot * 0.8 / max(len(series), 1))
     parts = []
-    for tick in range(TICKS + 1):
-        y = TOP + plot_h - plot_h * tick / TICKS
+    for tick in range(ticks + 1):
+        y = TOP + plot_h - plot_h * tick / ticks
         parts.append(
             format_html(
                 '<line class="grid" x1="{}" x2="{}" y1="{}" y2="{}"/>'
@@ -55,7 +61,7 @@ def bar_chart(
                 f"{y:.1f}",
                 LEFT - 4,
                 f"{y + 4:.1f}",
-                _number(top * tick / TICKS),
+                _number(top * tick / ticks),
             )  # fmt: skip
         )
     every = max(1, len(labels) // 10)  # at most about ten labels under the axis

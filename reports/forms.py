@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from reports.selectors import DAY, MAX_DAYS, WEEK, ReportFilters
 from web import labels
@@ -17,7 +18,9 @@ class ReportForm(forms.Form):
     since = forms.DateField(required=False, label=_("From"))
     until = forms.DateField(required=False, label=_("To (inclusive)"))
     by = forms.ChoiceField(
-        required=False, label=_("By"), choices=[(DAY, _("Day")), (WEEK, _("Week"))]
+        required=False,
+        label=_("By"),
+        choices=[(DAY, _("Day")), (WEEK, pgettext_lazy("reports", "Week"))],
     )
     shop = forms.ChoiceField(required=False, label=_("Shop"))
     channel = forms.ChoiceField(required=False, label=_("Channel"))

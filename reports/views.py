@@ -1,9 +1,12 @@
 """Reports (owners and admins): the page and its CSV, with the same filters."""
 
+import datetime as dt
+
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from audit.recorder import record
 from reports import charts
@@ -50,15 +53,16 @@ def reports_page(request):
         return render(request, "reports/report.html", context, status=400)
     report, rows = _rows(request, form)
     period = rows["period"]
-    labels = [row.label for row in period]
+    # Under the axis, short dates ("25 Nov"); the table beside it has the full ones.
+    labels = [formats.date_format(dt.date.fromisoformat(row.key), "j M") for row in period]
     minutes = 60
     volume = charts.bar_chart(
         chart_id="chart-volume",
         title=_("Conversations opened and closed"),
         labels=labels,
         series=[
-            (_("Opened"), "series-opened", [row.figures.opened for row in period]),
-            (_("Closed"), "series-closed", [row.figures.closed for row in period]),
+            (pgettext("reports", "Opened"), "series-opened", [r.figures.opened for r in period]),
+            (_("Closed"), "series-closed", [r.figures.closed for r in period]),
         ],
     )
 
@@ -72,8 +76,8 @@ def reports_page(request):
         title=_("First-response time, in minutes"),
         labels=labels,
         series=[
-            (_("Median"), "series-median", medians),
-            (_("90th percentile"), "series-p90", p90s),
+            (pgettext("reports", "Median"), "series-median", medians),
+            (pgettext("reports", "90th percentile"), "series-p90", p90s),
         ],
     )
     context = {

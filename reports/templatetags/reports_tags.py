@@ -1,7 +1,7 @@
 """A duration in seconds as people read it: 45 s, 12 min, 3 h 05 min, 2 d 4 h."""
 
 from django import template
-from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 register = template.Library()
 
@@ -12,12 +12,12 @@ def duration(seconds):
         return "–"
     seconds = int(seconds)
     if seconds < 60:
-        return _("%(s)d s") % {"s": seconds}
+        return pgettext("reports", "%(s)d s") % {"s": seconds}
     minutes = seconds // 60
     if minutes < 60:
-        return _("%(m)d min") % {"m": minutes}
+        return pgettext("reports", "%(m)d min") % {"m": minutes}
     hours, minutes = divmod(minutes, 60)
     if hours < 24:
-        return _("%(h)d h %(m)02d min") % {"h": hours, "m": minutes}
+        return pgettext("reports", "%(h)d h %(m)02d min") % {"h": hours, "m": minutes}
     days, hours = divmod(hours, 24)
-    return _("%(d)d d %(h)d h") % {"d": days, "h": hours}
+    return pgettext("reports", "%(d)d d %(h)d h") % {"d": days, "h": hours}

@@ -141,3 +141,14 @@ def test_csv_cells_are_never_formulas(tenant_a, clock):
     assert '\'=HYPERLINK("http://evil.example","x")' in labels
     assert "'+Shop" in labels
     assert not any(label.startswith(("=", "+", "-", "@")) for label in labels)
+
+
+def test_the_page_in_french(tenant_a, answered):
+    user = tenant_a.members[Role.OWNER].user
+    user.language = "fr"
+    user.save(update_fields=["language"])
+    html = verified_client(user).get("/reports/", {**WEEK, "by": "week"}).content.decode()
+    assert ">Rapports</a>" in html and "<h1>Rapports</h1>" in html
+    assert "Première réponse, médiane" in html and "Semaine du " in html
+    assert 'data-figure="resolution-median">2 h 00 min<' in html
+    assert "Conversations ouvertes et fermées" in html  # the chart's title
