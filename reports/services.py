@@ -55,7 +55,9 @@ def cycle_open(*, conversation, at, reopened: bool = False) -> None:
 
 def cycle_respond(*, conversation, responder_id, at) -> None:
     """A member's reply: the open cycle's first response, if it had none."""
-    answered = _open_cycle(conversation).filter(first_response_at__isnull=True)
+    # Opened before the reply: a reconciliation reading older rows never answers
+    # a cycle that began after the reply it found.
+    answered = _open_cycle(conversation).filter(first_response_at__isnull=True, opened_at__lte=at)
     if answered.update(first_response_at=at, responder_id=responder_id):
         return
     if not _cycles(conversation).exists():
@@ -74,7 +76,8 @@ def cycle_assign(*, conversation) -> None:
 
 def cycle_close(*, conversation, at) -> None:
     """The conversation is closed: its open cycle ends, with its assignee."""
-    if _open_cycle(conversation).update(closed_at=at, agent_id=conversation.assignee_id):
+    closing = _open_cycle(conversation).filter(opened_at__lte=at)  # as in cycle_respond
+    if closing.update(closed_at=at, agent_id=conversation.assignee_id):
         return
     if not _cycles(conversation).exists():
         _create(conversation, opened_at=conversation.created_at, closed_at=at)

@@ -86,3 +86,23 @@ def test_the_periodic_task_prunes_cycles_past_their_retention(tenant_a, clock, s
     assert prune(now=T0 + dt.timedelta(days=45)) == 1
     assert [c[1] for c in cycles(tenant_a)] == [T0 + dt.timedelta(days=40)]
     assert reconcile.delay().get() == 0  # nothing missed; runs as the beat runs it
+
+
+def test_a_stale_closing_or_reply_never_touches_a_later_cycle(tenant_a, clock):
+    from reports import services
+
+    conversation = clock.text(T0)
+    clock.close(T0 + dt.timedelta(hours=1), conversation)
+    stale = Conversation.objects.for_tenant(tenant_a.tenant).get(pk=conversation.pk)
+    clock.text(T0 + dt.timedelta(hours=2), contact=conversation.contact)  # reopens it
+    # What a reconciliation that read the rows before the reopening would write:
+    services.cycle_close(conversation=stale, at=T0 + dt.timedelta(hours=1))
+    services.cycle_respond(
+        conversation=stale,
+        responder_id=tenant_a.members[Role.AGENT].pk,
+        at=T0 + dt.timedelta(minutes=90),
+    )
+    assert cycles(tenant_a) == [
+        (False, T0, None, T0 + dt.timedelta(hours=1)),
+        (True, T0 + dt.timedelta(hours=2), None, None),
+    ]
