@@ -35,6 +35,8 @@ class Capability(StrEnum):
     # Issue 15: staff login data and the workspace's product-analytics choice.
     LOGIN_DATA_READ = "login_data.read"
     ANALYTICS_MANAGE = "analytics.manage"
+    # Issue 18: the workspace's reports (counts and response times per shop, channel, member).
+    REPORTS_READ = "reports.read"
 
 
 DESCRIPTIONS = {
@@ -56,6 +58,7 @@ DESCRIPTIONS = {
     Capability.AUDIT_REQUEST: "request an audit of the platform",
     Capability.LOGIN_DATA_READ: "see the staff's sign-in sessions or sign them out",
     Capability.ANALYTICS_MANAGE: "opt the workspace out of product analytics",
+    Capability.REPORTS_READ: "read the workspace's reports",
 }
 
 _ALL = set(Capability)

@@ -27,6 +27,7 @@ def frame(request) -> dict:
         "settings": membership.can(Capability.STAFF_MANAGE)
         or membership.can(Capability.CHANNELS_MANAGE)
         or membership.can(Capability.AUDIT_EXPORT),
+        "reports": membership.can(Capability.REPORTS_READ),
     }
     # Counted when the frame shows it (a template calls a callable once per
     # lookup; cached), so fragments that never show the bell cost no query.

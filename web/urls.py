@@ -198,4 +198,5 @@ urlpatterns += [
     path("", include("analytics.login_data.urls_settings")),
     # Bulk actions, saved views, contact editing, labels and saved replies.
     path("", include("web.urls_working")),
+    path("", include("reports.urls")),
 ]

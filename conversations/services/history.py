@@ -25,6 +25,7 @@ from analytics.tracking import track
 from audit.recorder import Actor, record
 from conversations.models import Contact, Conversation, FeedEvent, Reopening
 from conversations.services.feed import feed_publish
+from reports import services as report_facts
 from tenants.models import Shop
 from tenants.selectors import tenant_reopen_window
 
@@ -160,6 +161,7 @@ def _reopen(conversation: Conversation, now) -> bool:
     Reopening.objects.create(
         tenant_id=conversation.tenant_id, conversation=conversation, created_at=now
     )
+    report_facts.cycle_open(conversation=conversation, at=now, reopened=True)
     record(
         "conversation.reopened_by_message",
         tenant=conversation.tenant_id,
@@ -186,6 +188,7 @@ def _open(shop, contact, channel, endpoint_id, *, previous) -> Conversation:
         endpoint_id=endpoint_id,
         previous=previous,
     )
+    report_facts.cycle_open(conversation=conversation, at=conversation.created_at)
     track(
         analytics.CONVERSATION_OPENED,
         tenant_id=shop.tenant_id,

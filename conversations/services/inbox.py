@@ -17,6 +17,7 @@ from conversations.models import (
 )
 from conversations.services.feed import feed_publish
 from instaply.errors import Conflict, Invalid
+from reports import services as report_facts
 from tenants.models import Membership
 from tenants.scoping import require_same_tenant
 
@@ -70,6 +71,7 @@ def conversation_assign(
     conversation = _locked(conversation)
     conversation.assignee = assignee
     conversation.save(update_fields=["assignee"])
+    report_facts.cycle_assign(conversation=conversation)
     _audit(
         actor,
         "conversation.assigned" if assignee else "conversation.unassigned",
@@ -106,6 +108,7 @@ def conversation_set_status(
     require_same_tenant(actor, conversation)
     conversation = _locked(conversation)
     closing = status == Status.CLOSED and conversation.status != Status.CLOSED
+    reopening = status != Status.CLOSED and conversation.status == Status.CLOSED
     conversation.status, conversation.snoozed_until = status, snoozed_until
     fields = ["status", "snoozed_until"]
     if closing:
@@ -126,6 +129,10 @@ def conversation_set_status(
             code="newer_conversation_in_progress",
         ) from None
     _audit(actor, f"conversation.{status}", conversation)
+    if closing:
+        report_facts.cycle_close(conversation=conversation, at=conversation.closed_at)
+    elif reopening:
+        report_facts.cycle_open(conversation=conversation, at=timezone.now(), reopened=True)
     if closing:
         track(
             analytics.CONVERSATION_CLOSED,

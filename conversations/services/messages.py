@@ -22,6 +22,7 @@ from instaply.db.rows_update import rows_update
 from instaply.errors import Conflict, Invalid
 from privacy.minors import rules as minor_rules
 from privacy.policies.selectors import version_in_force
+from reports import services as report_facts
 from search.services import messages_index
 from tenants.models import Membership
 from tenants.scoping import require_same_tenant
@@ -356,6 +357,9 @@ def message_reply(*, actor: Membership, conversation: Conversation, body: str) -
     )
     message = _send(conversation, body=body, sender=actor, now=timezone.now())
     _track_reply(conversation, message, first=first)
+    report_facts.cycle_respond(
+        conversation=conversation, responder_id=actor.pk, at=message.created_at
+    )
     record(
         "message.sent",
         tenant=conversation.tenant_id,

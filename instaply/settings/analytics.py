@@ -25,3 +25,6 @@ REPORTING_KEY = env.text("REPORTING_KEY")
 production.require(len(REPORTING_KEY) >= 32, "REPORTING_KEY (at least 32 random characters)")
 # The incremental extract runs this often (seconds).
 REPORTING_EXTRACT_SECONDS = env.integer("REPORTING_EXTRACT_SECONDS", 300)
+
+# The tenant's own reports (reports/): cycles closed longer ago than this are deleted.
+REPORTS_KEEP_DAYS = env.integer("REPORTS_KEEP_DAYS", 400)

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "analytics.login_data",
     "analytics.reporting",
     "search",
+    "reports",
     "web",
     "saved_views",
     "backups",

@@ -109,6 +109,8 @@ CELERY_BEAT_SCHEDULE = {
     "analytics.purge_events": {"task": "analytics.purge_events", "schedule": 3600},
     # The identifiers-only reporting database, filled from its marks (analytics/reporting).
     "reporting.extract": {"task": "reporting.extract", "schedule": REPORTING_EXTRACT_SECONDS},
+    # The tenants' report facts: missed events mended, old cycles pruned (reports/).
+    "reports.reconcile": {"task": "reports.reconcile", "schedule": 3600},
     # Backups past their retention (backups/services.py); key backups after 7 days.
     "backups.prune": {"task": "backups.prune", "schedule": 24 * 3600},
 }
