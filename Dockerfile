@@ -44,6 +44,7 @@ COPY compliance ./compliance
 COPY analytics ./analytics
 COPY backups ./backups
 COPY search ./search
+COPY saved_views ./saved_views
 COPY web ./web
 COPY manage.py ./
 COPY --from=messages /locale ./locale
