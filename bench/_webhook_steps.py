@@ -22,6 +22,7 @@ import sys
 import time
 from pathlib import Path
 
+import _intake_steps
 import django
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -200,7 +201,7 @@ def main() -> None:
     from django.core.handlers.wsgi import WSGIHandler
 
     lines = Path(lines_file).read_text().splitlines()
-    need = rounds * (len(paths) + 1) + 200
+    need = rounds * (len(paths) + 1) + 200 + 3 * rounds + 200
     if len(lines) < need:
         raise SystemExit(f"_webhook_steps needs {need} distinct requests, got {len(lines)}")
     handler = WSGIHandler()
@@ -211,6 +212,9 @@ def main() -> None:
     lines = lines[101:]
     costs = whole(handler, paths, lines, rounds)
     lines = lines[rounds * len(paths) :]
+    # The native intake before the view is instrumented (its patches would time it too).
+    native = _intake_steps.measure(webhook, lines[: 3 * rounds + 200], rounds, Steps)
+    lines = lines[3 * rounds + 200 :]
     steps, timed = instrument(WSGIHandler())
     began = time.thread_time()
     for line in lines[:rounds]:
@@ -219,6 +223,7 @@ def main() -> None:
     steps.calibrate()
     own = {name: spent / rounds * 1e6 for name, spent in steps.corrected().items()}
     figures = {"trips": trips, "whole": costs, "steps": own, "instrumented": instrumented}
+    figures["native"] = native
     print(json.dumps(figures | {"timer_us": steps.overhead * 1e6}))
 
 

@@ -164,7 +164,7 @@ def synchronous_commit() -> str:
 def step_costs(env: dict, base_url: str, account, number, rounds: int) -> dict:
     """bench/_webhook_steps.py in a process with the tier's environment."""
     paths = {"webhook": WEBHOOK} | {name: BARES[name] for name in IN_PROCESS}
-    count = rounds * (len(paths) + 1) + 200
+    count = rounds * (len(paths) + 4) + 400  # the view's figures, then the intake's
     with tempfile.NamedTemporaryFile("w+", suffix=".tsv") as lines:
         write_requests(Path(lines.name), signed_requests(account, number, base_url, count, count))
         output = subprocess.run(
@@ -255,10 +255,15 @@ def report(args, runs, steps, commit) -> None:
     print(f"  2xx answers counted                {answered:>9,}   (any other stops the run)")
     for hook in WEBHOOKS:
         print(f"  wrk CPU, {hook:<25} {median(runs[hook], 'generator_cpu'):>9.2f} cores")
-    print("  CPU per request (µs), tier (gunicorn processes, /proc) / in-process (Django WSGI):")
+    print(
+        "  CPU per request (µs), tier (gunicorn processes, /proc) / in-process (Django WSGI;"
+        " the event-loop paths through the tier's ASGI application):"
+    )
     in_process = {"webhook, view (a2wsgi)": "webhook"} | {name: name for name in IN_PROCESS}
+    native = steps["native"]["whole"]
+    event_loop = {"webhook, native intake": native["webhook"], "bare (native ASGI)": native["bare"]}
     for name in [*WEBHOOKS, *BARES]:
-        own = steps["whole"].get(in_process.get(name, ""))
+        own = steps["whole"].get(in_process.get(name, ""), event_loop.get(name))
         print(
             f"    {name:<30} {median(runs[name], 'tier_cpu_us'):>7,.0f} / "
             + (f"{own:>7,.0f}" if own is not None else "      -")
@@ -276,6 +281,40 @@ def report(args, runs, steps, commit) -> None:
         f"    {'whole request':<52} {whole:>7,.0f}   (instrumented: "
         f"{steps['instrumented']:,.0f}, {steps['timer_us']:.1f} µs per timed call taken off "
         "its caller; the server's own layers are the tier's figure minus the whole)"
+    )
+    print_native_steps(runs, steps["native"], steps["timer_us"])
+
+
+def print_native_steps(runs, native: dict, timer_us: float) -> None:
+    """The native intake's CPU by step (bench/_intake_steps.py), down to what no
+    step names, and what the server's layers add to it."""
+    print(
+        "  the native intake's in-process CPU, step by step (µs, exclusive of the steps"
+        " inside; one request in flight, the event loop's work for a step's I/O in it):"
+    )
+    named = 0.0
+    for name, spent in sorted(native["steps"].items(), key=lambda item: -item[1]):
+        print(f"    {name:<52} {spent:>7,.0f}")
+        named += spent
+    whole = native["whole"]["webhook"]
+    print(f"    {'not in any named step (whole minus the steps)':<52} {whole - named:>7,.0f}")
+    print(
+        f"    {'whole request (tier application, in-process)':<52} {whole:>7,.0f}   "
+        f"(instrumented: {native['instrumented']:,.0f}, {timer_us:.1f} µs per timed call"
+        " taken off its caller)"
+    )
+    together = native["whole"]["webhook, 16 in flight"]
+    print(
+        f"    {'whole request, 16 in flight (uninstrumented)':<52} {together:>7,.0f}   (the"
+        f" serial whole less this: {whole - together:,.0f}, the loop's sleeps and wake-ups"
+        " between one request's round trips)"
+    )
+    tier = median(runs["webhook, native intake"], "tier_cpu_us")
+    print(
+        f"    {'the server (uvicorn, HTTP, sockets): tier minus 16 in flight':<52}"
+        f" {tier - together:>7,.0f}"
+        f"   (the bare POST on the event loop: {native['whole']['bare']:,.0f} in-process,"
+        f" {median(runs['bare (native ASGI)'], 'tier_cpu_us'):,.0f} in the tier)"
     )
 
 

@@ -65,6 +65,8 @@ _CONVERSATION_REF = CompiledQuery(
     id=_field(Conversation, "id"),
     # Planned in about 0.05 ms: less than the scope switch's own round trip,
     # which a prepared statement would need (it is a thread page's first query).
+    # Under a bearer token the connection is in the tenant's scope already (the
+    # token's lookup set it), and it is prepared like the others.
     prepare_after_switch=False,
 )
 

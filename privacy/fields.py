@@ -35,7 +35,6 @@ from privacy.crypto import (
     FORMAT_VERSION,
     HEADER_PART,
     HEADER_V1,
-    MINIMUM_LENGTH,
     NONCE_PART,
     SEALED_PART,
     DecryptionError,
@@ -163,64 +162,68 @@ class _PageWork:
     def __init__(self, field, middle: bytes):
         self.field, self.middle = field, middle
 
-    def open(self, states: list, keys: dict) -> list:
-        """Opens the values of ``states`` whose key ``keys`` holds ({subject's id
+    def open(self, states, keys: dict) -> list:
+        """Opens the values of ``states`` (an iterable) whose key ``keys`` holds ({subject's id
         as int: cipher or ERASED}: the key cache's fresh entries, or the keys the
         page loaded); returns the states whose key it does not hold. A value
         that does not open stays closed.
 
         The loop is written out (the key cache read at one moment for the page,
         the value sliced and decrypted inline as ``crypto.decrypt_or_none`` does):
-        around a 0.6 µs AES-GCM call, each call or attribute read per row is
-        a few percent of the page. Rows come in runs of one subject (a thread)
-        and of one tenant (any page), so the last subject's cipher and the last
-        tenant's part of the associated data are kept until another one comes
-        (each row's own ids are still read and compared); a value whose header
-        is ``HEADER_V1`` (nearly all) takes the associated data's first part
-        ready-made, any other is checked and joined to its own header."""
+        around a 0.6 µs AES-GCM call, each call, test or attribute read per row
+        is a few percent of the page. Rows come in runs of one subject (a
+        thread) and of one tenant (any page), so the last subject's key and the
+        last tenant's part of the associated data are kept until another one
+        comes (each row's own ids are still read and compared); a value whose
+        header is ``HEADER_V1`` (nearly all) takes the associated data's first
+        part ready-made, any other is checked and joined to its own header.
+
+        The rare cases cost no test on the common path: they are the exceptions
+        the common path raises. A value that is not stored bytes (None, a
+        plaintext waiting for save()) cannot be sliced (TypeError); a value too
+        short to hold a nonce and a tag, or altered, or moved from another row,
+        fails AES-GCM (ValueError, InvalidTag); a text that does not decode
+        fails ``from_bytes`` (ValueError). Each is left closed, to be read alone
+        for its error. A subject whose key is not in ``keys`` (None) or was
+        destroyed (``ERASED``, a string) has no ``decrypt`` (AttributeError): the
+        first goes to the returned list, the second reads as ``ERASED``."""
         field = self.field
         attname, plain_key, subject, pk_attname = (
             field.attname, field.plain_key, field.subject, field._pk_attname,
         )  # fmt: skip
-        from_bytes, middle = field.from_bytes, self.middle
+        from_bytes, middle, get_key = field.from_bytes, self.middle, keys.get
         nonce_part, sealed_part, header_part = NONCE_PART, SEALED_PART, HEADER_PART
         missing, last, cipher, tenant, prefix, v1_prefix = [], None, None, None, b"", b""
         for state in states:
             try:
                 blob = state[attname]
                 subject_int = state[subject].int
-                tenant_int = state["tenant_id"].int
                 row_int = state[pk_attname].int
+                tenant_int = state["tenant_id"].int
             except (AttributeError, KeyError):
                 continue  # deferred, an id set by hand or not a UUID: read alone
-            if type(blob) is not bytes:
-                continue  # None, or a plaintext waiting for save(): nothing to open
             if subject_int != last:
-                found = keys.get(subject_int)
-                if found is None:
-                    missing.append(state)
-                    continue
-                if type(found) is Erased:  # kept out of the memo: never a cipher
-                    state[plain_key] = found
-                    continue
-                cipher, last = found, subject_int
+                cipher, last = get_key(subject_int), subject_int
             if tenant_int != tenant:
                 tenant, prefix = tenant_int, tenant_int.to_bytes(16) + middle
                 v1_prefix = HEADER_V1 + prefix
-            if len(blob) < MINIMUM_LENGTH:
-                continue  # read alone, for its error
-            header = blob[header_part]
-            if header == HEADER_V1:
-                aad = v1_prefix + row_int.to_bytes(16)
-            elif header[0] == FORMAT_VERSION:
-                aad = header + prefix + row_int.to_bytes(16)
-            else:
-                continue  # read alone, for its error
             try:
-                plain = cipher.decrypt(blob[nonce_part], blob[sealed_part], aad)
-            except InvalidTag:
-                continue
-            state[plain_key] = from_bytes(plain)
+                if blob[header_part] == HEADER_V1:
+                    aad = v1_prefix + row_int.to_bytes(16)
+                elif blob[0] == FORMAT_VERSION:
+                    aad = blob[header_part] + prefix + row_int.to_bytes(16)
+                else:
+                    continue  # read alone, for its error
+                state[plain_key] = from_bytes(
+                    cipher.decrypt(blob[nonce_part], blob[sealed_part], aad)
+                )
+            except AttributeError:
+                if cipher is None:
+                    missing.append(state)
+                elif type(cipher) is Erased:
+                    state[plain_key] = cipher
+            except (TypeError, IndexError, ValueError, InvalidTag):
+                continue  # read alone, for its error
         return missing
 
 
@@ -347,7 +350,7 @@ class _EncryptedField(models.BinaryField):
             return
         middle = self._context_middle or self._prepare_context(rows[0])
         page = _PageWork(self, middle)
-        missing = page.open(list(map(_state_of, rows)), keyring.cache.fresh())
+        missing = page.open(map(_state_of, rows), keyring.cache.fresh())
         if not missing:
             return
         by_tenant = {}

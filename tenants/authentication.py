@@ -75,9 +75,14 @@ def token_by_digest(token_hash: str) -> ApiToken | None:
     with rls.platform_reads(_FOUND_BY), connection.cursor() as cursor:
         cursor.execute(sql, [token_hash])
         found = cursor.fetchone()
+        if found is not None and connection.vendor == "postgresql":
+            # The statement left the connection in the token's tenant (see
+            # _TENANT_SCOPE): the request's first tenant query needs no switch.
+            tenant_id = found[len(columns) - len(Tenant._meta.concrete_fields)]
+            connection.scope_set_by_statement(rls.tenant_scope(tenant_id))
     if found is None:
         return None
-    row = list(found)
+    row = list(found[: len(columns)])
     for i, chain in converters:
         for convert in chain:
             row[i] = convert(row[i], columns[i], connection)
@@ -90,6 +95,19 @@ def token_by_digest(token_hash: str) -> ApiToken | None:
     token, membership, user, tenant = objects
     token.membership, membership.user, membership.tenant = membership, user, tenant
     return token
+
+
+# Read as the platform role (the token names its tenant), the row then sets the
+# scope of the token's tenant, as instaply/db's switch would before the request's
+# first tenant query: that switch no longer costs a page a round trip of its own
+# (a prepared page query cannot carry it). Evaluated with the row, once it is
+# found: a digest that finds no row leaves the platform role set, as before.
+# The role goes back to the connection's own ("none"), the tenant's policies
+# apply to every later statement. Revocation is untouched: the row and its
+# membership are read, and judged, on every request.
+_TENANT_SCOPE = (
+    "set_config('instaply.tenant_id', {tenant}::text, false), set_config('role', 'none', false)"
+)
 
 
 @functools.cache
@@ -108,6 +126,10 @@ def _token_statement(alias: str):
             )
     token_table = quote(ApiToken._meta.db_table)
     selected = ", ".join(f"{quote(c.alias)}.{quote(c.target.column)}" for c in columns)
+    if connection.vendor == "postgresql":
+        selected += ", " + _TENANT_SCOPE.format(
+            tenant=f"{quote(Membership._meta.db_table)}.{quote('tenant_id')}"
+        )
     where = f"{token_table}.{quote('token_hash')} = %s"
     # Names from model metadata only; the digest is a parameter.
     sql = f"SELECT {selected} FROM {token_table} {' '.join(joins)} WHERE {where}"  # noqa: S608

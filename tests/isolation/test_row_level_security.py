@@ -214,9 +214,10 @@ def test_the_api_s_page_queries_are_prepared(two_shops):
         response = client.get(path)
         assert response.status_code == 200, response.content
     prepared = _scalar("SELECT array_agg(statement) FROM pg_prepared_statements")
-    # The inbox page, its labels and the thread's messages; not the thread's
-    # conversation lookup, whose scope switch rides in its text instead.
-    for table in ("conversation", "conversationlabel", "message"):
+    # The inbox page, its labels, the thread's conversation lookup and its
+    # messages: the token's lookup left the connection in the tenant's scope, so
+    # no switch has to go before them (tenants/authentication.py).
+    for table in ("conversation", "conversation", "conversationlabel", "message"):
         start = f'FROM "conversations_{table}" '
         found = [statement for statement in prepared if start in statement]
         assert found, (start, prepared)
@@ -275,3 +276,39 @@ def test_the_leaky_endpoints_of_the_walks_leak_nothing_under_row_level_security(
     assert listed == [str(tenant_a.shop.pk)]
     with pytest.raises(Shop.DoesNotExist):  # the test client re-raises the view's error
         client.get(f"/api/v1/leaky/shops/{tenant_b.shop.pk}")
+
+
+def test_the_token_s_lookup_leaves_its_tenant_s_scope_for_the_page_query(two_shops):
+    tenant_a, _ = two_shops
+    client = tenant_a.client()
+    assert client.get("/api/v1/conversations").status_code == 200  # statements prepared
+    with on_the_wire(connection) as wire:
+        response = client.get("/api/v1/conversations")
+    assert response.status_code == 200, response.content
+    assert len(response.json()["results"]) == 3
+    switches = [sql for sql in wire.statements if sql.startswith("SELECT set_config")]
+    # One: the platform's, in the token's lookup's text; the lookup's row set the tenant's.
+    assert len(switches) == 1 and "instaply_platform" in switches[0], wire
+    assert "tenants_apitoken" in wire.statements[1] and "set_config" in wire.statements[1], wire
+    # The token, the page query (prepared, no switch of its own before it), the
+    # labels, the audit event: four round trips, five with a switch before the page.
+    assert wire.round_trips == 4, wire
+
+
+def test_after_a_token_s_lookup_a_request_that_adopted_no_tenant_sees_nothing(two_shops):
+    """The lookup leaves the connection in the token's tenant whatever the token's
+    state (revoked, say): the next statement still runs in the scope of its own
+    unit of work, which switches it back."""
+    from tenants import credentials
+    from tenants.authentication import token_by_digest
+    from tenants.services.tokens import api_token_create, api_token_revoke
+
+    tenant_a, _ = two_shops
+    token, raw = api_token_create(membership=tenant_a.owner, name="revoked")
+    api_token_revoke(actor=tenant_a.owner, token=token)
+    with rls.unit_of_work():
+        found = token_by_digest(credentials.digest(raw))
+        assert found is not None and found.revoked_at is not None
+        assert Message.objects.count() == 0  # no for_tenant, no tenant adopted
+        rls.adopt(tenant_a.tenant)
+        assert Message.objects.count() == 3

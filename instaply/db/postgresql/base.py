@@ -132,6 +132,14 @@ class DatabaseWrapper(base.DatabaseWrapper):
         finally:
             self._preparing = False
 
+    def scope_set_by_statement(self, scope: rls.Scope) -> None:
+        """The statement just run set this scope itself, in its own text (the
+        bearer token's lookup, tenants/authentication.py, leaves the connection
+        in the token's tenant): what the next statement is compared with. On a
+        connection where the switching is skipped nothing is recorded."""
+        if self._rls_enforced:
+            self._rls_applied = scope
+
     def _in_scope(self) -> bool:
         """The next statement needs no scope switch."""
         return not self._rls_enforced or rls.current() == self._rls_applied
