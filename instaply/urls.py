@@ -51,6 +51,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("platform/", include("platform_staff.urls")),
     path("privacy-policy/", include("privacy.policies.urls_public")),
+    path("", include("attachments.urls")),
     path("", include("web.urls")),
 ]
 

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "analytics.reporting",
     "web",
     "backups",
+    "attachments",
 ]
 
 MIDDLEWARE = [
