@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from attachments.models import Attachment
-from attachments.services import attachment_reject, attachment_store
+from attachments.services import attachment_reject, attachment_store, files_changed
 from instaply.errors import Invalid
 
 # Provider kinds whose numbers can send an MMS (Twilio's protocol), and the
@@ -67,22 +67,23 @@ def media_fetch_for_message(*, message_id, final: bool = False) -> None:
             note = "The provider did not serve this file."
         except MediaRefused as refused:
             note = "The file is too large." if str(refused) == "too_large" else str(refused)
-        _keep(message, position, origin, data=None if note else data, note=note)
+        kept = _keep(message, position, origin, data=None if note else data, note=note)
+        if kept is not None and not kept.is_image:
+            files_changed(kept)  # an image's thread refreshes once its thumbnail is made
     if waiting:
         raise MediaNotYet("The provider could not serve some media yet.")
 
 
-def _keep(message, position: int, origin: dict, *, data: bytes | None, note: str) -> None:
+def _keep(message, position: int, origin: dict, *, data: bytes | None, note: str):
     source = Attachment.Source.SMS
     try:
         with transaction.atomic():
             if data is None:
-                attachment_reject(
+                return attachment_reject(
                     message=message, position=position, source=source, note=note, origin=origin
                 )
-                return
             try:
-                attachment_store(
+                return attachment_store(
                     message=message,
                     data=data,
                     name=f"mms-{position + 1}",
@@ -91,7 +92,7 @@ def _keep(message, position: int, origin: dict, *, data: bytes | None, note: str
                     origin=origin,
                 )
             except Invalid as error:
-                attachment_reject(
+                return attachment_reject(
                     message=message,
                     position=position,
                     source=source,
@@ -99,7 +100,7 @@ def _keep(message, position: int, origin: dict, *, data: bytes | None, note: str
                     origin=origin,
                 )
     except IntegrityError:
-        pass  # another run stored this item first
+        return None  # another run stored this item first
 
 
 def mms_possible(*, conversation, contact, content_type: str, size: int) -> bool:

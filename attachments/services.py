@@ -92,19 +92,37 @@ def thumbnail_make(*, attachment_id) -> None:
         return
     attachment.thumbnail = blobs.blob_write(attachment, blobs.THUMBNAIL, thumbnail_of(data))
     attachment.save(update_fields=["thumbnail"])
+    files_changed(attachment)
+
+
+def files_changed(attachment: Attachment) -> None:
+    """Tells open inboxes the message's files changed (ids only): its thread
+    refreshes and shows them (a thumbnail made, an MMS's media fetched)."""
+    from conversations.models import FeedEvent
+    from conversations.services.feed import feed_publish
+
+    feed_publish(
+        tenant_id=attachment.tenant_id,
+        kind=FeedEvent.Kind.CONVERSATION_UPDATED,
+        conversation_id=attachment.conversation_id,
+        message_id=str(attachment.message_id),
+        files_changed=1,
+    )
 
 
 def attachments_delete_for_messages(tenant_id, message_ids: list) -> int:
     """Deletes the attachments of these messages (rows now, blobs once the
     transaction commits). Called by erasure and retention before the messages
     go; returns the number of rows deleted."""
+    # Index: attachment_tenant_message. Messages without files (nearly all) cost
+    # this one statement.
     rows = Attachment.objects.for_tenant(tenant_id).filter(message_id__in=message_ids)
-    names = []
-    for blob, thumbnail in rows.values_list("blob", "thumbnail"):
-        names += [blob, thumbnail]
-    deleted, _ = rows.delete()
-    if names:
-        transaction.on_commit(lambda: blobs.blobs_delete(names))
+    found = list(rows.values_list("pk", "blob", "thumbnail"))
+    if not found:
+        return 0
+    names = [name for _, blob, thumbnail in found for name in (blob, thumbnail) if name]
+    deleted, _ = rows.filter(pk__in=[pk for pk, _, _ in found]).delete()
+    transaction.on_commit(lambda: blobs.blobs_delete(names))
     return deleted
 
 

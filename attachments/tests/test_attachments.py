@@ -162,9 +162,7 @@ def test_roles_and_tenants(tenant_a, tenant_b, stored):
     ).exists()
 
 
-def test_an_expiring_link_serves_the_file_without_login_until_it_expires(
-    client, stored, settings
-):
+def test_an_expiring_link_serves_the_file_without_login_until_it_expires(client, stored, settings):
     settings.PUBLIC_BASE_URL = "https://instaply.example"
     url = link_url(stored).removeprefix(settings.PUBLIC_BASE_URL)
     opened = client.get(url)
