@@ -199,3 +199,24 @@ def test_erasure_deletes_the_blobs_and_the_key_makes_copies_unreadable(
 
     with pytest.raises(DecryptionError):
         decrypt(AESGCM(AESGCM.generate_key(256)), copy, context)
+
+
+def test_the_access_package_holds_the_subjects_files_decrypted(
+    tenant_a, stored, settings, tmp_path
+):
+    import json
+    import zipfile
+
+    from privacy.dsr.models import AccessPackage
+    from privacy.dsr.package import build_access_package, package_path
+    from privacy.dsr.tests.package_support import access_request
+
+    settings.PRIVACY_PACKAGE_DIR = tmp_path / "packages"
+    dsr = access_request(tenant_a.tenant, stored.contact)
+    counts = build_access_package(dsr, stored.contact, [].append)
+    assert counts["files"] == 1
+    built = AccessPackage.objects.for_tenant(tenant_a.tenant).get(request=dsr)
+    with zipfile.ZipFile(package_path(built)) as archive:
+        [described] = json.loads(archive.read("files.json"))
+        assert described["name"] == "cake.png" and described["content_type"] == "image/png"
+        assert archive.read(described["path"]) == png_bytes()
