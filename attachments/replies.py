@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from attachments import blobs
 from attachments.mms import mms_possible
 from attachments.models import Attachment
-from attachments.services import _clean_name, link_url
+from attachments.services import clean_name, link_url
 from attachments.sniffing import sniff
 from conversations.models import Contact
 from conversations.services.messages import message_reply
@@ -31,7 +31,7 @@ def attachment_reply(*, actor, conversation, data: bytes, name: str, body: str =
         state=Attachment.State.STORED,
         content_type=sniffed.content_type,
         size=sniffed.size,
-        name=_clean_name(name),
+        name=clean_name(name),
     )
     link = link_url(attachment)
     body = (body or "").strip()

@@ -18,7 +18,7 @@ LINK_SALT = "attachments.link"
 NAME_LENGTH = 200
 
 
-def _clean_name(name: str) -> str:
+def clean_name(name: str) -> str:
     # A file name is the sender's text: kept (encrypted) for the download, never a path.
     name = (name or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
     return "".join(ch for ch in name if ch.isprintable())[:NAME_LENGTH] or "file"
@@ -41,7 +41,7 @@ def attachment_store(
         state=Attachment.State.STORED,
         content_type=sniffed.content_type,
         size=sniffed.size,
-        name=_clean_name(name),
+        name=clean_name(name),
         origin=origin,
     )
     attachment.blob = blobs.blob_write(attachment, blobs.FILE, data)

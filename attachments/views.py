@@ -1,7 +1,10 @@
 """Pages' way to files: a member reads a file or its thumbnail (audited), a
 member replies with a file, a customer opens a link that expires."""
 
+from django.contrib import messages as flash
 from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -13,7 +16,7 @@ from attachments.thumbnails import THUMBNAIL_TYPE
 from conversations import selectors as conversation_selectors
 from instaply.errors import DomainError, Invalid, NotFound
 from tenants.permissions import Capability
-from web.conversation import _done
+from web.labels import domain_error_message
 from web.tenancy import member_required
 
 READ, WRITE = Capability.CONVERSATIONS_READ, Capability.CONVERSATIONS_WRITE
@@ -90,5 +93,7 @@ def reply_with_file(request, conversation_id):
             body=request.POST.get("body", ""),
         )
     except DomainError as error:
-        return _done(request, conversation.id, error=error)
-    return _done(request, conversation.id, success=_("File sent."))
+        flash.error(request, domain_error_message(error))
+    else:
+        flash.success(request, _("File sent."))
+    return redirect(reverse("web:conversation", args=[conversation.id]))
