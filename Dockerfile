@@ -40,6 +40,7 @@ COPY audit ./audit
 COPY platform_staff ./platform_staff
 COPY breaches ./breaches
 COPY reports ./reports
+COPY attachments ./attachments
 COPY compliance ./compliance
 COPY analytics ./analytics
 COPY backups ./backups

@@ -53,6 +53,10 @@ class RequestIdMiddleware:
         return response
 
 
+# The paths that take a file (attachments.urls, the widget's files endpoint).
+UPLOAD_SUFFIXES = ("/attach", "/files")
+
+
 class RequestBodyLimitMiddleware:
     """Refuses bodies over MAX_REQUEST_BODY_BYTES with 413 before anything reads them.
 
@@ -69,6 +73,9 @@ class RequestBodyLimitMiddleware:
         except ValueError:
             return error_response(400, "invalid_content_length", "Content-Length is not a number.")
         limit = settings.MAX_REQUEST_BODY_BYTES
+        if request.path_info.endswith(UPLOAD_SUFFIXES):
+            # A file upload (attachments): the file's own limit, and room for the form.
+            limit = max(limit, settings.ATTACHMENT_MAX_BYTES + 64 * 1024)
         if length > limit:
             return error_response(
                 413,

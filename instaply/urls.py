@@ -53,6 +53,7 @@ urlpatterns = [
     path("platform/", include("platform_staff.urls")),
     path("privacy-policy/", include("privacy.policies.urls_public")),
     path("search/", include("search.urls")),
+    path("", include("attachments.urls")),
     path("", include("web.urls")),
 ]
 

@@ -31,6 +31,8 @@ def worker(celery_eager, simulator, live_server):
         "PUBLIC_BASE_URL": live_server.url,
         "SMS_SIMULATOR_URL": simulator.url,
         "SMS_SEND_BACKOFF_SECONDS": "1",
+        # Work the worker publishes itself (an MMS's media fetch) stays on this queue.
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "instaply", "worker", "-Q", queue]

@@ -27,6 +27,8 @@ MARKERS = {
     "contact_notes": "MARKER-CONTACT-NOTES-prefers-mornings",
     "preview": "MARKER-PREVIEW-text",
     "provider_secret": "MARKER-SECRET-provider-auth-token",
+    "file_name": "MARKER-FILE-NAME-passport.png",
+    "file_content": "MARKER-FILE-CONTENT-passport-number",
 }
 
 
@@ -49,15 +51,41 @@ def _seed(tenant):
     conversation = ConversationFactory(
         tenant=tenant, contact=contact, last_message_preview=MARKERS["preview"]
     )
-    MessageFactory(
+    message = MessageFactory(
         conversation=conversation,
         body=MARKERS["body"],
         attachments=[{"url": MARKERS["attachment"], "content_type": "image/jpeg"}],
     )
+    _seed_file(message)
     Note.objects.create(
         tenant=tenant, conversation=conversation, contact=contact, body=MARKERS["note"]
     )
     _seed_sms(tenant)
+
+
+def _seed_file(message):
+    """A file of the message (attachments/): its name and its bytes carry markers
+    (a PNG text chunk), and its thumbnail is made."""
+    import io
+
+    from PIL import Image, PngImagePlugin
+
+    from attachments.services import attachment_store, thumbnail_make
+
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Comment", MARKERS["file_content"])
+    out = io.BytesIO()
+    Image.new("RGB", (64, 64), (250, 0, 0)).save(out, format="PNG", pnginfo=info)
+    attachment = attachment_store(
+        message=message, data=out.getvalue(), name=MARKERS["file_name"], source="widget"
+    )
+    thumbnail_make(attachment_id=attachment.pk)
+
+
+def _every_stored_file(folder):
+    for path in folder.rglob("*"):
+        if path.is_file():
+            yield path, path.read_bytes()
 
 
 def _seed_sms(tenant):
@@ -174,7 +202,20 @@ def _contains(value, marker: str) -> bool:
     return marker in str(value) or marker.lower() in str(value).lower()
 
 
-def test_no_marker_is_stored_in_clear_anywhere(tenant_a, caplog):
+@pytest.fixture
+def files(settings, tmp_path):
+    """The attachments storage, in a folder searched as the tables are."""
+    folder = tmp_path / "attachments"
+    settings.STORAGES = settings.STORAGES | {
+        "attachments": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(folder)},
+        }
+    }
+    return folder
+
+
+def test_no_marker_is_stored_in_clear_anywhere(tenant_a, caplog, files):
     with caplog.at_level(logging.DEBUG):
         _seed(tenant_a.tenant)
     found = [
@@ -184,12 +225,28 @@ def test_no_marker_is_stored_in_clear_anywhere(tenant_a, caplog):
         if _contains(value, marker)
     ]
     assert found == []
+    stored = list(_every_stored_file(files))
+    assert len(stored) == 2  # the file and its thumbnail
+    found = [
+        (path.name, name)
+        for path, data in stored
+        for name, marker in SEARCHED.items()
+        if _contains(data, marker)
+    ]
+    assert found == []
     for name, marker in SEARCHED.items():
         assert marker not in caplog.text, f"{name} marker in the logs"
 
 
+def test_the_search_would_find_a_marker_in_a_file_in_clear(files):
+    files.mkdir(parents=True)
+    (files / "leak").write_bytes(b"\x89PNG" + MARKERS["file_content"].encode())
+    [(path, data)] = _every_stored_file(files)
+    assert _contains(data, MARKERS["file_content"])
+
+
 @pytest.mark.parametrize("form", sorted(PHONE_FORMS))
-def test_the_search_would_find_a_phone_number_stored_in_any_form(tenant_a, form):
+def test_the_search_would_find_a_phone_number_stored_in_any_form(tenant_a, form, files):
     tenant_a.shop.name = f"Call {PHONE_FORMS[form]}"
     tenant_a.shop.save(update_fields=["name"])
     found = {

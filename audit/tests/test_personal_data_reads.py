@@ -38,6 +38,8 @@ NOT_WALKED = {
     "platform/enrol/": "a platform person's one-time enrolment form, addressed by a secret token",
     "api/schema/": "the API description",
     "api/docs/": "the API description",
+    "f/": "a customer's file link, addressed by a signed token that expires; each opening "
+    "is recorded (attachment.link_opened)",
 }
 # Query strings that make a route answer with content rather than an empty start.
 QUERIES = {"api/v1/events": "?after=0&wait=0"}
@@ -71,7 +73,7 @@ def _routes():
 
 
 @pytest.fixture
-def own(tenant_a):
+def own(tenant_a, settings, tmp_path):
     """The tenant's objects by URL parameter name, one contact full of personal data."""
     tenant, shop = tenant_a.tenant, tenant_a.shop
     contact = ContactFactory(
@@ -111,6 +113,7 @@ def own(tenant_a):
         "number_id": PhoneNumber.objects.create(
             tenant=tenant, shop=shop, account=account, provider="twilio", number="+15017122677"
         ).id,
+        "attachment_id": _attachment(message, settings, tmp_path).id,
         **_privacy_and_platform_objects(tenant_a, contact),
     }
 
@@ -122,6 +125,32 @@ def _saved_view(tenant_a):
     return SavedView.objects.create(
         tenant=tenant_a.tenant, membership=tenant_a.owner, name="walked"
     ).id
+
+
+def _attachment(message, settings, tmp_path):
+    """An image of the walked message whose bytes carry the message marker (a PNG
+    text chunk), with its thumbnail (attachments/)."""
+    import io
+
+    from PIL import Image, PngImagePlugin
+
+    from attachments.services import attachment_store, thumbnail_make
+
+    settings.STORAGES = settings.STORAGES | {
+        "attachments": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "attachments")},
+        }
+    }
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Comment", PERSONAL["message"])
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(out, format="PNG", pnginfo=info)
+    attachment = attachment_store(
+        message=message, data=out.getvalue(), name="walk.png", source="widget"
+    )
+    thumbnail_make(attachment_id=attachment.pk)
+    return attachment
 
 
 def _login_session(tenant_a):
@@ -264,7 +293,8 @@ def _walk(tenant_a, own) -> tuple[set, list]:
         before = _reads()
         response = (api if route.startswith("api/") else pages).get(path)
         content = b"".join(response.streaming_content) if response.streaming else response.content
-        shown = [name for name, value in PERSONAL.items() if value in content.decode()]
+        text = content.decode(errors="replace")  # a file's bytes too
+        shown = [name for name, value in PERSONAL.items() if value in text]
         if not shown:
             continue
         showed.add(route)

@@ -64,6 +64,15 @@ class SendError(Exception):
         self.reason = reason
 
 
+class MediaRefused(Exception):
+    """A media item of an inbound MMS that will not be fetched (not the
+    provider's URL, refused by the provider, too large): kept as refused."""
+
+
+class MediaUnavailable(Exception):
+    """The provider could not serve a media item now: fetched again later."""
+
+
 class Provider(Protocol):
     kind: str
 
@@ -88,6 +97,9 @@ class Provider(Protocol):
 
     def status(self, params: dict) -> StatusReport: ...
 
+    def media_fetch(self, *, credentials: Credentials, url: str, limit: int) -> bytes:
+        """The bytes of an inbound MMS's media item, or MediaRefused / MediaUnavailable."""
+
 
 class UnavailableProvider:
     """A kind this deployment does not register (settings.SMS_PROVIDERS): nothing is
@@ -111,6 +123,9 @@ class UnavailableProvider:
 
     def status(self, params: dict) -> StatusReport:
         raise self._unavailable()
+
+    def media_fetch(self, **kwargs) -> bytes:
+        raise MediaRefused("This provider is not available on this platform.")
 
     def _unavailable(self) -> Invalid:
         # Kept as failed, for replay once the provider is available again.

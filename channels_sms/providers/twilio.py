@@ -10,7 +10,14 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator, compare
 from twilio.rest import Client
 
-from channels_sms.providers.base import Credentials, InboundSms, SendError, StatusReport
+from channels_sms.providers.base import (
+    Credentials,
+    InboundSms,
+    MediaRefused,
+    MediaUnavailable,
+    SendError,
+    StatusReport,
+)
 
 # Twilio error codes -> what the inbox says. https://www.twilio.com/docs/api/errors
 REASONS = {
@@ -143,6 +150,45 @@ class TwilioProvider:
             body=params.get("Body", ""),
             media=media,
         )
+
+    def media_location(self, url: str) -> str:
+        """Where a media URL of an inbound MMS is fetched: only Twilio's own API
+        host, over HTTPS (a webhook is signed, and still its URL is not followed
+        anywhere else). Raises MediaRefused otherwise."""
+        parts = urlparse(url)
+        if parts.scheme != "https" or parts.hostname != "api.twilio.com":
+            raise MediaRefused("The media URL is not Twilio's.")
+        return url
+
+    def media_fetch(self, *, credentials, url: str, limit: int) -> bytes:
+        """The bytes of one media item of an inbound MMS, fetched with the
+        account's credentials (HTTP Basic, as Twilio's media URLs require when
+        HTTP authentication for media is on), at most ``limit`` bytes."""
+        location = self.media_location(url)
+        timeout = float(settings.SMS_PROVIDER_TIMEOUT_SECONDS)
+        with requests.Session() as session:
+            session.trust_env = not self.transport()  # loopback: no proxy
+            try:
+                response = session.get(
+                    location,
+                    auth=(credentials.account_ref, credentials.secret),
+                    timeout=timeout,
+                    stream=True,
+                    allow_redirects=True,  # Twilio redirects to its CDN, without our auth
+                )
+            except requests.RequestException as error:
+                raise MediaUnavailable(type(error).__name__) from None
+            with response:
+                if response.status_code in TRANSIENT_HTTP:
+                    raise MediaUnavailable(f"HTTP {response.status_code}")
+                if response.status_code != 200:
+                    raise MediaRefused(f"The provider answered HTTP {response.status_code}.")
+                data = bytearray()
+                for chunk in response.iter_content(64 * 1024):
+                    data += chunk
+                    if len(data) > limit:
+                        raise MediaRefused("too_large")
+                return bytes(data)
 
     def status(self, params: dict) -> StatusReport:
         code = params.get("ErrorCode", "")

@@ -29,6 +29,7 @@ from channels_sms.providers.base import (
     Concatenation,
     Credentials,
     InboundSms,
+    MediaRefused,
     SendError,
     StatusReport,
 )
@@ -200,6 +201,11 @@ class VonageProvider:
             body=str(params.get("text", "")),
             concatenation=concatenation,
         )
+
+    def media_fetch(self, **kwargs) -> bytes:
+        # Our Vonage numbers use the SMS API, which carries text only: an
+        # inbound SMS never names media (docs/channels.md, Attachments).
+        raise MediaRefused("Vonage SMS numbers do not receive media.")
 
     def status(self, params: dict) -> StatusReport:
         status = STATUSES.get(str(params.get("status", "")).lower(), "")

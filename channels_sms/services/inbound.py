@@ -14,6 +14,7 @@ import uuid
 from django.db import transaction
 from django.utils import timezone
 
+from attachments.mms import media_fetch_enqueue
 from channels_sms.keywords import Keyword, help_text, keyword_of, keyword_word
 from channels_sms.models import ConcatenatedParts, DeliveryKind, WebhookDelivery
 from channels_sms.providers import provider_for
@@ -125,6 +126,8 @@ def _receive(delivery: WebhookDelivery) -> tuple[object, str]:
         # Message.Event has the keywords' own values: the thread shows a system line.
         event=keyword.value if keyword else "",
     )
+    if sms.media:
+        media_fetch_enqueue(message.pk)  # fetched by a worker, never in the webhook
     if keyword is Keyword.HELP:
         _answer_help(conversation, number.shop)
     return message.pk, keyword.value if keyword else ""

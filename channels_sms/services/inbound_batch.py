@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.utils import timezone
 
+from attachments.mms import media_fetch_enqueue
 from channels_sms.keywords import keyword_of
 from channels_sms.models import DeliveryKind, WebhookDelivery
 from channels_sms.providers import provider_for
@@ -133,6 +134,8 @@ def _receive(run: list[tuple]) -> None:
     for (text, _), message in zip(run, messages, strict=True):
         text.delivery.message_id, text.delivery.note = message.pk, ""
         delivery_processed(text.delivery)
+        if text.sms.media:
+            media_fetch_enqueue(message.pk)  # fetched by a worker, never in the webhook
 
 
 def _save(deliveries: list[WebhookDelivery]) -> None:

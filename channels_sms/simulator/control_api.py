@@ -5,6 +5,8 @@ Each operation is a plain function over a `Simulator` so the in-process Python
 API (`SimulatorServer`) and the HTTP routes behave identically.
 """
 
+import base64
+import binascii
 import time
 from datetime import UTC, datetime
 
@@ -43,15 +45,13 @@ def inject_inbound(sim: Simulator, payload: dict) -> dict:
     if provider == "twilio":
         if not body and not media:
             raise SimulatorError("a text needs a body or media")
-        if any(not isinstance(item, dict) or not item.get("url") for item in media):
-            raise SimulatorError("media items are {url, content_type}")
         record, deliveries = twilio_api.inject_inbound(
             sim,
             account,
             from_=from_,
             to=to,
             body=body,
-            media=[{"url": m["url"], "content_type": m.get("content_type", "")} for m in media],
+            media=[_media_item(item) for item in media],
             messaging_service_sid=payload.get("messaging_service_sid"),
         )
     else:
@@ -71,6 +71,26 @@ def inject_inbound(sim: Simulator, payload: dict) -> dict:
         "body": last.body,
         "error": last.error,
     }
+
+
+def _media_item(item) -> dict:
+    """A media item of an MMS: a URL of your own ({url, content_type}), or a file
+    the simulator serves itself ({content_type, data_base64}, or ``data`` as bytes
+    in-process) at its Twilio media URL, behind the account's Basic credentials."""
+    if not isinstance(item, dict):
+        raise SimulatorError("media items are {url, content_type} or {content_type, data_base64}")
+    content_type = str(item.get("content_type", ""))
+    if item.get("url"):
+        return {"url": str(item["url"]), "content_type": content_type}
+    data = item.get("data")
+    if data is None and item.get("data_base64") is not None:
+        try:
+            data = base64.b64decode(item["data_base64"], validate=True)
+        except (binascii.Error, TypeError, ValueError):
+            raise SimulatorError("data_base64 is not base64") from None
+    if not isinstance(data, bytes) or not data:
+        raise SimulatorError("media items are {url, content_type} or {content_type, data_base64}")
+    return {"content_type": content_type, "data": data}
 
 
 def add_fault(sim: Simulator, payload: dict) -> Fault:

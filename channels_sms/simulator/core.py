@@ -26,6 +26,11 @@ class Simulator:
     def __init__(self, *, status_delay: float = 0.05, callback_workers: int = 8):
         self.state = SimulatorState()
         self.state.status_delay = status_delay
+        # Where this simulator is reached (set by its HTTP server): the media URLs
+        # of inbound MMS point there, as Twilio's point at api.twilio.com.
+        self.base_url = ""
+        # Media of inbound MMS: media sid -> (account sid, message sid, type, bytes).
+        self.media: dict[str, tuple[str, str, str, bytes]] = {}
         self.scheduler = Scheduler(workers=callback_workers)
 
     def close(self):

@@ -11,7 +11,7 @@ without it.
 
 from django.conf import settings
 
-from channels_sms.providers.base import SendError
+from channels_sms.providers.base import MediaRefused, SendError
 from channels_sms.providers.twilio import TwilioProvider
 from channels_sms.providers.vonage import VonageProvider
 from channels_sms.simulator.clients import TwilioSimulatorHttpClient, point_vonage_at_simulator
@@ -25,6 +25,16 @@ class SimulatedTwilioProvider(TwilioProvider):
         if not transport:
             return super().http_client(transport, timeout)
         return TwilioSimulatorHttpClient(transport, timeout=timeout)
+
+    def media_location(self, url: str) -> str:
+        """The simulator serves media at its own loopback address (as Twilio does
+        at api.twilio.com, with the account's Basic credentials): only there."""
+        transport = self.transport()
+        if not transport:
+            return super().media_location(url)
+        if not url.startswith(transport + "/"):
+            raise MediaRefused("The media URL is not the simulator's.")
+        return url
 
 
 class SimulatedVonageProvider(VonageProvider):

@@ -33,6 +33,9 @@ def build_router(sim: Simulator) -> Router:
     router.add("POST", TWILIO_MESSAGES + ".json", bind(twilio_api.create_message))
     router.add("GET", TWILIO_MESSAGES + ".json", bind(twilio_api.list_messages))
     router.add("GET", TWILIO_MESSAGES + "/{message_sid}.json", bind(twilio_api.fetch_message))
+    router.add(
+        "GET", TWILIO_MESSAGES + "/{message_sid}/Media/{media_sid}", bind(twilio_api.fetch_media)
+    )
     router.add("POST", "/sms/json", bind(vonage_api.send_sms))
     router.add("GET", "/sms/json", bind(vonage_api.send_sms))
     control_api.routes(router, sim)
@@ -160,6 +163,7 @@ class SimulatorServer:
     ):
         self.sim = Simulator(status_delay=status_delay)
         self._http = _HttpServer((host, port), build_router(self.sim), tuple(cors_origins))
+        self.sim.base_url = self.url
         self._thread: threading.Thread | None = None
 
     @property

@@ -282,14 +282,39 @@ def _signed(account: Account, url: str, method: str, params: dict) -> SignedWebh
     return SignedWebhook(url=url, method=method, params=params, headers=headers)
 
 
+def _hosted(sim, account: Account, message_sid: str, item: dict) -> dict:
+    """A media item the simulator serves itself: kept, and named by its URL here."""
+    if "data" not in item:
+        return item
+    media_sid = "ME" + secrets.token_hex(16)
+    sim.media[media_sid] = (account.sid, message_sid, item["content_type"], item["data"])
+    path = f"/{API_VERSION}/Accounts/{account.sid}/Messages/{message_sid}/Media/{media_sid}"
+    url = sim.base_url + path
+    return {"url": url, "content_type": item["content_type"]}
+
+
+def fetch_media(sim, request: Request, account_sid: str, message_sid: str, media_sid: str):
+    """A media item of an inbound MMS, to the account's Basic credentials only
+    (Twilio's media URLs with HTTP authentication for media on)."""
+    account = _authenticate(sim, request, account_sid)
+    if account is None:
+        return error_response(401)
+    found = sim.media.get(media_sid)
+    if found is None or found[:2] != (account_sid, message_sid):
+        return error_response(404, path=request.path)
+    return Response(200, found[3], found[2] or "application/octet-stream")
+
+
 def inject_inbound(sim, account: Account, *, from_, to, body, media, messaging_service_sid):
     """A phone texts one of the account's numbers: record it, honour STOP/START,
     call the webhook and return (record, delivery)."""
     service = messaging_service_sid or account.service_of(to)
+    sid = ("MM" if media else "SM") + secrets.token_hex(16)
+    media = [_hosted(sim, account, sid, item) for item in media]
     record = sim.state.add_message(
         SmsRecord(
             seq=sim.state.next_seq(),
-            sid=("MM" if media else "SM") + secrets.token_hex(16),
+            sid=sid,
             provider="twilio",
             account_sid=account.sid,
             direction="inbound",

@@ -97,6 +97,8 @@ LOCAL = {
     "pgtrigger": "database triggers",
     "ipware": "reads the client IP from the request",
     "nh3": "local HTML sanitising",
+    "PIL": "local image decoding and re-encoding (attachments, thumbnails)",
+    "filetype": "local file type detection from magic bytes (attachments)",
     "phonenumbers": "local number parsing (offline metadata)",
     "ua_parser": "local user-agent parsing into families (login data; offline regexes)",
     "uuid_utils": "local ids",

@@ -309,6 +309,7 @@ def _send(
     service: bool = False,
     activity: bool = True,
     event: str = "",
+    attachments: list | None = None,
 ) -> Message:
     message = Message(
         tenant_id=conversation.tenant_id,
@@ -318,6 +319,7 @@ def _send(
         sender_kind=Message.SenderKind.MEMBER if sender else Message.SenderKind.SYSTEM,
         sender=sender,
         body=body,
+        attachments=attachments or None,
         status=Message.Status.QUEUED,
         service=service,
         event=event,
@@ -331,10 +333,13 @@ def _send(
 
 
 @transaction.atomic
-def message_reply(*, actor: Membership, conversation: Conversation, body: str) -> Message:
-    """A staff reply: queued now, handed to the conversation's channel after commit."""
+def message_reply(
+    *, actor: Membership, conversation: Conversation, body: str, attachments: list | None = None
+) -> Message:
+    """A staff reply: queued now, handed to the conversation's channel after commit.
+    ``attachments``: media the provider sends with it (an MMS, attachments.replies)."""
     body = body.strip()
-    if not body:
+    if not body and not attachments:
         raise Invalid("A reply cannot be empty.", fields={"body": ["This field may not be blank."]})
     if len(body) > MAX_BODY_LENGTH:
         raise Invalid(
@@ -355,7 +360,9 @@ def message_reply(*, actor: Membership, conversation: Conversation, body: str) -
         .filter(conversation=conversation, sender_kind=Message.SenderKind.MEMBER)
         .exists()
     )
-    message = _send(conversation, body=body, sender=actor, now=timezone.now())
+    message = _send(
+        conversation, body=body, sender=actor, now=timezone.now(), attachments=attachments
+    )
     _track_reply(conversation, message, first=first)
     report_facts.cycle_respond(
         conversation=conversation, responder_id=actor.pk, at=message.created_at

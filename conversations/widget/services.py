@@ -180,9 +180,10 @@ def visitor_for(widget: Widget, token: str | None) -> WidgetVisitor:
     return visitor
 
 
-def visitor_write(*, visitor: WidgetVisitor, body: str) -> Message:
+def visitor_write(*, visitor: WidgetVisitor, body: str, allow_empty: bool = False) -> Message:
+    """``allow_empty``: a file without words (attachments.widget_api)."""
     body = (body or "").strip()
-    if not body:
+    if not body and not allow_empty:
         raise Invalid(
             "A message cannot be empty.", fields={"body": ["This field may not be blank."]}
         )

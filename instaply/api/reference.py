@@ -350,6 +350,13 @@ OPERATIONS: dict[str, Operation] = {
         "While the visitor's special-category consent is in force, the message is sent "
         "under it: withdrawing the consent deletes it.",
     ),
+    "POST /api/widget/v1/{widget_key}/files": Operation(
+        "Send a file to the shop",
+        "A `multipart/form-data` upload in the field `file`. Its type is read from its "
+        "content (images, PDF, audio, video; the declared type is ignored) and its size "
+        "checked: `400` `file_type_refused` or `file_too_large` and nothing is written. "
+        "Accepted, it lands as a message of the visitor's chat, stored encrypted.",
+    ),
     "GET /api/widget/v1/{widget_key}/consent": Operation(
         "The visitor's special-category consent",
         "Whether the chat asks for it, its text and version, and whether this visitor gave it.",

@@ -26,6 +26,7 @@ from instaply.settings.privacy import *  # noqa: F403
 from instaply.settings.compliance import *  # noqa: F403
 from instaply.settings.analytics import *  # noqa: F403
 from instaply.settings.sms import *  # noqa: F403
+from instaply.settings.attachments import *  # noqa: F403
 from instaply.settings.logging import *  # noqa: F403
 from instaply.settings.base import PRODUCTION, production
 

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "web",
     "saved_views",
     "backups",
+    "attachments",
 ]
 
 MIDDLEWARE = [

@@ -121,7 +121,9 @@ EMBEDDED_BEAT = env.boolean("EMBEDDED_BEAT", True) and not PRODUCTION
 # Long work that must not wait in front of the inbox's tasks (exports, erasures
 # of data-subject requests, retention runs) has its own queue; the worker consumes
 # it beside the default one (docker-compose.yml, Makefile).
-CELERY_TASK_DEFAULT_QUEUE = "celery"
+# The default queue's name: a worker publishing follow-up work (an MMS's media
+# fetched after its text landed) sends it there too.
+CELERY_TASK_DEFAULT_QUEUE = env.text("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_TASK_ROUTES = {
     "privacy.dsr.work.perform_request": {"queue": "dsr"},
     "retention.apply_tenant": {"queue": "dsr"},

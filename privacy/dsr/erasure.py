@@ -41,6 +41,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from analytics.reporting.forget import facts_forget, forgetting_run
+from attachments.services import attachments_delete_for_messages
 from audit.recorder import Actor, record
 from channels_sms.models import ConcatenatedParts, SendAttempt, WebhookDelivery
 from conversations.models import (
@@ -81,6 +82,7 @@ COUNT_NAMES = {
     "conversations.ConversationRead": "conversation_reads",
     "conversations.Message": "messages",
     "conversations.Note": "notes",
+    "attachments.Attachment": "attachments",
     "conversations.Reopening": "reopenings",
     "conversations.FeedEvent": "feed_events",
     "conversations.WidgetVisitor": "widget_visitors",
@@ -358,7 +360,12 @@ def _delete_message_batch(erasure: ErasureRecord, tenant_id, ids: list) -> None:
         _delete(erasure, WebhookDelivery.objects.for_tenant(tenant_id).filter(message_id__in=ids))
         # Index: sms_attempt_tenant_message.
         _delete(erasure, SendAttempt.objects.for_tenant(tenant_id).filter(message_id__in=ids))
-        # Send attempts are the only rows that point at a message
+        # Their files: the rows now, the encrypted blobs once this commits.
+        _add(
+            erasure,
+            {"attachments.Attachment": attachments_delete_for_messages(tenant_id, ids)},
+        )
+        # Send attempts and attachments are the only rows that point at a message
         # (test_erasure_scale.py checks it), and they are gone: the messages go in
         # one statement. Django's delete() would first fetch every row whole to look
         # for cascades, most of an erasure's CPU, taken from the inbox's (bench/dsr_bench.py).
@@ -504,9 +511,9 @@ def receipt(counts: dict, *, now) -> dict:
         },
         "encrypted_files": {
             "done": "deleted",
-            # Attachments are references to media at the SMS provider, held
-            # encrypted in the message rows: they went with the messages.
-            "attachment_files_stored": 0,
+            # Files of the subject's messages (MMS, widget, replies): their
+            # encrypted blobs deleted from the attachments storage with their rows.
+            "attachment_files_deleted": counts.get("attachments", 0),
             "access_packages_deleted": counts.get("access_packages", 0),
         },
         "reporting": {

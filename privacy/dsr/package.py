@@ -217,6 +217,7 @@ def _write_zip(part: Path, dsr: DataSubjectRequest, contact: Contact, tracker: _
                 tracker,
             )
             counts["attachments"] = _write_array(zf, "attachments.json", _attachment_items(contact))
+            counts["files"] = _write_files(zf, contact)
             ledger = consent_ledger(contact)
             zf.writestr("consent.json", _dumps(consent_item(contact, ledger), indent=2))
             counts["consent_entries"] = _write_array(
@@ -468,6 +469,39 @@ def _attachment_items(contact: Contact):
                 "url": item.get("url", "") if isinstance(item, dict) else "",
                 "content_type": item.get("content_type", "") if isinstance(item, dict) else "",
             }
+
+
+def _write_files(zf: zipfile.ZipFile, contact: Contact) -> int:
+    """The subject's files the platform stores (attachments/): each decrypted
+    into files/<id>, described in files.json."""
+    from attachments import blobs
+    from attachments.models import Attachment
+
+    rows = (
+        Attachment.objects.for_tenant(contact.tenant_id)
+        .filter(contact=contact, state=Attachment.State.STORED)
+        .order_by("created_at", "id")
+    )
+    described = []
+    for attachment in rows.iterator(chunk_size=CHUNK):
+        data = blobs.blob_read(attachment, blobs.FILE)
+        if data is None:
+            continue
+        path = f"files/{attachment.pk}"
+        zf.writestr(path, data)
+        described.append(
+            {
+                "id": str(attachment.pk),
+                "message_id": str(attachment.message_id),
+                "conversation_id": str(attachment.conversation_id),
+                "position": attachment.position,
+                "name": attachment.name,
+                "content_type": attachment.content_type,
+                "size": attachment.size,
+                "path": path,
+            }
+        )
+    return _write_array(zf, "files.json", described)
 
 
 def _id_text(queryset):

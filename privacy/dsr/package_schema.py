@@ -76,8 +76,8 @@ FILES = {
     "attachments.json": {
         "kind": "array",
         "description": (
-            "Pictures and files sent with messages. The platform stores no attachment "
-            "file itself: each one stays with the SMS provider, at its URL."
+            "Media references that came with SMS messages (MMS): where the provider "
+            "held each file. The files the platform stored are in files.json."
         ),
         "fields": {
             "message_id": "the message (UUID)",
@@ -85,6 +85,23 @@ FILES = {
             "position": "order within the message, from 0",
             "url": "where the provider holds the file",
             "content_type": "MIME type, as the provider gave it",
+        },
+    },
+    "files.json": {
+        "kind": "array",
+        "description": (
+            "Pictures and files of the conversations (MMS, chat, staff replies), each "
+            "decrypted into the package at its path."
+        ),
+        "fields": {
+            "id": _ID,
+            "message_id": "the message (UUID)",
+            "conversation_id": "the conversation (UUID)",
+            "position": "order within the message, from 0",
+            "name": "the file name as sent",
+            "content_type": "MIME type, read from the file's content",
+            "size": "bytes",
+            "path": "where the file is in this package",
         },
     },
     "consent.json": {

@@ -13,6 +13,7 @@ from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan
 from django.utils import timezone
 
 from analytics.reporting.forget import facts_forget
+from attachments.services import attachments_delete_for_messages
 from audit.recorder import Actor
 from channels_sms.models import SendAttempt, WebhookDelivery
 from conversations.models import Contact, Conversation, FeedEvent, Message, Note
@@ -175,6 +176,8 @@ class Deletion:
         # that point at a message: test_run_scale.py checks it).
         self.add(WebhookDelivery.objects.for_tenant(t).filter(message_id__in=ids).delete()[1])
         self.add(SendAttempt.objects.for_tenant(t).filter(message_id__in=ids).delete()[1])
+        # Their files: rows now, encrypted blobs once this commits.
+        self.add({"attachments.Attachment": attachments_delete_for_messages(t, ids)})
         messages = Message.objects.for_tenant(t).filter(pk__in=ids)
         self.add({"conversations.Message": messages._raw_delete(messages.db)})
         # Their tokens in the search index (plain ids there: no cascade reaches them).
@@ -215,6 +218,13 @@ class Deletion:
                 WebhookDelivery.objects.for_tenant(t)
                 .filter(message_id__in=late.values("pk"))
                 .delete()[1]
+            )
+            self.add(
+                {
+                    "attachments.Attachment": attachments_delete_for_messages(
+                        t, list(late.values_list("pk", flat=True))
+                    )
+                }
             )
             FeedEvent.objects.for_tenant(t).filter(conversation_id__in=gone_ids).delete()
             documents_forget(tenant_id=t, ids=list(late.values_list("pk", flat=True)))

@@ -94,6 +94,7 @@ def test_the_package_holds_every_kind_of_record_of_the_subject_and_nothing_else(
         "messages": 6,
         "notes": 1,
         "attachments": 1,
+        "files": 0,
         "consent_entries": 0,
         "audit_events": 2,
     }
@@ -105,6 +106,7 @@ def test_the_package_holds_every_kind_of_record_of_the_subject_and_nothing_else(
         "messages.json",
         "notes.json",
         "attachments.json",
+        "files.json",
         "consent.json",
         "consent_ledger.json",
         "audit_events.json",

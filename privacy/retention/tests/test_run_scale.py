@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from attachments.models import Attachment
 from channels_sms.models import SendAttempt
 from conversations.models import (
     Conversation,
@@ -47,7 +48,8 @@ def test_the_rows_pointing_at_messages_and_conversations_are_known():
     # the messages, which go by one raw statement: then add it here. Rows that
     # name a message or conversation by a plain id column (stored webhooks, live
     # feed events) are deleted by the run explicitly.
-    assert pointing_at(Message) == {(SendAttempt, "message")}
+    # Attachments: their rows and blobs (attachments.services), before the messages.
+    assert pointing_at(Message) == {(SendAttempt, "message"), (Attachment, "message")}
     # These go with the conversation (Django's cascade, counted where they count).
     assert pointing_at(Conversation) == {
         (Message, "conversation"),
@@ -58,6 +60,7 @@ def test_the_rows_pointing_at_messages_and_conversations_are_known():
         (AccessGrantConversation, "conversation"),
         (Reopening, "conversation"),
         (Conversation, "previous"),  # SET_NULL: the next conversation stays, unlinked
+        (Attachment, "conversation"),  # rows and blobs deleted first, by their messages
     }
 
 
