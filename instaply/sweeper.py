@@ -157,6 +157,9 @@ NOT_SWEPT = {
     "compliance.refresh_all_records (beat) runs it for every tenant",
     "retention.apply_tenant": "published by the daily retention.apply_all (beat), "
     "which publishes it again for every tenant the next day",
+    "attachments.fetch_mms_media": "whether a message carries media is inside its "
+    "encrypted row, so no query finds one whose fetch was never handed over; the "
+    "thread shows the text, and a lost fetch is a known gap (docs/operations.md)",
     "policies.announce_version": "a fan-out only: the per-tenant announcements it "
     "publishes are swept (policy_announcements)",
 }

@@ -13,6 +13,8 @@ rules that pair rows (an update with each notice, a change with each tenant)
 read the few parents in Python and query the pairs parent by parent.
 """
 
+import datetime as dt
+
 from django.db.models import Exists, F, OuterRef, Q
 
 
@@ -220,4 +222,5 @@ RULES = (
         "platform_staff.tasks.notify_access_decision",
     ),
     ("disclosure_emails", disclosure_emails, "platform_staff.tasks.notify_disclosure"),
+    ("attachment_thumbnails", attachment_thumbnails, "attachments.tasks.make_thumbnail"),
 )
