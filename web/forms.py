@@ -280,12 +280,12 @@ class WidgetForm(forms.Form):
         for code, _name in settings.LANGUAGES:
             language = get_language_info(code)["name_translated"]
             self.fields[f"greeting_{code}"] = forms.CharField(
-                label=_("Greeting in %(language)s") % {"language": language},
+                label=_("Greeting (%(language)s)") % {"language": language},
                 max_length=300,
                 required=False,
             )
             self.fields[f"away_{code}"] = forms.CharField(
-                label=_("Closed message in %(language)s") % {"language": language},
+                label=_("Closed message (%(language)s)") % {"language": language},
                 max_length=600,
                 required=False,
                 widget=forms.Textarea(attrs={"rows": 2}),
