@@ -150,3 +150,24 @@ def test_a_closed_shop_says_when_it_is_back_in_the_visitors_language(demo, new_p
     )
     shot(visitor, "01-closed-in-french")
     no_problems(visitor)
+
+
+def test_the_pages_language_wins_over_the_browsers_and_the_snippet_over_both(demo, new_page):
+    _set_up(demo, hours={})
+    # An English browser on the shop's French page: French.
+    visitor = new_page(locale="en-GB")
+    visitor.goto(demo.url + "/demo/shop?lang=fr")
+    expect(visitor.locator("html")).to_have_attribute("lang", "fr")
+    visitor.click("button.bubble")
+    expect(visitor.locator("text=Commencer la discussion")).to_be_visible()
+    expect(visitor.locator("legend")).to_have_text("Votre âge")  # the server's words too
+    no_problems(visitor)
+    # A French browser on a French page whose snippet says English: English.
+    other = new_page(locale="fr-FR")
+    other.goto(demo.url + "/demo/shop?lang=fr&widget_lang=en")
+    expect(other.locator("html")).to_have_attribute("lang", "fr")
+    other.click("button.bubble")
+    expect(other.locator("text=Start chat")).to_be_visible()
+    expect(other.locator("legend")).to_have_text("Your age")
+    expect(other.locator(".body")).to_contain_text(demo.widget.greeting)
+    no_problems(other)
