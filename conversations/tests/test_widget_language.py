@@ -203,3 +203,21 @@ def test_the_config_says_open_or_when_the_shop_is_back(client, widget_a, time_ma
     closed = _config(client, widget_a, "en")["availability"]
     assert closed["open"] is False
     assert closed["back_at"] == "2025-12-08T08:00:00Z"
+
+
+def test_the_api_sets_and_answers_the_texts_per_language(tenant_a, widget_a):
+    admin = tenant_a.client("admin")
+    changed = admin.patch(
+        f"/api/v1/widgets/{widget_a.id}",
+        {"greetings": {"fr": "Bonjour !"}, "away_messages": {"fr": "Fermé.", "en": "Closed."}},
+        format="json",
+    )
+    assert changed.status_code == 200, changed.content
+    assert changed.json()["greetings"] == {"fr": "Bonjour !"}
+    assert changed.json()["away_messages"] == {"fr": "Fermé.", "en": "Closed."}
+    refused = admin.patch(
+        f"/api/v1/widgets/{widget_a.id}", {"greetings": {"de": "Hallo"}}, format="json"
+    )
+    assert refused.status_code == 400 and "greetings" in refused.json()["error"]["fields"]
+    agent = tenant_a.client("agent")
+    assert agent.patch(f"/api/v1/widgets/{widget_a.id}", {}, format="json").status_code == 403
