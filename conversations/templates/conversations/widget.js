@@ -163,11 +163,14 @@
   // conversation since; replies shown while the chat is in view move the visitor's marker.
   function receipts() {
     var mine = body.querySelectorAll(".msg.in");
-    var old = body.querySelector(".receipt"); if (old) { old.remove(); }
-    if (!mine.length) { return; }
-    var last = mine[mine.length - 1];
-    var seen = state.seenAt && new Date(state.seenAt) >= new Date(last.getAttribute("data-at"));
-    last.querySelector(".meta").appendChild(el("span", { "class": "receipt", text: " \u00b7 " + t(seen ? "seen" : "sent") }));
+    var last = mine.length ? mine[mine.length - 1] : null;
+    var seen = last && state.seenAt && new Date(state.seenAt) >= new Date(last.getAttribute("data-at"));
+    var text = last ? " \u00b7 " + t(seen ? "seen" : "sent") : "";
+    var old = body.querySelector(".receipt");
+    // Unchanged: left alone, so screen readers are not told it again at every poll.
+    if (old && old.parentNode.parentNode === last && old.textContent === text) { return; }
+    if (old) { old.remove(); }
+    if (last) { last.querySelector(".meta").appendChild(el("span", { "class": "receipt", text: text })); }
   }
 
   function markRead() {
@@ -179,7 +182,8 @@
   document.addEventListener("visibilitychange", markRead);
 
   function showTyping(who) {
-    typing.textContent = who ? (who.name ? t("typing", { name: who.name }) : t("someone_typing")) : "";
+    var text = who ? (who.name ? t("typing", { name: who.name }) : t("someone_typing")) : "";
+    if (typing.textContent !== text) { typing.textContent = text; }  // said once, not at every poll
   }
 
   function poll() {

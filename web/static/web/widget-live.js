@@ -36,7 +36,8 @@
   }
 
   function show(typing) {
-    box.textContent = typing ? box.dataset.typing : "";
+    var text = typing ? box.dataset.typing : "";
+    if (box.textContent !== text) { box.textContent = text; }  // said once, not at every turn
   }
 
   function ask() {
