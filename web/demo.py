@@ -17,6 +17,7 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -220,7 +221,8 @@ def shop(request):
     """A sample bakery website with the demo widget, as a shop would embed it."""
     here = f"{request.scheme}://{request.get_host()}"
     if here != shop_origin() and shop_origin() != settings.PUBLIC_BASE_URL:
-        return redirect(shop_url())
+        query = request.GET.urlencode()
+        return redirect(shop_url() + (f"?{query}" if query else ""))
     tenant = demo_tenant()
     widget = None
     if tenant is not None:
@@ -230,11 +232,20 @@ def shop(request):
             .order_by("created_at")
             .first()
         )
+    # ?lang=fr: the shop's page in that language (its <html lang>), whatever the
+    # browser's; ?widget_lang=en: the snippet's data-lang, which the widget puts first.
+    page_language = request.GET.get("lang", "")
+    if page_language in dict(settings.LANGUAGES):
+        translation.activate(page_language)
+    widget_language = request.GET.get("widget_lang", "")
     response = render(
         request,
         "web/demo/shop.html",
         {
             "widget": widget,
+            "widget_language": widget_language
+            if widget_language in dict(settings.LANGUAGES)
+            else "",
             "demo_url": settings.PUBLIC_BASE_URL + reverse("web:demo"),
             "script_src": settings.PUBLIC_BASE_URL
             + reverse("widget-script", args=[widget.public_key])

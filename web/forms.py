@@ -1,5 +1,7 @@
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from tenants.models.access import EMAIL_MAX_LENGTH
@@ -271,9 +273,35 @@ class WidgetForm(forms.Form):
     )
     active = forms.BooleanField(label=_("Chat switched on"), required=False)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The widget speaks the visitor's language: the tenant's texts per language
+        # (greeting_fr, away_fr...), each optional (conversations.widget.language).
+        for code, _name in settings.LANGUAGES:
+            language = get_language_info(code)["name_translated"]
+            self.fields[f"greeting_{code}"] = forms.CharField(
+                label=_("Greeting (%(language)s)") % {"language": language},
+                max_length=300,
+                required=False,
+            )
+            self.fields[f"away_{code}"] = forms.CharField(
+                label=_("Closed message (%(language)s)") % {"language": language},
+                max_length=600,
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+
+    def language_fields(self) -> list[tuple]:
+        """(greeting field, away field) per language, for the template."""
+        return [(self[f"greeting_{c}"], self[f"away_{c}"]) for c, _n in settings.LANGUAGES]
+
     @classmethod
     def initial_for(cls, widget) -> dict:
-        return {
+        per_language = {}
+        for code, _name in settings.LANGUAGES:
+            per_language[f"greeting_{code}"] = widget.greetings.get(code, "")
+            per_language[f"away_{code}"] = widget.away_messages.get(code, "")
+        return per_language | {
             "allowed_origins": "\n".join(widget.allowed_origins),
             "greeting": widget.greeting,
             "colour": widget.colour,
@@ -290,6 +318,10 @@ class WidgetForm(forms.Form):
         data["allowed_origins"] = [
             line.strip() for line in data["allowed_origins"].splitlines() if line.strip()
         ]
+        data["greetings"], data["away_messages"] = {}, {}
+        for code, _name in settings.LANGUAGES:
+            data["greetings"][code] = data.pop(f"greeting_{code}", "")
+            data["away_messages"][code] = data.pop(f"away_{code}", "")
         return data
 
 

@@ -24,6 +24,7 @@ from web import (
     settings_privacy,
     settings_retention,
     views,
+    widget_live,
 )
 
 app_name = "web"
@@ -65,6 +66,7 @@ urlpatterns = [
     path(c, conversation.conversation_page, name="conversation"),
     path("contacts/<uuid:contact_id>/", history.contact_page, name="contact"),
     path(c + "thread", conversation.thread_fragment, name="thread"),
+    path(c + "widget-live", widget_live.widget_signals, name="widget-live"),
     path(c + "reply", conversation.reply, name="reply"),
     path(c + "note", conversation.note, name="note"),
     path(c + "assign", conversation.assign, name="assign"),

@@ -17,6 +17,12 @@ class Widget(TenantScopedModel):
     public_key = models.CharField(max_length=40, unique=True, default=new_widget_key)
     allowed_origins = models.JSONField(default=list, blank=True)
     greeting = models.CharField(max_length=300, default="Hello! How can we help?")
+    # The tenant's own words per visitor language ({"fr": "Bonjour !"}): a language
+    # missing here gets ``greeting`` (conversations.widget.language).
+    greetings = models.JSONField(default=dict, blank=True)
+    # Shown while the shop is closed (its business hours), per visitor language; a
+    # language missing here gets a translated default.
+    away_messages = models.JSONField(default=dict, blank=True)
     colour = models.CharField(max_length=7, default="#1f5fbf")
     text_colour = models.CharField(max_length=7, default="#ffffff")
     # Fields asked before the chat starts, among "name" and "email".
@@ -49,6 +55,9 @@ class WidgetVisitor(TenantScopedModel):
     # Login data of visitors: the families only (ua-parser), never the user agent or IP.
     browser_family = models.CharField(max_length=64, blank=True)
     device_family = models.CharField(max_length=64, blank=True)
+    # The newest reply the visitor's open chat showed them (a message id; UUIDv7
+    # ids sort by time): the agent's "seen" mark. Typing, by contrast, is never stored.
+    read_up_to = models.UUIDField(null=True, blank=True)
 
     class Meta:
         # Retention removes sessions unseen for RETENTION_VISITOR_SESSION_DAYS.

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from audit.recorder import Actor, record
 from conversations.models import Widget
+from conversations.widget.language import languages
 from instaply.errors import Invalid
 from tenants.models import Membership, Shop
 from tenants.scoping import apply_changes, refuse_other_fields, require_same_tenant
@@ -16,6 +17,8 @@ WIDGET_CHANGES = frozenset(
     {
         "allowed_origins",
         "greeting",
+        "greetings",
+        "away_messages",
         "colour",
         "text_colour",
         "pre_chat_fields",
@@ -48,6 +51,36 @@ def _consent_text(widget: Widget, fields: dict) -> dict:
     return fields
 
 
+TEXT_LIMITS = {"greetings": 300, "away_messages": 600}
+
+
+def _language_texts(fields: dict) -> dict:
+    """Checks the texts given per visitor language ({"fr": "Bonjour !"}): languages
+    the widget speaks, plain text within the limit; blank ones are dropped (that
+    language gets the default)."""
+    for name, limit in TEXT_LIMITS.items():
+        if name not in fields:
+            continue
+        texts = fields[name]
+        if not isinstance(texts, dict):
+            raise Invalid(
+                'Give the texts by language, e.g. {"fr": "Bonjour !"}.',
+                fields={name: ["An object of language codes to texts."]},
+            )
+        problems = [
+            f"{code!r} is not a language of the widget" for code in texts if code not in languages()
+        ]
+        problems += [
+            f"{code}: at most {limit} characters of text"
+            for code, text in texts.items()
+            if code in languages() and (not isinstance(text, str) or len(text.strip()) > limit)
+        ]
+        if problems:
+            raise Invalid(f"Some {name.replace('_', ' ')} are not valid.", fields={name: problems})
+        fields[name] = {code: text.strip() for code, text in texts.items() if text.strip()}
+    return fields
+
+
 def normalise_origins(origins: list[str]) -> list[str]:
     """scheme://host[:port], nothing else: what browsers send in Origin."""
     cleaned, problems = [], []
@@ -68,7 +101,7 @@ def widget_create(*, actor: Membership, shop: Shop, **fields) -> Widget:
     refuse_other_fields(fields, allowed=WIDGET_CHANGES)
     if "allowed_origins" in fields:
         fields["allowed_origins"] = normalise_origins(fields["allowed_origins"])
-    fields = _consent_text(Widget(), fields)
+    fields = _language_texts(_consent_text(Widget(), fields))
     widget = Widget.objects.create(tenant_id=shop.tenant_id, shop=shop, **fields)
     record(
         "widget.created",
@@ -85,7 +118,7 @@ def widget_update(*, actor: Membership, widget: Widget, **changes) -> Widget:
         changes["allowed_origins"] = normalise_origins(changes["allowed_origins"])
     require_same_tenant(actor, widget)
     refuse_other_fields(changes, allowed=WIDGET_CHANGES)
-    changes = _consent_text(widget, changes)
+    changes = _language_texts(_consent_text(widget, changes))
     apply_changes(widget, changes, allowed=WIDGET_CHANGES | {"special_category_text_version"})
     record(
         "widget.updated",

@@ -8,6 +8,7 @@ other origin is refused. Rate limits count per visitor and per client IP.
 import uuid
 
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
@@ -16,7 +17,7 @@ from rest_framework.views import APIView
 
 from analytics.login_data.agents import families
 from conversations.api.serializers import PersonalText
-from conversations.widget import consent, services
+from conversations.widget import availability, consent, language, live, services
 from instaply import rls
 from instaply.api.serializers import StrictInput
 from instaply.errors import Forbidden, Invalid, RateLimited
@@ -29,14 +30,16 @@ def _limit(scope: str, key: str) -> None:
     verdict = hit(scope, key)
     if not verdict.allowed:
         raise RateLimited(
-            f"Too many requests. Try again in {verdict.retry_after} seconds.",
+            _("Too many requests. Try again in %(seconds)s seconds.")
+            % {"seconds": verdict.retry_after},
             retry_after=verdict.retry_after,
         )
 
 
 def _cors(response, origin: str):
     response["Access-Control-Allow-Origin"] = origin
-    response["Access-Control-Allow-Headers"] = f"Content-Type, {VISITOR_HEADER}"
+    # Accept-Language: the widget's language, which the server's own words follow.
+    response["Access-Control-Allow-Headers"] = f"Content-Type, Accept-Language, {VISITOR_HEADER}"
     response["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
     response["Access-Control-Max-Age"] = "600"
     response["Vary"] = "Origin"
@@ -55,7 +58,7 @@ class WidgetApi(APIView):
         rls.adopt(self.widget.tenant_id)  # the widget's tenant, for the database too
         self.origin = request.headers.get("Origin", "")
         if not services.origin_allowed(self.widget, self.origin):
-            raise Forbidden("This site may not use this chat widget.", code="origin_not_allowed")
+            raise Forbidden(_("This site may not use this chat widget."), code="origin_not_allowed")
         _limit("widget_ip", by_ip(request))
 
     def options(self, request, *args, **kwargs):
@@ -69,9 +72,9 @@ class WidgetApi(APIView):
             _cors(response, origin)
         return response
 
-    def visitor(self, request):
+    def visitor(self, request, scope: str = "widget_visitor"):
         visitor = services.visitor_for(self.widget, request.headers.get(VISITOR_HEADER))
-        _limit("widget_visitor", str(visitor.pk))
+        _limit(scope, str(visitor.pk))
         return visitor
 
 
@@ -81,6 +84,25 @@ class VisitorMessageOutput(serializers.Serializer):
     body = PersonalText(allow_null=True)
     status = serializers.CharField()
     created_at = serializers.DateTimeField()
+    # The replying member's first name, nothing else of them; "" for the visitor's
+    # own messages and the shop's automatic ones.
+    author = serializers.SerializerMethodField()
+
+    def get_author(self, message) -> str:
+        return live.first_name(message.sender) if message.sender_id else ""
+
+
+class TypingOutput(serializers.Serializer):
+    name = serializers.CharField(allow_blank=True)
+
+
+class VisitorThreadOutput(serializers.Serializer):
+    results = VisitorMessageOutput(many=True)
+    # When someone of the shop last opened the conversation: the visitor's
+    # messages from before it are seen.
+    seen_at = serializers.DateTimeField(allow_null=True)
+    # Someone of the shop typing now (their first name, or ""), or null.
+    typing = TypingOutput(allow_null=True)
 
 
 class SessionOutput(serializers.Serializer):
@@ -128,7 +150,7 @@ class WidgetMessagesApi(WidgetApi):
     class Input(StrictInput):
         body = serializers.CharField(trim_whitespace=False)
 
-    @extend_schema(responses=VisitorMessageOutput(many=True))
+    @extend_schema(responses=VisitorThreadOutput)
     def get(self, request, widget_key):
         visitor = self.visitor(request)
         after_raw = request.query_params.get("after")
@@ -139,7 +161,15 @@ class WidgetMessagesApi(WidgetApi):
                 "after must be a message id.", fields={"after": ["Not a valid id."]}
             ) from None
         messages = services.visitor_messages(visitor=visitor, after=after)
-        return Response({"results": VisitorMessageOutput(messages, many=True).data})
+        return Response(
+            VisitorThreadOutput(
+                {
+                    "results": messages,
+                    "seen_at": live.shop_seen_at(visitor=visitor),
+                    "typing": live.agent_typing(visitor=visitor),
+                }
+            ).data
+        )
 
     @extend_schema(request=Input, responses={201: VisitorMessageOutput})
     def post(self, request, widget_key):
@@ -150,8 +180,21 @@ class WidgetMessagesApi(WidgetApi):
         return Response(VisitorMessageOutput(message).data, status=status.HTTP_201_CREATED)
 
 
+class AvailabilityOutput(serializers.Serializer):
+    open = serializers.BooleanField()
+    # When a closed shop opens again (UTC; the widget shows it in the visitor's time).
+    back_at = serializers.DateTimeField(allow_null=True)
+    # The usual first response, measured: minutes, quarter, hour, hours or day.
+    reply_within = serializers.CharField()
+
+
 class WidgetConfigOutput(serializers.Serializer):
+    # The language of the tenant's texts and the server's words below (Accept-Language).
+    language = serializers.CharField()
     greeting = serializers.CharField()
+    # Shown while the shop is closed: the tenant's words, or a translated default.
+    away_message = serializers.CharField()
+    availability = AvailabilityOutput()
     colour = serializers.CharField()
     text_colour = serializers.CharField()
     pre_chat_fields = serializers.ListField(child=serializers.CharField())
@@ -168,9 +211,15 @@ class WidgetConfigApi(WidgetApi):
     @extend_schema(responses=WidgetConfigOutput)
     def get(self, request, widget_key):
         widget = self.widget
+        spoken = language.request_language()
         return Response(
             {
-                "greeting": widget.greeting,
+                "language": spoken,
+                "greeting": language.tenant_text(widget.greetings, spoken, widget.greeting),
+                "away_message": language.tenant_text(
+                    widget.away_messages, spoken, language.away_message_default()
+                ),
+                "availability": AvailabilityOutput(availability.availability(widget.shop)).data,
                 "colour": widget.colour,
                 "text_colour": widget.text_colour,
                 "pre_chat_fields": widget.pre_chat_fields,
@@ -235,3 +284,36 @@ class WidgetConsentWithdrawApi(WidgetConsentApi):
     def post(self, request, widget_key):
         state, deleted = consent.visitor_consent_withdraw(visitor=self.visitor(request))
         return Response(WithdrawalOutput(state | {"deleted_message_ids": deleted}).data)
+
+
+class WidgetTypingApi(WidgetApi):
+    """The visitor is typing: a signal of a few seconds, never stored (live.py)."""
+
+    http_method_names = ["post", "options"]
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request, widget_key):
+        # Its own limit: typing must not use up the visitor's requests for messages.
+        live.visitor_typing_signal(visitor=self.visitor(request, scope="widget_typing"))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SeenOutput(serializers.Serializer):
+    read_up_to = serializers.UUIDField()
+
+
+class WidgetSeenApi(WidgetApi):
+    http_method_names = ["post", "options"]
+
+    class Input(StrictInput):
+        message_id = serializers.UUIDField()
+
+    @extend_schema(request=Input, responses=SeenOutput)
+    def post(self, request, widget_key):
+        visitor = self.visitor(request)
+        serializer = self.Input(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        marker = live.visitor_read(
+            visitor=visitor, message_id=serializer.validated_data["message_id"]
+        )
+        return Response(SeenOutput({"read_up_to": marker}).data)

@@ -10,6 +10,7 @@ import uuid
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from analytics import events as analytics
 from analytics.tracking import track
@@ -24,6 +25,7 @@ from conversations.services.messages import (
     message_status_update,
 )
 from conversations.widget.consent import visitor_consent_for_message
+from conversations.widget.live import visitor_typing_end
 from instaply.errors import Forbidden, Invalid, NotFound
 from privacy.minors import rules as minor_rules
 from privacy.minors import services as minors
@@ -49,7 +51,7 @@ def widget_by_key(key: str) -> Widget:
         .first()
     )
     if widget is None:
-        raise NotFound("No widget with this key.")
+        raise NotFound(_("No chat widget with this key."))
     return widget
 
 
@@ -64,7 +66,7 @@ def _age_status(widget: Widget, age: str | None, parental_authorisation: bool) -
         return AgeStatus.UNKNOWN
     if age not in AgeAnswer.CHOICES:
         raise Invalid(
-            "Tell us your age group to start the chat.",
+            _("Tell us your age group to start the chat."),
             fields={"age": [f"One of {', '.join(AgeAnswer.CHOICES)}."]},
         )
     if age == AgeAnswer.CHILD:
@@ -121,7 +123,8 @@ def _start(
     missing = [f for f in widget.pre_chat_fields if not {"name": name, "email": email}.get(f)]
     if missing:
         raise Invalid(
-            "Please fill in the form.", fields={f: ["This field is required."] for f in missing}
+            _("Please fill in the form."),
+            fields={f: [_("This field is required.")] for f in missing},
         )
     details = {
         "name": name or None,
@@ -163,7 +166,7 @@ def _start(
 
 def visitor_for(widget: Widget, token: str | None) -> WidgetVisitor:
     if not token or not token.startswith(VISITOR_PREFIX):
-        raise Forbidden("A visitor token is required.", code="visitor_token_required")
+        raise Forbidden(_("A visitor token is required."), code="visitor_token_required")
     visitor = (
         WidgetVisitor.objects.for_tenant(widget.tenant_id)
         .select_related("conversation__shop", "contact")
@@ -172,7 +175,7 @@ def visitor_for(widget: Widget, token: str | None) -> WidgetVisitor:
     )
     if visitor is None:
         raise Forbidden(
-            "This visitor token is not valid for this widget.", code="visitor_token_invalid"
+            _("This visitor token is not valid for this widget."), code="visitor_token_invalid"
         )
     if visitor.contact.age_status == AgeStatus.UNDER_15:
         # Marked under 15 since the chat began: nothing more in or out.
@@ -185,12 +188,15 @@ def visitor_write(*, visitor: WidgetVisitor, body: str, allow_empty: bool = Fals
     body = (body or "").strip()
     if not body and not allow_empty:
         raise Invalid(
-            "A message cannot be empty.", fields={"body": ["This field may not be blank."]}
+            _("A message cannot be empty."), fields={"body": [_("This field may not be blank.")]}
         )
     if len(body) > MAX_BODY_LENGTH:
+        limit = {"limit": MAX_BODY_LENGTH}
         raise Invalid(
-            f"A message is at most {MAX_BODY_LENGTH} characters.",
-            fields={"body": [f"Ensure this field has no more than {MAX_BODY_LENGTH} characters."]},
+            _("A message is at most %(limit)s characters.") % limit,
+            fields={
+                "body": [_("Ensure this field has no more than %(limit)s characters.") % limit]
+            },
         )
     with transaction.atomic():
         conversation = visitor.conversation
@@ -207,7 +213,9 @@ def visitor_write(*, visitor: WidgetVisitor, body: str, allow_empty: bool = Fals
         visitor.save(update_fields=["conversation", "last_seen_at"])
         # Written under the visitor's special-category consent, it depends on it.
         consent = visitor_consent_for_message(visitor)
-        return message_receive(conversation=conversation, body=body, consent=consent)
+        message = message_receive(conversation=conversation, body=body, consent=consent)
+    visitor_typing_end(visitor=visitor)  # the message ends the typing it came from
+    return message
 
 
 def visitor_messages(*, visitor: WidgetVisitor, after: uuid.UUID | None) -> list[Message]:
@@ -217,8 +225,11 @@ def visitor_messages(*, visitor: WidgetVisitor, after: uuid.UUID | None) -> list
     Only messages since this visitor's chat began: an email typed in the pre-chat
     form proves nothing, so a returning contact's earlier messages stay private.
     """
-    rows = Message.objects.for_tenant(visitor.tenant_id).filter(
-        contact=visitor.contact_id, created_at__gte=visitor.created_at
+    rows = (
+        Message.objects.for_tenant(visitor.tenant_id)
+        .filter(contact=visitor.contact_id, created_at__gte=visitor.created_at)
+        # The replying member's first name is shown (conversations.widget.live.first_name).
+        .select_related("sender__user")
     )
     # A reply that failed never reached the visitor (privacy.minors refuses some as they leave).
     rows = rows.exclude(direction=Message.Direction.OUTBOUND, status=Message.Status.FAILED)

@@ -9,16 +9,26 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from conversations.models import Widget
+from conversations.widget.language import widget_strings
 from privacy.policies.selectors import version_in_force
 
 
 @require_GET
 def widget_script(request, widget_key: str):
     widgets = Widget.objects.dangerously_unscoped(reason="the public widget key finds its tenant")
-    if not widgets.filter(public_key=widget_key, active=True).exists():
+    widget = (
+        widgets.filter(public_key=widget_key, active=True).only("colour", "text_colour").first()
+    )
+    if widget is None:
         raise Http404("No widget with this key.")
     config = {
         "key": widget_key,
+        # The brand colours are in the script itself: the bubble's first paint has
+        # them, before any API call (a change shows once the script's cache expires).
+        "colour": widget.colour,
+        "text_colour": widget.text_colour,
+        # The widget's words in every language; the script picks the visitor's.
+        "strings": widget_strings(),
         "api": settings.PUBLIC_BASE_URL,
         # The privacy policy the visitor's data is collected under (privacy.policies).
         "policy_url": settings.PUBLIC_BASE_URL + reverse("policies:public"),

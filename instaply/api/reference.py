@@ -336,14 +336,29 @@ OPERATIONS: dict[str, Operation] = {
     "GET /api/widget/v1/{widget_key}/config": Operation(
         "Widget settings",
         "What the chat shows: greeting, colours, pre-chat questions, and the consent "
-        "asked before special-category data (its text and version).",
+        "asked before special-category data (its text and version). Texts come in the "
+        "`Accept-Language` sent (the tenant's own per language, where given), with the "
+        "shop's availability: open now, when it opens again, and how fast it usually replies.",
+    ),
+    "POST /api/widget/v1/{widget_key}/typing": Operation(
+        "The visitor is typing",
+        "Shows the shop the visitor typing for a few seconds; nothing is stored. Send one "
+        "every few seconds at most while typing (limited per visitor).",
+    ),
+    "POST /api/widget/v1/{widget_key}/seen": Operation(
+        "The visitor saw a reply",
+        "Moves the visitor's read marker up to `message_id`, a reply of their chat "
+        "(never back): staff see which reply the visitor saw.",
     ),
     "POST /api/widget/v1/{widget_key}/sessions": Operation(
         "Start a chat",
         "Answers the visitor token to send as `X-Visitor-Token` with the visitor's next requests.",
     ),
     "GET /api/widget/v1/{widget_key}/messages": Operation(
-        "The visitor's messages", "Pass the last message id as `after` to get only newer ones."
+        "The visitor's messages",
+        "Pass the last message id as `after` to get only newer ones. Replies carry the "
+        "replying member's first name (`author`); `seen_at` says when the shop last opened "
+        "the conversation, `typing` whether someone of the shop is typing now.",
     ),
     "POST /api/widget/v1/{widget_key}/messages": Operation(
         "Write to the shop",

@@ -15,6 +15,9 @@ RATE_LIMITS = {
     "widget_ip": "120/m",  # widget API requests per client IP
     "widget_session": "10/m",  # widget chats started per client IP
     "widget_visitor": "30/m",  # widget API requests per visitor
+    # Typing signals (ephemeral; the scripts send one every 3 s at most while typing).
+    "widget_typing": "30/m",  # per widget visitor
+    "inbox_typing": "30/m",  # per member, replying in a widget conversation
     # Signed SMS webhooks per number of ours (or provider account): far above any
     # carrier's rate, since a provider does not resend what we refuse.
     "sms_webhook": "6000/m",

@@ -81,7 +81,7 @@ def test_a_visitor_aged_15_to_17_is_told_replies_wait_for_the_shop(demo, new_pag
     message = visitor.locator("textarea")
     message.fill("Bonjour, avez-vous des éclairs ?")
     message.press("Enter")
-    expect(visitor.locator(".msg.in")).to_have_text("Bonjour, avez-vous des éclairs ?")
+    expect(visitor.locator(".msg.in .text")).to_have_text("Bonjour, avez-vous des éclairs ?")
     shot(visitor, "01-visitor-held")
     contact = Contact.objects.filter(tenant=demo.tenant).order_by("-created_at").first()
     assert contact.name == "Jade"

@@ -28,7 +28,7 @@ def test_a_website_visitor_and_an_agent_talk(demo, new_page, shot):
     message = visitor.locator("textarea[aria-label='Your message']")
     message.fill("Do you have gluten-free bread today?")
     message.press("Enter")
-    expect(visitor.locator(".msg.in")).to_have_text("Do you have gluten-free bread today?")
+    expect(visitor.locator(".msg.in .text")).to_have_text("Do you have gluten-free bread today?")
     shot(visitor, "01-visitor-wrote", docs="demo-shop")
 
     row = agent.locator("li.conv", has_text="Camille")

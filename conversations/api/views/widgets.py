@@ -21,6 +21,10 @@ class WidgetOutput(serializers.Serializer):
     public_key = serializers.CharField()
     allowed_origins = serializers.ListField(child=serializers.CharField())
     greeting = serializers.CharField()
+    # Per visitor language ({"fr": "..."}); a language missing gets greeting, or
+    # for the away message (shown while the shop is closed) a translated default.
+    greetings = serializers.DictField(child=serializers.CharField())
+    away_messages = serializers.DictField(child=serializers.CharField())
     colour = serializers.CharField()
     text_colour = serializers.CharField()
     pre_chat_fields = serializers.ListField(child=serializers.CharField())
@@ -40,6 +44,12 @@ class _WidgetFields(StrictInput):
         child=serializers.CharField(max_length=200), max_length=20, required=False
     )
     greeting = serializers.CharField(max_length=300, required=False)
+    greetings = serializers.DictField(
+        child=serializers.CharField(max_length=300, allow_blank=True), required=False
+    )
+    away_messages = serializers.DictField(
+        child=serializers.CharField(max_length=600, allow_blank=True), required=False
+    )
     colour = serializers.RegexField(COLOUR, required=False)
     text_colour = serializers.RegexField(COLOUR, required=False)
     pre_chat_fields = serializers.ListField(

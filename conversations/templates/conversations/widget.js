@@ -8,11 +8,36 @@
 
   var API = CONFIG.api + "/api/widget/v1/" + encodeURIComponent(CONFIG.key);
   var STORE = "instaply:" + CONFIG.key;
-  var state = { token: null, after: null, timer: null, settings: null, open: false, polling: false, again: false };
+  var state = { token: null, after: null, timer: null, settings: null, open: false, polling: false, again: false,
+                typedAt: 0, readSent: null, lastReply: null, seenAt: null };
   try { state.token = window.localStorage.getItem(STORE); } catch (e) { state.token = null; }
 
+  // The visitor's language: the embed snippet's data-lang, else the page's <html lang>,
+  // else the browser's languages; the first one the widget speaks wins.
+  var SCRIPT = document.currentScript ||
+    document.querySelector("script[src*='/widget/" + CONFIG.key + "']");
+  function pickLanguage() {
+    var wanted = [SCRIPT && SCRIPT.getAttribute("data-lang"), document.documentElement.lang]
+      .concat(navigator.languages || [], [navigator.language]);
+    for (var i = 0; i < wanted.length; i++) {
+      var code = String(wanted[i] || "").split("-")[0].toLowerCase();
+      if (code && CONFIG.strings[code]) { return code; }
+    }
+    return CONFIG.strings.en ? "en" : Object.keys(CONFIG.strings)[0];
+  }
+  var LANG = pickLanguage();
+  var WORDS = CONFIG.strings[LANG];
+  function t(key, values) {
+    return (WORDS[key] || key).replace(/\{(\w+)\}/g, function (all, name) {
+      return values && values[name] !== undefined ? values[name] : all;
+    });
+  }
+  var HEX = /^#[0-9a-fA-F]{6}$/;
+  var BRAND = HEX.test(CONFIG.colour) ? CONFIG.colour : "#1f5fbf";
+  var BRAND_TEXT = HEX.test(CONFIG.text_colour) ? CONFIG.text_colour : "#ffffff";
+
   function request(method, path, body) {
-    var headers = { "Content-Type": "application/json" };
+    var headers = { "Content-Type": "application/json", "Accept-Language": LANG };
     if (state.token) { headers["X-Visitor-Token"] = state.token; }
     return fetch(API + path, {
       method: method, headers: headers, mode: "cors", credentials: "omit",
@@ -20,7 +45,7 @@
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {
         if (!response.ok) {
-          var error = new Error((data.error && data.error.message) || "Something went wrong.");
+          var error = new Error((data.error && data.error.message) || t("failed"));
           error.code = data.error && data.error.code; error.status = response.status;
           throw error;
         }
@@ -44,11 +69,19 @@
   var root = host.attachShadow ? host.attachShadow({ mode: "open" }) : host;
   var style = el("style", { text: [
     ":host{all:initial}",
+    // The brand colours come with the script: the first paint has them.
+    ":host{--brand:" + BRAND + ";--brand-text:" + BRAND_TEXT + "}",
     // The hidden attribute must win over the display rules below (.panel is flex).
     "[hidden]{display:none !important}",
+    ".bubble,.head,button.send{background:var(--brand);color:var(--brand-text)}",
     ".bubble{position:fixed;right:20px;bottom:20px;width:58px;height:58px;border-radius:50%;border:0;cursor:pointer;font:600 24px system-ui;box-shadow:0 4px 14px rgba(0,0,0,.25);z-index:2147483000}",
     ".panel{position:fixed;right:20px;bottom:90px;width:340px;max-width:calc(100vw - 40px);height:460px;max-height:calc(100vh - 120px);background:#fff;color:#1d2330;border-radius:12px;box-shadow:0 8px 30px rgba(0,0,0,.25);display:flex;flex-direction:column;font:15px/1.4 system-ui,sans-serif;z-index:2147483000;overflow:hidden}",
     ".head{padding:12px 14px;font-weight:600}",
+    ".head .status{display:block;font-weight:400;font-size:13px;opacity:.92;margin-top:2px}",
+    ".away{margin:0;padding:8px 12px;background:#fff6dd;font-size:14px;border-bottom:1px solid #e9dcae}",
+    ".meta{display:block;font-size:11px;color:#4a5263;margin-top:3px}",
+    ".in .meta{text-align:right}",
+    ".typing{min-height:18px;padding:0 12px 4px;font-size:13px;color:#4a5263;font-style:italic}",
     ".body{flex:1;overflow-y:auto;padding:12px;display:flex;flex-direction:column;gap:8px}",
     ".msg{max-width:80%;padding:8px 10px;border-radius:10px;white-space:pre-wrap;word-wrap:break-word}",
     ".in{align-self:flex-end;background:#e8eefb}.out{align-self:flex-start;background:#f1f2f4}",
@@ -69,16 +102,42 @@
   ].join("") });
   root.appendChild(style);
 
-  var bubble = el("button", { "class": "bubble", type: "button", "aria-label": "Chat with us", text: "\u2709" });
-  var panel = el("section", { "class": "panel", role: "dialog", "aria-label": "Chat", hidden: "" });
+  var bubble = el("button", { "class": "bubble", type: "button", "aria-label": t("open_chat"), text: "\u2709", lang: LANG });
+  var panel = el("section", { "class": "panel", role: "dialog", "aria-label": t("chat"), hidden: "", lang: LANG });
   var head = el("div", { "class": "head" });
+  var away = el("p", { "class": "away", role: "status", hidden: "" });
   var body = el("div", { "class": "body", "aria-live": "polite" });
-  panel.appendChild(head); panel.appendChild(body);
+  var typing = el("div", { "class": "typing", "aria-live": "polite" });
+  panel.appendChild(head); panel.appendChild(away); panel.appendChild(body); panel.appendChild(typing);
   root.appendChild(bubble); root.appendChild(panel);
 
   function colours(settings) {
-    bubble.style.background = settings.colour; bubble.style.color = settings.text_colour;
-    head.style.background = settings.colour; head.style.color = settings.text_colour;
+    // The settings' colours, should they have changed since this script was cached.
+    if (HEX.test(settings.colour)) { host.style.setProperty("--brand", settings.colour); }
+    if (HEX.test(settings.text_colour)) { host.style.setProperty("--brand-text", settings.text_colour); }
+  }
+
+  // Times in the visitor's own time zone and their language's format.
+  function when(iso) {
+    var date = new Date(iso), today = new Date();
+    var options = { hour: "2-digit", minute: "2-digit" };
+    if (date.toDateString() !== today.toDateString()) { options.day = "numeric"; options.month = "short"; }
+    try { return new Intl.DateTimeFormat(LANG, options).format(date); } catch (e) { return date.toLocaleString(); }
+  }
+
+  function backAt(iso) {
+    var options = { weekday: "long", hour: "2-digit", minute: "2-digit" };
+    try { return new Intl.DateTimeFormat(LANG, options).format(new Date(iso)); } catch (e) { return new Date(iso).toLocaleString(); }
+  }
+
+  function header(settings) {
+    head.textContent = "";
+    head.appendChild(document.createTextNode(settings.shop));
+    var info = settings.availability || {};
+    var line = info.open || !info.back_at ? t("reply_" + (info.reply_within || "hours")) : t("back_at", { time: backAt(info.back_at) });
+    head.appendChild(el("span", { "class": "status", text: line }));
+    if (info.open === false && settings.away_message) { away.textContent = settings.away_message; away.removeAttribute("hidden"); }
+    else { away.setAttribute("hidden", ""); }
   }
 
   function showError(target, error) {
@@ -89,12 +148,42 @@
   function addMessage(message) {
     // Polls can overlap (after sending, and on the timer): show each message once.
     if (body.querySelector("[data-id='" + message.id + "']")) { return; }
-    body.appendChild(el("div", {
-      "class": "msg " + (message.direction === "inbound" ? "in" : "out"),
-      "data-id": message.id, text: message.body === null ? "[erased]" : message.body
-    }));
+    var inbound = message.direction === "inbound";
+    var meta = el("span", { "class": "meta", text: (message.author ? message.author + " \u00b7 " : "") + when(message.created_at) });
+    var node = el("div", {
+      "class": "msg " + (inbound ? "in" : "out"), "data-id": message.id, "data-at": message.created_at
+    }, [el("span", { "class": "text", text: message.body === null ? t("erased") : message.body }), meta]);
+    body.appendChild(node);
     body.scrollTop = body.scrollHeight;
     state.after = message.id;
+    if (!inbound) { state.lastReply = message.id; }
+  }
+
+  // Seen: the visitor's last message says whether someone of the shop opened the
+  // conversation since; replies shown while the chat is in view move the visitor's marker.
+  function receipts() {
+    var mine = body.querySelectorAll(".msg.in");
+    var last = mine.length ? mine[mine.length - 1] : null;
+    var seen = last && state.seenAt && new Date(state.seenAt) >= new Date(last.getAttribute("data-at"));
+    var text = last ? " \u00b7 " + t(seen ? "seen" : "sent") : "";
+    var old = body.querySelector(".receipt");
+    // Unchanged: left alone, so screen readers are not told it again at every poll.
+    if (old && old.parentNode.parentNode === last && old.textContent === text) { return; }
+    if (old) { old.remove(); }
+    if (last) { last.querySelector(".meta").appendChild(el("span", { "class": "receipt", text: text })); }
+  }
+
+  function markRead() {
+    if (!state.open || !state.lastReply || state.readSent === state.lastReply || document.visibilityState !== "visible") { return; }
+    var id = state.lastReply;
+    request("POST", "/seen", { message_id: id }).then(function () { state.readSent = id; })
+      .catch(function () { /* tried again with the next reply or view */ });
+  }
+  document.addEventListener("visibilitychange", markRead);
+
+  function showTyping(who) {
+    var text = who ? (who.name ? t("typing", { name: who.name }) : t("someone_typing")) : "";
+    if (typing.textContent !== text) { typing.textContent = text; }  // said once, not at every poll
   }
 
   function poll() {
@@ -102,7 +191,10 @@
     if (state.polling) { state.again = true; return; }  // one poll at a time, then once more
     state.polling = true;
     request("GET", "/messages" + (state.after ? "?after=" + encodeURIComponent(state.after) : ""))
-      .then(function (data) { data.results.forEach(addMessage); })
+      .then(function (data) {
+        data.results.forEach(addMessage);
+        state.seenAt = data.seen_at; receipts(); showTyping(data.typing); markRead();
+      })
       .catch(function (error) {
         if (error.code === "visitor_token_invalid") { forget(); startForm(); }
         // Marked under the minimum age since the chat began: the chat closes.
@@ -126,20 +218,20 @@
     var old = panel.querySelector(".consent"); if (old) { old.remove(); }
     var form = panel.querySelector("form.row");
     if (!form || (!state.asked && !state.given)) { return; }
-    var box = el("div", { "class": "consent", role: "group", "aria-label": "Consent to sensitive data" });
+    var box = el("div", { "class": "consent", role: "group", "aria-label": t("consent_group") });
     var tick = el("input", { type: "checkbox", id: "instaply-special-consent" });
-    var label = el("label", { "for": "instaply-special-consent", text: " " + (state.text || "I agreed that the shop processes the sensitive details I give in this chat.") });
+    var label = el("label", { "for": "instaply-special-consent", text: " " + (state.text || t("consent_default")) });
     box.appendChild(el("div", {}, [tick, label]));
     var note = el("p", { "class": "note", role: "status" });
     box.appendChild(note);
     if (state.given) {
       tick.checked = true; tick.disabled = true;
-      note.textContent = said || "You gave this consent: what you write now is sent under it.";
-      var withdraw = el("button", { "class": "link", type: "button", text: "Withdraw my consent" });
-      var yes = el("button", { "class": "plain", type: "button", text: "Withdraw and delete" });
-      var no = el("button", { "class": "plain", type: "button", text: "Keep my consent" });
+      note.textContent = said || t("consent_given");
+      var withdraw = el("button", { "class": "link", type: "button", text: t("consent_withdraw") });
+      var yes = el("button", { "class": "plain", type: "button", text: t("consent_withdraw_yes") });
+      var no = el("button", { "class": "plain", type: "button", text: t("consent_keep") });
       var confirm = el("div", { "class": "confirm", hidden: "" }, [
-        el("p", { text: "Withdrawing deletes the messages you sent while your consent was given." }), yes, no
+        el("p", { text: t("consent_withdraw_warning") }), yes, no
       ]);
       withdraw.addEventListener("click", function () { confirm.removeAttribute("hidden"); withdraw.setAttribute("hidden", ""); yes.focus(); });
       no.addEventListener("click", function () { confirm.setAttribute("hidden", ""); withdraw.removeAttribute("hidden"); withdraw.focus(); });
@@ -150,17 +242,17 @@
             var node = body.querySelector("[data-id='" + id + "']"); if (node) { node.remove(); }
           });
           var count = data.deleted_message_ids.length;
-          renderConsent(data, "Your consent is withdrawn; " + count + (count === 1 ? " message" : " messages") + " deleted.");
+          renderConsent(data, t(count === 1 ? "consent_withdrawn_one" : "consent_withdrawn_many", { count: count }));
         }).catch(function (error) { yes.disabled = false; showError(box, error); });
       });
       box.appendChild(withdraw); box.appendChild(confirm);
     } else {
-      note.textContent = said || "Please do not share health or other sensitive details unless you tick this box.";
+      note.textContent = said || t("consent_ask");
       tick.addEventListener("change", function () {
         if (!tick.checked) { return; }
         tick.disabled = true;
         request("POST", "/consent", { text_version: state.text_version }).then(function (data) {
-          renderConsent(data, "Thank you: your consent is recorded.");
+          renderConsent(data, t("consent_recorded"));
         }).catch(function (error) {
           tick.checked = false; tick.disabled = false; showError(box, error);
           if (error.code === "consent_text_changed") { loadConsent(); }
@@ -178,10 +270,16 @@
   function chat() {
     body.textContent = "";
     var form = el("form", { "class": "row" });
-    var input = el("textarea", { rows: "2", maxlength: "4000", "aria-label": "Your message", required: "" });
-    var send = el("button", { "class": "send", type: "submit", text: "Send" });
-    send.style.background = state.settings.colour; send.style.color = state.settings.text_colour;
+    var input = el("textarea", { rows: "2", maxlength: "4000", "aria-label": t("your_message"), required: "" });
+    var send = el("button", { "class": "send", type: "submit", text: t("send") });
     form.appendChild(input); form.appendChild(send);
+    input.addEventListener("input", function () {
+      // The shop sees "typing" for a few seconds per signal: one every 3 s is enough.
+      var now = Date.now();
+      if (!input.value.trim() || now - state.typedAt < 3000) { return; }
+      state.typedAt = now;
+      request("POST", "/typing").catch(function () { /* typing is a nicety */ });
+    });
     input.addEventListener("keydown", function (event) {
       if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); form.requestSubmit(); }
     });
@@ -191,7 +289,7 @@
       if (!text) { return; }
       send.disabled = true;
       request("POST", "/messages", { body: text })
-        .then(function () { input.value = ""; poll(); })
+        .then(function () { input.value = ""; state.typedAt = 0; poll(); })
         .catch(function (error) { showError(body, error); })
         .then(function () { send.disabled = false; input.focus(); });
     });
@@ -211,14 +309,14 @@
     var form = el("form", { "class": "form" });
     var fields = {};
     settings.pre_chat_fields.forEach(function (name) {
-      var input = el("input", { type: name === "email" ? "email" : "text", name: name, required: "", "aria-label": name === "email" ? "Your email" : "Your name", placeholder: name === "email" ? "Email" : "Name" });
+      var input = el("input", { type: name === "email" ? "email" : "text", name: name, required: "", "aria-label": t(name === "email" ? "your_email" : "your_name"), placeholder: t(name === "email" ? "email" : "name") });
       fields[name] = input; form.appendChild(input);
     });
     var age = null, consent = null;
     if (settings.age_gate) {
       // The words come from the server, in the visitor's language, with the shop's threshold ages.
       var words = settings.age_texts || {};
-      var group = el("fieldset", {}, [el("legend", { text: words.legend || "Your age" })]);
+      var group = el("fieldset", {}, [el("legend", { text: words.legend || t("your_age") })]);
       [["adult", words.adult || "18 or older"], ["15-17", words.minor || "15 to 17"], ["under-15", words.child || "Under 15"]].forEach(function (pair) {
         var id = "instaply-age-" + pair[0];
         group.appendChild(el("div", {}, [
@@ -231,12 +329,11 @@
       form.appendChild(group);
       age = group;
     }
-    var start = el("button", { "class": "send", type: "submit", text: "Start chat" });
-    start.style.background = settings.colour; start.style.color = settings.text_colour;
+    var start = el("button", { "class": "send", type: "submit", text: t("start") });
     form.appendChild(start);
     form.addEventListener("submit", function (event) {
       event.preventDefault();
-      var payload = { locale: navigator.language || "" };
+      var payload = { locale: LANG };
       Object.keys(fields).forEach(function (name) { payload[name] = fields[name].value; });
       if (age) {
         var picked = age.querySelector("input[name=age]:checked");
@@ -255,10 +352,9 @@
   }
 
   function policyLink() {
-    var language = (navigator.language || "en").slice(0, 2).toLowerCase();
-    var text = "Privacy policy" + (CONFIG.policy_version ? " (version " + CONFIG.policy_version + ")" : "");
+    var text = CONFIG.policy_version ? t("policy_version", { version: CONFIG.policy_version }) : t("policy");
     return el("p", { "class": "policy" }, [el("a", {
-      href: CONFIG.policy_url + "?lang=" + encodeURIComponent(language),
+      href: CONFIG.policy_url + "?lang=" + encodeURIComponent(LANG),
       target: "_blank", rel: "noopener", text: text
     })]);
   }
@@ -270,8 +366,9 @@
     var ready = state.settings ? Promise.resolve(state.settings) : request("GET", "/config");
     ready.then(function (settings) {
       state.settings = settings; colours(settings);
-      head.textContent = settings.shop;
+      header(settings);
       if (!panel.dataset.ready) { panel.dataset.ready = "1"; if (state.token) { chat(); } else { startForm(); } }
+      markRead();
     }).catch(function (error) { showError(body, error); });
   });
 

@@ -223,6 +223,8 @@
   function react(events) {
     if (busy) { again = true; return; }
     busy = true;
+    // Other scripts of the page follow the feed too (widget-live.js).
+    document.dispatchEvent(new CustomEvent("instaply:feed", { detail: events }));
     var touchesOpen = openId && events.some(function (e) { return e.conversation_id === openId; });
     var inbound = events.some(function (e) { return e.kind === "message.created" && e.payload && e.payload.direction === "inbound"; });
     // The thread first: viewing it marks it read, so the list shows no badge for it.
