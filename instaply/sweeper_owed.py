@@ -193,6 +193,26 @@ def disclosure_emails(now, before):
     )
 
 
+def attachment_thumbnails(now, before):
+    """Images stored in the last day whose thumbnail was never made
+    (attachments/services.py). The day bounds the retries of an image Pillow
+    cannot read: the thread then links the file without its thumbnail."""
+    from attachments.models import Attachment
+
+    return (
+        Attachment.objects.dangerously_unscoped(reason="sweeper: thumbnails not made")
+        .filter(
+            state=Attachment.State.STORED,
+            content_type__startswith="image/",
+            thumbnail="",
+            created_at__lt=before,
+            created_at__gte=now - dt.timedelta(days=1),
+        )
+        .order_by("created_at")
+        .values_list("pk", flat=True)
+    )
+
+
 # (name, the waiting rows, the task's import path), in the sweeper's order.
 RULES = (
     ("breach_notice_emails", breach_notice_emails, "breaches.tasks.email_notice"),

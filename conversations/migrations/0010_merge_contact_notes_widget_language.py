@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('conversations', '0009_contact_notes'),
-        ('conversations', '0009_widget_language_and_hours'),
+        ("conversations", "0009_contact_notes"),
+        ("conversations", "0009_widget_language_and_hours"),
     ]
 
-    operations = [
-    ]
+    operations = []
