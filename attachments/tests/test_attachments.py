@@ -220,3 +220,22 @@ def test_the_access_package_holds_the_subjects_files_decrypted(
         [described] = json.loads(archive.read("files.json"))
         assert described["name"] == "cake.png" and described["content_type"] == "image/png"
         assert archive.read(described["path"]) == png_bytes()
+
+
+def test_an_image_whose_thumbnail_task_was_lost_is_swept(tenant_a, widget_a, storage_dir, settings):
+    """The after-commit publish of make_thumbnail never runs here (as if the broker
+    lost it): the sweeper finds the image past the grace and the thumbnail is made."""
+    from django.utils import timezone
+
+    from instaply.sweeper import sweep
+
+    conversation = start_conversation(tenant_a, widget_a)
+    message = Message.objects.filter(conversation=conversation).get()
+    attachment = attachment_store(message=message, data=png_bytes(), name="a.png", source="widget")
+    assert not attachment.thumbnail
+    assert sweep()["attachment_thumbnails"] == 0  # within the grace
+    later = timezone.now() + dt.timedelta(seconds=settings.SWEEP_GRACE_SECONDS + 1)
+    assert sweep(now=later)["attachment_thumbnails"] == 1
+    attachment.refresh_from_db()
+    assert attachment.thumbnail
+    assert sweep(now=later)["attachment_thumbnails"] == 0
