@@ -192,6 +192,13 @@ def disclosure_emails(now, before):
 
 
 # (name, the waiting rows, the task's import path), in the sweeper's order.
+def notification_emails(now, before):
+    """Assignment and mention emails still owed (notifications/services/emails.py)."""
+    from notifications.services.emails import email_notices_owed
+
+    return email_notices_owed(now, before)
+
+
 RULES = (
     ("breach_notice_emails", breach_notice_emails, "breaches.tasks.email_notice"),
     ("breach_update_emails", breach_update_emails, "breaches.tasks.email_update"),
@@ -220,4 +227,5 @@ RULES = (
         "platform_staff.tasks.notify_access_decision",
     ),
     ("disclosure_emails", disclosure_emails, "platform_staff.tasks.notify_disclosure"),
+    ("notification_emails", notification_emails, "notifications.tasks.send_email_notice"),
 )

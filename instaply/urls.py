@@ -26,6 +26,7 @@ api_v1 = [
     path("", include(package_urls.api)),
     path("", include("breaches.api")),
     path("", include("analytics.api")),
+    path("", include("notifications.api")),
 ]
 
 urlpatterns = [

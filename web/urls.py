@@ -196,4 +196,5 @@ urlpatterns += [
     path("", include("compliance.urls_audits_settings")),
     path("", include("analytics.urls_settings")),
     path("", include("analytics.login_data.urls_settings")),
+    path("", include("notifications.urls_web")),
 ]

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "analytics",
     "analytics.login_data",
     "analytics.reporting",
+    "notifications",
     "web",
     "backups",
 ]
