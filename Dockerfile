@@ -39,6 +39,7 @@ COPY privacy ./privacy
 COPY audit ./audit
 COPY platform_staff ./platform_staff
 COPY breaches ./breaches
+COPY notifications ./notifications
 COPY compliance ./compliance
 COPY analytics ./analytics
 COPY backups ./backups

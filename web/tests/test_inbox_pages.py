@@ -24,7 +24,8 @@ def test_the_inbox_lists_conversations_with_unread_badges(page_as, conversation_
     assert _rows(page) == [str(conversation_a.id)]
     assert "Zoé Martin" in html and "Is my cake ready?" in html
     assert '<span aria-hidden="true">1</span>' in html  # one unread message
-    assert "<title>Inbox · Instaply</title>" in html
+    # One open, unassigned conversation not read yet: counted in the title.
+    assert "<title>(1) Inbox · Instaply</title>" in html
 
 
 def test_filters_are_the_apis(tenant_a, widget_a, page_as):
