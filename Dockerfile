@@ -41,6 +41,7 @@ COPY platform_staff ./platform_staff
 COPY breaches ./breaches
 COPY reports ./reports
 COPY attachments ./attachments
+COPY notifications ./notifications
 COPY compliance ./compliance
 COPY analytics ./analytics
 COPY backups ./backups

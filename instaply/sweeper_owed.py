@@ -213,6 +213,13 @@ def attachment_thumbnails(now, before):
     )
 
 
+def notification_emails(now, before):
+    """Assignment and mention emails still owed (notifications/services/emails.py)."""
+    from notifications.services.emails import email_notices_owed
+
+    return email_notices_owed(now, before)
+
+
 # (name, the waiting rows, the task's import path), in the sweeper's order.
 RULES = (
     ("breach_notice_emails", breach_notice_emails, "breaches.tasks.email_notice"),
@@ -243,4 +250,5 @@ RULES = (
     ),
     ("disclosure_emails", disclosure_emails, "platform_staff.tasks.notify_disclosure"),
     ("attachment_thumbnails", attachment_thumbnails, "attachments.tasks.make_thumbnail"),
+    ("notification_emails", notification_emails, "notifications.tasks.send_email_notice"),
 )

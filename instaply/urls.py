@@ -27,6 +27,7 @@ api_v1 = [
     path("", include("breaches.api")),
     path("", include("analytics.api")),
     path("", include("search.api")),
+    path("", include("notifications.api")),
 ]
 
 urlpatterns = [

@@ -113,3 +113,10 @@ def tenant_reopen_window(tenant_id) -> dt.timedelta:
     new message (conversations.services.history); zero: never."""
     days = Tenant.objects.filter(pk=tenant_id).values_list("reopen_window_days", flat=True).first()
     return dt.timedelta(days=days or 0)
+
+
+def tenant_assigns_on_reply(tenant_id) -> bool:
+    """Whether replying to an unassigned conversation makes the replier its assignee."""
+    return bool(
+        Tenant.objects.filter(pk=tenant_id).values_list("assign_on_reply", flat=True).first()
+    )

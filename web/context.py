@@ -9,6 +9,13 @@ from tenants.permissions import Capability
 from tenants.selectors_notices import notice_unread_count
 
 
+def _unread_notices(membership) -> int:
+    # A member's unread mentions (notifications) are notices addressed to them alone.
+    from notifications.selectors import mention_unread_count
+
+    return notice_unread_count(membership=membership) + mention_unread_count(member=membership)
+
+
 def _breach_banner(membership):
     if not membership.can(Capability.AUDIT_EXPORT):
         return None
@@ -31,7 +38,7 @@ def frame(request) -> dict:
     }
     # Counted when the frame shows it (a template calls a callable once per
     # lookup; cached), so fragments that never show the bell cost no query.
-    context["notices_unread"] = functools.cache(lambda: notice_unread_count(membership=membership))
+    context["notices_unread"] = functools.cache(lambda: _unread_notices(membership))
     # The breach banner: a sent notice nobody acknowledged yet, for the members who
     # may read notices; one query, and only on pages that show the frame.
     context["breach_banner"] = functools.cache(lambda: _breach_banner(membership))

@@ -201,4 +201,5 @@ urlpatterns += [
     # Bulk actions, saved views, contact editing, labels and saved replies.
     path("", include("web.urls_working")),
     path("", include("reports.urls")),
+    path("", include("notifications.urls_web")),
 ]

@@ -34,6 +34,7 @@ def _work(tenant_a, conversation):
 def test_the_inbox_work_records_one_row_per_event(tenant_a, conversation_a):
     _work(tenant_a, conversation_a)
     assert _names() == [
+        "conversation_assigned",  # the first reply took it (assign on reply)
         "conversation_assigned",
         "conversation_closed",
         "first_response",

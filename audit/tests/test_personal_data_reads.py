@@ -15,6 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from audit.models import AuditEvent
 from conversations.models import CannedResponse, Label, Note, Widget
 from conversations.tests.factories import ContactFactory, ConversationFactory, MessageFactory
+from notifications.tests.support import mention_make
 from tenants.models import Invitation, Role
 from tenants.services.tokens import api_token_create
 from web.tests.helpers import verified_client
@@ -97,6 +98,7 @@ def own(tenant_a, settings, tmp_path):
         "conversation_id": conversation.id,
         "contact_id": contact.id,
         "message_id": message.id,
+        "mention_id": mention_make(tenant_a, conversation).id,
         "label_id": Label.objects.create(tenant=tenant, name="walked").id,
         "canned_id": CannedResponse.objects.create(tenant=tenant, shortcut="w", text="Hi").id,
         "view_id": _saved_view(tenant_a),

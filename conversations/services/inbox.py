@@ -86,6 +86,9 @@ def conversation_assign(
             channel=conversation.channel,
         )
     _changed(conversation, FeedEvent.Kind.ASSIGNMENT_CHANGED)
+    from notifications.services.assignment import assignment_notify
+
+    assignment_notify(actor=actor, conversation=conversation, assignee=assignee)
     return conversation
 
 
@@ -169,6 +172,9 @@ def conversation_mark_read(*, actor: Membership, conversation: Conversation) -> 
     read.inbound_count_seen = conversation.inbound_count
     read.read_at = timezone.now()
     read.save(update_fields=["inbound_count_seen", "read_at"])
+    from notifications.services.mentions import mentions_read
+
+    mentions_read(member=actor, conversation=conversation)  # seen here, so read
     return read
 
 
@@ -220,4 +226,7 @@ def note_add(*, actor: Membership, conversation: Conversation, body: str) -> Not
         conversation_id=conversation.pk,
         note_id=note.pk,
     )
+    from notifications.services.mentions import mentions_record
+
+    mentions_record(note=note, actor=actor)  # @name: the member's notice and email
     return note

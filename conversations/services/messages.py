@@ -355,6 +355,7 @@ def message_reply(
     if refusal:
         raise refusal
     channel_for(conversation.channel).check_body(body=body)
+    _assign_on_reply(actor, conversation)
     first = not (
         Message.objects.for_tenant(actor.tenant_id)
         .filter(conversation=conversation, sender_kind=Message.SenderKind.MEMBER)
@@ -375,6 +376,16 @@ def message_reply(
         metadata={"conversation_id": conversation.pk, "channel": conversation.channel},
     )
     return message
+
+
+def _assign_on_reply(actor: Membership, conversation: Conversation) -> None:
+    """Whoever replies to an unassigned conversation takes it, unless the tenant
+    turned this off (tenants.Tenant.assign_on_reply); audited like any assignment."""
+    from conversations.services.inbox import conversation_assign
+    from tenants.selectors import tenant_assigns_on_reply
+
+    if conversation.assignee_id is None and tenant_assigns_on_reply(conversation.tenant_id):
+        conversation_assign(actor=actor, conversation=conversation, assignee=actor)
 
 
 def _track_reply(conversation: Conversation, message: Message, *, first: bool) -> None:

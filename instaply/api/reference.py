@@ -25,6 +25,22 @@ OPERATIONS: dict[str, Operation] = {
         "Who you are",
         "The person and membership behind the token: role, capabilities and tenant.",
     ),
+    "GET /api/v1/me/notification-preferences": Operation(
+        "Your notification preferences",
+        "Desktop notifications and sound for new messages in conversations assigned to you "
+        "or unassigned (off until you choose), and emails when a conversation is assigned to "
+        "you or you are mentioned in a note (on until you choose).",
+    ),
+    "PATCH /api/v1/me/notification-preferences": Operation(
+        "Change your notification preferences", "Send only the choices you change (booleans)."
+    ),
+    "GET /api/v1/me/unread": Operation(
+        "What waits for you",
+        "How many open conversations assigned to you or unassigned hold messages you have not "
+        "read (`more`: over 99), your unread mentions, and of the `conversation` ids you pass "
+        "(up to 50, from the events feed) those that concern you: open, assigned to you or "
+        "unassigned. Counts and ids only.",
+    ),
     "GET /api/v1/members": Operation("List members", "Everyone in the tenant, revoked included."),
     "GET /api/v1/members/{member_id}": Operation("Get a member"),
     "PATCH /api/v1/members/{member_id}": Operation(

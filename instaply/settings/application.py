@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "analytics.reporting",
     "search",
     "reports",
+    "notifications",
     "web",
     "saved_views",
     "backups",

@@ -29,6 +29,9 @@ class Tenant(models.Model):
     # A text within this many days of its conversation's closing reopens it;
     # after, a new conversation follows it. 0: never reopen.
     reopen_window_days = models.PositiveSmallIntegerField(default=7)
+    # A member who replies to an unassigned conversation becomes its assignee
+    # (conversations.services.messages.message_reply).
+    assign_on_reply = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -137,3 +137,18 @@ def tenant_reopen_window_set(*, actor: Membership, days, request=None) -> Tenant
         action="tenant.reopen_window_changed",
         request=request,
     )
+
+
+@transaction.atomic
+def tenant_assign_on_reply_set(*, actor: Membership, enabled: bool, request=None) -> Tenant:
+    """Whether replying to an unassigned conversation makes the replier its
+    assignee; owners and admins decide."""
+    if not actor.can(Capability.CHANNELS_MANAGE):
+        raise Forbidden(_("Only owners and admins choose whether replying assigns."))
+    return tenant_setting_change(
+        actor=actor,
+        field="assign_on_reply",
+        value=bool(enabled),
+        action="tenant.assign_on_reply_changed",
+        request=request,
+    )

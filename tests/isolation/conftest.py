@@ -2,6 +2,7 @@ import pytest
 
 from audit.tests.factories import SecurityAlertFactory
 from conversations.tests.factories import ContactFactory
+from notifications.tests.support import mention_make
 from privacy.dsr.models import LegalHold
 from tenants.models import Invitation, Role
 from tenants.services.tokens import api_token_create
@@ -173,6 +174,7 @@ def _objects(world, number: str) -> dict:
         tenant=world.tenant, contact=ContactFactory(tenant=world.tenant), reason="isolation walk"
     ).id
     ids["objection_id"] = _subprocessor_objection(world)
+    ids["mention_id"] = mention_make(world).id
     return {name: (lambda value=value: str(value)) for name, value in ids.items()}
 
 

@@ -9,6 +9,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from audit.tests.factories import SecurityAlertFactory
 from conversations.models import Widget
+from notifications.tests.support import mention_make
 from tenants.models import ApiToken, Invitation, Role
 from tenants.services.tokens import api_token_create
 from web.tests.conftest import start_conversation
@@ -53,6 +54,7 @@ def _foreign_ids(world) -> dict:
         "conversation_id": conversation.id,
         "contact_id": conversation.contact_id,
         "message_id": conversation.messages.first().id,
+        "mention_id": mention_make(world, conversation).id,
         "member_id": world.members[Role.AGENT].id,
         "invitation_id": Invitation.objects.create(
             tenant=world.tenant, email="x@b.example", role="agent", expires_at="2099-01-01T00:00Z"

@@ -22,6 +22,7 @@ from conversations.models import (
     WidgetVisitor,
 )
 from instaply.ids import uuid7
+from notifications.models import EmailNotice, Mention
 from platform_staff.models import AccessGrantConversation
 from privacy.dsr.tests.package_support import add_messages, add_note
 from privacy.retention.candidates import Cutoffs, Scope
@@ -61,6 +62,9 @@ def test_the_rows_pointing_at_messages_and_conversations_are_known():
         (Reopening, "conversation"),
         (Conversation, "previous"),  # SET_NULL: the next conversation stays, unlinked
         (Attachment, "conversation"),  # rows and blobs deleted first, by their messages
+        # Mentions in its notes and the emails owed about it (notifications).
+        (Mention, "conversation"),
+        (EmailNotice, "conversation"),
     }
 
 

@@ -232,6 +232,8 @@
     step.then(refreshList).then(function () {
       if (inbound) { announce(layout.dataset.liveNew); }
     }).catch(function () { /* the next event tries again */ }).then(function () {
+      // notify.js: the tab title's unread count, desktop notifications, sound.
+      document.dispatchEvent(new CustomEvent("instaply:live", { detail: { events: events } }));
       busy = false;
       if (again) { again = false; react([]); }
     });
