@@ -221,3 +221,16 @@ def test_the_api_sets_and_answers_the_texts_per_language(tenant_a, widget_a):
     assert refused.status_code == 400 and "greetings" in refused.json()["error"]["fields"]
     agent = tenant_a.client("agent")
     assert agent.patch(f"/api/v1/widgets/{widget_a.id}", {}, format="json").status_code == 403
+
+
+def test_the_script_carries_what_the_files_endpoint_accepts(client, widget_a, settings):
+    # The picker offers these types and a file over the limit is refused before
+    # its upload: both follow the settings the endpoint enforces.
+    settings.ATTACHMENT_ALLOWED_TYPES = ["image/png", "application/pdf"]
+    settings.ATTACHMENT_MAX_BYTES = 3 * 1024 * 1024
+    config = _script_config(client, widget_a)
+    assert config["files"] == {"types": ["image/png", "application/pdf"], "max_bytes": 3145728}
+    assert config["strings"]["fr"]["attach"] == "Joindre un fichier"
+    assert config["strings"]["fr"]["file_too_large"] == (
+        "Ce fichier est trop volumineux : la limite est de {size} Mo."
+    )

@@ -67,6 +67,12 @@ def _words() -> dict[str, str]:
             "Please do not share health or other sensitive details unless you tick this box."
         ),
         "consent_recorded": _("Thank you: your consent is recorded."),
+        "attach": _("Attach a file"),
+        "file_sending": _("Sending {name}: {percent}%"),
+        "file_sent": _("File sent"),
+        "file_too_large": _("This file is too large: the limit is {size} MB."),
+        "file_type_refused": _("This type of file cannot be sent."),
+        "file_failed": _("The file could not be sent. Please try again."),
     }
 
 

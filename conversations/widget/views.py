@@ -33,6 +33,12 @@ def widget_script(request, widget_key: str):
         # The privacy policy the visitor's data is collected under (privacy.policies).
         "policy_url": settings.PUBLIC_BASE_URL + reverse("policies:public"),
         "policy_version": version_in_force(),
+        # What the files endpoint accepts (attachments.sniffing): the picker offers
+        # these types and a file over the limit is refused before it is uploaded.
+        "files": {
+            "types": list(settings.ATTACHMENT_ALLOWED_TYPES),
+            "max_bytes": settings.ATTACHMENT_MAX_BYTES,
+        },
     }
     script = render_to_string(
         "conversations/widget.js", {"config_json": json.dumps(config).replace("<", "\\u003c")}

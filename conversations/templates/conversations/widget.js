@@ -73,7 +73,7 @@
     ":host{--brand:" + BRAND + ";--brand-text:" + BRAND_TEXT + "}",
     // The hidden attribute must win over the display rules below (.panel is flex).
     "[hidden]{display:none !important}",
-    ".bubble,.head,button.send{background:var(--brand);color:var(--brand-text)}",
+    ".bubble,.head,button.send,button.attach{background:var(--brand);color:var(--brand-text)}",
     ".bubble{position:fixed;right:20px;bottom:20px;width:58px;height:58px;border-radius:50%;border:0;cursor:pointer;font:600 24px system-ui;box-shadow:0 4px 14px rgba(0,0,0,.25);z-index:2147483000}",
     ".panel{position:fixed;right:20px;bottom:90px;width:340px;max-width:calc(100vw - 40px);height:460px;max-height:calc(100vh - 120px);background:#fff;color:#1d2330;border-radius:12px;box-shadow:0 8px 30px rgba(0,0,0,.25);display:flex;flex-direction:column;font:15px/1.4 system-ui,sans-serif;z-index:2147483000;overflow:hidden}",
     ".head{padding:12px 14px;font-weight:600}",
@@ -89,6 +89,12 @@
     ".row{display:flex;gap:6px;padding:10px;border-top:1px solid #d5dae3}",
     "textarea,input[type=text],input[type=email]{flex:1;font:inherit;padding:8px;border:1px solid #8a93a5;border-radius:8px}",
     "button.send{border:0;border-radius:8px;padding:8px 12px;font:inherit;cursor:pointer}",
+    ".files{display:flex}",
+    "button.attach{border:0;border-radius:8px;padding:8px 10px;cursor:pointer;display:flex;align-items:center}",
+    "button:disabled{opacity:.6;cursor:default}",
+    ".file .name{display:block;font-weight:600}",
+    ".file img{display:block;max-width:100%;max-height:160px;border-radius:6px;margin-bottom:4px}",
+    ".file progress{display:block;width:100%;accent-color:var(--brand)}",
     ".error{color:#a3262a}",
     ".consent{padding:8px 12px;border-top:1px solid #d5dae3;font-size:13px;max-height:140px;overflow-y:auto}",
     ".consent .note{margin:4px 0 0;color:#4a5263}",
@@ -147,12 +153,13 @@
 
   function addMessage(message) {
     // Polls can overlap (after sending, and on the timer): show each message once.
-    if (body.querySelector("[data-id='" + message.id + "']")) { return; }
+    // A file the visitor just sent is already shown: the cursor still moves past it.
+    if (body.querySelector("[data-id='" + message.id + "']")) { state.after = message.id; return; }
     var inbound = message.direction === "inbound";
     var meta = el("span", { "class": "meta", text: (message.author ? message.author + " \u00b7 " : "") + when(message.created_at) });
     var node = el("div", {
       "class": "msg " + (inbound ? "in" : "out"), "data-id": message.id, "data-at": message.created_at
-    }, [el("span", { "class": "text", text: message.body === null ? t("erased") : message.body }), meta]);
+    }, [el("span", { "class": "text", text: message.body === null ? t("erased") : (message.body === "" && inbound ? t("file_sent") : message.body) }), meta]);
     body.appendChild(node);
     body.scrollTop = body.scrollHeight;
     state.after = message.id;
@@ -272,7 +279,7 @@
     var form = el("form", { "class": "row" });
     var input = el("textarea", { rows: "2", maxlength: "4000", "aria-label": t("your_message"), required: "" });
     var send = el("button", { "class": "send", type: "submit", text: t("send") });
-    form.appendChild(input); form.appendChild(send);
+    form.appendChild(input); form.appendChild(fileButton()); form.appendChild(send);
     input.addEventListener("input", function () {
       // The shop sees "typing" for a few seconds per signal: one every 3 s is enough.
       var now = Date.now();
@@ -298,6 +305,107 @@
     poll();
     if (!state.timer) { state.timer = window.setInterval(function () { if (state.open) { poll(); } }, 3000); }
     input.focus();
+  }
+
+  // Files: a button beside the send box opens the picker (the types the API accepts);
+  // the upload carries the visitor's token like every other call and shows its
+  // progress in the thread. The visitor's side has no URL to fetch a file from, so
+  // the sent file shows as its name, and a picture as the copy already in this
+  // browser, read locally.
+  var FILES = CONFIG.files || { types: [], max_bytes: 0 };
+
+  function fileButton() {
+    var picker = el("input", { type: "file", hidden: "", tabindex: "-1", accept: FILES.types.join(",") });
+    var button = el("button", { "class": "attach", type: "button", "aria-label": t("attach"), title: t("attach") }, [clip()]);
+    button.addEventListener("click", function () { picker.click(); });
+    picker.addEventListener("change", function () {
+      var file = picker.files && picker.files[0];
+      picker.value = "";  // the same file can be picked again after an error
+      if (file) { sendFile(file, button); }
+    });
+    return el("span", { "class": "files" }, [picker, button]);
+  }
+
+  // A paper clip drawn here: an emoji depends on the visitor's fonts.
+  function clip() {
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(ns, "svg"), path = document.createElementNS(ns, "path");
+    [["viewBox", "0 0 24 24"], ["width", "20"], ["height", "20"], ["aria-hidden", "true"], ["focusable", "false"]]
+      .forEach(function (pair) { svg.setAttribute(pair[0], pair[1]); });
+    [["d", "M16.5 6.5v10a4.5 4.5 0 0 1-9 0V5a3 3 0 0 1 6 0v10.5a1.5 1.5 0 0 1-3 0V6.5"], ["fill", "none"],
+     ["stroke", "currentColor"], ["stroke-width", "1.8"], ["stroke-linecap", "round"]]
+      .forEach(function (pair) { path.setAttribute(pair[0], pair[1]); });
+    svg.appendChild(path);
+    return svg;
+  }
+
+  function fileError(error) {
+    if (error.code === "file_too_large" || error.code === "payload_too_large") {
+      return new Error(t("file_too_large", { size: Math.max(1, Math.floor(FILES.max_bytes / 1048576)) }));
+    }
+    if (error.code === "file_type_refused") { return new Error(t("file_type_refused")); }
+    return error.message ? error : new Error(t("file_failed"));
+  }
+
+  function sendFile(file, button) {
+    var old = body.querySelector(".error"); if (old) { old.remove(); }
+    if (FILES.max_bytes && file.size > FILES.max_bytes) {  // refused here rather than after the upload
+      showError(body, fileError({ code: "file_too_large" })); button.focus(); return;
+    }
+    var bar = el("progress", { max: "100", value: "0", "aria-label": t("file_sending", { name: file.name, percent: 0 }) });
+    var meta = el("span", { "class": "meta", role: "status", text: t("file_sending", { name: file.name, percent: 0 }) });
+    var node = el("div", { "class": "msg in file sending" }, [el("span", { "class": "name", text: file.name }), bar, meta]);
+    body.appendChild(node); body.scrollTop = body.scrollHeight;
+    button.disabled = true;
+    upload(file, function (percent) {
+      bar.value = percent;
+      bar.setAttribute("aria-label", t("file_sending", { name: file.name, percent: percent }));
+    }).then(function (data) {
+      var at = new Date().toISOString();
+      node.setAttribute("data-id", data.message_id); node.setAttribute("data-at", at);
+      node.classList.remove("sending"); bar.remove(); meta.removeAttribute("role");
+      meta.textContent = when(at);
+      if (/^image\//.test(data.content_type)) { preview(file, node); }
+      receipts(); poll();
+    }).catch(function (error) {
+      node.remove(); showError(body, fileError(error));
+    }).then(function () { button.disabled = false; button.focus(); });
+  }
+
+  function preview(file, node) {
+    var reader = new FileReader();
+    reader.onload = function () {
+      var image = el("img", { src: reader.result, alt: file.name });
+      image.addEventListener("error", function () { image.remove(); });  // a page's policy may refuse it
+      node.insertBefore(image, node.firstChild);
+      body.scrollTop = body.scrollHeight;
+    };
+    reader.readAsDataURL(file);
+  }
+
+  // XMLHttpRequest rather than fetch: it reports the upload's progress.
+  function upload(file, progress) {
+    return new Promise(function (resolve, reject) {
+      var xhr = new XMLHttpRequest();
+      xhr.open("POST", API + "/files");
+      xhr.setRequestHeader("Accept-Language", LANG);
+      if (state.token) { xhr.setRequestHeader("X-Visitor-Token", state.token); }
+      xhr.upload.addEventListener("progress", function (event) {
+        if (event.lengthComputable) { progress(Math.round(100 * event.loaded / event.total)); }
+      });
+      xhr.addEventListener("load", function () {
+        var data = {};
+        try { data = JSON.parse(xhr.responseText); } catch (e) { data = {}; }
+        if (xhr.status >= 200 && xhr.status < 300) { resolve(data); return; }
+        var error = new Error((data.error && data.error.message) || "");
+        error.code = data.error && data.error.code; error.status = xhr.status;
+        reject(error);
+      });
+      xhr.addEventListener("error", function () { reject(new Error(t("file_failed"))); });
+      var form = new FormData();
+      form.append("file", file, file.name);
+      xhr.send(form);
+    });
   }
 
   function startForm() {
