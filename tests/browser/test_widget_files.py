@@ -51,7 +51,9 @@ def test_a_visitor_sends_a_picture_and_the_agent_sees_it(request, demo, new_page
     assert "image/png" in accept.split(",")
 
     # Keyboard: the button takes focus and Enter opens the picker.
+    expect(visitor.locator("button.send")).to_be_enabled()  # the message's round trip is over
     attach.focus()
+    expect(attach).to_be_focused()
     with visitor.expect_file_chooser() as chooser:
         visitor.keyboard.press("Enter")
     chooser.value.set_files(
@@ -70,6 +72,12 @@ def test_a_visitor_sends_a_picture_and_the_agent_sees_it(request, demo, new_page
     visitor.wait_for_timeout(3500)  # one poll of the widget later
     expect(visitor.locator(".msg.in")).to_have_count(2)
     shot(visitor, "01-visitor-sent-picture", docs="widget-file")
+
+    # After a reload the thread comes from the API, which serves no file to the
+    # visitor: the message says a file was sent.
+    visitor.reload()
+    visitor.click("button.bubble")
+    expect(visitor.locator(".msg.in").nth(1).locator(".text")).to_have_text("File sent")
 
     row = agent.locator("li.conv", has_text="Lou")
     expect(row).to_be_visible(timeout=LIVE_TIMEOUT)
