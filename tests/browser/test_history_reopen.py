@@ -63,7 +63,7 @@ def test_history_reopening_a_recent_conversation(request, demo, simulator, new_p
     with agent.expect_navigation():
         agent.click("form[action$='/assign'] button:has-text('Assign to me')")
     with agent.expect_navigation():
-        agent.click("button[name=action][value=close]")
+        agent.click("button[name=action][value=close]:not([data-bulk-action])")
     expect(agent.locator("#conversation-title .pill.status-closed")).to_be_visible()
 
     # The customer writes again, within the window: the same conversation reopens.

@@ -44,9 +44,15 @@
     if (document.visibilityState !== "visible") { return; }
     fetch(url, {
       credentials: "same-origin",
-      // Background polling does not count as activity for the idle sign-out.
-      headers: { Accept: "application/json", "X-Instaply-Background": "1" }
-    }).then(function (response) { return response.ok ? response.json() : null; })
+      // Background polling does not count as activity for the idle sign-out. Marked as
+      // a script's request, a revoked session answers 401 instead of a redirect this
+      // fetch would follow, consuming the message meant for the sign-in page.
+      headers: { Accept: "application/json", "X-Instaply-Background": "1", "X-Requested-With": "fetch" }
+    }).then(function (response) {
+      // Signed out: the live feed (inbox.js) or the person's next action goes to sign in.
+      if (response.status === 401) { window.clearInterval(timer); return null; }
+      return response.ok ? response.json() : null;
+    })
       .then(function (data) {
         if (!data) { return; }
         show(data.visitor_typing);
@@ -72,7 +78,7 @@
       sentAt = now;
       var body = new FormData();
       body.append("csrfmiddlewaretoken", csrfToken());
-      fetch(url, { method: "POST", body: body, credentials: "same-origin", headers: { Accept: "application/json" } })
+      fetch(url, { method: "POST", body: body, credentials: "same-origin", headers: { Accept: "application/json", "X-Requested-With": "fetch" } })
         .catch(function () { /* typing is a nicety */ });
     });
   }
