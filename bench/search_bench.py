@@ -98,7 +98,9 @@ def seed(total: int, reseed: bool) -> Tenant:
     if tenant is not None:
         found = Message.objects.for_tenant(tenant).count()
         documents = SearchDocument.objects.for_tenant(tenant).count()
-        if found == documents == total:
+        # The write cost (b) adds its texts to the large tenant: a seed holding at
+        # most 1 % more than it was seeded with is reused as it is.
+        if total <= documents <= found <= total * 1.01:
             return tenant
         if not reseed:
             sys.exit(f"{slug} holds {found:,} messages and {documents:,} documents: --reseed")
