@@ -101,7 +101,9 @@ def contacts_get_or_create_many(*, tenant_id, kind: str, values) -> dict[str, Co
     query; the few new ones created one by one (contact_get_or_create decides a
     race between two creators)."""
     found = contacts_find_many(tenant_id=tenant_id, kind=kind, values=values)
-    for value in values:
+    # In sorted order: two batches creating some of the same contacts take the
+    # identifiers' unique index in one order, so one waits instead of deadlocking.
+    for value in sorted(values):
         if value not in found:
             found[value], _ = contact_get_or_create(tenant_id=tenant_id, kind=kind, value=value)
     return found
