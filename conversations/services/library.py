@@ -76,19 +76,7 @@ def label_create(*, actor: Membership, name: str, colour: str = "#5a6376") -> La
 
 @transaction.atomic
 def label_update(*, actor: Membership, label: Label, **changes) -> Label:
-    require_same_tenant(actor, label)
-    refuse_other_fields(changes, allowed=LABEL_CHANGES)
-    for field, value in _clean_label(changes).items():
-        setattr(label, field, value)
-    _save_unique(label, field="name", update_fields=list(changes) or None)
-    record(
-        "label.updated",
-        tenant=actor.tenant_id,
-        actor=Actor.member(actor),
-        target=("label", label.pk),
-        metadata={"fields": sorted(changes)},
-    )
-    return label
+    return _update(actor, label, changes, LABEL_CHANGES, _clean_label, "name", "label")
 
 
 @transaction.atomic
@@ -120,19 +108,9 @@ def canned_response_create(*, actor: Membership, shortcut: str, text: str) -> Ca
 def canned_response_update(
     *, actor: Membership, canned: CannedResponse, **changes
 ) -> CannedResponse:
-    require_same_tenant(actor, canned)
-    refuse_other_fields(changes, allowed=CANNED_CHANGES)
-    for field, value in _clean_canned(changes).items():
-        setattr(canned, field, value)
-    _save_unique(canned, field="shortcut", update_fields=list(changes) or None)
-    record(
-        "canned_response.updated",
-        tenant=actor.tenant_id,
-        actor=Actor.member(actor),
-        target=("canned_response", canned.pk),
-        metadata={"fields": sorted(changes)},
+    return _update(
+        actor, canned, changes, CANNED_CHANGES, _clean_canned, "shortcut", "canned_response"
     )
-    return canned
 
 
 @transaction.atomic
@@ -145,3 +123,21 @@ def canned_response_delete(*, actor: Membership, canned: CannedResponse) -> None
         target=("canned_response", canned.pk),
     )
     canned.delete()
+
+
+def _update(actor, instance, changes, allowed, clean, unique_field, kind):
+    """A label's or saved reply's change: checked, saved unique, audited by field
+    names (``<kind>.updated``)."""
+    require_same_tenant(actor, instance)
+    refuse_other_fields(changes, allowed=allowed)
+    for field, value in clean(changes).items():
+        setattr(instance, field, value)
+    _save_unique(instance, field=unique_field, update_fields=list(changes) or None)
+    record(
+        f"{kind}.updated",
+        tenant=actor.tenant_id,
+        actor=Actor.member(actor),
+        target=(kind, instance.pk),
+        metadata={"fields": sorted(changes)},
+    )
+    return instance
