@@ -2,9 +2,9 @@
 
 import pytest
 
-from conversations.models import Contact, Conversation, Widget
-from conversations.services.messages import message_receive
+from conversations.models import Widget
 from tenants.models import Role
+from web.tests.conftest import start_conversation as web_start_conversation
 from web.tests.helpers import verified_client
 
 NAMES = {
@@ -29,15 +29,7 @@ def start_conversation(world, *, body="Is my cake ready?", name="Zoé Martin"):
     widget = Widget.objects.for_tenant(world.tenant).first() or Widget.objects.create(
         tenant=world.tenant, shop=world.shop, allowed_origins=["https://shop.example"]
     )
-    person = Contact(tenant=world.tenant, name=name)
-    person.save(force_insert=True)
-    conversation = Conversation.objects.create(
-        tenant=world.tenant, shop=world.shop, contact=person, channel="widget",
-        endpoint_id=widget.id,
-    )  # fmt: skip
-    message_receive(conversation=conversation, body=body)
-    conversation.refresh_from_db()
-    return conversation
+    return web_start_conversation(world, widget, name=name, body=body)
 
 
 @pytest.fixture
