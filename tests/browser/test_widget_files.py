@@ -44,6 +44,9 @@ def test_a_visitor_sends_a_picture_and_the_agent_sees_it(request, demo, new_page
     wait_live(agent)
 
     visitor = new_page(width=900, height=800)
+    # Playwright turns Chromium's file-chooser interception on asynchronously when
+    # a listener appears; one registered now is in place long before the key press.
+    visitor.on("filechooser", lambda chooser: None)
     _start_chat(visitor, demo)
     attach = visitor.locator("button.attach")
     expect(attach).to_have_attribute("aria-label", "Attach a file")
