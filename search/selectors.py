@@ -37,6 +37,9 @@ from tenants.permissions import Capability
 
 COUNT_CAP = 1_000
 CHUNK = 256
+# A chunk that kept too few documents is followed by a larger one, sized by the
+# share it kept, up to this many times CHUNK (the range reads stay bounded).
+CHUNK_GROWTH = 16
 # A range read of another token stays within this many rows per candidate document.
 RANGE_FACTOR = 8
 SCAN_BUDGET = 20_000
@@ -149,9 +152,21 @@ def _search(member: Membership, query_tokens: list, load, cursor, limit) -> Page
         if len(ids) < chunk:
             return Page(results, None, len(query_tokens))
         before = ids[-1]
+        if others:
+            chunk = _next_chunk(chunk, len(ids), len(matched), limit + 1 - len(results))
         if scanned >= SCAN_BUDGET:
             # The budget ran out: what was found, and where to go on from.
             return Page(results, cursors.encode(before), len(query_tokens), complete=False)
+
+
+def _next_chunk(chunk: int, read: int, kept: int, needed: int) -> int:
+    """How many of the driving token's documents to read next: enough for the
+    documents still needed at the share the last chunk kept, with a margin (twice
+    the chunk when it kept none), so words that rarely meet cost a few chunks
+    rather than one per CHUNK documents; never smaller, and at most
+    ``CHUNK_GROWTH`` times CHUNK."""
+    wanted = chunk * 2 if kept == 0 else -(-needed * read * 5 // (kept * 4))
+    return max(chunk, min(wanted, CHUNK * CHUNK_GROWTH))
 
 
 def _documents_having(tokens_in, token, documents: list) -> set:

@@ -188,3 +188,36 @@ def test_the_statements_name_the_models_table():
 def test_folding_is_the_same_with_and_without_accents():
     assert text.fold("CAFÉ Straße") == "cafe strasse"
     assert text.fold("CAFE Strasse") == "cafe strasse"
+
+
+def test_chunks_grow_by_the_share_they_kept_within_bounds():
+    from search.selectors import CHUNK, CHUNK_GROWTH, _next_chunk
+
+    assert _next_chunk(CHUNK, CHUNK, kept=0, needed=26) == 2 * CHUNK
+    # 10 kept of 256 and 16 still needed: 16 * 256 / 10 with a quarter's margin.
+    assert _next_chunk(CHUNK, CHUNK, kept=10, needed=16) == 512
+    assert _next_chunk(CHUNK, CHUNK, kept=200, needed=1) == CHUNK  # never smaller
+    assert _next_chunk(CHUNK, CHUNK, kept=1, needed=26) == CHUNK * CHUNK_GROWTH
+
+
+def test_growing_chunks_still_find_every_match_once_newest_first(tenant_a, monkeypatch):
+    from search import selectors
+
+    monkeypatch.setattr(selectors, "CHUNK", 2)
+    monkeypatch.setattr(selectors, "CHUNK_GROWTH", 4)
+    # Both words counted as common: "alpha", the commoner, drives (sorted first).
+    monkeypatch.setattr(selectors, "COUNT_CAP", 1)
+    matches = []
+    for n in range(15):
+        if n % 5 == 0:
+            matches.append(texted(tenant_a, f"alpha beta {n}")[2].pk)
+        else:
+            texted(tenant_a, f"alpha gamma {n}")
+    seen, cursor = [], None
+    while True:
+        page = message_search(member=tenant_a.owner, query="alpha beta", cursor=cursor, limit=2)
+        seen += [m.pk for m in page.results]
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    assert seen == sorted(matches, reverse=True)
