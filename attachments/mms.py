@@ -6,12 +6,20 @@ here, by a worker, after the message landed (channels_sms enqueues
 ``fetch_mms_media`` by message id). Each item is fetched with the number's
 account credentials, sniffed and stored encrypted; an item the rules refuse is
 kept as a refused row the thread shows. Running twice stores each item once.
+
+The message lands with a MediaFetch row, in its transaction, marked done once
+every item is stored or refused: the sweeper publishes again a fetch whose row
+waits (instaply/sweeper.py), as the message's media list is encrypted.
 """
+
+import datetime as dt
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
 
-from attachments.models import Attachment
+from attachments.models import Attachment, MediaFetch
 from attachments.services import attachment_reject, attachment_store, files_changed
 from instaply.errors import Invalid
 
@@ -23,8 +31,21 @@ MMS_COUNTRY_PREFIX = "+1"
 MMS_TYPES = ("image/jpeg", "image/png", "image/gif")
 
 
+# The task's retries while the provider cannot serve an item (attachments/tasks.py):
+# the run after FETCH_RETRIES of them refuses what is still missing.
+FETCH_RETRIES = 5
+FETCH_BACKOFF_SECONDS = 30  # doubled at each retry
+# The longest a fetch waits for its next retry: a fetch tried more recently may
+# have one scheduled, so the sweeper leaves it alone until then.
+FETCH_BACKOFF_MAX_SECONDS = FETCH_BACKOFF_SECONDS * 2 ** (FETCH_RETRIES - 1)
+
+
 class MediaNotYet(Exception):
     """The provider could not serve an item now; the task tries again later."""
+
+
+def fetch_backoff_seconds(retries: int) -> int:
+    return FETCH_BACKOFF_SECONDS * 2**retries
 
 
 def media_fetch_for_message(*, message_id, final: bool = False) -> None:
@@ -39,7 +60,14 @@ def media_fetch_for_message(*, message_id, final: bool = False) -> None:
         .filter(pk=message_id, direction=Message.Direction.INBOUND)
         .first()
     )
-    if message is None or not message.attachments:
+    if message is None:
+        return  # erased or deleted by retention, its MediaFetch row with it
+    fetch = MediaFetch.objects.for_tenant(message.tenant_id).filter(
+        message_id=message.pk, done_at__isnull=True
+    )
+    fetch.update(tries=F("tries") + 1, tried_at=timezone.now())
+    if not message.attachments:
+        fetch.update(done_at=timezone.now())
         return
     done = set(
         Attachment.objects.for_tenant(message.tenant_id)
@@ -72,6 +100,8 @@ def media_fetch_for_message(*, message_id, final: bool = False) -> None:
             files_changed(kept)  # an image's thread refreshes once its thumbnail is made
     if waiting:
         raise MediaNotYet("The provider could not serve some media yet.")
+    # Every item is stored or refused (by this run or an earlier one): done.
+    fetch.update(done_at=timezone.now())
 
 
 def _keep(message, position: int, origin: dict, *, data: bytes | None, note: str):
@@ -126,10 +156,35 @@ def mms_possible(*, conversation, contact, content_type: str, size: int) -> bool
     )
 
 
-def media_fetch_enqueue(message_id) -> None:
-    """After commit, the fetch of a message that came with media (called where
-    inbound SMS land)."""
+def media_fetch_enqueue(messages: list) -> None:
+    """The fetch of these inbound messages of one tenant, which came with media
+    (called where inbound SMS land, in their transaction): their MediaFetch rows
+    in one INSERT, then each fetch published after commit."""
     from attachments.tasks import fetch_mms_media
     from instaply.publish import publish_after_commit
 
-    publish_after_commit(fetch_mms_media, message_id)
+    if not messages:
+        return
+    tenant_id = messages[0].tenant_id
+    MediaFetch.objects.for_tenant(tenant_id).bulk_create(
+        [MediaFetch(tenant_id=tenant_id, message_id=message.pk) for message in messages]
+    )
+    for message in messages:
+        publish_after_commit(fetch_mms_media, message.pk)
+
+
+def media_fetches_waiting(*, now, before):
+    """Message ids whose fetch is not done, stored before ``before``, not tried
+    within the longest backoff (a retry may be scheduled), stored in the last day
+    (as for thumbnails, the day bounds the retries of a fetch that keeps failing:
+    the thread then shows the text without its files). Every tenant's: the
+    sweeper's read. Index: mms_fetch_waiting."""
+    retry_since = now - dt.timedelta(seconds=FETCH_BACKOFF_MAX_SECONDS * 1.2)
+    return (
+        MediaFetch.objects.dangerously_unscoped(reason="sweeper: media fetches not done")
+        .filter(done_at__isnull=True, created_at__lt=before)
+        .filter(created_at__gte=now - dt.timedelta(days=1))
+        .filter(Q(tried_at__isnull=True) | Q(tried_at__lt=retry_since))
+        .order_by("created_at")
+        .values_list("message_id", flat=True)
+    )

@@ -57,3 +57,36 @@ class Attachment(TenantScopedModel):
     @property
     def is_image(self) -> bool:
         return self.state == self.State.STORED and self.content_type.startswith("image/")
+
+
+class MediaFetch(TenantScopedModel):
+    """An inbound MMS whose media is to fetch: written in the transaction that
+    stores the message, marked done once every item is stored or refused.
+
+    Whether a message carries media is inside its encrypted row, so this row is
+    how the sweeper finds a fetch the broker lost (instaply/sweeper.py, rule
+    ``mms_media``). Ids and times only: the media URLs stay in the message.
+    """
+
+    message = models.ForeignKey("conversations.Message", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    # Runs of the fetch task (a retry or a sweep counts again) and the last one's
+    # start: a fetch tried lately may have its retry scheduled, not lost.
+    tries = models.PositiveSmallIntegerField(default=0)
+    tried_at = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            # One per message; erasure and retention delete by (tenant, message).
+            models.UniqueConstraint(fields=["tenant", "message"], name="mms_fetch_message_once")
+        ]
+        indexes = [
+            # The sweeper's list, global by nature: the fetches not done of every
+            # tenant, oldest first. Small: done rows leave the index.
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(done_at__isnull=True),
+                name="mms_fetch_waiting",
+            ),
+        ]

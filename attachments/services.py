@@ -7,7 +7,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from attachments import blobs
-from attachments.models import Attachment
+from attachments.models import Attachment, MediaFetch
 from attachments.sniffing import sniff
 from audit.recorder import Actor, record
 from instaply.errors import Invalid, NotFound
@@ -112,10 +112,13 @@ def files_changed(attachment: Attachment) -> None:
 
 def attachments_delete_for_messages(tenant_id, message_ids: list) -> int:
     """Deletes the attachments of these messages (rows now, blobs once the
-    transaction commits). Called by erasure and retention before the messages
-    go; returns the number of rows deleted."""
+    transaction commits) and their MMS fetch rows (attachments.mms). Called by
+    erasure and retention before the messages go; returns the number of
+    attachment rows deleted."""
+    # Index: mms_fetch_message_once (tenant, message). Done or not: the message goes.
+    MediaFetch.objects.for_tenant(tenant_id).filter(message_id__in=message_ids).delete()
     # Index: attachment_tenant_message. Messages without files (nearly all) cost
-    # this one statement.
+    # this statement and the one above.
     rows = Attachment.objects.for_tenant(tenant_id).filter(message_id__in=message_ids)
     found = list(rows.values_list("pk", "blob", "thumbnail"))
     if not found:

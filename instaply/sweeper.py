@@ -1,19 +1,20 @@
 """The sweeper: work stored but never handed to a worker is published again.
 
-Every piece of queued work is a row first (a webhook delivery, a reply, a
-data-subject request, an invitation email); the broker message that says "go"
-is sent after commit and can be lost: the broker was down (instaply/publish.py
-logs it and moves on), a worker died holding it, Redis lost it. So once a
-minute (``reliability.sweep`` on the beat schedule, or ``manage.py sweep`` by
-hand) each rule below lists the rows still waiting after
+Every piece of queued work is a row first (a webhook delivery, a reply, an
+MMS's media to fetch, a data-subject request, an invitation email); the broker
+message that says "go" is sent after commit and can be lost: the broker was down
+(instaply/publish.py logs it and moves on), a worker died holding it, Redis lost
+it. So once a minute (``reliability.sweep`` on the beat schedule, or ``manage.py
+sweep`` by hand) each rule below lists the rows still waiting after
 ``SWEEP_GRACE_SECONDS``, oldest first and at most ``SWEEP_BATCH`` per rule,
 and publishes their task again, by id.
 
 Publishing twice is safe: every task locks its row and checks its state before
 working, so a second message for work already done, or being done, does nothing
 (the data-subject request's work, too long to hold a lock, claims its request in
-the cache instead: privacy/dsr/work.py). This reads every tenant's rows: the
-sweep is platform work, hence the named unscoped queries.
+the cache instead: privacy/dsr/work.py; an MMS's fetch stores each item once, by
+its message and position: attachments/mms.py). This reads every tenant's rows:
+the sweep is platform work, hence the named unscoped queries.
 """
 
 import datetime as dt
@@ -111,6 +112,14 @@ def _dsr_outcome_emails(now, before):
     )
 
 
+def _mms_media(now, before):
+    """Inbound MMS whose media fetch is not done (attachments/mms.py): their
+    MediaFetch rows, written with the messages, say so in clear."""
+    from attachments.mms import media_fetches_waiting
+
+    return media_fetches_waiting(now=now, before=before)
+
+
 def _invitation_deliveries(now, before):
     from tenants.services.invitation_delivery import invitation_deliveries_stalled
 
@@ -130,6 +139,7 @@ def _task(path: str) -> Callable:
 RULES = (
     Rule("webhook_deliveries", _webhook_deliveries, _task("channels_sms.tasks.process_delivery")),
     Rule("outbound_sms", _outbound_sms, _task("channels_sms.tasks.send_message")),
+    Rule("mms_media", _mms_media, _task("attachments.tasks.fetch_mms_media")),
     Rule("dsr_work", _dsr_work, _task("privacy.dsr.work.perform_request")),
     Rule("dsr_outcome_emails", _dsr_outcome_emails, _task("privacy.dsr.work.notify_outcome")),
     Rule(
@@ -157,9 +167,6 @@ NOT_SWEPT = {
     "compliance.refresh_all_records (beat) runs it for every tenant",
     "retention.apply_tenant": "published by the daily retention.apply_all (beat), "
     "which publishes it again for every tenant the next day",
-    "attachments.fetch_mms_media": "whether a message carries media is inside its "
-    "encrypted row, so no query finds one whose fetch was never handed over; the "
-    "thread shows the text, and a lost fetch is a known gap (docs/operations.md)",
     "policies.announce_version": "a fan-out only: the per-tenant announcements it "
     "publishes are swept (policy_announcements)",
 }

@@ -1,6 +1,6 @@
 """The sweeper's rules for what is owed to people: emails, announcements, an
-evidence package (the rules for inbound texts, replies, data-subject requests
-and invitations are in instaply/sweeper.py).
+evidence package (the rules for inbound texts and their media, replies,
+data-subject requests and invitations are in instaply/sweeper.py).
 
 Each kind of work leaves a row saying it is owed (a breach notice sent but not
 emailed, an alert not notified, an objection whose email to the DPO never left)

@@ -8,7 +8,7 @@ import urllib.request
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from attachments.models import Attachment
+from attachments.models import Attachment, MediaFetch
 from attachments.tests.conftest import HTML_AS_PNG, png_bytes
 from channels_sms.models import WebhookDelivery
 from channels_sms.tests.conftest import SIMULATOR_NUMBER, SIMULATOR_TOKEN, twilio_webhook
@@ -77,6 +77,9 @@ def test_an_inbound_mms_lands_with_its_image_fetched_by_the_worker(
     assert image.message_id == message.pk and image.thumbnail
     assert (page.state, page.blob) == ("rejected", "")
     assert "not accepted" in page.note
+    # Every item stored or refused: the fetch is done, the sweeper leaves it.
+    fetch = MediaFetch.objects.get()
+    assert fetch.message_id == message.pk and fetch.done_at is not None
 
 
 def test_a_second_fetch_stores_nothing_twice(
@@ -106,6 +109,9 @@ def test_media_not_at_the_provider_is_never_fetched(
     )
     attachment = Attachment.objects.get()
     assert attachment.state == "rejected" and "not the simulator's" in attachment.note
+    # A refusal is final: done at the first try, never retried.
+    fetch = MediaFetch.objects.get()
+    assert fetch.tries == 1 and fetch.done_at is not None
 
 
 def _reply_with_file(tenant_a, conversation, data, name="photo.png", role=Role.AGENT):

@@ -127,7 +127,7 @@ def _receive(delivery: WebhookDelivery) -> tuple[object, str]:
         event=keyword.value if keyword else "",
     )
     if sms.media:
-        media_fetch_enqueue(message.pk)  # fetched by a worker, never in the webhook
+        media_fetch_enqueue([message])  # fetched by a worker, never in the webhook
     if keyword is Keyword.HELP:
         _answer_help(conversation, number.shop)
     return message.pk, keyword.value if keyword else ""

@@ -59,16 +59,20 @@ def deliveries_process(deliveries: list[WebhookDelivery], *, raise_not_yet: bool
     if not deliveries:
         return
     texts: list[_Text] = []
+    with_media = []  # the texts' messages that came with media, of the whole batch
     for delivery in deliveries:
         delivery.attempts += 1
         text = _ordinary_text(delivery)
         if text is not None:
             texts.append(text)
             continue
-        _land(texts)
+        with_media += _land(texts)
         texts = []
         delivery_process_alone(delivery, raise_not_yet=raise_not_yet)
-    _land(texts)
+    with_media += _land(texts)
+    # Their MediaFetch rows in one INSERT, committed with the messages; fetched
+    # by a worker, never in the webhook.
+    media_fetch_enqueue(with_media)
     _save(deliveries)
 
 
@@ -87,9 +91,10 @@ def _ordinary_text(delivery: WebhookDelivery) -> _Text | None:
     return _Text(delivery, sms, sender)
 
 
-def _land(texts: list[_Text]) -> None:
+def _land(texts: list[_Text]) -> list:
+    """Lands these ordinary texts; returns their messages that came with media."""
     if not texts:
-        return
+        return []
     tenant_id = texts[0].delivery.tenant_id
     contacts = contacts_get_or_create_many(
         tenant_id=tenant_id, kind="phone", values=list(dict.fromkeys(t.sender for t in texts))
@@ -110,6 +115,7 @@ def _land(texts: list[_Text]) -> None:
         )
         conversations |= {(number.pk, contact_id): c for contact_id, c in found.items()}
     run: list[tuple[_Text, Inbound]] = []
+    with_media = []
     for text in texts:
         conversation = conversations[(text.delivery.phone_number_id, contacts[text.sender].pk)]
         now = timezone.now()
@@ -123,19 +129,19 @@ def _land(texts: list[_Text]) -> None:
         run.append((text, inbound))
         if auto_reply_due(conversation, now):
             # The out-of-hours reply follows the message that triggered it.
-            _receive(run)
+            with_media += _receive(run)
             run = []
             conversation_auto_reply(conversation, now)
-    _receive(run)
+    return with_media + _receive(run)
 
 
-def _receive(run: list[tuple]) -> None:
+def _receive(run: list[tuple]) -> list:
+    """Lands this run of texts; returns their messages that came with media."""
     messages = messages_receive_many([inbound for _, inbound in run])
     for (text, _), message in zip(run, messages, strict=True):
         text.delivery.message_id, text.delivery.note = message.pk, ""
         delivery_processed(text.delivery)
-        if text.sms.media:
-            media_fetch_enqueue(message.pk)  # fetched by a worker, never in the webhook
+    return [message for (text, _), message in zip(run, messages, strict=True) if text.sms.media]
 
 
 def _save(deliveries: list[WebhookDelivery]) -> None:

@@ -360,13 +360,14 @@ def _delete_message_batch(erasure: ErasureRecord, tenant_id, ids: list) -> None:
         _delete(erasure, WebhookDelivery.objects.for_tenant(tenant_id).filter(message_id__in=ids))
         # Index: sms_attempt_tenant_message.
         _delete(erasure, SendAttempt.objects.for_tenant(tenant_id).filter(message_id__in=ids))
-        # Their files: the rows now, the encrypted blobs once this commits.
+        # Their files: the rows now, the encrypted blobs once this commits; their
+        # MMS fetch rows with them.
         _add(
             erasure,
             {"attachments.Attachment": attachments_delete_for_messages(tenant_id, ids)},
         )
-        # Send attempts and attachments are the only rows that point at a message
-        # (test_erasure_scale.py checks it), and they are gone: the messages go in
+        # Send attempts, attachments and MMS fetch rows are the only rows that point
+        # at a message (test_erasure_scale.py checks it), and they are gone: the messages go in
         # one statement. Django's delete() would first fetch every row whole to look
         # for cascades, most of an erasure's CPU, taken from the inbox's (bench/dsr_bench.py).
         messages = Message.objects.for_tenant(tenant_id).filter(pk__in=ids)

@@ -172,11 +172,13 @@ class Deletion:
         # As privacy.dsr.erasure does: the stored webhooks that became these
         # messages or reported their status (index sms_delivery_tenant_message),
         # their send attempts (sms_attempt_tenant_message), then the messages in
-        # one statement, without loading them (send attempts are the only rows
-        # that point at a message: test_run_scale.py checks it).
+        # one statement, without loading them (send attempts, attachments and MMS
+        # fetch rows are the only rows that point at a message: test_run_scale.py
+        # checks it).
         self.add(WebhookDelivery.objects.for_tenant(t).filter(message_id__in=ids).delete()[1])
         self.add(SendAttempt.objects.for_tenant(t).filter(message_id__in=ids).delete()[1])
-        # Their files: rows now, encrypted blobs once this commits.
+        # Their files: rows now, encrypted blobs once this commits; their MMS
+        # fetch rows with them.
         self.add({"attachments.Attachment": attachments_delete_for_messages(t, ids)})
         messages = Message.objects.for_tenant(t).filter(pk__in=ids)
         self.add({"conversations.Message": messages._raw_delete(messages.db)})

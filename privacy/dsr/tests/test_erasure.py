@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from django.db import connection
 
+from attachments.models import MediaFetch
 from audit.models import AuditEvent
 from channels_sms.models import ConcatenatedParts, SendAttempt, WebhookDelivery
 from channels_sms.services.outbound import message_send
@@ -70,6 +71,14 @@ def test_erasure_removes_the_subject_and_keeps_only_the_record(tenant_a, subject
     assert record.receipt["keys"]["data_keys_destroyed"] == 1
     done = AuditEvent.objects.get(action="privacy.request_erasure_done")
     assert done.target_id == str(request.pk) and done.metadata == counts
+
+
+def test_the_fetch_row_of_the_subjects_mms_goes_with_its_message(tenant_a, subject):
+    mms = Message.objects.get(contact_id=subject.contact.pk, provider_message_id="SM" + "a" * 32)
+    assert MediaFetch.objects.get().message_id == mms.pk
+    request = erasure_request(tenant_a.tenant, subject.contact, phone=subject.markers["phone"])
+    erase_subject(request, subject.contact, no_progress)
+    assert not MediaFetch.objects.exists()
 
 
 def test_the_record_hash_proves_which_identifiers_were_erased(tenant_a, subject):

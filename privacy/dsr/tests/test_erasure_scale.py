@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from attachments.models import Attachment
+from attachments.models import Attachment, MediaFetch
 from channels_sms.models import SendAttempt
 from conversations.models import Message
 from privacy.dsr import erasure
@@ -18,7 +18,7 @@ from privacy.dsr.tests.package_support import add_messages, subject
 pytestmark = pytest.mark.django_db
 
 
-def test_send_attempts_and_attachments_are_the_only_rows_pointing_at_a_message():
+def test_send_attempts_attachments_and_fetches_are_the_only_rows_pointing_at_a_message():
     # A new relation (an attachment table...) must be deleted by the erasure
     # before the messages, in _delete_message_batch: then add it here.
     # Hidden relations (related_name="+") included.
@@ -27,7 +27,12 @@ def test_send_attempts_and_attachments_are_the_only_rows_pointing_at_a_message()
         for field in Message._meta.get_fields(include_hidden=True)
         if field.auto_created and not field.concrete
     }
-    assert pointing == {(SendAttempt, "message"), (Attachment, "message")}
+    # Attachments and MMS fetch rows: attachments_delete_for_messages.
+    assert pointing == {
+        (SendAttempt, "message"),
+        (Attachment, "message"),
+        (MediaFetch, "message"),
+    }
 
 
 def test_an_erasure_runs_the_same_statements_per_batch_whatever_the_subject(tenant_a, monkeypatch):

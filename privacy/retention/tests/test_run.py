@@ -5,6 +5,8 @@ from types import SimpleNamespace
 
 import pytest
 
+from attachments.mms import media_fetch_enqueue
+from attachments.models import MediaFetch
 from audit import actions
 from audit.models import AuditEvent
 from channels_sms.models import ConcatenatedParts, SendAttempt, WebhookDelivery
@@ -290,6 +292,23 @@ def test_a_message_written_after_the_cutoff_goes_with_its_conversation(history):
     assert retention_apply(history.tenant) == preview
     assert not Message.objects.filter(pk=late.pk).exists()
     assert not WebhookDelivery.objects.exists() and not SendAttempt.objects.exists()
+
+
+def test_the_fetch_rows_of_its_mms_go_with_the_messages(
+    history, django_capture_on_commit_callbacks
+):
+    set_policy(history.tenant, 90)
+    conversation = history.conversation(100, messages=3)
+    first, _, late = history.messages(conversation)
+    Message.objects.filter(pk=late.pk).update(created_at=ago(1))  # goes by the cascade
+    kept = history.conversation(10)
+    with django_capture_on_commit_callbacks():  # as inbound MMS land; not fetched here
+        media_fetch_enqueue([first, late])
+        media_fetch_enqueue(history.messages(kept)[:1])
+    assert MediaFetch.objects.count() == 3
+    retention_apply(history.tenant)
+    assert not Message.objects.filter(conversation=conversation).exists()
+    assert [f.message.conversation_id for f in MediaFetch.objects.all()] == [kept.pk]
 
 
 def test_it_deletes_in_batches_and_reports_progress(history):

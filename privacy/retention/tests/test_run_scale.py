@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from attachments.models import Attachment
+from attachments.models import Attachment, MediaFetch
 from channels_sms.models import SendAttempt
 from conversations.models import (
     Conversation,
@@ -49,8 +49,13 @@ def test_the_rows_pointing_at_messages_and_conversations_are_known():
     # the messages, which go by one raw statement: then add it here. Rows that
     # name a message or conversation by a plain id column (stored webhooks, live
     # feed events) are deleted by the run explicitly.
-    # Attachments: their rows and blobs (attachments.services), before the messages.
-    assert pointing_at(Message) == {(SendAttempt, "message"), (Attachment, "message")}
+    # Attachments (their rows and blobs) and MMS fetch rows go before the messages
+    # (attachments.services.attachments_delete_for_messages).
+    assert pointing_at(Message) == {
+        (SendAttempt, "message"),
+        (Attachment, "message"),
+        (MediaFetch, "message"),
+    }
     # These go with the conversation (Django's cascade, counted where they count).
     assert pointing_at(Conversation) == {
         (Message, "conversation"),
