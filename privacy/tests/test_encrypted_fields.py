@@ -200,3 +200,31 @@ def test_a_page_of_rows_costs_one_unwrap_per_subject(tenant_a, django_assert_num
     again = Message.objects.get(pk=message.pk)
     with django_assert_num_queries(0):  # the key stays cached for the next request
         assert again.body == message.body
+
+
+def test_a_page_opens_a_value_of_another_key_version_in_its_loop(tenant_a, monkeypatch):
+    from privacy.crypto import encrypt
+
+    message = MessageFactory(conversation__tenant=tenant_a.tenant, body="first")
+    other = MessageFactory(conversation=message.conversation, body="second")
+    field = Message._meta.get_field("body")
+    cipher = keyring.cached_cipher(message.contact_id)
+    _write_raw(
+        Message, other.pk, "body", encrypt(cipher, b"second", field.context(other), key_version=2)
+    )
+    altered = bytearray(_raw(Message, message.pk, "body"))
+    altered[-1] ^= 1  # the tag: this one opens nowhere
+    _write_raw(Message, message.pk, "body", bytes(altered))
+    rows = {row.pk: row for row in Message.objects.filter(conversation=message.conversation)}
+    opened_alone = []
+    real_open_value = type(field).open_value
+
+    def open_value(self, instance, raw):
+        opened_alone.append(instance.pk)
+        return real_open_value(self, instance, raw)
+
+    monkeypatch.setattr(type(field), "open_value", open_value)
+    assert rows[other.pk].body == "second"
+    with pytest.raises(DecryptionError):
+        rows[message.pk].body  # noqa: B018
+    assert opened_alone == [message.pk]  # version 2 opened in the page's loop
