@@ -10,6 +10,7 @@ from django.db.models.signals import class_prepared
 from instaply import rls
 from instaply.ids import uuid7
 from privacy import pages
+from tenants.models.rows import row_from_db
 
 
 def _through_door(method):
@@ -165,3 +166,8 @@ class TenantScopedModel(models.Model):
                 return super().refresh_from_db(*args, **kwargs)
         finally:
             del state[pages.REFRESHING]
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        # Fetched rows skip Model.__init__'s per-column setattr (tenants/models/rows.py).
+        return row_from_db(cls, db, field_names, values) or super().from_db(db, field_names, values)
