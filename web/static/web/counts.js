@@ -33,6 +33,8 @@
     if (event.kind !== "conversation.updated" && event.kind !== "conversation.assignment_changed") {
       return false;
     }
+    // A message's files changed (attachments): the conversation's state did not.
+    if (!("status" in payload)) { return false; }
     var now = { status: payload.status, assignee: payload.assignee_id || "" };
     known[id] = now;
     if (!was || was.status !== now.status) { return true; }
