@@ -9,6 +9,8 @@ would be a single statement but would read every conversation in progress:
 its cost would grow with the tenant.)
 """
 
+from django.utils.formats import number_format
+
 from conversations.models import Conversation
 from conversations.selectors import _uuid
 from tenants.models import Membership, Tenant
@@ -50,3 +52,14 @@ def conversation_status_counts(
             more.add(status)
     counts["more"] = more
     return counts
+
+
+def count_shown(counts: dict | None, status: str) -> str:
+    """The figure a status tab shows, in the active language: "" when not
+    counted ("any", a search), "999+" past the cap. The page's template filter
+    and the counts endpoint both say it this way, so a live refresh shows what a
+    reload would."""
+    if not counts or status not in counts or status == "more":
+        return ""
+    shown = number_format(counts[status], force_grouping=True)
+    return f"{shown}+" if status in counts.get("more", ()) else shown

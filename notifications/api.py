@@ -1,5 +1,6 @@
 """/api/v1/me/notification-preferences and /api/v1/me/unread: a member's
-notification choices, and what waits for them (counts and ids, no content)."""
+notification choices, and what waits for them (counts and ids, no content):
+the tab title's count, the Notices link's badge, the conversations to alert for."""
 
 import uuid
 
@@ -60,10 +61,13 @@ def conversation_ids(values) -> list[uuid.UUID]:
 
 def unread_summary(member, ids) -> dict:
     count = selectors.unread_conversation_count(member=member)
+    mentions = selectors.mention_unread_count(member=member)
     return {
         "conversations": min(count, selectors.UNREAD_CAP),
         "more": count > selectors.UNREAD_CAP,
-        "mentions": selectors.mention_unread_count(member=member),
+        "mentions": mentions,
+        # The Notices link's badge (web/base.html), refreshed by notify.js.
+        "notices": selectors.notice_badge_count(member=member, mentions=mentions),
         "notify": selectors.waiting_for_member(member=member, ids=ids),
     }
 
@@ -75,6 +79,7 @@ class UnreadApi(TenantAPIView):
         conversations = serializers.IntegerField()
         more = serializers.BooleanField()
         mentions = serializers.IntegerField()
+        notices = serializers.IntegerField()
         notify = serializers.ListField(child=serializers.UUIDField())
 
     @extend_schema(
@@ -87,7 +92,9 @@ class UnreadApi(TenantAPIView):
     )
     def get(self, request):
         ids = conversation_ids(request.query_params.getlist("conversation"))
-        return Response(self.Output(unread_summary(self.membership, ids)).data)
+        response = Response(self.Output(unread_summary(self.membership, ids)).data)
+        response["Cache-Control"] = "private, no-store"  # the member's own counts
+        return response
 
 
 urlpatterns = [

@@ -10,6 +10,7 @@ from tenants.models import Membership, Tenant
 from tenants.permissions import Capability
 from tenants.scoping import tenant_get
 from tenants.selectors import membership_list
+from tenants.selectors_notices import notice_unread_count
 
 # The title shows "(99+)" past this: the count is a bounded query, not a scan.
 UNREAD_CAP = 99
@@ -79,6 +80,16 @@ def mention_list(*, member: Membership, unread: bool | None = None) -> QuerySet[
 
 def mention_unread_count(*, member: Membership) -> int:
     return mention_list(member=member, unread=True).count()
+
+
+def notice_badge_count(*, member: Membership, mentions: int | None = None) -> int:
+    """What the Notices link of the navigation counts: the member's unread in-app
+    notices (tenants) and their unread mentions, which are notices addressed to
+    them alone. ``mentions``: already counted by the caller (/api/v1/me/unread).
+    One indexed count each (notice_tenant_cap, notify_mention_member)."""
+    if mentions is None:
+        mentions = mention_unread_count(member=member)
+    return notice_unread_count(membership=member) + mentions
 
 
 def mention_get(*, member: Membership, id) -> Mention:

@@ -6,14 +6,13 @@ from django.conf import settings
 
 from tenants.access import active_memberships
 from tenants.permissions import Capability
-from tenants.selectors_notices import notice_unread_count
 
 
 def _unread_notices(membership) -> int:
-    # A member's unread mentions (notifications) are notices addressed to them alone.
-    from notifications.selectors import mention_unread_count
+    # notify.js keeps it current on the live pages, from /api/v1/me/unread.
+    from notifications.selectors import notice_badge_count
 
-    return notice_unread_count(membership=membership) + mention_unread_count(member=membership)
+    return notice_badge_count(member=membership)
 
 
 def _breach_banner(membership):

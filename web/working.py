@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.http import JsonResponse, QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -40,10 +41,20 @@ def list_extras(request, filters, *, searching: bool) -> dict:
         else conversation_status_counts(
             tenant=request.tenant, member=request.membership, **arguments
         ),
+        "status_counts_url": None if searching else _status_counts_url(arguments),
         "saved_views": views,
         "channels": list(CHANNELS),
         "bulk_assignable": _assignable(request),
     }
+
+
+def _status_counts_url(arguments: dict) -> str:
+    """The API address that answers the same counts under the same filters, for
+    counts.js to refresh the tabs live (codes and ids only, as in the page's URL)."""
+    names = {"assignee": "assignee", "shop_id": "shop", "label_id": "label", "channel": "channel"}
+    query = {names[key]: value for key, value in arguments.items() if value}
+    url = reverse("api:conversation-status-counts")
+    return f"{url}?{urlencode(query)}" if query else url
 
 
 def _assignable(request) -> list:

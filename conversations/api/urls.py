@@ -1,11 +1,16 @@
 from django.urls import path
 
-from conversations.api.views import bulk, events, library, widgets
+from conversations.api.views import bulk, counts, events, library, widgets
 from conversations.api.views import conversations as c
 
 urlpatterns = [
     path("conversations", c.ConversationListApi.as_view(), name="conversation-list"),
     path("conversations/bulk", bulk.ConversationBulkApi.as_view(), name="conversation-bulk"),
+    path(
+        "conversations/status-counts",
+        counts.ConversationStatusCountsApi.as_view(),
+        name="conversation-status-counts",
+    ),
     path(
         "conversations/<uuid:conversation_id>",
         c.ConversationDetailApi.as_view(),

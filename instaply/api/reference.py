@@ -37,7 +37,8 @@ OPERATIONS: dict[str, Operation] = {
     "GET /api/v1/me/unread": Operation(
         "What waits for you",
         "How many open conversations assigned to you or unassigned hold messages you have not "
-        "read (`more`: over 99), your unread mentions, and of the `conversation` ids you pass "
+        "read (`more`: over 99), your unread `mentions`, what the Notices link counts "
+        "(`notices`: your unread notices and mentions), and of the `conversation` ids you pass "
         "(up to 50, from the events feed) those that concern you: open, assigned to you or "
         "unassigned. Counts and ids only.",
     ),
@@ -151,6 +152,15 @@ OPERATIONS: dict[str, Operation] = {
     # The inbox.
     "GET /api/v1/conversations": Operation(
         "List conversations", "Newest activity first, filtered as you ask. " + PAGED
+    ),
+    "GET /api/v1/conversations/status-counts": Operation(
+        "Count conversations by status",
+        "How many conversations are open, pending, snoozed and closed under the list's other "
+        "filters (`assignee`, `shop`, `label`, `channel`), as the inbox's status tabs show "
+        "them: each status has its `count` (at most 999), `more` (over 999) and `shown` "
+        '(`"12"`, `"999+"`). Counts only. Each status costs one bounded index scan; ask again '
+        "when the events feed says a conversation was created, changed status or changed "
+        "hands, no more than every few seconds.",
     ),
     "POST /api/v1/conversations/bulk": Operation(
         "Act on several conversations",

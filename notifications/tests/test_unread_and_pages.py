@@ -10,6 +10,8 @@ from notifications import selectors
 from notifications.models import Preference
 from notifications.tests.conftest import start_conversation
 from tenants.models import Role
+from tenants.permissions import Capability
+from tenants.services.notices import notice_dismiss, notice_post
 
 pytestmark = pytest.mark.django_db
 
@@ -51,11 +53,41 @@ def test_the_unread_api_counts_and_names_the_conversations_that_concern_me(
         "conversations": 1,
         "more": False,
         "mentions": 0,
+        "notices": 0,
         "notify": [str(conversation.pk)],
     }
+    assert answer["Cache-Control"] == "private, no-store"
     bad = client.get("/api/v1/me/unread", {"conversation": "nope"})
     assert bad.status_code == 400 and "conversation" in bad.json()["error"]["fields"]
     assert team.client(Role.PRIVACY).get("/api/v1/me/unread").status_code == 403
+
+
+def test_the_unread_api_counts_what_the_notices_link_shows(team, tenant_b, conversation, page_as):
+    """Unread notices addressed to the member's role and unread mentions of them,
+    as the navigation's badge counts them; reading either takes it off."""
+    agent = team.members[Role.AGENT]
+    notice = notice_post(tenant=team.tenant, capability=Capability.CONVERSATIONS_READ, kind="x")
+    notice_post(tenant=team.tenant, capability=Capability.STAFF_MANAGE, kind="x")  # not agents'
+    notice_post(tenant=tenant_b.tenant, capability=Capability.CONVERSATIONS_READ, kind="x")
+    note_add(actor=team.owner, conversation=conversation, body="@Ana Agent and @Vic Viewer")
+
+    def unread(role=Role.AGENT):
+        answer = team.client(role).get("/api/v1/me/unread")
+        assert answer.status_code == 200, answer.content
+        return answer.json()
+
+    assert (unread()["mentions"], unread()["notices"]) == (1, 2)
+    assert 'data-unread="2"' in page_as(Role.AGENT).get("/inbox/").content.decode()
+    assert unread(Role.OWNER)["notices"] == 2  # both notices are the owner's, no mention
+    assert tenant_b.client(Role.AGENT).get("/api/v1/me/unread").json()["notices"] == 1
+    [mention] = selectors.mention_list(member=agent)
+    page_as(Role.AGENT).post(f"/notices/mentions/{mention.pk}/read")
+    assert (unread()["mentions"], unread()["notices"]) == (0, 1)
+    notice_dismiss(membership=agent, notice=notice)
+    assert unread()["notices"] == 0
+    assert unread(Role.VIEWER)["notices"] == 2  # the viewer's mention and notice stay
+    page = page_as(Role.AGENT).get("/inbox/").content.decode()
+    assert 'data-unread="0"' in page and 'data-unread-label="unread:"' in page
 
 
 def test_preferences_have_defaults_and_change_through_the_api(team):

@@ -120,6 +120,39 @@ def test_status_tabs_show_counts(tenant_a, widget_a, page_as):
     assert 'data-status-count="any"' not in body  # "any status" is not counted
 
 
+def _tabs(body: str) -> dict:
+    return dict(re.findall(r'data-status-count="(\w+)">([^<]*)<', body))
+
+
+def test_the_tabs_name_the_api_that_answers_their_counts_under_the_same_filters(
+    tenant_a, widget_a, page_as
+):
+    """counts.js refreshes the tabs from the address the page gives: it answers
+    the figures the page shows, under the list's filters, in the page's words."""
+    agent = tenant_a.members[Role.AGENT]
+    conversations = [start_conversation(tenant_a, widget_a, name=f"C{n}") for n in range(4)]
+    Conversation.objects.for_tenant(tenant_a.tenant).filter(pk=conversations[0].pk).update(
+        assignee=agent
+    )
+    Conversation.objects.for_tenant(tenant_a.tenant).filter(pk=conversations[1].pk).update(
+        status="pending", assignee=agent
+    )
+    browser = page_as(Role.AGENT)
+    browser.cookies["django_language"] = "fr"
+    for query in ("", "?assignee=me&status=pending&channel=widget", "?assignee=unassigned"):
+        body = browser.get("/inbox/" + query, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+        url = re.search(r'data-status-counts-url="([^"]+)"', body)[1].replace("&amp;", "&")
+        assert "status=" not in url and "all" not in url  # the API's own filter words
+        answer = browser.get(url, HTTP_ACCEPT_LANGUAGE="fr")
+        assert answer.status_code == 200, answer.content
+        assert {status: f["shown"] for status, f in answer.json().items()} == _tabs(body)
+    assert _tabs(body)["open"] == "2"  # the last page: unassigned
+    assert 'data-unread-label="non lus :"' in body  # the Notices badge's hidden word
+    # A search shows no counts, so nothing to refresh.
+    searched = browser.post("/inbox/", {"q": "+33600000000"}).content.decode()
+    assert "data-status-counts-url" not in searched and not _tabs(searched)
+
+
 def test_saved_views_from_the_sidebar(tenant_a, widget_a, page_as):
     agent = page_as(Role.AGENT)
     saved = agent.post(

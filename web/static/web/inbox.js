@@ -218,12 +218,14 @@
   // The live feed ---------------------------------------------------------------------
 
   var cursor = layout.dataset.eventsCursor;
-  var busy = false, again = false;
+  var busy = false, waiting = null;
 
   function react(events) {
-    if (busy) { again = true; return; }
+    // A batch that lands while one is applied waits for it, its events kept for
+    // the scripts that read them (notify.js, counts.js, widget-live.js).
+    if (busy) { waiting = (waiting || []).concat(events); return; }
     busy = true;
-    // Other scripts of the page follow the feed too (widget-live.js).
+    // Other scripts of the page follow the feed too (widget-live.js, counts.js).
     document.dispatchEvent(new CustomEvent("instaply:feed", { detail: events }));
     var touchesOpen = openId && events.some(function (e) { return e.conversation_id === openId; });
     var inbound = events.some(function (e) { return e.kind === "message.created" && e.payload && e.payload.direction === "inbound"; });
@@ -235,7 +237,7 @@
       // notify.js: the tab title's unread count, desktop notifications, sound.
       document.dispatchEvent(new CustomEvent("instaply:live", { detail: { events: events } }));
       busy = false;
-      if (again) { again = false; react([]); }
+      if (waiting) { var next = waiting; waiting = null; react(next); }
     });
   }
 

@@ -1,9 +1,10 @@
-/* Notifications in the page: the unread count in the tab's title, desktop
-   notifications and sound for new messages in conversations assigned to me or
-   unassigned (per-person preferences), and the @ suggestions of the note box.
-   inbox.js fires "instaply:live" after each batch of the live feed it applied;
-   this script asks /api/v1/me/unread (counts and ids, never content) what it
-   means for the person. Without this script the title is right at each load. */
+/* Notifications in the page: the unread count in the tab's title, the badge of
+   the Notices link, desktop notifications and sound for new messages in
+   conversations assigned to me or unassigned (per-person preferences), and the
+   @ suggestions of the note box. inbox.js fires "instaply:live" after each batch
+   of the live feed it applied; this script asks /api/v1/me/unread (counts and
+   ids, never content) what it means for the person. Without this script the
+   title and the badge are right at each load. */
 (function () {
   "use strict";
 
@@ -36,6 +37,34 @@
 
   function setTitle(count, more) {
     document.title = (count ? "(" + count + (more ? "+" : "") + ") " : "") + base;
+  }
+
+  // The Notices link's badge: same markup as web/base.html renders ---------------------
+
+  var bell = document.querySelector("a.notices-link");
+
+  function setNotices(count) {
+    if (!bell || String(count) === bell.dataset.unread) { return; }
+    bell.dataset.unread = String(count);
+    var badge = bell.querySelector(".badge");
+    if (!count) {
+      if (badge) { badge.remove(); }
+      var text = bell.lastChild;
+      if (text && text.nodeType === Node.TEXT_NODE) { text.textContent = text.textContent.replace(/\s+$/, ""); }
+      return;
+    }
+    if (!badge) {
+      badge = document.createElement("span");
+      badge.className = "badge";
+      var hidden = document.createElement("span");
+      hidden.className = "visually-hidden";
+      hidden.textContent = (bell.dataset.unreadLabel || "unread:") + " ";
+      badge.appendChild(hidden);
+      badge.appendChild(document.createTextNode(""));
+      bell.appendChild(document.createTextNode(" "));
+      bell.appendChild(badge);
+    }
+    badge.lastChild.textContent = String(count);
   }
 
   // Sound and desktop notifications ----------------------------------------------------
@@ -101,6 +130,7 @@
     }).then(function (data) {
       if (!data) { return; }
       setTitle(data.conversations, data.more);
+      if (typeof data.notices === "number") { setNotices(data.notices); }
       if (data.notify && data.notify.length) { alertFor(data.notify); }
     }).catch(function () { /* the next event tries again */ });
   }
@@ -108,9 +138,13 @@
   document.addEventListener("instaply:live", function (event) {
     refresh(event.detail && event.detail.events);
   });
-  // Read in another tab meanwhile: the count is asked again when this one is back.
+  // Read in another tab meanwhile (a conversation, the notices page): the counts
+  // are asked again when this one is back, or shown again from the back button.
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "visible") { refresh([]); }
+  });
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) { refresh([]); }
   });
 
   // @ suggestions in the note box --------------------------------------------------------
