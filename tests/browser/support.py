@@ -84,3 +84,18 @@ def worker_or_eager(request):
     if connection.vendor == "postgresql" and settings.REDIS_URL:
         return request.getfixturevalue("worker")
     return None
+
+
+def text_the_shop(phone, demo, sender: str, body: str) -> None:
+    """A text from ``sender`` to the demo shop's simulator number, sent from the
+    demo phone page (the provider simulator posts the signed webhook)."""
+    from playwright.sync_api import expect
+
+    phone.goto(demo.url + "/demo/phone")
+    phone.fill("#phone-from", sender)
+    [number] = [n for n in demo.numbers if n["provider"] == "simulator"]
+    phone.select_option("#phone-to", value=number["id"])
+    phone.fill("#phone-body", body)
+    with phone.expect_navigation():
+        phone.click("text=Send the text")
+    expect(phone.locator(".messages")).to_contain_text("Text sent to the shop")

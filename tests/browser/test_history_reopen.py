@@ -14,23 +14,19 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from conversations.models import Conversation
-from tests.browser.support import browser_test, no_problems, sign_in, wait_live, worker_or_eager
+from tests.browser.support import (
+    browser_test,
+    no_problems,
+    sign_in,
+    text_the_shop,
+    wait_live,
+    worker_or_eager,
+)
 
 pytestmark = browser_test
 
 PHONE = "+33655443322"
 LIVE_TIMEOUT = 20_000  # the feed answers within ~2 s; a worker may take a moment to start
-
-
-def _text(phone, demo, body):
-    phone.goto(demo.url + "/demo/phone")
-    phone.fill("#phone-from", PHONE)
-    [number] = [n for n in demo.numbers if n["provider"] == "simulator"]
-    phone.select_option("#phone-to", value=number["id"])
-    phone.fill("#phone-body", body)
-    with phone.expect_navigation():
-        phone.click("text=Send the text")
-    expect(phone.locator(".messages")).to_contain_text("Text sent to the shop")
 
 
 def test_history_reopening_a_recent_conversation(request, demo, simulator, new_page, shot):
@@ -42,7 +38,7 @@ def test_history_reopening_a_recent_conversation(request, demo, simulator, new_p
     name = demo.login("agent")["membership"].user.get_full_name()
 
     # The first conversation, closed a month ago: past the 7-day window.
-    _text(phone, demo, "Do you make gluten-free bread?")
+    text_the_shop(phone, demo, PHONE, "Do you make gluten-free bread?")
     first_row = agent.locator("li.conv", has_text="gluten-free")
     expect(first_row).to_be_visible(timeout=LIVE_TIMEOUT)
     first = Conversation.objects.get(pk=first_row.get_attribute("data-id"))
@@ -51,7 +47,7 @@ def test_history_reopening_a_recent_conversation(request, demo, simulator, new_p
     )
 
     # A new text opens a second conversation; the agent takes it and closes it.
-    _text(phone, demo, "Can I order a cake for Saturday?")
+    text_the_shop(phone, demo, PHONE, "Can I order a cake for Saturday?")
     agent.goto(demo.url + "/inbox/")
     row = agent.locator("li.conv", has_text="cake for Saturday")
     expect(row).to_be_visible(timeout=LIVE_TIMEOUT)
@@ -67,7 +63,7 @@ def test_history_reopening_a_recent_conversation(request, demo, simulator, new_p
     expect(agent.locator("#conversation-title .pill.status-closed")).to_be_visible()
 
     # The customer writes again, within the window: the same conversation reopens.
-    _text(phone, demo, "Sorry, make it Sunday please")
+    text_the_shop(phone, demo, PHONE, "Sorry, make it Sunday please")
     agent.goto(demo.url + "/inbox/")
     wait_live(agent)
     row = agent.locator(f"li.conv[data-id='{second_id}']")

@@ -14,22 +14,18 @@ from conversations.models import Conversation
 from conversations.services.inbox import conversation_set_status, note_add
 from notifications.selectors import mention_list
 from notifications.services.mentions import mention_mark_read
-from tests.browser.support import browser_test, no_problems, sign_in, wait_live, worker_or_eager
+from tests.browser.support import (
+    browser_test,
+    no_problems,
+    sign_in,
+    text_the_shop,
+    wait_live,
+    worker_or_eager,
+)
 
 pytestmark = browser_test
 
 LIVE_TIMEOUT = 20_000  # the feed answers within ~2 s; a worker may take a moment to start
-
-
-def _text(phone, demo, sender, body):
-    phone.goto(demo.url + "/demo/phone")
-    phone.fill("#phone-from", sender)
-    [number] = [n for n in demo.numbers if n["provider"] == "simulator"]
-    phone.select_option("#phone-to", value=number["id"])
-    phone.fill("#phone-body", body)
-    with phone.expect_navigation():
-        phone.click("text=Send the text")
-    expect(phone.locator(".messages")).to_contain_text("Text sent to the shop")
 
 
 def _count(page, status) -> int:
@@ -52,10 +48,10 @@ def test_tab_counts_and_the_notices_badge_follow_the_live_feed(
     phone = new_page(width=420, height=860)
 
     # A conversation arrives, then a second one: the Open tab counts each.
-    _text(phone, demo, "+33644332211", "Are there any macarons left?")
+    text_the_shop(phone, demo, "+33644332211", "Are there any macarons left?")
     expect(agent.locator("li.conv", has_text="macarons")).to_be_visible(timeout=LIVE_TIMEOUT)
     expect(tab).to_have_text(str(opened + 1), timeout=LIVE_TIMEOUT)
-    _text(phone, demo, "+33644332212", "Do you deliver on Sundays?")
+    text_the_shop(phone, demo, "+33644332212", "Do you deliver on Sundays?")
     row = agent.locator("li.conv", has_text="deliver on Sundays")
     expect(row).to_be_visible(timeout=LIVE_TIMEOUT)
     expect(tab).to_have_text(str(opened + 2), timeout=LIVE_TIMEOUT)

@@ -13,22 +13,11 @@ from playwright.sync_api import expect
 from conversations.models import Contact, Conversation
 from conversations.services.messages import message_receive
 from notifications.selectors import unread_conversation_count
-from tests.browser.support import browser_test, no_problems, sign_in, wait_live
+from tests.browser.support import browser_test, no_problems, sign_in, text_the_shop, wait_live
 
 pytestmark = browser_test
 
 LIVE_TIMEOUT = 20_000  # the feed answers within ~2 s
-
-
-def _text(phone, demo, sender, body):
-    phone.goto(demo.url + "/demo/phone")
-    phone.fill("#phone-from", sender)
-    [number] = [n for n in demo.numbers if n["provider"] == "simulator"]
-    phone.select_option("#phone-to", value=number["id"])
-    phone.fill("#phone-body", body)
-    with phone.expect_navigation():
-        phone.click("text=Send the text")
-    expect(phone.locator(".messages")).to_contain_text("Text sent to the shop")
 
 
 def _title(count, page_name):
@@ -47,7 +36,7 @@ def test_the_tab_title_counts_unread_conversations_live(demo, simulator, new_pag
 
     # A text arrives: the title counts it without a reload.
     agent.evaluate("window.__sameDocument = true")
-    _text(phone, demo, "+33677665544", "Do you have croissants left?")
+    text_the_shop(phone, demo, "+33677665544", "Do you have croissants left?")
     row = agent.locator("li.conv", has_text="croissants")
     expect(row).to_be_visible(timeout=LIVE_TIMEOUT)
     expect(agent).to_have_title(_title(before + 1, "Inbox"), timeout=LIVE_TIMEOUT)
@@ -60,10 +49,10 @@ def test_the_tab_title_counts_unread_conversations_live(demo, simulator, new_pag
     expect(agent).to_have_title(_title(before, "Conversation"))
 
     # While this one is open, a text to it is read at once; another customer's counts.
-    _text(phone, demo, "+33677665544", "Two please")
+    text_the_shop(phone, demo, "+33677665544", "Two please")
     expect(agent.locator("#thread")).to_contain_text("Two please", timeout=LIVE_TIMEOUT)
     expect(agent).to_have_title(_title(before, "Conversation"))
-    _text(phone, demo, "+33699887766", "Is the shop open on Sunday?")
+    text_the_shop(phone, demo, "+33699887766", "Is the shop open on Sunday?")
     expect(agent).to_have_title(_title(before + 1, "Conversation"), timeout=LIVE_TIMEOUT)
     shot(agent, "01-title-counted")
     no_problems(agent)
