@@ -30,19 +30,16 @@ def attachment_store(
     """Stores one file of ``message`` (sniffed, size-checked, encrypted). Raises
     Invalid when the rules refuse it; nothing is written then."""
     sniffed = sniff(data)
-    attachment = Attachment(
-        id=uuid7(),
-        tenant_id=message.tenant_id,
-        conversation_id=message.conversation_id,
-        contact_id=message.contact_id,
-        message_id=message.pk,
+    attachment = _of_message(
+        message,
         position=position,
         source=source,
+        origin=origin,
+        id=uuid7(),
         state=Attachment.State.STORED,
         content_type=sniffed.content_type,
         size=sniffed.size,
         name=clean_name(name),
-        origin=origin,
     )
     attachment.blob = blobs.blob_write(attachment, blobs.FILE, data)
     try:
@@ -60,19 +57,31 @@ def attachment_store(
 
 def attachment_reject(*, message, position: int, source: str, note: str, origin=None) -> Attachment:
     """A file the rules refused or that could not be fetched: the thread says so."""
-    attachment = Attachment(
+    attachment = _of_message(
+        message,
+        position=position,
+        source=source,
+        origin=origin,
+        state=Attachment.State.REJECTED,
+        note=note[:200],
+    )
+    attachment.save(force_insert=True)
+    return attachment
+
+
+def _of_message(message, *, position: int, source: str, origin, **fields) -> Attachment:
+    """An unsaved attachment at ``position`` of ``message``, under its tenant,
+    conversation and contact (whose key encrypts it)."""
+    return Attachment(
         tenant_id=message.tenant_id,
         conversation_id=message.conversation_id,
         contact_id=message.contact_id,
         message_id=message.pk,
         position=position,
         source=source,
-        state=Attachment.State.REJECTED,
-        note=note[:200],
         origin=origin,
+        **fields,
     )
-    attachment.save(force_insert=True)
-    return attachment
 
 
 def thumbnail_make(*, attachment_id) -> None:
