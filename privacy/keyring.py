@@ -77,8 +77,15 @@ def tenant_key_create(*, tenant_id, purpose: str, version: int) -> TenantKey:
     )
 
 
+def tenant_keys_provision(tenant_id) -> None:
+    """Version 1 of each purpose's key, for a tenant just created."""
+    for purpose in (Purpose.DATA, Purpose.INDEX):
+        tenant_key_create(tenant_id=tenant_id, purpose=purpose, version=1)
+
+
 def current_tenant_key(tenant_id, purpose: str = Purpose.DATA) -> TenantKey:
-    """The newest version, created on first use (safe against a concurrent creator)."""
+    """The newest version. Created on first use only for a tenant older than
+    ``tenant_keys_provision`` (safe against a concurrent creator)."""
     row = (
         TenantKey.objects.for_tenant(tenant_id).filter(purpose=purpose).order_by("-version").first()
     )

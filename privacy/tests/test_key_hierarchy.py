@@ -16,6 +16,7 @@ from privacy.crypto import ERASED, DecryptionError, is_erased
 from privacy.keys import EnvironmentKeyRing, generate_master_key_ring, master_key_source
 from privacy.models import DataKey, TenantKey
 from privacy.services.keys import master_key_rotate, tenant_key_rotate
+from tenants.models import Tenant
 
 pytestmark = pytest.mark.django_db
 
@@ -28,16 +29,23 @@ def _key(version):
     return generate_master_key_ring(version)
 
 
+@pytest.fixture
+def old_master(settings):
+    """A master key of version 1 in force before the tenants (and their keys) are
+    created: ask for it ahead of tenant_a and tenant_b."""
+    settings.INSTAPLY_MASTER_KEYS = _key(1)
+    return settings.INSTAPLY_MASTER_KEYS
+
+
 def _stored(pk):
     keyring.cache.clear()
     return Message.objects.get(pk=pk)
 
 
 def test_master_rotation_rewraps_tenant_keys_and_the_old_master_can_go(
-    settings, tenant_a, tenant_b
+    old_master, settings, tenant_a, tenant_b
 ):
-    old = _key(1)
-    settings.INSTAPLY_MASTER_KEYS = old
+    old = old_master
     messages = [
         MessageFactory(conversation__tenant=tenant_a.tenant, body="alpha body"),
         MessageFactory(conversation__tenant=tenant_b.tenant, body="beta body"),
@@ -62,9 +70,8 @@ def test_master_rotation_rewraps_tenant_keys_and_the_old_master_can_go(
     assert _stored(messages[1].pk).body == "beta body"
 
 
-def test_master_rotation_resumes_after_an_interruption(settings, tenant_a, tenant_b):
-    old = _key(1)
-    settings.INSTAPLY_MASTER_KEYS = old
+def test_master_rotation_resumes_after_an_interruption(old_master, settings, tenant_a, tenant_b):
+    old = old_master
     MessageFactory(conversation__tenant=tenant_a.tenant, body="a")
     MessageFactory(conversation__tenant=tenant_b.tenant, body="b")
     settings.INSTAPLY_MASTER_KEYS = _ring(_key(2), old)
@@ -74,8 +81,7 @@ def test_master_rotation_resumes_after_an_interruption(settings, tenant_a, tenan
     assert master_key_rotate() == 0
 
 
-def test_without_the_right_master_key_nothing_opens(settings, tenant_a):
-    settings.INSTAPLY_MASTER_KEYS = _key(1)
+def test_without_the_right_master_key_nothing_opens(old_master, settings, tenant_a):
     message = MessageFactory(conversation__tenant=tenant_a.tenant, body="hidden")
     settings.INSTAPLY_MASTER_KEYS = _key(1)  # same version number, different key
     with pytest.raises(DecryptionError):
@@ -176,7 +182,7 @@ def test_an_erased_subject_takes_no_new_personal_data(tenant_a):
         MessageFactory(conversation=message.conversation, body="more")
 
 
-def test_every_nonce_and_key_is_read_from_the_os_generator(tenant_a, monkeypatch):
+def test_every_nonce_and_key_is_read_from_the_os_generator(monkeypatch):
     """The bytes in each stored value's nonce, in each wrapping nonce and in each
     key are bytes the operating system's generator returned: not merely "some
     12-byte call happened" (key wrapping alone makes one)."""
@@ -189,7 +195,8 @@ def test_every_nonce_and_key_is_read_from_the_os_generator(tenant_a, monkeypatch
 
     monkeypatch.setattr(os, "urandom", spy)
     keyring.cache.clear()
-    message = MessageFactory(conversation__tenant=tenant_a.tenant, body="from the OS")
+    tenant = Tenant.objects.create(name="Spied", slug="spied")  # its keys are made here
+    message = MessageFactory(conversation__tenant=tenant, body="from the OS")
     value_nonce = bytes(Message.objects.values_list("body", flat=True).get(pk=message.pk))[
         crypto.HEADER.size : crypto.HEADER.size + crypto.NONCE_BYTES
     ]
@@ -295,3 +302,15 @@ def _dev_ring():
     from privacy.keys import _development_ring
 
     return _development_ring()
+
+
+def test_a_new_tenant_has_its_keys_before_its_first_contact():
+    tenant = Tenant.objects.create(name="Fresh", slug="fresh")
+    assert sorted(TenantKey.objects.for_tenant(tenant).values_list("purpose", "version")) == [
+        ("data", 1),
+        ("index", 1),
+    ]
+    # The first contact uses them, it does not create them (a busy transaction
+    # creating a tenant key is what deadlocked two dispatchers).
+    ContactFactory(tenant=tenant, name="First")
+    assert TenantKey.objects.for_tenant(tenant).count() == 2
