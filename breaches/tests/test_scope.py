@@ -94,6 +94,13 @@ def test_subprocessor_scope_needs_a_registry_code():
     assert unknown.value.fields == {"code": "unknown"}
 
 
+def _keyless_tenant():
+    """A tenant without the keys it is created with: the test gives it its own."""
+    tenant = TenantFactory()
+    TenantKey.objects.for_tenant(tenant).delete()
+    return tenant
+
+
 def _key(tenant, *, version, master_version, purpose=TenantKey.Purpose.DATA):
     return TenantKey.objects.create(
         tenant=tenant,
@@ -105,7 +112,7 @@ def _key(tenant, *, version, master_version, purpose=TenantKey.Purpose.DATA):
 
 
 def test_key_version_scope_reads_master_versions_by_default():
-    old, rewrapped, new = (TenantFactory() for _ in range(3))
+    old, rewrapped, new = (_keyless_tenant() for _ in range(3))
     _key(old, version=1, master_version=1)
     _key(rewrapped, version=1, master_version=3)
     _key(new, version=4, master_version=3)
@@ -119,7 +126,7 @@ def test_key_version_scope_reads_master_versions_by_default():
 
 
 def test_key_version_scope_on_tenant_keys_reads_data_key_versions():
-    old, new, index_only = (TenantFactory() for _ in range(3))
+    old, new, index_only = (_keyless_tenant() for _ in range(3))
     _key(old, version=1, master_version=5)
     _key(new, version=3, master_version=5)
     _key(index_only, version=1, master_version=5, purpose=TenantKey.Purpose.INDEX)
