@@ -93,6 +93,10 @@ class _EncryptedAttribute(property):
     through to ``_Plaintext``, the plain key's class attribute, which opens it.
     Setting it goes through ``_store``."""
 
+    # Stored bytes go in the attribute's column key as they are, with no plaintext:
+    # a fetched row may be built that way without the setter (tenants/models/rows.py).
+    keeps_stored_bytes = True
+
     def __init__(self, field):
         super().__init__(operator.attrgetter(field.plain_key), self._store)
         self.field = field

@@ -20,6 +20,7 @@ value can be baked into the SQL another request runs.
 import contextlib
 import copy
 import datetime as dt
+import functools
 import itertools
 import threading
 import uuid
@@ -125,7 +126,25 @@ class _Prepared:
         compiler.connection = connections[using] if using else connection
         statement = (self._sql, self._params)
         compiler.as_sql = lambda *args, **kwargs: statement
+        compiler.get_converters = functools.partial(_converters, compiler, self._compiler)
         return compiler
+
+
+def _converters(compiler, compiled, expressions) -> dict:
+    """The compiler's converters of a compiled statement's columns: the same on
+    every run, so found once per connection (Django asks each field and the
+    backend again on every execution; a tenth of a thread page's query CPU).
+    Kept on the connection, whose backend some converters are bound to."""
+    kept = compiler.connection.__dict__.setdefault("_compiled_converters", {})
+    converters = kept.get(id(compiled))
+    if converters is None or converters[0] is not compiled:
+        if len(kept) >= 4 * MAX_SHAPES:  # shapes dropped and compiled again: start afresh
+            kept.clear()
+        converters = kept[id(compiled)] = (
+            compiled,
+            type(compiled).get_converters(compiler, expressions),
+        )
+    return converters[1]
 
 
 def _prepared(connection, after_switch: bool):

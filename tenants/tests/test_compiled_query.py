@@ -2,6 +2,7 @@
 
 import pytest
 from django.db import connection
+from django.db.models.sql.compiler import SQLCompiler
 from django.test.utils import CaptureQueriesContext
 
 from conversations.models import Message
@@ -87,3 +88,22 @@ def test_the_shapes_kept_are_bounded_and_a_dropped_one_is_compiled_again(tenant_
         rows = THREAD.fetch(tenant=tenant_a.tenant, shape=(size,), conversations=ids)
         assert len(rows) == size
         assert len(THREAD._compiled) <= 3
+
+
+def test_a_statements_converters_are_found_once_per_connection(tenant_a, monkeypatch):
+    sent = _messages(tenant_a, 2)
+    ids = [sent[0].conversation_id]
+    found = []
+    real = SQLCompiler.get_converters
+
+    def counting(compiler, expressions):
+        found.append(len(expressions))
+        return real(compiler, expressions)
+
+    monkeypatch.setattr(SQLCompiler, "get_converters", counting)
+    connection.__dict__.pop("_compiled_converters", None)
+    shape = (7,)  # a shape of its own: compiled by this test
+    runs = [THREAD.fetch(tenant=tenant_a.tenant, shape=shape, conversations=ids) for _ in range(3)]
+    assert len(found) == 1
+    # Converted as the ORM converts them, on every run (the body's ciphertext opens).
+    assert [[r.body for r in rows] for rows in runs] == [["text 1", "text 0"]] * 3
