@@ -155,8 +155,7 @@ class Pages:
             return selectors.conversation_list(tenant=tenant, member=member, limit=25)[0]
 
         def thread_page():
-            found = selectors.conversation_ref(tenant=tenant, id=conversation.id)
-            return selectors.message_list(conversation=found, limit=50)[0]
+            return selectors.thread_page(tenant=tenant, conversation_id=conversation.id)[0]
 
         def thread_opened():
             page = thread_page()
@@ -182,7 +181,7 @@ class Pages:
                 inbox_request, target=("conversation_list", ""), fields=["bench"], count=25
             ),
             "inbox: JSON rendering": lambda: render({"results": inbox_data}),
-            "thread: conversation and page queries": thread_page,
+            "thread: page query (and keys)": thread_page,
             "thread: queries + open every message": thread_opened,
             "thread: queries + open + output": lambda: (
                 MessageOutput(thread_opened(), many=True).data

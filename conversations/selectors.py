@@ -4,8 +4,11 @@ looked up inside it, so another tenant's object is the same 404 as a missing one
 import datetime as dt
 import uuid
 
+from django.contrib.postgres.expressions import ArraySubquery
+from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
-from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.db import connection
+from django.db.models import F, Func, JSONField, OuterRef, QuerySet, Subquery
 from django.db.models.fields.tuple_lookups import Tuple, TupleLessThan
 
 from conversations.models import (
@@ -25,7 +28,7 @@ from instaply.errors import Invalid, NotFound
 from privacy.blind_index import NORMALISERS, blind_index
 from tenants.compiled import CompiledQuery
 from tenants.models import Membership, Tenant
-from tenants.scoping import tenant_get
+from tenants.scoping import tenant_get, tenant_id_of
 
 
 def _field(model, name):
@@ -120,7 +123,11 @@ def conversation_list(
     page = _INBOX_PAGE.fetch(tenant=tenant, shape=(unassigned, limit + 1), **values)
     more = len(page) > limit
     page = page[:limit]
-    _attach_labels(tenant, page)
+    if _labels_in_page():
+        for conversation in page:
+            conversation.label_list = _labels(conversation.__dict__.pop("label_rows"))
+    else:
+        _attach_labels(tenant, page)
     for conversation in page:
         conversation.unread_count = max(0, conversation.inbound_count - (conversation.seen or 0))
     next_cursor = cursors.encode(page[-1].last_activity_at, page[-1].id) if more and page else None
@@ -159,12 +166,36 @@ def _inbox_page(shape: tuple[bool, int], p: dict) -> QuerySet[Conversation]:
         .filter(conversation=OuterRef("pk"), membership_id=p["member"])
         .values("inbound_count_seen")[:1]
     )
-    return (
-        rows.select_related("contact", "assignee__user")
-        .only(*_LIST_COLUMNS)
-        .annotate(seen=Subquery(seen))
-        .order_by("-last_activity_at", "-id")[:size]
-    )
+    rows = rows.select_related("contact", "assignee__user").only(*_LIST_COLUMNS)
+    if _labels_in_page():
+        # Each conversation's labels as an array in its own row: no second query.
+        labels = (
+            ConversationLabel.objects.for_tenant(p["tenant"])
+            .filter(conversation=OuterRef("pk"))
+            .values(
+                row=Func(
+                    "label_id",
+                    "label__name",
+                    "label__colour",
+                    function="JSONB_BUILD_ARRAY",
+                    output_field=JSONField(),
+                )
+            )
+        )
+        rows = rows.annotate(label_rows=ArraySubquery(labels, output_field=ArrayField(JSONField())))
+    return rows.annotate(seen=Subquery(seen)).order_by("-last_activity_at", "-id")[:size]
+
+
+def _labels_in_page() -> bool:
+    # ARRAY(subquery) is PostgreSQL's; the embedded database reads labels apart.
+    return connection.vendor == "postgresql"
+
+
+def _labels(rows) -> list[dict]:
+    """A conversation's labels as the inbox shows them, by name (Python's order,
+    as _attach_labels sorts them, whatever the database's collation)."""
+    labels = [{"id": id_, "name": name, "colour": colour} for id_, name, colour in rows]
+    return sorted(labels, key=lambda label: label["name"]) if len(labels) > 1 else labels
 
 
 _INBOX_PAGE = CompiledQuery(
@@ -235,10 +266,33 @@ def message_list(
     *, conversation: Conversation, cursor: str | None = None, limit: int = 50
 ) -> tuple[list[Message], str | None]:
     """A thread page, newest first (UUIDv7 ids are time-ordered)."""
-    values = {"conversation": conversation.id}
+    return _message_page(conversation.tenant_id, conversation.id, cursor, limit)
+
+
+def thread_page(
+    *, tenant: Tenant, conversation_id, cursor: str | None = None, limit: int = 50
+) -> tuple[list[Message], str | None]:
+    """``message_list`` of the tenant's conversation with this id, for a read that
+    needs nothing of the conversation but that it is there. A page with messages
+    shows it is: they are the tenant's, as their conversation is. Only an empty
+    page asks for the conversation (``conversation_ref``), so the thread page's
+    usual cost is one query, and another tenant's id, a missing one and a
+    malformed one are the same 404 as before."""
+    try:
+        conversation_id = uuid.UUID(str(conversation_id))
+    except ValueError:
+        raise NotFound("No conversation with this id.") from None
+    page, next_cursor = _message_page(tenant_id_of(tenant), conversation_id, cursor, limit)
+    if not page:
+        conversation_ref(tenant=tenant, id=conversation_id)
+    return page, next_cursor
+
+
+def _message_page(tenant_id, conversation_id, cursor, limit) -> tuple[list[Message], str | None]:
+    values = {"conversation": conversation_id}
     if cursor:
         (values["before"],) = cursors.decode(cursor, uuid.UUID)
-    page = _THREAD_PAGE.fetch(tenant=conversation.tenant_id, shape=(limit + 1,), **values)
+    page = _THREAD_PAGE.fetch(tenant=tenant_id, shape=(limit + 1,), **values)
     more = len(page) > limit
     page = page[:limit]
     return page, cursors.encode(page[-1].id) if more and page else None

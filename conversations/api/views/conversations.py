@@ -103,15 +103,15 @@ class MessageListApi(TenantAPIView):
         responses=MessageOutput(many=True),
     )
     def get(self, request, conversation_id):
-        conversation = selectors.conversation_ref(tenant=self.tenant, id=conversation_id)
-        page, next_cursor = selectors.message_list(
-            conversation=conversation,
+        page, next_cursor = selectors.thread_page(
+            tenant=self.tenant,
+            conversation_id=conversation_id,
             cursor=request.query_params.get("cursor"),
             limit=cursors.page_size(request.query_params.get("limit"), default=50),
         )
         integrity.messages_open(messages=page, request=request)
         record_personal_read(
-            request, target=("conversation", conversation.pk), fields=["messages"], count=len(page)
+            request, target=("conversation", conversation_id), fields=["messages"], count=len(page)
         )
         return Response(
             {"results": MessageOutput(page, many=True).data, "next_cursor": next_cursor}
