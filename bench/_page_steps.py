@@ -224,7 +224,7 @@ def print_table(costs: dict[str, float], scopes: dict[str, int]) -> None:
         print(f"  {name:<52} {value:8,.0f}")
     rest_me = me - bare - token - scopes["me"] * scope
     inbox_select = costs["inbox: page query, labels, keys (selector)"]
-    thread_select = costs["thread: conversation and page queries"]
+    thread_select = costs["thread: page query (and keys)"]
     thread_open = costs["thread: queries + open every message"]
     parts = {
         "inbox": [
@@ -243,7 +243,7 @@ def print_table(costs: dict[str, float], scopes: dict[str, int]) -> None:
             ("token lookup", token),
             (f"scope switches ({scopes['thread']} x set_config)", scopes["thread"] * scope),
             ("DRF dispatch, tenant, role (as /me, less the above)", rest_me),
-            ("conversation and page queries", thread_select),
+            ("page query (and keys)", thread_select),
             ("opening every message (integrity)", thread_open - thread_select),
             ("output", costs["thread: queries + open + output"] - thread_open),
             ("audit insert", costs["thread: audit insert"]),

@@ -10,6 +10,7 @@ from django.urls import Resolver404, get_urlconf, resolve
 from instaply import rls
 from instaply.api.errors import error_response
 from instaply.logs import current_request_var, request_id_var
+from instaply.request_cycles import request_cycles_break
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
@@ -23,7 +24,9 @@ class RowSecurityMiddleware:
 
     def __call__(self, request):
         with rls.unit_of_work():
-            return self.get_response(request)
+            response = self.get_response(request)
+        request_cycles_break(request, response)
+        return response
 
 
 def request_id_from(incoming: str) -> str:

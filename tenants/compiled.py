@@ -126,23 +126,28 @@ class _Prepared:
         compiler.connection = connections[using] if using else connection
         statement = (self._sql, self._params)
         compiler.as_sql = lambda *args, **kwargs: statement
-        compiler.get_converters = functools.partial(_converters, compiler, self._compiler)
+        # Not a partial of the compiler itself: a cycle, left for the garbage collector.
+        compiler.get_converters = functools.partial(
+            _converters, compiler.connection, self._compiler
+        )
         return compiler
 
 
-def _converters(compiler, compiled, expressions) -> dict:
-    """The compiler's converters of a compiled statement's columns: the same on
-    every run, so found once per connection (Django asks each field and the
-    backend again on every execution; a tenth of a thread page's query CPU).
-    Kept on the connection, whose backend some converters are bound to."""
-    kept = compiler.connection.__dict__.setdefault("_compiled_converters", {})
+def _converters(connection, compiled, expressions) -> dict:
+    """The converters of a compiled statement's columns: the same on every run,
+    so found once per connection (Django asks each field and the backend again
+    on every execution; a tenth of a thread page's query CPU). Kept on the
+    connection, whose backend some converters are bound to."""
+    kept = connection.__dict__.setdefault("_compiled_converters", {})
     converters = kept.get(id(compiled))
     if converters is None or converters[0] is not compiled:
         if len(kept) >= 4 * MAX_SHAPES:  # shapes dropped and compiled again: start afresh
             kept.clear()
+        on_this_connection = copy.copy(compiled)
+        on_this_connection.connection = connection
         converters = kept[id(compiled)] = (
             compiled,
-            type(compiled).get_converters(compiler, expressions),
+            on_this_connection.get_converters(expressions),
         )
     return converters[1]
 

@@ -6,7 +6,7 @@ from rest_framework.response import Response
 
 from conversations import selectors
 from conversations.api.reads import record_personal_read
-from conversations.api.serializers import ConversationOutput, MessageOutput, NoteOutput
+from conversations.api.serializers import ConversationOutput, MessageOutput, NoteOutput, many
 from conversations.services import inbox, integrity, messages
 from instaply.api import cursors
 from instaply.api.fields import TenantPrimaryKeyRelatedField
@@ -73,9 +73,7 @@ class ConversationListApi(TenantAPIView):
             fields=["contact.display_name", "last_message_preview"],
             count=len(page),
         )
-        return Response(
-            {"results": ConversationOutput(page, many=True).data, "next_cursor": next_cursor}
-        )
+        return Response({"results": many(ConversationOutput, page), "next_cursor": next_cursor})
 
 
 class ConversationDetailApi(TenantAPIView):
@@ -113,9 +111,7 @@ class MessageListApi(TenantAPIView):
         record_personal_read(
             request, target=("conversation", conversation_id), fields=["messages"], count=len(page)
         )
-        return Response(
-            {"results": MessageOutput(page, many=True).data, "next_cursor": next_cursor}
-        )
+        return Response({"results": many(MessageOutput, page), "next_cursor": next_cursor})
 
     @extend_schema(request=Input, responses={201: MessageOutput})
     def post(self, request, conversation_id):
