@@ -17,6 +17,11 @@ FLAGS = [
     "--disable-sync",
 ]
 
+# How long a page waits for what the live feed brings: the feed answers within
+# ~2 s, and a worker may take a moment to start (a test whose texts go through
+# more tasks, such as a file's thumbnail, waits longer).
+LIVE_TIMEOUT = 20_000
+
 # Every browser test module: marked, and skipped only when Chromium is absent, or
 # on the embedded default: scenario suites run once, on PostgreSQL (.ci/run runs
 # the suite on both; the pages are the same code on either database).

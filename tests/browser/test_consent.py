@@ -7,11 +7,10 @@ import re
 from playwright.sync_api import expect
 
 from conversations.widget.admin_services import widget_update
-from tests.browser.support import browser_test, no_problems, sign_in, wait_live
+from tests.browser.support import LIVE_TIMEOUT, browser_test, no_problems, sign_in, wait_live
 
 pytestmark = browser_test
 
-LIVE_TIMEOUT = 20_000
 TEXT = "I agree that The Demo Bakery uses the health details I give here to answer me."
 
 

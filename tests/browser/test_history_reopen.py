@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 
 from conversations.models import Conversation
 from tests.browser.support import (
+    LIVE_TIMEOUT,
     browser_test,
     no_problems,
     sign_in,
@@ -26,7 +27,6 @@ from tests.browser.support import (
 pytestmark = browser_test
 
 PHONE = "+33655443322"
-LIVE_TIMEOUT = 20_000  # the feed answers within ~2 s; a worker may take a moment to start
 
 
 def test_history_reopening_a_recent_conversation(request, demo, simulator, new_page, shot):

@@ -15,6 +15,7 @@ from conversations.services.inbox import conversation_set_status, note_add
 from notifications.selectors import mention_list
 from notifications.services.mentions import mention_mark_read
 from tests.browser.support import (
+    LIVE_TIMEOUT,
     browser_test,
     no_problems,
     sign_in,
@@ -24,8 +25,6 @@ from tests.browser.support import (
 )
 
 pytestmark = browser_test
-
-LIVE_TIMEOUT = 20_000  # the feed answers within ~2 s; a worker may take a moment to start
 
 
 def _count(page, status) -> int:

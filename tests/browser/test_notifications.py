@@ -13,11 +13,16 @@ from playwright.sync_api import expect
 from conversations.models import Contact, Conversation
 from conversations.services.messages import message_receive
 from notifications.selectors import unread_conversation_count
-from tests.browser.support import browser_test, no_problems, sign_in, text_the_shop, wait_live
+from tests.browser.support import (
+    LIVE_TIMEOUT,
+    browser_test,
+    no_problems,
+    sign_in,
+    text_the_shop,
+    wait_live,
+)
 
 pytestmark = browser_test
-
-LIVE_TIMEOUT = 20_000  # the feed answers within ~2 s
 
 
 def _title(count, page_name):

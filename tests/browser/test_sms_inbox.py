@@ -11,12 +11,18 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.support import browser_test, no_problems, sign_in, wait_live, worker_or_eager
+from tests.browser.support import (
+    LIVE_TIMEOUT,
+    browser_test,
+    no_problems,
+    sign_in,
+    wait_live,
+    worker_or_eager,
+)
 
 pytestmark = browser_test
 
 PHONE = "+33611223344"
-LIVE_TIMEOUT = 20_000  # the feed answers within ~2 s; a worker may take a moment to start
 
 
 def test_a_text_appears_live_and_the_reply_is_delivered(request, demo, simulator, new_page, shot):

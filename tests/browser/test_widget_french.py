@@ -8,11 +8,10 @@ import zoneinfo
 
 from playwright.sync_api import expect
 
-from tests.browser.support import browser_test, no_problems, sign_in, wait_live
+from tests.browser.support import LIVE_TIMEOUT, browser_test, no_problems, sign_in, wait_live
 
 pytestmark = browser_test
 
-LIVE_TIMEOUT = 20_000
 BRAND = "#b4235a"
 BRAND_RGB = "rgb(180, 35, 90)"
 

@@ -5,11 +5,9 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.support import browser_test, no_problems, sign_in, wait_live
+from tests.browser.support import LIVE_TIMEOUT, browser_test, no_problems, sign_in, wait_live
 
 pytestmark = browser_test
-
-LIVE_TIMEOUT = 20_000
 
 
 def test_a_website_visitor_and_an_agent_talk(demo, new_page, shot):
