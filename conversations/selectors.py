@@ -192,8 +192,8 @@ def _labels_in_page() -> bool:
 
 
 def _labels(rows) -> list[dict]:
-    """A conversation's labels as the inbox shows them, by name (Python's order,
-    as _attach_labels sorts them, whatever the database's collation)."""
+    """A conversation's labels, from (id, name, colour) rows, as the inbox shows
+    them: by name, in Python's order whatever the database's collation."""
     labels = [{"id": id_, "name": name, "colour": colour} for id_, name, colour in rows]
     return sorted(labels, key=lambda label: label["name"]) if len(labels) > 1 else labels
 
@@ -232,12 +232,10 @@ def _attach_labels(tenant: Tenant, page: list[Conversation]) -> None:
     if not page:
         return
     rows = _PAGE_LABELS.fetch(tenant=tenant, conversations=list(by_conversation))
-    for conversation_id, label_id, name, colour in sorted(rows, key=lambda row: row[2]):
-        by_conversation[conversation_id].append(
-            {"id": str(label_id), "name": name, "colour": colour}
-        )
+    for conversation_id, label_id, name, colour in rows:
+        by_conversation[conversation_id].append((str(label_id), name, colour))
     for conversation in page:
-        conversation.label_list = by_conversation[conversation.id]
+        conversation.label_list = _labels(by_conversation[conversation.id])
 
 
 def _page_labels(shape: tuple, p: dict) -> QuerySet[ConversationLabel]:

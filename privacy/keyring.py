@@ -79,7 +79,7 @@ def tenant_key_create(*, tenant_id, purpose: str, version: int) -> TenantKey:
 
 def tenant_keys_provision(tenant_id) -> None:
     """Version 1 of each purpose's key, for a tenant just created."""
-    for purpose in (Purpose.DATA, Purpose.INDEX):
+    for purpose in Purpose:
         tenant_key_create(tenant_id=tenant_id, purpose=purpose, version=1)
 
 
