@@ -32,8 +32,7 @@ from django.db import models
 from instaply import rls
 from privacy import keyring, pages
 from privacy.crypto import (
-    FORMAT_VERSION,
-    HEADER_PART,
+    AFTER_V1,
     HEADER_V1,
     NONCE_PART,
     SEALED_PART,
@@ -49,7 +48,6 @@ logger = logging.getLogger(__name__)
 _PENDING = object()  # a new plaintext, not encrypted yet
 _DEFERRED = object()  # a column the query did not load
 _cached_key = keyring.cache.get
-_state_of = operator.attrgetter("__dict__")
 _slot = keyring.slot
 
 
@@ -178,26 +176,31 @@ class _PageWork:
         is a few percent of the page. Rows come in runs of one subject (a
         thread) and of one tenant (any page), so the last subject's key and the
         last tenant's part of the associated data are kept until another one
-        comes (each row's own ids are still read and compared); a value whose
-        header is ``HEADER_V1`` (nearly all) takes the associated data's first
-        part ready-made, any other is checked and joined to its own header.
+        comes (each row's own ids are still read and compared).
+
+        A value's header is checked by comparing the whole value with the
+        bounds of the values that start with ``HEADER_V1`` (the header of every
+        value written today): half the cost of slicing the header out to
+        compare it. A value under another header is read alone, where its own
+        header is taken.
 
         The rare cases cost no test on the common path: they are the exceptions
         the common path raises. A value that is not stored bytes (None, a
         plaintext waiting for save()) cannot be sliced (TypeError); a value too
         short to hold a nonce and a tag, or altered, or moved from another row,
-        fails AES-GCM (ValueError, InvalidTag); a text that does not decode
-        fails ``from_bytes`` (ValueError). Each is left closed, to be read alone
-        for its error. A subject whose key is not in ``keys`` (None) or was
-        destroyed (``ERASED``, a string) has no ``decrypt`` (AttributeError): the
-        first goes to the returned list, the second reads as ``ERASED``."""
+        fails AES-GCM (ValueError, InvalidTag);
+        a text that does not decode fails ``from_bytes`` (ValueError). Each is
+        left closed, to be read alone for its error. A subject whose key is not
+        in ``keys`` (None) or was destroyed (``ERASED``, a string) has no
+        ``decrypt`` (AttributeError): the first goes to the returned list, the
+        second reads as ``ERASED``."""
         field = self.field
         attname, plain_key, subject, pk_attname = (
             field.attname, field.plain_key, field.subject, field._pk_attname,
         )  # fmt: skip
         from_bytes, middle, get_key = field.from_bytes, self.middle, keys.get
-        nonce_part, sealed_part, header_part = NONCE_PART, SEALED_PART, HEADER_PART
-        missing, last, cipher, tenant, prefix, v1_prefix = [], None, None, None, b"", b""
+        nonce_part, sealed_part = NONCE_PART, SEALED_PART
+        missing, last, cipher, tenant, v1_prefix = [], None, None, None, b""
         for state in states:
             try:
                 blob = state[attname]
@@ -209,24 +212,21 @@ class _PageWork:
             if subject_int != last:
                 cipher, last = get_key(subject_int), subject_int
             if tenant_int != tenant:
-                tenant, prefix = tenant_int, tenant_int.to_bytes(16) + middle
-                v1_prefix = HEADER_V1 + prefix
+                tenant, v1_prefix = tenant_int, HEADER_V1 + tenant_int.to_bytes(16) + middle
             try:
-                if blob[header_part] == HEADER_V1:
-                    aad = v1_prefix + row_int.to_bytes(16)
-                elif blob[0] == FORMAT_VERSION:
-                    aad = blob[header_part] + prefix + row_int.to_bytes(16)
-                else:
-                    continue  # read alone, for its error
+                if not HEADER_V1 <= blob < AFTER_V1:
+                    continue  # another header: read alone, under its own
                 state[plain_key] = from_bytes(
-                    cipher.decrypt(blob[nonce_part], blob[sealed_part], aad)
+                    cipher.decrypt(
+                        blob[nonce_part], blob[sealed_part], v1_prefix + row_int.to_bytes(16)
+                    )
                 )
             except AttributeError:
                 if cipher is None:
                     missing.append(state)
                 elif type(cipher) is Erased:
                     state[plain_key] = cipher
-            except (TypeError, IndexError, ValueError, InvalidTag):
+            except (TypeError, ValueError, InvalidTag):
                 continue  # read alone, for its error
         return missing
 
@@ -271,7 +271,7 @@ class _EncryptedField(models.BinaryField):
 
     def context(self, instance) -> bytes:
         """tenant id | model | column | row id: where this value belongs."""
-        middle = self._context_middle or self._prepare_context(instance)
+        middle = self._context_middle or self._prepare_context(instance._meta)
         state = instance.__dict__
         tenant_id, pk = state["tenant_id"], state[self._pk_attname]
         # The row's two ids as bytes, computed once per row for all its fields.
@@ -285,8 +285,7 @@ class _EncryptedField(models.BinaryField):
             )
         return memo[2] + middle + memo[3]
 
-    def _prepare_context(self, instance) -> bytes:
-        meta = instance._meta
+    def _prepare_context(self, meta) -> bytes:
         self._pk_attname = meta.pk.attname
         label = self.context_label or meta.label_lower
         self._context_middle = f"|{label}|{self.column}|".encode()
@@ -340,8 +339,9 @@ class _EncryptedField(models.BinaryField):
                 f"{instance._meta.label}.{self.name} of row {instance.pk} does not decrypt: {exc}"
             ) from None
 
-    def open_page(self, rows: list) -> None:
-        """Opens this field in ``rows`` (one model's, fetched together) in one pass:
+    def open_page(self, model, states: list) -> None:
+        """Opens this field in the rows of ``model`` whose ``__dict__`` are ``states``
+        (rows fetched together) in one pass:
         each subject's key looked up once (one query for those not cached), the
         associated data's fixed part built once per tenant. What does not open
         here is left to ``open_value``, which raises and logs for it.
@@ -350,11 +350,11 @@ class _EncryptedField(models.BinaryField):
         ids are handled as integers (a UUID hashes and compares in Python); a row
         whose ids are not UUIDs (set by hand, not fetched) is left to
         ``open_value`` too."""
-        if not rows:
+        if not states:
             return
-        middle = self._context_middle or self._prepare_context(rows[0])
+        middle = self._context_middle or self._prepare_context(model._meta)
         page = _PageWork(self, middle)
-        missing = page.open(map(_state_of, rows), keyring.cache.fresh())
+        missing = page.open(states, keyring.cache.fresh())
         if not missing:
             return
         by_tenant = {}

@@ -61,6 +61,7 @@ def test_a_field_never_read_is_never_decrypted(tenant_a):
         pytest.param("moved", id="a value moved from another row of the page"),
         pytest.param(lambda b: b[:-1] + bytes([b[-1] ^ 1]), id="flipped tag byte"),
         pytest.param(lambda b: bytes([1, 0, 2]) + b[3:], id="other key version"),
+        pytest.param(lambda b: bytes([1, 0, 0]) + b[3:], id="key version below 1"),
         pytest.param(lambda b: bytes([9]) + b[1:], id="unknown format"),
         pytest.param(lambda b: b[:10], id="truncated"),
     ],
@@ -127,6 +128,16 @@ def test_a_page_keeps_no_row_alive_and_a_pickled_row_reads_alone(tenant_a):
         assert gone() is None  # freed by reference counting, without the collector
     finally:
         gc.enable()
+
+
+def test_a_page_opens_the_rows_still_alive_when_one_was_freed(tenant_a, django_assert_num_queries):
+    sent = _threads(tenant_a.tenant, 4)
+    rows = _page(tenant_a.tenant)
+    gone = weakref.ref(rows[1])
+    del rows[1]
+    assert gone() is None
+    with django_assert_num_queries(1):  # the three contacts' keys, once
+        assert [row.body for row in rows] == [sent[i].body for i in (0, 2, 3)]
 
 
 def test_a_deferred_encrypted_field_is_loaded_on_first_read_not_read_as_none(tenant_a):
