@@ -107,7 +107,7 @@ def instrument(steps, intake_app) -> list:
     """Names every step of the intake (channels_sms/webhooks/intake.py); returns
     what to put back (owner, attribute, original) once measured."""
     from channels_sms.services import deliveries, routing
-    from channels_sms.webhooks import intake, views
+    from channels_sms.webhooks import intake, intake_batches, views
     from privacy import keyring
 
     sync = {
@@ -122,7 +122,8 @@ def instrument(steps, intake_app) -> list:
         (intake, "request_id_from"): "request id",
         (routing.book, "confirm"): "route: version confirmed",
         (deliveries, "delivery_row"): "delivery row (model instance)",
-        (deliveries, "insert_statement"): "INSERT statement and values",
+        (deliveries, "insert_values"): "INSERT values",
+        (intake_batches, "batch_statement"): "store: the batch's query text",
         (type(intake_app), "_headers"): "answer headers (computed once)",
     }
     payload = type(deliveries.WebhookDelivery._meta.get_field("payload"))
@@ -135,7 +136,8 @@ def instrument(steps, intake_app) -> list:
         (intake, "_body"): "body (received)",
         (intake, "hit_async"): "rate limit (redis.asyncio, one round trip)",
         (type(intake_app), "_pool"): "connection pool (the loop's)",
-        (type(intake_app), "_insert"): "store (set_config; INSERT, committed)",
+        (type(intake_app), "_insert"): "store (waiting for its batch's commit)",
+        (intake_batches.InsertBatches, "_commit"): "store: a batch, committed",
         (type(intake_app), "_serve"): "intake (the rest of _serve)",
         (type(intake_app), "__call__"): "intake (dispatch, answer sent)",
     }

@@ -149,15 +149,29 @@ def insert_or_skip(instance) -> bool:
 
 
 def insert_statement(instance, connection) -> tuple[str, list]:
-    """``insert_or_skip``'s statement and values for ``instance``, without running
-    it (the native intake runs it on its own connection). Touches no database
-    when the row's encryption key is in the process's key cache."""
-    meta = instance._meta
-    fields = meta.concrete_fields
+    """``insert_or_skip``'s statement and values for ``instance``, without running it."""
+    head, row = insert_parts(type(instance), connection)
+    key = connection.ops.quote_name(instance._meta.pk.column)
+    sql = f"{head}{row} ON CONFLICT DO NOTHING RETURNING {key}"
+    return sql, insert_values(instance, connection)
+
+
+def insert_values(instance, connection) -> list:
+    """The values of ``instance``'s INSERT, each through its field's own
+    ``pre_save`` and ``get_db_prep_save`` (encrypted fields encrypt exactly as
+    ``save()`` would). Touches no database when the row's encryption key is in
+    the process's key cache (the native intake runs its INSERTs on its own
+    connection)."""
+    fields = instance._meta.concrete_fields
+    return [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
+
+
+def insert_parts(model, connection) -> tuple[str, str]:
+    """("INSERT INTO table (columns) VALUES ", "(%s, ...)"): an INSERT of
+    ``model``'s rows, one placeholder group per row. Identifiers come from the
+    model's own metadata; every value is a parameter."""
+    meta = model._meta
     quote = connection.ops.quote_name
-    values = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
-    # Identifiers come from the model's own metadata; every value is a parameter.
-    table, columns = quote(meta.db_table), ", ".join(quote(f.column) for f in fields)
-    placeholders, key = ", ".join(["%s"] * len(fields)), quote(meta.pk.column)
-    sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) ON CONFLICT DO NOTHING"  # noqa: S608
-    return sql + f" RETURNING {key}", values
+    columns = ", ".join(quote(f.column) for f in meta.concrete_fields)
+    placeholders = ", ".join(["%s"] * len(meta.concrete_fields))
+    return f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ", f"({placeholders})"  # noqa: S608

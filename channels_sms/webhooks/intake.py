@@ -12,7 +12,8 @@ by the provider's own check, its rate counted with the routes version read in
 one Redis round trip (redis.asyncio), and its delivery row, the same row the
 synchronous path writes, inserted with the row-level security scope at the
 head of the same query text on a pooled async psycopg connection, committed
-(synchronous commit) before the answer.
+(synchronous commit) before the answer; the rows of webhooks arriving together
+share a commit (``intake_batches.py``).
 
 Only that path is served here. Everything else goes on, body and all, to the
 rest of the application, which answers as it always has: a route not in the
@@ -44,8 +45,8 @@ from django.utils.module_loading import import_string
 from channels_sms.models import DeliveryKind
 from channels_sms.services import deliveries, routing
 from channels_sms.webhooks import views
-from instaply import rls
-from instaply.db.postgresql.base import APPLY, conninfo, scope_values
+from channels_sms.webhooks.intake_batches import InsertBatches
+from instaply.db.postgresql.base import conninfo
 from instaply.logs import request_id_var
 from instaply.middleware import WebhookFrontMiddleware, request_id_from
 from instaply.ratelimit import hit_async
@@ -80,6 +81,7 @@ class WebhookIntake:
         }
         self.served = 0  # answered here (tests read it: which path answered)
         self._pools: dict = {}
+        self._batches: dict = {}
         self._front_headers: list | None = None
 
     async def __call__(self, scope, receive, send):
@@ -142,25 +144,21 @@ class WebhookIntake:
                 provider_status=status,
                 payload=params.dict(),
             )
-            sql, values = deliveries.insert_statement(row, connection)
-            await self._insert(route.tenant_id, sql, values)
+            await self._insert(route.tenant_id, deliveries.insert_values(row, connection))
             # With the dispatcher the stored row is the job: nothing to publish.
         finally:
             request_id_var.reset(token)
         return [*self._headers(), (b"x-request-id", request_id.encode())]
 
-    async def _insert(self, tenant_id, sql: str, values: list) -> None:
-        """The INSERT, with the tenant's row-level security scope set in the same
-        query text (one message, one round trip), committed before it returns."""
-        params = values
-        if connection.settings_dict.get("RLS", True):
-            sql = f"{APPLY}; {sql}"
-            scope = scope_values(rls.tenant_scope(tenant_id), connection.settings_dict)
-            params = [*scope, *values]
-        async with (await self._pool()).connection() as conn, conn.cursor() as cursor:
-            await cursor.execute(sql, params)
-            if params is not values:
-                cursor.nextset()  # the INSERT's result: a row, or none for a duplicate
+    async def _insert(self, tenant_id, values: list) -> None:
+        """The row stored, with the tenant's row-level security scope set in the
+        same query text (one message, one round trip), committed before it
+        returns: alone, or with the rows of the webhooks that came with it."""
+        loop = asyncio.get_running_loop()
+        batches = self._batches.get(loop)
+        if batches is None:
+            batches = self._batches[loop] = InsertBatches(await self._pool())
+        await batches.insert(tenant_id, values)
 
     async def _pool(self):
         loop = asyncio.get_running_loop()
@@ -187,6 +185,7 @@ class WebhookIntake:
         """Closes the running loop's connections (a server in a test stopping)."""
         from instaply.cache import close_async_redis_client
 
+        self._batches.pop(asyncio.get_running_loop(), None)
         pool = self._pools.pop(asyncio.get_running_loop(), None)
         if pool is not None:
             await pool.close()
