@@ -136,7 +136,6 @@ def instrument(steps, intake_app) -> list:
         (intake, "_body"): "body (received)",
         (intake, "hit_async"): "rate limit (redis.asyncio, one round trip)",
         (type(intake_app), "_pool"): "connection pool (the loop's)",
-        (type(intake_app), "_insert"): "store (waiting for its batch's commit)",
         (intake_batches.InsertBatches, "_commit"): "store: a batch, committed",
         (type(intake_app), "_serve"): "intake (the rest of _serve)",
         (type(intake_app), "__call__"): "intake (dispatch, answer sent)",

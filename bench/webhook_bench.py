@@ -17,8 +17,9 @@ with the targets:
 1. Twilio inbound webhooks per second (signature check, rate limit, durable
    storage), by both paths of the same tier in the same run: the native intake
    on the event loop (channels_sms/webhooks/intake.py, SMS_WEBHOOK_INTAKE, on
-   by default; the rows of webhooks arriving together share a commit) and the view through a2wsgi's threads (the
-   production path, at a second address the intake does not serve); each as a
+   by default; the rows of webhooks arriving together share a commit) and the
+   view through a2wsgi's threads (at a second address the intake does not
+   serve); each as a
    ratio of a bare POST view answering empty TwiML through the whole middleware
    stack, of one served where webhooks are (/webhooks/, the same front as the
    view), and of a bare POST answered on the event loop without Django. Target: at least 0.4.
