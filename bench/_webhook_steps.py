@@ -16,6 +16,7 @@ prints one JSON object:
     python bench/_webhook_steps.py REQUESTS_FILE ROUNDS
 """
 
+import gc
 import io
 import json
 import sys
@@ -210,6 +211,7 @@ def main() -> None:
         call(handler, webhook, line)
     trips = wire_of_one_webhook(handler, webhook, lines[100])
     lines = lines[101:]
+    gc.freeze()  # as the tier's workers, once loaded (instaply/gunicorn_conf.py)
     costs = whole(handler, paths, lines, rounds)
     lines = lines[rounds * len(paths) :]
     # The native intake before the view is instrumented (its patches would time it too).
