@@ -314,12 +314,16 @@ class Platform:
     def locked_elsewhere(self, sql: str, *params) -> int:
         """How many of the rows ``sql`` selects another transaction holds: the
         rows minus those a ``FOR SHARE SKIP LOCKED`` of them could take (taken
-        for an instant, in a transaction rolled back at once)."""
+        for an instant, in a transaction rolled back at once). One statement, so
+        both counts see the same rows while more are being committed."""
+        counted = (
+            f"SELECT (SELECT count(*) FROM ({sql}) rows) - "  # noqa: S608
+            f"(SELECT count(*) FROM ({sql} FOR SHARE SKIP LOCKED) free)"
+        )
         with psycopg.connect(self.database_url, connect_timeout=5) as conn:
-            total = conn.execute(f"SELECT count(*) FROM ({sql}) rows", params).fetchone()[0]
-            free = len(conn.execute(f"{sql} FOR SHARE SKIP LOCKED", params).fetchall())
+            locked = conn.execute(counted, params + params).fetchone()[0]
             conn.rollback()
-        return total - free
+        return locked
 
     def inbound(self, world) -> tuple[int, int]:
         """(messages, distinct provider ids) of the tenant's inbound texts."""
