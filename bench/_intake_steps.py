@@ -135,7 +135,7 @@ def instrument(steps, intake_app) -> list:
     awaited = {
         (intake, "_body"): "body (received)",
         (intake, "hit_async"): "rate limit (redis.asyncio, one round trip)",
-        (type(intake_app), "_pool"): "connection pool (the loop's)",
+        (type(intake_app), "_loop_batches"): "the loop's batches (and pool)",
         (intake_batches.InsertBatches, "_commit"): "store: a batch, committed",
         (type(intake_app), "_serve"): "intake (the rest of _serve)",
         (type(intake_app), "__call__"): "intake (dispatch, answer sent)",

@@ -10,7 +10,6 @@ from django.db import connection
 from channels_sms.models import DeliveryKind, WebhookDelivery
 from channels_sms.services import deliveries
 from channels_sms.webhooks.intake import WebhookIntake
-from channels_sms.webhooks.intake_batches import InsertBatches
 from instaply import rls
 from instaply.ids import uuid7
 
@@ -37,13 +36,13 @@ def _values(tenant, sid: str) -> list:
         return deliveries.insert_values(row, connection)
 
 
-def _together(rows: list) -> tuple[InsertBatches, list]:
+def _together(rows: list) -> tuple:
     """Every row's insert started in the same turn of one event loop: (the
     batches, each insert's outcome: None or the exception it raised)."""
 
     async def run():
         intake = WebhookIntake(others=None)
-        batches = InsertBatches(await intake._pool())
+        batches = await intake._loop_batches()
         try:
             outcomes = await asyncio.gather(
                 *(batches.insert(tenant_id, values) for tenant_id, values in rows),
@@ -93,7 +92,7 @@ def test_rows_arriving_while_a_batch_commits_go_in_a_later_one(tenant_a):
 
     async def run():
         intake = WebhookIntake(others=None)
-        batches = InsertBatches(await intake._pool())
+        batches = await intake._loop_batches()
         try:
             early = [asyncio.ensure_future(batches.insert(*row)) for row in first]
             await asyncio.sleep(0)

@@ -80,8 +80,7 @@ class WebhookIntake:
             reverse("sms-webhooks:twilio-status"): (DeliveryKind.STATUS, "From"),
         }
         self.served = 0  # answered here (tests read it: which path answered)
-        self._pools: dict = {}
-        self._batches: dict = {}
+        self._batches: dict = {}  # per event loop: its INSERT batches, on its own pool
         self._front_headers: list | None = None
 
     async def __call__(self, scope, receive, send):
@@ -154,20 +153,17 @@ class WebhookIntake:
         """The row stored, with the tenant's row-level security scope set in the
         same query text (one message, one round trip), committed before it
         returns: alone, or with the rows of the webhooks that came with it."""
+        await (await self._loop_batches()).insert(tenant_id, values)
+
+    async def _loop_batches(self) -> InsertBatches:
+        """The running loop's batches, on a pool of connections of its own."""
         loop = asyncio.get_running_loop()
         batches = self._batches.get(loop)
         if batches is None:
-            batches = self._batches[loop] = InsertBatches(await self._pool())
-        await batches.insert(tenant_id, values)
-
-    async def _pool(self):
-        loop = asyncio.get_running_loop()
-        pool = self._pools.get(loop)
-        if pool is None:
             import psycopg
             from psycopg_pool import AsyncConnectionPool
 
-            pool = self._pools[loop] = AsyncConnectionPool(
+            pool = AsyncConnectionPool(
                 conninfo(connection),
                 min_size=1,
                 max_size=POOL_SIZE,
@@ -178,17 +174,17 @@ class WebhookIntake:
                 .get("pool", {})
                 .get("timeout", 10),
             )
+            batches = self._batches[loop] = InsertBatches(pool)
             await pool.open()
-        return pool
+        return batches
 
     async def close(self) -> None:
         """Closes the running loop's connections (a server in a test stopping)."""
         from instaply.cache import close_async_redis_client
 
-        self._batches.pop(asyncio.get_running_loop(), None)
-        pool = self._pools.pop(asyncio.get_running_loop(), None)
-        if pool is not None:
-            await pool.close()
+        batches = self._batches.pop(asyncio.get_running_loop(), None)
+        if batches is not None:
+            await batches.pool.close()
         await close_async_redis_client()
 
     def _headers(self) -> list:
